@@ -1,0 +1,2 @@
+namespace FaceRep.Core;
+internal static class AssemblyMarker;

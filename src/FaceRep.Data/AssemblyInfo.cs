@@ -1,0 +1,2 @@
+namespace FaceRep.Data;
+internal static class AssemblyMarker;

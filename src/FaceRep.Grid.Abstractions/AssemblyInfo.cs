@@ -1,0 +1,2 @@
+namespace FaceRep.Grid.Abstractions;
+internal static class AssemblyMarker;

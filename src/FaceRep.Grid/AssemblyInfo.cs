@@ -1,0 +1,2 @@
+namespace FaceRep.Grid;
+internal static class AssemblyMarker;

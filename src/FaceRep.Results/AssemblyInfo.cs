@@ -1,0 +1,2 @@
+namespace FaceRep.Results;
+internal static class AssemblyMarker;

@@ -1,0 +1,1 @@
+namespace FaceRep.Cli.Tests;

@@ -1,0 +1,1 @@
+namespace FaceRep.Data.Tests;
