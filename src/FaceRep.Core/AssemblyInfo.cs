@@ -1,2 +1,0 @@
-namespace FaceRep.Core;
-internal static class AssemblyMarker;

@@ -1,0 +1,68 @@
+using FaceRep.Core.Specs;
+
+namespace FaceRep.Core.Experiments;
+
+/// <summary>A pre-training job and the id derived from its configuration.</summary>
+public sealed record PretrainJob(string Id, PretrainConfig Config);
+
+/// <summary>An evaluation job, its id and the pre-training job it waits for.</summary>
+public sealed record EvaluateJob(string Id, string DependsOn, EvaluateConfig Config);
+
+/// <summary>The jobs of one sweep, in a stable order: pre-training first, then evaluation.</summary>
+public sealed record GridExpansion(SweepSpec Spec, IReadOnlyList<PretrainJob> Pretrain, IReadOnlyList<EvaluateJob> Evaluations)
+{
+    /// <summary>All jobs of the sweep.</summary>
+    public int JobCount => Pretrain.Count + Evaluations.Count;
+}
+
+/// <summary>Expands a sweep spec into pre-training and evaluation jobs with content-hash ids.</summary>
+public static class GridExpander
+{
+    /// <summary>
+    /// Counts the jobs a spec expands to without building them (an upper bound when pre-training
+    /// entries collapse into one job, as several 'scratch' entries do).
+    /// </summary>
+    public static long CountJobs(SweepSpec spec)
+    {
+        long pretrain = spec.Pretrain.Count;
+        return pretrain + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count;
+    }
+
+    /// <summary>Expands the grid. Identical pre-training sources become one job.</summary>
+    public static GridExpansion Expand(SweepSpec spec)
+    {
+        var pretrain = new List<PretrainJob>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in spec.Pretrain)
+        {
+            var config = PretrainConfig.From(entry, spec.Backbone);
+            var id = config.Id;
+            if (seen.Add(id))
+                pretrain.Add(new PretrainJob(id, config));
+        }
+
+        var evaluations = new List<EvaluateJob>();
+        foreach (var source in pretrain)
+        {
+            foreach (var task in spec.Tasks)
+            {
+                foreach (var protocol in spec.Protocols)
+                {
+                    foreach (var shots in spec.Shots)
+                    {
+                        foreach (var seed in spec.Seeds)
+                        {
+                            var config = new EvaluateConfig(
+                                source.Config, task, protocol, shots, seed,
+                                spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.FinetuneSteps,
+                                spec.Scale.FinetuneBatch, spec.Scale.FinetuneLearningRate);
+                            evaluations.Add(new EvaluateJob(config.Id, source.Id, config));
+                        }
+                    }
+                }
+            }
+        }
+
+        return new GridExpansion(spec, pretrain, evaluations);
+    }
+}

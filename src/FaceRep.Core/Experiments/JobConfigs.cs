@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FaceRep.Core.Specs;
+
+namespace FaceRep.Core.Experiments;
+
+/// <summary>The two kinds of job a sweep expands into.</summary>
+public enum JobKind
+{
+    /// <summary>Produces a backbone checkpoint (or none, for methods that need no training).</summary>
+    Pretrain,
+
+    /// <summary>Adapts a pre-trained backbone to a task and measures it.</summary>
+    Evaluate,
+}
+
+/// <summary>
+/// A job's complete configuration. Its id is a hash of its canonical JSON, so the same job in
+/// two sweeps is one job, and resubmitting a sweep finds the jobs it already ran.
+/// </summary>
+public abstract record JobConfig
+{
+    /// <summary>Version of the canonical form; bump when a field's meaning changes.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The job's kind.</summary>
+    public abstract JobKind Kind { get; }
+
+    /// <summary>The job's content-hash id: <c>pt-</c> or <c>ev-</c> and 16 hex digits.</summary>
+    public string Id => IdOf(Kind, ToCanonicalJson());
+
+    /// <summary>The canonical JSON: fixed key order, invariant number formatting, no whitespace.</summary>
+    public string ToCanonicalJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            Write(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a job configuration back from its canonical JSON.</summary>
+    /// <exception cref="FormatException">The JSON is not a job configuration.</exception>
+    public static JobConfig Parse(string canonicalJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(canonicalJson);
+            var root = doc.RootElement;
+            var version = root.GetProperty("v").GetInt32();
+            if (version != SchemaVersion)
+                throw new FormatException($"job configuration schema {version} is not supported (expected {SchemaVersion})");
+            return root.GetProperty("kind").GetString() switch
+            {
+                "pretrain" => PretrainConfig.Read(root),
+                "evaluate" => EvaluateConfig.Read(root),
+                var other => throw new FormatException($"unknown job kind '{other}'"),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"not a job configuration: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Computes the id of a job from its kind and canonical JSON.</summary>
+    public static string IdOf(JobKind kind, string canonicalJson)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson), hash);
+        var prefix = kind == JobKind.Pretrain ? "pt-" : "ev-";
+        return prefix + Convert.ToHexStringLower(hash[..8]);
+    }
+
+    /// <summary>Writes the configuration's fields, in canonical order.</summary>
+    protected abstract void Write(Utf8JsonWriter writer);
+
+    internal void WriteFields(Utf8JsonWriter writer) => Write(writer);
+
+    /// <summary>Writes a backbone as a nested object.</summary>
+    protected static void WriteBackbone(Utf8JsonWriter writer, BackboneSpec backbone)
+    {
+        writer.WriteStartObject("backbone");
+        writer.WriteString("arch", backbone.Arch);
+        writer.WriteString("input", backbone.Input.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("width", FormatNumber(backbone.Width));
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads a backbone written by <see cref="WriteBackbone"/>.</summary>
+    protected static BackboneSpec ReadBackbone(JsonElement element) => new(
+        element.GetProperty("arch").GetString()!,
+        ParseNumber(element.GetProperty("width").GetString()!),
+        int.Parse(element.GetProperty("input").GetString()!, CultureInfo.InvariantCulture));
+
+    /// <summary>Numbers are written as round-trip strings so the hash never depends on a JSON number formatter.</summary>
+    protected static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a number written by <see cref="FormatNumber"/>.</summary>
+    protected static double ParseNumber(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+}
+
+/// <summary>A pre-training job: a method trained on a dataset into a backbone checkpoint.</summary>
+/// <param name="Method">Pre-training method.</param>
+/// <param name="Dataset">Dataset, or null for methods that need no training.</param>
+/// <param name="Backbone">Backbone architecture.</param>
+/// <param name="Epochs">Passes over the pre-training images (0 for methods that need no training).</param>
+/// <param name="Images">Pre-training images.</param>
+/// <param name="Batch">Batch size.</param>
+/// <param name="LearningRate">Peak learning rate.</param>
+/// <param name="Temperature">Contrastive temperature.</param>
+public sealed record PretrainConfig(
+    string Method,
+    string? Dataset,
+    BackboneSpec Backbone,
+    int Epochs,
+    int Images,
+    int Batch,
+    double LearningRate,
+    double Temperature) : JobConfig
+{
+    /// <inheritdoc />
+    public override JobKind Kind => JobKind.Pretrain;
+
+    /// <summary>True when the method produces no checkpoint (scratch, import).</summary>
+    public bool NeedsNoTraining => KnownNames.NeedsNoTraining(Method);
+
+    /// <summary>How results name this source: <c>scratch</c> or <c>dataset/method</c>.</summary>
+    public string Label => Dataset is null ? Method : $"{Dataset}/{Method}";
+
+    /// <summary>Builds the configuration of one pre-training entry, dropping what its method ignores.</summary>
+    public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
+        KnownNames.NeedsNoTraining(spec.Method)
+            ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0)
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature);
+
+    /// <inheritdoc />
+    protected override void Write(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("v", SchemaVersion);
+        writer.WriteString("kind", "pretrain");
+        writer.WriteString("method", Method);
+        WriteBackbone(writer, Backbone);
+        if (NeedsNoTraining)
+            return;
+        writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("dataset", Dataset);
+        writer.WriteString("epochs", Epochs.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("images", Images.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("lr", FormatNumber(LearningRate));
+        writer.WriteString("temperature", FormatNumber(Temperature));
+    }
+
+    internal static PretrainConfig Read(JsonElement e)
+    {
+        var method = e.GetProperty("method").GetString()!;
+        var backbone = ReadBackbone(e.GetProperty("backbone"));
+        if (KnownNames.NeedsNoTraining(method))
+            return new PretrainConfig(method, null, backbone, 0, 0, 0, 0, 0);
+        static int I(JsonElement e, string k) => int.Parse(e.GetProperty(k).GetString()!, CultureInfo.InvariantCulture);
+        return new PretrainConfig(
+            method,
+            e.GetProperty("dataset").GetString(),
+            backbone,
+            I(e, "epochs"),
+            I(e, "images"),
+            I(e, "batch"),
+            ParseNumber(e.GetProperty("lr").GetString()!),
+            ParseNumber(e.GetProperty("temperature").GetString()!));
+    }
+}
+
+/// <summary>An evaluation job: one pre-trained backbone adapted to one task at one shot count and seed.</summary>
+/// <param name="Pretrain">The pre-training job it depends on (its id is part of this job's identity).</param>
+/// <param name="Task">Downstream task.</param>
+/// <param name="Protocol">finetune or linear.</param>
+/// <param name="Shots">Fraction of the task's training split.</param>
+/// <param name="Seed">Seed for few-shot sampling, head initialisation and batch order.</param>
+/// <param name="TaskTrain">Size of the task's full training split.</param>
+/// <param name="TaskTest">Size of the task's test split.</param>
+/// <param name="Steps">Optimiser steps.</param>
+/// <param name="Batch">Batch size.</param>
+/// <param name="LearningRate">Peak learning rate.</param>
+public sealed record EvaluateConfig(
+    PretrainConfig Pretrain,
+    string Task,
+    string Protocol,
+    double Shots,
+    int Seed,
+    int TaskTrain,
+    int TaskTest,
+    int Steps,
+    int Batch,
+    double LearningRate) : JobConfig
+{
+    /// <inheritdoc />
+    public override JobKind Kind => JobKind.Evaluate;
+
+    /// <inheritdoc />
+    protected override void Write(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("v", SchemaVersion);
+        writer.WriteString("kind", "evaluate");
+        writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("lr", FormatNumber(LearningRate));
+        writer.WritePropertyName("pretrain");
+        writer.WriteStartObject();
+        Pretrain.WriteFields(writer);
+        writer.WriteEndObject();
+        writer.WriteString("protocol", Protocol);
+        writer.WriteString("seed", Seed.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("shots", FormatNumber(Shots));
+        writer.WriteString("steps", Steps.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("task", Task);
+        writer.WriteString("task_test", TaskTest.ToString(CultureInfo.InvariantCulture));
+        writer.WriteString("task_train", TaskTrain.ToString(CultureInfo.InvariantCulture));
+    }
+
+    internal static EvaluateConfig Read(JsonElement e)
+    {
+        static int I(JsonElement e, string k) => int.Parse(e.GetProperty(k).GetString()!, CultureInfo.InvariantCulture);
+        return new EvaluateConfig(
+            PretrainConfig.Read(e.GetProperty("pretrain")),
+            e.GetProperty("task").GetString()!,
+            e.GetProperty("protocol").GetString()!,
+            ParseNumber(e.GetProperty("shots").GetString()!),
+            I(e, "seed"),
+            I(e, "task_train"),
+            I(e, "task_test"),
+            I(e, "steps"),
+            I(e, "batch"),
+            ParseNumber(e.GetProperty("lr").GetString()!));
+    }
+}

@@ -1,0 +1,26 @@
+namespace FaceRep.Core.Specs;
+
+/// <summary>The names a sweep spec may use. Unknown names are errors that list these.</summary>
+public static class KnownNames
+{
+    /// <summary>Pre-training methods. <c>scratch</c> and <c>import</c> need no training.</summary>
+    public static readonly IReadOnlyList<string> Methods =
+        ["scratch", "supervised", "simclr", "moco", "swav", "byol", "barlow", "import"];
+
+    /// <summary>Downstream tasks.</summary>
+    public static readonly IReadOnlyList<string> Tasks =
+        ["recognition", "landmarks", "au", "emotion", "landmarks3d"];
+
+    /// <summary>Pre-training datasets generated procedurally (SynthFace).</summary>
+    public static readonly IReadOnlyList<string> Datasets =
+        ["synth-curated", "synth-uncurated", "synth-video"];
+
+    /// <summary>Fine-tuning protocols: full fine-tune of backbone and head, or a linear probe on a frozen backbone.</summary>
+    public static readonly IReadOnlyList<string> Protocols = ["finetune", "linear"];
+
+    /// <summary>Backbone architectures.</summary>
+    public static readonly IReadOnlyList<string> Architectures = ["resnet18", "resnet34", "resnet50"];
+
+    /// <summary>Methods that produce no checkpoint of their own.</summary>
+    public static bool NeedsNoTraining(string method) => method is "scratch" or "import";
+}

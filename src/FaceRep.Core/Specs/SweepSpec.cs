@@ -1,0 +1,50 @@
+namespace FaceRep.Core.Specs;
+
+/// <summary>A validated sweep: the grid a researcher asked for, with every default resolved.</summary>
+/// <param name="Name">The sweep's name (letters, digits, '-', '_', '.').</param>
+/// <param name="Backbone">The backbone every job of the sweep uses.</param>
+/// <param name="Pretrain">Pre-training sources after cartesian expansion of list-valued fields.</param>
+/// <param name="Tasks">Downstream tasks.</param>
+/// <param name="Shots">Fractions of each task's training split, each in (0, 1].</param>
+/// <param name="Seeds">Seeds for few-shot sampling and head initialisation.</param>
+/// <param name="Protocols">Fine-tuning protocols.</param>
+/// <param name="Scale">Data sizes and training budgets shared by the sweep.</param>
+/// <param name="Priority">Scheduling priority; higher runs first.</param>
+public sealed record SweepSpec(
+    string Name,
+    BackboneSpec Backbone,
+    IReadOnlyList<PretrainSpec> Pretrain,
+    IReadOnlyList<string> Tasks,
+    IReadOnlyList<double> Shots,
+    IReadOnlyList<int> Seeds,
+    IReadOnlyList<string> Protocols,
+    ScaleSpec Scale,
+    int Priority);
+
+/// <summary>A backbone architecture, its width multiplier and its input resolution.</summary>
+public sealed record BackboneSpec(string Arch, double Width, int Input);
+
+/// <summary>One pre-training source: a dataset and a method with its settings.</summary>
+/// <param name="Dataset">Dataset name; ignored by methods that need no training.</param>
+/// <param name="Method">Method name.</param>
+/// <param name="Epochs">Passes over the pre-training set.</param>
+/// <param name="Images">Images drawn from the pre-training set.</param>
+/// <param name="Batch">Batch size.</param>
+/// <param name="LearningRate">Peak learning rate.</param>
+/// <param name="Temperature">Contrastive temperature (SimCLR).</param>
+public sealed record PretrainSpec(
+    string Dataset,
+    string Method,
+    int Epochs,
+    int Images,
+    int Batch,
+    double LearningRate,
+    double Temperature);
+
+/// <summary>Sizes and budgets of the downstream evaluation.</summary>
+/// <param name="TaskTrain">Size of each task's full training split (shots are fractions of it).</param>
+/// <param name="TaskTest">Size of each task's test split.</param>
+/// <param name="FinetuneSteps">Optimiser steps of each evaluation job.</param>
+/// <param name="FinetuneBatch">Batch size of evaluation jobs.</param>
+/// <param name="FinetuneLearningRate">Peak learning rate of evaluation jobs.</param>
+public sealed record ScaleSpec(int TaskTrain, int TaskTest, int FinetuneSteps, int FinetuneBatch, double FinetuneLearningRate);

@@ -1,0 +1,572 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FaceRep.Core.Experiments;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FaceRep.Core.Specs;
+
+/// <summary>Limits that keep a hostile or mistaken spec from exhausting the machine.</summary>
+/// <param name="MaxBytes">Largest spec file accepted.</param>
+/// <param name="MaxNodes">Most YAML nodes visited (aliases count each time they are used).</param>
+/// <param name="MaxDepth">Deepest nesting accepted.</param>
+/// <param name="MaxJobs">Largest grid accepted; larger sweeps are refused before anything is submitted.</param>
+public sealed record SpecLimits(int MaxBytes = 1 << 20, int MaxNodes = 100_000, int MaxDepth = 32, long MaxJobs = 1_000_000)
+{
+    /// <summary>The limits used unless configured otherwise.</summary>
+    public static SpecLimits Default { get; } = new();
+}
+
+/// <summary>
+/// Parses and validates sweep specs written in YAML. Every problem is reported with the file,
+/// line, column and field path; all problems found are reported together.
+/// </summary>
+public sealed partial class SweepSpecParser(SpecLimits? limits = null)
+{
+    /// <summary>Pre-training defaults, used where an entry leaves a field out.</summary>
+    public static readonly PretrainSpec PretrainDefaults = new(
+        Dataset: "synth-curated", Method: "scratch", Epochs: 5, Images: 1000, Batch: 64, LearningRate: 1e-3, Temperature: 0.2);
+
+    /// <summary>Evaluation defaults.</summary>
+    public static readonly ScaleSpec ScaleDefaults = new(
+        TaskTrain: 1000, TaskTest: 300, FinetuneSteps: 200, FinetuneBatch: 32, FinetuneLearningRate: 1e-3);
+
+    /// <summary>Backbone defaults.</summary>
+    public static readonly BackboneSpec BackboneDefaults = new("resnet18", 0.25, 64);
+
+    private static readonly string[] TopLevelKeys =
+        ["name", "description", "priority", "backbone", "pretrain", "tasks", "shots", "seeds", "protocols", "scale"];
+
+    private static readonly string[] BackboneKeys = ["arch", "width", "input"];
+
+    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature"];
+
+    private static readonly string[] ScaleKeys = ["task_train", "task_test", "finetune_steps", "finetune_batch", "finetune_lr"];
+
+    private readonly SpecLimits _limits = limits ?? SpecLimits.Default;
+
+    /// <summary>Reads, parses and validates a spec file.</summary>
+    /// <exception cref="SpecException">The file is missing, unreadable or invalid.</exception>
+    public SweepSpec ParseFile(string path)
+    {
+        var name = Path.GetFileName(path);
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(path);
+            if (!info.Exists)
+                throw new SpecException(new SpecError(path, 0, 0, "", "file not found"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new SpecException(new SpecError(path, 0, 0, "", $"cannot read the file: {e.Message}"));
+        }
+
+        if (info.Length > _limits.MaxBytes)
+            throw new SpecException(new SpecError(name, 0, 0, "", $"file is {info.Length} bytes; the limit is {_limits.MaxBytes}"));
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SpecException(new SpecError(path, 0, 0, "", $"cannot read the file: {e.Message}"));
+        }
+
+        return Parse(text, name);
+    }
+
+    /// <summary>Parses and validates a spec given as text.</summary>
+    /// <exception cref="SpecException">The spec is invalid.</exception>
+    public SweepSpec Parse(string text, string fileName = "<text>")
+    {
+        if (text.Length > _limits.MaxBytes)
+            throw new SpecException(new SpecError(fileName, 0, 0, "", $"spec is {text.Length} characters; the limit is {_limits.MaxBytes}"));
+
+        var root = Load(text, fileName);
+        var reader = new Reader(fileName, _limits);
+        var spec = reader.ReadSweep(root);
+        if (reader.Errors.Count > 0 || spec is null)
+            throw new SpecException(reader.Errors);
+
+        var jobs = GridExpander.CountJobs(spec);
+        if (jobs > _limits.MaxJobs)
+        {
+            throw new SpecException(new SpecError(fileName, 0, 0, "",
+                $"the grid expands to {jobs:N0} jobs; the configured limit is {_limits.MaxJobs:N0}"));
+        }
+
+        return spec;
+    }
+
+    private static YamlNode Load(string text, string fileName)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException is { } inner && e.Message.Contains("See inner exception", StringComparison.Ordinal)
+                ? inner.Message
+                : e.Message;
+            throw new SpecException(new SpecError(fileName, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {FirstLine(message)}"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new SpecException(new SpecError(fileName, 0, 0, "", $"invalid YAML: {FirstLine(e.Message)}"));
+        }
+        catch (InvalidOperationException)
+        {
+            // The scanner gives up without a position when the text ends inside an open construct.
+            var lines = text.Split('\n').Length;
+            throw new SpecException(new SpecError(fileName, lines, 1, "", "invalid YAML: the document ends inside an unclosed bracket, brace or quote"));
+        }
+
+        if (stream.Documents.Count == 0)
+            throw new SpecException(new SpecError(fileName, 0, 0, "", "the spec is empty"));
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode.Start;
+            throw new SpecException(new SpecError(fileName, (int)second.Line, (int)second.Column, "", "the file holds more than one YAML document"));
+        }
+
+        return stream.Documents[0].RootNode;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex SweepNameRegex();
+
+    /// <summary>Walks the YAML tree, collecting errors instead of stopping at the first.</summary>
+    private sealed class Reader(string file, SpecLimits limits)
+    {
+        private int _visited;
+
+        public List<SpecError> Errors { get; } = [];
+
+        public SweepSpec? ReadSweep(YamlNode root)
+        {
+            if (!CheckBudget(root, "", 0))
+                return null;
+
+            if (root is not YamlMappingNode map)
+            {
+                Error(root, "", $"the spec must be a mapping of fields ({string.Join(", ", TopLevelKeys)}), not {Describe(root)}");
+                return null;
+            }
+
+            var fields = Fields(map, "", TopLevelKeys);
+
+            var name = Required(fields, map, "name") is { } nameNode ? String(nameNode, "name") : null;
+            if (name is not null && !SweepNameRegex().IsMatch(name))
+                Error(fields["name"], "name", $"'{Clip(name)}' is not a valid sweep name: use 1-100 letters, digits, '.', '-' or '_', starting with a letter or digit");
+
+            var priority = fields.TryGetValue("priority", out var pNode) ? Int(pNode, "priority", -1000, 1000) ?? 0 : 0;
+            var backbone = fields.TryGetValue("backbone", out var bNode) ? ReadBackbone(bNode) : BackboneDefaults;
+            var pretrain = Required(fields, map, "pretrain") is { } ptNode ? ReadPretrain(ptNode) : [];
+            var tasks = Required(fields, map, "tasks") is { } tNode ? NameList(tNode, "tasks", KnownNames.Tasks, "task") : [];
+            var shots = Required(fields, map, "shots") is { } sNode ? ReadShots(sNode) : [];
+            var seeds = Required(fields, map, "seeds") is { } seedNode ? ReadSeeds(seedNode) : [];
+            var protocols = fields.TryGetValue("protocols", out var prNode)
+                ? NameList(prNode, "protocols", KnownNames.Protocols, "protocol")
+                : ["finetune"];
+            var scale = fields.TryGetValue("scale", out var scNode) ? ReadScale(scNode) : ScaleDefaults;
+
+            if (Errors.Count > 0 || name is null || backbone is null || scale is null)
+                return null;
+
+            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority);
+        }
+
+        private BackboneSpec? ReadBackbone(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "backbone", $"expected a mapping with {string.Join(", ", BackboneKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "backbone", BackboneKeys);
+            var arch = f.TryGetValue("arch", out var a) ? Name(a, "backbone.arch", KnownNames.Architectures, "architecture") : BackboneDefaults.Arch;
+            var width = f.TryGetValue("width", out var w) ? Double(w, "backbone.width", 0, 4, exclusiveMin: true) : BackboneDefaults.Width;
+            var input = f.TryGetValue("input", out var i) ? Int(i, "backbone.input", 32, 512) : BackboneDefaults.Input;
+            if (input is { } px && px % 8 != 0)
+            {
+                Error(f["input"], "backbone.input", $"{px} is not a multiple of 8");
+                return null;
+            }
+
+            return arch is null || width is null || input is null ? null : new BackboneSpec(arch, width.Value, input.Value);
+        }
+
+        private List<PretrainSpec> ReadPretrain(YamlNode node)
+        {
+            var result = new List<PretrainSpec>();
+            if (node is not YamlSequenceNode seq)
+            {
+                Error(node, "pretrain", $"expected a list of pre-training entries, not {Describe(node)}");
+                return result;
+            }
+
+            if (seq.Children.Count == 0)
+                Error(node, "pretrain", "the list is empty; give at least one {dataset, method} entry");
+
+            for (var index = 0; index < seq.Children.Count; index++)
+            {
+                var path = $"pretrain[{index}]";
+                if (seq.Children[index] is not YamlMappingNode entry)
+                {
+                    Error(seq.Children[index], path, $"expected a mapping such as {{dataset: synth-curated, method: simclr}}, not {Describe(seq.Children[index])}");
+                    continue;
+                }
+
+                var f = Fields(entry, path, PretrainKeys);
+                if (!f.ContainsKey("method"))
+                    Error(entry, path, "'method' is required");
+
+                // Every field may be a list; the entry expands into their cartesian product.
+                var axes = new List<(string Key, List<YamlNode> Values)>();
+                foreach (var key in PretrainKeys)
+                {
+                    if (!f.TryGetValue(key, out var value))
+                        continue;
+                    if (value is YamlSequenceNode list)
+                    {
+                        if (list.Children.Count == 0)
+                            Error(value, $"{path}.{key}", "the list is empty");
+                        axes.Add((key, list.Children.ToList()));
+                    }
+                    else
+                    {
+                        axes.Add((key, [value]));
+                    }
+                }
+
+                foreach (var combination in Cartesian(axes))
+                {
+                    if (result.Count > limits.MaxJobs)
+                    {
+                        Error(entry, path, $"expands to more than {limits.MaxJobs:N0} pre-training sources");
+                        return result;
+                    }
+
+                    var spec = ReadPretrainCombination(combination, path);
+                    if (spec is not null)
+                        result.Add(spec);
+                }
+            }
+
+            return result;
+        }
+
+        private PretrainSpec? ReadPretrainCombination(IReadOnlyList<(string Key, YamlNode Value)> values, string path)
+        {
+            var d = PretrainDefaults;
+            string? dataset = d.Dataset, method = null;
+            int? epochs = d.Epochs, images = d.Images, batch = d.Batch;
+            double? lr = d.LearningRate, temperature = d.Temperature;
+            var ok = true;
+            foreach (var (key, value) in values)
+            {
+                var field = $"{path}.{key}";
+                switch (key)
+                {
+                    case "dataset": dataset = Name(value, field, KnownNames.Datasets, "dataset"); ok &= dataset is not null; break;
+                    case "method": method = Name(value, field, KnownNames.Methods, "method"); ok &= method is not null; break;
+                    case "epochs": epochs = Int(value, field, 1, 10_000); ok &= epochs is not null; break;
+                    case "images": images = Int(value, field, 16, 100_000_000); ok &= images is not null; break;
+                    case "batch": batch = Int(value, field, 2, 65_536); ok &= batch is not null; break;
+                    case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
+                    case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
+                    default: break;
+                }
+            }
+
+            return ok && method is not null
+                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value)
+                : null;
+        }
+
+        private ScaleSpec? ReadScale(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "scale", $"expected a mapping with {string.Join(", ", ScaleKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "scale", ScaleKeys);
+            var d = ScaleDefaults;
+            var train = f.TryGetValue("task_train", out var a) ? Int(a, "scale.task_train", 10, 100_000_000) : d.TaskTrain;
+            var test = f.TryGetValue("task_test", out var b) ? Int(b, "scale.task_test", 10, 100_000_000) : d.TaskTest;
+            var steps = f.TryGetValue("finetune_steps", out var c) ? Int(c, "scale.finetune_steps", 1, 10_000_000) : d.FinetuneSteps;
+            var batch = f.TryGetValue("finetune_batch", out var e) ? Int(e, "scale.finetune_batch", 1, 65_536) : d.FinetuneBatch;
+            var lr = f.TryGetValue("finetune_lr", out var g) ? Double(g, "scale.finetune_lr", 0, 100, exclusiveMin: true) : d.FinetuneLearningRate;
+            return train is null || test is null || steps is null || batch is null || lr is null
+                ? null
+                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, lr.Value);
+        }
+
+        private List<double> ReadShots(YamlNode node)
+        {
+            var shots = new List<double>();
+            foreach (var (item, path) in Items(node, "shots", "a list of fractions such as [0.05, 0.2, 1.0]"))
+            {
+                if (Double(item, path, 0, 1, exclusiveMin: true) is not { } shot)
+                    continue;
+                if (shots.Contains(shot))
+                    Error(item, path, $"{Format(shot)} is listed twice");
+                else
+                    shots.Add(shot);
+            }
+
+            return shots;
+        }
+
+        private List<int> ReadSeeds(YamlNode node)
+        {
+            var seeds = new List<int>();
+            foreach (var (item, path) in Items(node, "seeds", "a list of integers such as [0, 1, 2]"))
+            {
+                if (Int(item, path, 0, int.MaxValue) is not { } seed)
+                    continue;
+                if (seeds.Contains(seed))
+                    Error(item, path, $"{seed} is listed twice");
+                else
+                    seeds.Add(seed);
+            }
+
+            return seeds;
+        }
+
+        private List<string> NameList(YamlNode node, string field, IReadOnlyList<string> known, string what)
+        {
+            var names = new List<string>();
+            foreach (var (item, path) in Items(node, field, $"a list of {what} names"))
+            {
+                if (Name(item, path, known, what) is not { } name)
+                    continue;
+                if (names.Contains(name))
+                    Error(item, path, $"'{name}' is listed twice");
+                else
+                    names.Add(name);
+            }
+
+            return names;
+        }
+
+        private IEnumerable<(YamlNode Item, string Path)> Items(YamlNode node, string field, string expected)
+        {
+            if (node is YamlScalarNode)
+            {
+                // A single value stands for a one-element list.
+                yield return (node, field);
+                yield break;
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                Error(node, field, $"expected {expected}, not {Describe(node)}");
+                yield break;
+            }
+
+            if (seq.Children.Count == 0)
+                Error(node, field, $"the list is empty; expected {expected}");
+
+            for (var i = 0; i < seq.Children.Count; i++)
+                yield return (seq.Children[i], $"{field}[{i}]");
+        }
+
+        private Dictionary<string, YamlNode> Fields(YamlMappingNode map, string path, IReadOnlyList<string> known)
+        {
+            var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in map.Children)
+            {
+                if (keyNode is not YamlScalarNode { Value: { } key })
+                {
+                    Error(keyNode, path, $"field names must be plain text, not {Describe(keyNode)}");
+                    continue;
+                }
+
+                var field = path.Length == 0 ? key : $"{path}.{key}";
+                if (!known.Contains(key))
+                {
+                    Error(keyNode, field, $"unknown field '{Clip(key)}'; known fields: {string.Join(", ", known)}");
+                    continue;
+                }
+
+                fields[key] = value;
+            }
+
+            return fields;
+        }
+
+        private YamlNode? Required(Dictionary<string, YamlNode> fields, YamlNode parent, string key)
+        {
+            if (fields.TryGetValue(key, out var node))
+                return node;
+            Error(parent, key, "is required");
+            return null;
+        }
+
+        private string? Name(YamlNode node, string field, IReadOnlyList<string> known, string what)
+        {
+            if (String(node, field) is not { } value)
+                return null;
+            if (known.Contains(value))
+                return value;
+            Error(node, field, $"unknown {what} '{Clip(value)}'; known: {string.Join(", ", known)}");
+            return null;
+        }
+
+        private string? String(YamlNode node, string field)
+        {
+            if (node is not YamlScalarNode scalar)
+            {
+                Error(node, field, $"expected a single value, not {Describe(node)}");
+                return null;
+            }
+
+            if (string.IsNullOrWhiteSpace(scalar.Value) || IsNull(scalar))
+            {
+                Error(node, field, "is empty");
+                return null;
+            }
+
+            return scalar.Value;
+        }
+
+        private int? Int(YamlNode node, string field, int min, int max)
+        {
+            if (Number(node, field, "an integer") is not { } text)
+                return null;
+            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                Error(node, field, $"'{Clip(text)}' is not an integer");
+                return null;
+            }
+
+            if (value < min || value > max)
+            {
+                Error(node, field, $"{value} is out of range; expected {min} to {max}");
+                return null;
+            }
+
+            return (int)value;
+        }
+
+        private double? Double(YamlNode node, string field, double min, double max, bool exclusiveMin)
+        {
+            if (Number(node, field, "a number") is not { } text)
+                return null;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                Error(node, field, $"'{Clip(text)}' is not a finite number");
+                return null;
+            }
+
+            var tooSmall = exclusiveMin ? value <= min : value < min;
+            if (tooSmall || value > max)
+            {
+                var range = exclusiveMin ? $"greater than {Format(min)} and at most {Format(max)}" : $"{Format(min)} to {Format(max)}";
+                Error(node, field, $"{Format(value)} is out of range; expected {range}");
+                return null;
+            }
+
+            return value;
+        }
+
+        private string? Number(YamlNode node, string field, string expected)
+        {
+            if (node is not YamlScalarNode scalar)
+            {
+                Error(node, field, $"expected {expected}, not {Describe(node)}");
+                return null;
+            }
+
+            if (scalar.Value is null || IsNull(scalar))
+            {
+                Error(node, field, $"is empty; expected {expected}");
+                return null;
+            }
+
+            if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted)
+            {
+                Error(node, field, $"'{Clip(scalar.Value)}' is quoted text; expected {expected} (remove the quotes)");
+                return null;
+            }
+
+            return scalar.Value.Trim();
+        }
+
+        private bool CheckBudget(YamlNode node, string field, int depth)
+        {
+            if (++_visited > limits.MaxNodes)
+            {
+                Error(node, field, $"the spec has more than {limits.MaxNodes:N0} YAML nodes (counting alias uses)");
+                return false;
+            }
+
+            if (depth > limits.MaxDepth)
+            {
+                Error(node, field, $"the spec nests deeper than {limits.MaxDepth} levels");
+                return false;
+            }
+
+            return node switch
+            {
+                YamlMappingNode map => map.Children.All(kv => CheckBudget(kv.Key, field, depth + 1) && CheckBudget(kv.Value, field, depth + 1)),
+                YamlSequenceNode seq => seq.Children.All(child => CheckBudget(child, field, depth + 1)),
+                _ => true,
+            };
+        }
+
+        private void Error(YamlNode node, string field, string message) =>
+            Errors.Add(new SpecError(file, (int)node.Start.Line, (int)node.Start.Column, field, message));
+
+        private static bool IsNull(YamlScalarNode scalar) =>
+            scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
+
+        private static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            YamlScalarNode s when s.Value is null || IsNull(s) => "an empty value",
+            YamlScalarNode s => $"the value '{Clip(s.Value!)}'",
+            _ => "an unsupported YAML node",
+        };
+
+        private static IEnumerable<IReadOnlyList<(string Key, YamlNode Value)>> Cartesian(List<(string Key, List<YamlNode> Values)> axes)
+        {
+            if (axes.Any(a => a.Values.Count == 0))
+                yield break;
+            var index = new int[axes.Count];
+            while (true)
+            {
+                yield return axes.Select((a, i) => (a.Key, a.Values[index[i]])).ToList();
+                var k = axes.Count - 1;
+                while (k >= 0 && ++index[k] == axes[k].Values.Count)
+                {
+                    index[k] = 0;
+                    k--;
+                }
+
+                if (k < 0)
+                    yield break;
+            }
+        }
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Clip(string value) => value.Length <= 60 ? value : value[..57] + "...";
+}

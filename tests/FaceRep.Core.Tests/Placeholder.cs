@@ -1,1 +1,0 @@
-namespace FaceRep.Core.Tests;
