@@ -1,2 +1,0 @@
-namespace FaceRep.Data;
-internal static class AssemblyMarker;

@@ -1,0 +1,194 @@
+namespace FaceRep.Data;
+
+/// <summary>SimCLR-style image augmentation on planar RGB (CHW) float images in [0, 1].</summary>
+public static class Augment
+{
+    private const double MinArea = 0.25;
+    private const double MaxArea = 1.0;
+    private const double JitterStrength = 0.4;
+    private static readonly double s_logMinRatio = Math.Log(3.0 / 4.0);
+    private static readonly double s_logMaxRatio = Math.Log(4.0 / 3.0);
+
+    /// <summary>
+    /// A random view of <paramref name="src"/> written to <paramref name="dst"/> (same size): random resized crop
+    /// (area 0.25–1, aspect 3/4–4/3, bilinear), horizontal flip (p = 0.5), colour jitter of brightness,
+    /// contrast and saturation by up to ±0.4 in random order (p = 0.8), grayscale (p = 0.2). Deterministic for
+    /// a given state of <paramref name="rng"/>; allocates nothing.
+    /// </summary>
+    public static void RandomView(ReadOnlySpan<float> src, Span<float> dst, int resolution, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ValidateImages(src, dst, resolution);
+        if (src.Overlaps(dst))
+        {
+            throw new ArgumentException("The source and destination images must not overlap.", nameof(dst));
+        }
+
+        var (x0, y0, width, height) = RandomCrop(resolution, rng);
+        var flip = rng.NextDouble() < 0.5;
+        Resample(src, dst, resolution, x0, y0, width, height, flip);
+
+        if (rng.NextDouble() < 0.8)
+        {
+            var brightness = Factor(rng);
+            var contrast = Factor(rng);
+            var saturation = Factor(rng);
+            Span<int> order = [0, 1, 2];
+            for (var i = 2; i > 0; i--)
+            {
+                var j = rng.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+
+            foreach (var step in order)
+            {
+                switch (step)
+                {
+                    case 0:
+                        Brightness(dst, brightness);
+                        break;
+                    case 1:
+                        Contrast(dst, resolution, contrast);
+                        break;
+                    default:
+                        Saturation(dst, resolution, saturation);
+                        break;
+                }
+            }
+        }
+
+        if (rng.NextDouble() < 0.2)
+        {
+            Grayscale(dst, resolution);
+        }
+    }
+
+    /// <summary>
+    /// Bilinear resampling of the crop box (x0, y0, width, height), in source pixel units, onto the whole of
+    /// <paramref name="dst"/>, mirrored left–right when <paramref name="flip"/> is set. Out-of-range samples
+    /// clamp to the edge.
+    /// </summary>
+    internal static void Resample(ReadOnlySpan<float> src, Span<float> dst, int resolution, double x0, double y0, double width, double height, bool flip)
+    {
+        var plane = resolution * resolution;
+        var sx = (float)(width / resolution);
+        var sy = (float)(height / resolution);
+        var last = resolution - 1;
+        for (var v = 0; v < resolution; v++)
+        {
+            var fy = Math.Clamp((float)y0 + ((v + 0.5f) * sy) - 0.5f, 0f, last);
+            var iy = Math.Min((int)fy, last);
+            var wy = fy - iy;
+            var iy1 = Math.Min(iy + 1, last);
+            for (var u = 0; u < resolution; u++)
+            {
+                var column = flip ? last - u : u;
+                var fx = Math.Clamp((float)x0 + ((column + 0.5f) * sx) - 0.5f, 0f, last);
+                var ix = Math.Min((int)fx, last);
+                var wx = fx - ix;
+                var ix1 = Math.Min(ix + 1, last);
+                for (var c = 0; c < 3; c++)
+                {
+                    var channel = src.Slice(c * plane, plane);
+                    var top = channel[(iy * resolution) + ix] + ((channel[(iy * resolution) + ix1] - channel[(iy * resolution) + ix]) * wx);
+                    var bottom = channel[(iy1 * resolution) + ix] + ((channel[(iy1 * resolution) + ix1] - channel[(iy1 * resolution) + ix]) * wx);
+                    dst[(c * plane) + (v * resolution) + u] = top + ((bottom - top) * wy);
+                }
+            }
+        }
+    }
+
+    private static (double X0, double Y0, double Width, double Height) RandomCrop(int resolution, Random rng)
+    {
+        var area = (double)resolution * resolution;
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var target = area * (MinArea + ((MaxArea - MinArea) * rng.NextDouble()));
+            var ratio = Math.Exp(s_logMinRatio + ((s_logMaxRatio - s_logMinRatio) * rng.NextDouble()));
+            var width = Math.Sqrt(target * ratio);
+            var height = Math.Sqrt(target / ratio);
+            if (width <= resolution && height <= resolution)
+            {
+                var x0 = (resolution - width) * rng.NextDouble();
+                var y0 = (resolution - height) * rng.NextDouble();
+                return (x0, y0, width, height);
+            }
+        }
+
+        return (0, 0, resolution, resolution);
+    }
+
+    private static float Factor(Random rng) => (float)(1.0 - JitterStrength + (2.0 * JitterStrength * rng.NextDouble()));
+
+    private static void Brightness(Span<float> image, float factor)
+    {
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = Math.Clamp(image[i] * factor, 0f, 1f);
+        }
+    }
+
+    private static void Contrast(Span<float> image, int resolution, float factor)
+    {
+        var plane = resolution * resolution;
+        var sum = 0d;
+        for (var i = 0; i < plane; i++)
+        {
+            sum += Luma(image, plane, i);
+        }
+
+        var mean = (float)(sum / plane);
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = Math.Clamp(mean + ((image[i] - mean) * factor), 0f, 1f);
+        }
+    }
+
+    private static void Saturation(Span<float> image, int resolution, float factor)
+    {
+        var plane = resolution * resolution;
+        for (var i = 0; i < plane; i++)
+        {
+            var gray = Luma(image, plane, i);
+            for (var c = 0; c < 3; c++)
+            {
+                var k = (c * plane) + i;
+                image[k] = Math.Clamp(gray + ((image[k] - gray) * factor), 0f, 1f);
+            }
+        }
+    }
+
+    private static void Grayscale(Span<float> image, int resolution)
+    {
+        var plane = resolution * resolution;
+        for (var i = 0; i < plane; i++)
+        {
+            var gray = Luma(image, plane, i);
+            image[i] = gray;
+            image[plane + i] = gray;
+            image[(2 * plane) + i] = gray;
+        }
+    }
+
+    private static float Luma(ReadOnlySpan<float> image, int plane, int i) =>
+        (0.299f * image[i]) + (0.587f * image[plane + i]) + (0.114f * image[(2 * plane) + i]);
+
+    private static void ValidateImages(ReadOnlySpan<float> src, Span<float> dst, int resolution)
+    {
+        if (resolution < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(resolution), resolution, $"resolution must be at least 1 (was {resolution}).");
+        }
+
+        var length = 3L * resolution * resolution;
+        if (src.Length != length)
+        {
+            throw new ArgumentException($"The source image holds {src.Length} values; a {resolution}×{resolution} RGB image needs {length}.", nameof(src));
+        }
+
+        if (dst.Length != length)
+        {
+            throw new ArgumentException($"The destination image holds {dst.Length} values; a {resolution}×{resolution} RGB image needs {length}.", nameof(dst));
+        }
+    }
+}
