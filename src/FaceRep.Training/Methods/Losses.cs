@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FaceRep.Training.Methods;
+
+/// <summary>Pre-training losses as pure functions of tensors.</summary>
+public static class Losses
+{
+    /// <summary>
+    /// NT-Xent (SimCLR): for 2N embeddings of N images seen twice, each view's positive is the
+    /// other view of its image and its negatives are the other 2N − 2 views; the loss is the
+    /// mean cross-entropy of cosine similarities divided by the temperature.
+    /// </summary>
+    /// <param name="z1">First views, shape (N, D).</param>
+    /// <param name="z2">Second views, shape (N, D).</param>
+    /// <param name="temperature">Softmax temperature τ &gt; 0.</param>
+    public static Tensor NtXent(Tensor z1, Tensor z2, double temperature)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(temperature, 0);
+        if (z1.shape.Length != 2 || !z1.shape.SequenceEqual(z2.shape))
+            throw new ArgumentException($"both views must have the same (N, D) shape; got ({string.Join(", ", z1.shape)}) and ({string.Join(", ", z2.shape)})");
+
+        using var scope = NewDisposeScope();
+        var n = z1.shape[0];
+        var z = functional.normalize(cat([z1, z2], 0), dim: 1);
+        var logits = matmul(z, z.t()) / temperature;
+        // A view is never its own negative.
+        var self = eye(2 * n, dtype: ScalarType.Bool, device: z.device);
+        logits = logits.masked_fill(self, double.NegativeInfinity);
+        var index = arange(n, dtype: ScalarType.Int64, device: z.device);
+        var targets = cat([index + n, index], 0);
+        return functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,35 @@
+namespace FaceRep.Training.Runs;
+
+/// <summary>Where a job is and how it is going, reported every few steps.</summary>
+/// <param name="Fraction">Share of the job done, 0 to 1.</param>
+/// <param name="Stage">What it is doing (loading data, training, evaluating).</param>
+/// <param name="Loss">The latest training loss, if training.</param>
+public readonly record struct JobProgress(double Fraction, string Stage, double? Loss);
+
+/// <summary>What a running job may use: cancellation, progress, logging and its thread budget.</summary>
+public sealed class RunContext
+{
+    /// <summary>The job's id.</summary>
+    public required string JobId { get; init; }
+
+    /// <summary>Checked every step; cancelling stops the job promptly.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Receives progress; called on the training thread, so it must not block.</summary>
+    public Action<JobProgress>? Progress { get; init; }
+
+    /// <summary>Receives log lines.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>libtorch intra-op threads for this job.</summary>
+    public int Threads { get; init; } = 1;
+
+    internal void Report(double fraction, string stage, double? loss = null) =>
+        Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, loss));
+}
+
+/// <summary>What a finished job produced.</summary>
+/// <param name="Metrics">Named metrics (see <c>MetricDefinitions</c>).</param>
+/// <param name="CheckpointPath">The checkpoint directory a pre-training job wrote, if any.</param>
+/// <param name="Duration">Wall-clock time of the run.</param>
+public sealed record JobOutcome(IReadOnlyDictionary<string, double> Metrics, string? CheckpointPath, TimeSpan Duration);

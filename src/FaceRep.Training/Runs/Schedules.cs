@@ -1,0 +1,21 @@
+using static TorchSharp.torch.optim;
+
+namespace FaceRep.Training.Runs;
+
+/// <summary>Learning-rate schedules.</summary>
+public static class Schedules
+{
+    /// <summary>Linear warm-up from 0 over the first <paramref name="warmupFraction"/> of steps, then cosine decay to 0.</summary>
+    public static lr_scheduler.LRScheduler WarmupCosine(Optimizer optimizer, int totalSteps, double warmupFraction) =>
+        lr_scheduler.LambdaLR(optimizer, step => Factor(step, totalSteps, warmupFraction));
+
+    /// <summary>The multiplier of the peak learning rate at a step.</summary>
+    public static double Factor(int step, int totalSteps, double warmupFraction)
+    {
+        var warmup = Math.Max(1, (int)Math.Round(totalSteps * warmupFraction));
+        if (step < warmup)
+            return (step + 1.0) / warmup;
+        var progress = (double)(step - warmup) / Math.Max(1, totalSteps - warmup);
+        return 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)));
+    }
+}

@@ -1,0 +1,76 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Core.Specs;
+using FaceRep.Training.Backbones;
+using FaceRep.Training.Checkpoints;
+using static TorchSharp.torch;
+
+namespace FaceRep.Training.Tests.Checkpoints;
+
+[Collection(TorchCollection.Name)]
+public sealed class CheckpointStoreTests : IDisposable
+{
+    private static readonly BackboneSpec Spec = new("resnet18", 0.125, 32);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"facerep-ckpt-{Guid.NewGuid():N}");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_saved_backbone_loads_back_with_identical_outputs()
+    {
+        var store = new CheckpointStore(_root);
+        using var original = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        using var restored = TorchRuntime.Seeded(2, () => BackboneRegistry.Create(Spec));
+        original.eval();
+        restored.eval();
+        using var _ = no_grad();
+        var input = TorchRuntime.Seeded(3, () => randn(2, 3, 32, 32));
+
+        var info = store.Save("pt-0123456789abcdef", original, Spec);
+        store.Load("pt-0123456789abcdef", restored, Spec);
+
+        Assert.Equal(64, info.Sha256.Length);
+        Assert.True(original.call(input).equal(restored.call(input)).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_finished_checkpoint_is_never_overwritten()
+    {
+        var store = new CheckpointStore(_root);
+        using var first = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        using var second = TorchRuntime.Seeded(2, () => BackboneRegistry.Create(Spec));
+
+        var a = store.Save("pt-aaaaaaaaaaaaaaaa", first, Spec);
+        var b = store.Save("pt-aaaaaaaaaaaaaaaa", second, Spec);
+
+        Assert.Equal(a.Sha256, b.Sha256);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "tmp")));
+    }
+
+    [Fact]
+    public void A_corrupt_checkpoint_is_rejected_by_its_checksum()
+    {
+        var store = new CheckpointStore(_root);
+        using var model = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        store.Save("pt-bbbbbbbbbbbbbbbb", model, Spec);
+        var weights = Path.Combine(store.PathOf("pt-bbbbbbbbbbbbbbbb"), "backbone.dat");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var e = Assert.Throws<JobFailedException>(() => store.Load("pt-bbbbbbbbbbbbbbbb", model, Spec));
+
+        Assert.Contains("corrupt", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_architecture_is_rejected()
+    {
+        var store = new CheckpointStore(_root);
+        using var model = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        store.Save("pt-cccccccccccccccc", model, Spec);
+
+        var e = Assert.Throws<JobFailedException>(() => store.Load("pt-cccccccccccccccc", model, Spec with { Width = 0.25 }));
+
+        Assert.Contains("holds", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,94 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Core.Metrics;
+using FaceRep.Core.Specs;
+using FaceRep.Training.Checkpoints;
+using FaceRep.Training.Runs;
+
+namespace FaceRep.Training.Tests.Runs;
+
+[Collection(TorchCollection.Name)]
+public sealed class JobRunnerTests : IDisposable
+{
+    private static readonly BackboneSpec Tiny = new("resnet18", 0.125, 32);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"facerep-runner-{Guid.NewGuid():N}");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static EvaluateConfig Evaluation(PretrainConfig source, int seed, int steps = 30, string protocol = "finetune") =>
+        new(source, "landmarks", protocol, Shots: 0.5, Seed: seed, TaskTrain: 64, TaskTest: 32, Steps: steps, Batch: 16, LearningRate: 2e-3);
+
+    [Fact]
+    public void The_same_evaluation_job_gives_the_same_metrics()
+    {
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var scratch = PretrainConfig.From(new PretrainSpec("synth-curated", "scratch", 0, 0, 0, 0, 0), Tiny);
+        var config = Evaluation(scratch, seed: 3);
+
+        var a = runner.Run(config.Id, config, new RunContext { JobId = config.Id });
+        var b = runner.Run(config.Id, config, new RunContext { JobId = config.Id });
+
+        Assert.Equal(a.Metrics[MetricDefinitions.NmeInterOcular.Name], b.Metrics[MetricDefinitions.NmeInterOcular.Name]);
+        Assert.Equal(32, a.Metrics["train_images"]);
+        Assert.Equal(32, a.Metrics["test_images"]);
+    }
+
+    [Fact]
+    public void Training_the_landmark_head_beats_an_untrained_one()
+    {
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var scratch = PretrainConfig.From(new PretrainSpec("synth-curated", "scratch", 0, 0, 0, 0, 0), Tiny);
+        var untrained = Evaluation(scratch, seed: 1, steps: 1);
+        var trained = Evaluation(scratch, seed: 1, steps: 120);
+
+        var before = runner.Run(untrained.Id, untrained, new RunContext { JobId = untrained.Id }).Metrics[MetricDefinitions.NmeInterOcular.Name];
+        var after = runner.Run(trained.Id, trained, new RunContext { JobId = trained.Id }).Metrics[MetricDefinitions.NmeInterOcular.Name];
+
+        Assert.True(after < before * 0.7, $"NME {before:F3} after 1 step, {after:F3} after 120");
+    }
+
+    [Fact]
+    public void A_pretraining_job_writes_a_checkpoint_its_evaluations_load()
+    {
+        var store = new CheckpointStore(_root);
+        var runner = new JobRunner(store);
+        var simclr = new PretrainConfig("simclr", "synth-curated", Tiny, Epochs: 1, Images: 32, Batch: 16, LearningRate: 1e-3, Temperature: 0.2);
+        var evaluation = Evaluation(simclr, seed: 0, steps: 5, protocol: "linear");
+
+        var pretrained = runner.Run(simclr.Id, simclr, new RunContext { JobId = simclr.Id });
+        var evaluated = runner.Run(evaluation.Id, evaluation, new RunContext { JobId = evaluation.Id });
+
+        Assert.True(store.Exists(simclr.Id));
+        Assert.Equal(store.PathOf(simclr.Id), pretrained.CheckpointPath);
+        Assert.True(double.IsFinite(evaluated.Metrics[MetricDefinitions.NmeInterOcular.Name]));
+    }
+
+    [Fact]
+    public void An_evaluation_whose_checkpoint_is_missing_fails_deterministically()
+    {
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var simclr = new PretrainConfig("simclr", "synth-curated", Tiny, Epochs: 1, Images: 32, Batch: 16, LearningRate: 1e-3, Temperature: 0.2);
+        var evaluation = Evaluation(simclr, seed: 0);
+
+        var e = Assert.Throws<JobFailedException>(() => runner.Run(evaluation.Id, evaluation, new RunContext { JobId = evaluation.Id }));
+
+        Assert.Equal(FailureKind.Deterministic, e.Kind);
+        Assert.Contains(simclr.Id, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cancelling_stops_a_job()
+    {
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var scratch = PretrainConfig.From(new PretrainSpec("synth-curated", "scratch", 0, 0, 0, 0, 0), Tiny);
+        var config = Evaluation(scratch, seed: 0, steps: 100_000);
+        using var cancel = new CancellationTokenSource();
+        var context = new RunContext
+        {
+            JobId = config.Id,
+            Cancellation = cancel.Token,
+            Progress = p => { if (p.Loss is not null) cancel.Cancel(); },
+        };
+
+        Assert.ThrowsAny<OperationCanceledException>(() => runner.Run(config.Id, config, context));
+    }
+}
