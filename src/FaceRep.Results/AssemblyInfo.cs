@@ -1,2 +1,0 @@
-namespace FaceRep.Results;
-internal static class AssemblyMarker;

@@ -1,0 +1,254 @@
+using System.Data.Common;
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace FaceRep.Results.Store;
+
+/// <summary>
+/// The embedded result store: one DuckDB file. Writes replace a job's rows in one transaction,
+/// so a job written twice (a retry, a resumed sweep) still has exactly one result.
+/// </summary>
+public sealed class DuckDbResultStore : IResultStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS results (
+            job_id VARCHAR PRIMARY KEY,
+            pretrain_id VARCHAR NOT NULL,
+            pretrain VARCHAR NOT NULL,
+            pretrain_dataset VARCHAR,
+            pretrain_method VARCHAR NOT NULL,
+            backbone VARCHAR NOT NULL,
+            width DOUBLE NOT NULL,
+            input INTEGER NOT NULL,
+            task VARCHAR NOT NULL,
+            protocol VARCHAR NOT NULL,
+            shots DOUBLE NOT NULL,
+            seed INTEGER NOT NULL,
+            duration_s DOUBLE NOT NULL,
+            finished_utc TIMESTAMPTZ NOT NULL,
+            device VARCHAR NOT NULL,
+            attempt INTEGER NOT NULL,
+            versions VARCHAR NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS metrics (
+            job_id VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL,
+            value DOUBLE,
+            PRIMARY KEY (job_id, metric)
+        );
+        CREATE TABLE IF NOT EXISTS sweep_jobs (
+            sweep VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            PRIMARY KEY (sweep, job_id)
+        );
+        """;
+
+    private readonly DuckDBConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Opens (creating if needed) the DuckDB file at <paramref name="path"/>.</summary>
+    public DuckDbResultStore(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        FilePath = full;
+        _connection = new DuckDBConnection($"Data Source={full}");
+        _connection.Open();
+    }
+
+    /// <summary>The database file.</summary>
+    public string FilePath { get; }
+
+    /// <inheritdoc />
+    public async Task InitialiseAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = Schema;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteAsync(IReadOnlyCollection<ResultRow> rows, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+            return;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            foreach (var row in rows)
+            {
+                Execute("DELETE FROM metrics WHERE job_id = $1", row.JobId);
+                Execute("DELETE FROM results WHERE job_id = $1", row.JobId);
+                Execute(
+                    "INSERT INTO results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                    row.JobId, row.PretrainId, row.Pretrain, row.PretrainDataset, row.PretrainMethod, row.Backbone, row.Width,
+                    row.Input, row.Task, row.Protocol, row.Shots, row.Seed, row.DurationSeconds, row.FinishedUtc.UtcDateTime,
+                    row.Device, row.Attempt, row.Versions);
+                foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                    Execute("INSERT INTO metrics VALUES ($1, $2, $3)", row.JobId, metric, double.IsFinite(value) ? value : null);
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RecordSweepAsync(string sweep, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            foreach (var id in jobIds)
+                Execute("INSERT INTO sweep_jobs VALUES ($1, $2) ON CONFLICT DO NOTHING", sweep, id);
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var metrics = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = sweep is null
+                    ? "SELECT job_id, metric, value FROM metrics"
+                    : "SELECT m.job_id, m.metric, m.value FROM metrics m JOIN sweep_jobs s ON s.job_id = m.job_id WHERE s.sweep = $1";
+                AddParameters(command, sweep is null ? [] : [sweep]);
+                using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var id = reader.GetString(0);
+                    if (!metrics.TryGetValue(id, out var m))
+                        metrics[id] = m = new Dictionary<string, double>(StringComparer.Ordinal);
+                    m[reader.GetString(1)] = reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2);
+                }
+            }
+
+            var rows = new List<ResultRow>();
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = (sweep is null
+                    ? "SELECT r.* FROM results r"
+                    : "SELECT r.* FROM results r JOIN sweep_jobs s ON s.job_id = r.job_id WHERE s.sweep = $1")
+                    + " ORDER BY r.task, r.protocol, r.pretrain, r.shots, r.seed, r.job_id";
+                AddParameters(command, sweep is null ? [] : [sweep]);
+                using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var id = reader.GetString(0);
+                    rows.Add(new ResultRow
+                    {
+                        JobId = id,
+                        PretrainId = reader.GetString(1),
+                        Pretrain = reader.GetString(2),
+                        PretrainDataset = reader.IsDBNull(3) ? null : reader.GetString(3),
+                        PretrainMethod = reader.GetString(4),
+                        Backbone = reader.GetString(5),
+                        Width = reader.GetDouble(6),
+                        Input = reader.GetInt32(7),
+                        Task = reader.GetString(8),
+                        Protocol = reader.GetString(9),
+                        Shots = reader.GetDouble(10),
+                        Seed = reader.GetInt32(11),
+                        DurationSeconds = reader.GetDouble(12),
+                        FinishedUtc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(13), DateTimeKind.Utc)),
+                        Device = reader.GetString(14),
+                        Attempt = reader.GetInt32(15),
+                        Versions = reader.GetString(16),
+                        Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
+                    });
+                }
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT r.pretrain, r.task, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
+                FROM results r
+                JOIN sweep_jobs s ON s.job_id = r.job_id
+                JOIN metrics m ON m.job_id = r.job_id AND m.metric = $2
+                WHERE s.sweep = $1 AND m.value IS NOT NULL
+                GROUP BY r.pretrain, r.task, r.protocol, r.shots
+                ORDER BY r.task, r.protocol, r.pretrain, r.shots
+                """;
+            AddParameters(command, [sweep, metric]);
+            var rows = new List<SummaryRow>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new SummaryRow(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), metric,
+                    Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture), reader.GetDouble(5), reader.GetDouble(6)));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await _connection.DisposeAsync();
+        }
+        finally
+        {
+            _gate.Release();
+            _gate.Dispose();
+        }
+    }
+
+    private void Execute(string sql, params object?[] values)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        AddParameters(command, values);
+        command.ExecuteNonQuery();
+    }
+
+    private static void AddParameters(DbCommand command, object?[] values)
+    {
+        foreach (var value in values)
+            command.Parameters.Add(new DuckDBParameter(value ?? DBNull.Value));
+    }
+}

@@ -1,0 +1,20 @@
+namespace FaceRep.Results.Store;
+
+/// <summary>Where finished jobs' results live and are queried from.</summary>
+public interface IResultStore : IAsyncDisposable
+{
+    /// <summary>Creates the schema if it is missing.</summary>
+    Task InitialiseAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes results, replacing any earlier rows of the same jobs (idempotent by job id).</summary>
+    Task WriteAsync(IReadOnlyCollection<ResultRow> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>Records which jobs belong to a sweep (idempotent).</summary>
+    Task RecordSweepAsync(string sweep, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the result rows of a sweep (all sweeps when null), ordered by coordinates.</summary>
+    Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default);
+
+    /// <summary>Mean and sample standard deviation of a metric over seeds per (pre-training, task, protocol, shots).</summary>
+    Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,73 @@
+namespace FaceRep.Results.Store;
+
+/// <summary>
+/// One finished evaluation job with its full experiment coordinates, metrics, timing and
+/// provenance. Keyed by job id: writing the same job twice leaves one row.
+/// </summary>
+public sealed record ResultRow
+{
+    /// <summary>The evaluation job's id.</summary>
+    public required string JobId { get; init; }
+
+    /// <summary>The pre-training job's id.</summary>
+    public required string PretrainId { get; init; }
+
+    /// <summary>How the pre-training source is named in tables: <c>scratch</c> or <c>dataset/method</c>.</summary>
+    public required string Pretrain { get; init; }
+
+    /// <summary>Pre-training dataset, or null for methods that need none.</summary>
+    public string? PretrainDataset { get; init; }
+
+    /// <summary>Pre-training method.</summary>
+    public required string PretrainMethod { get; init; }
+
+    /// <summary>Backbone architecture.</summary>
+    public required string Backbone { get; init; }
+
+    /// <summary>Backbone width multiplier.</summary>
+    public required double Width { get; init; }
+
+    /// <summary>Input resolution.</summary>
+    public required int Input { get; init; }
+
+    /// <summary>Downstream task.</summary>
+    public required string Task { get; init; }
+
+    /// <summary>finetune or linear.</summary>
+    public required string Protocol { get; init; }
+
+    /// <summary>Fraction of the task's training split.</summary>
+    public required double Shots { get; init; }
+
+    /// <summary>Seed.</summary>
+    public required int Seed { get; init; }
+
+    /// <summary>Metrics by name.</summary>
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>Wall-clock seconds of the run.</summary>
+    public required double DurationSeconds { get; init; }
+
+    /// <summary>When the job finished.</summary>
+    public required DateTimeOffset FinishedUtc { get; init; }
+
+    /// <summary>Where it ran: <c>silo/device</c>.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>Which attempt produced it (1 for the first).</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>Software versions that produced it.</summary>
+    public required string Versions { get; init; }
+}
+
+/// <summary>A metric summarised over seeds for one (pre-training, task, protocol, shots) cell.</summary>
+/// <param name="Pretrain">Pre-training source.</param>
+/// <param name="Task">Task.</param>
+/// <param name="Protocol">Protocol.</param>
+/// <param name="Shots">Shot fraction.</param>
+/// <param name="Metric">Metric name.</param>
+/// <param name="Count">Seeds measured.</param>
+/// <param name="Mean">Mean over seeds.</param>
+/// <param name="StdDev">Sample standard deviation over seeds (0 for one seed).</param>
+public sealed record SummaryRow(string Pretrain, string Task, string Protocol, double Shots, string Metric, int Count, double Mean, double StdDev);
