@@ -1,2 +1,0 @@
-namespace FaceRep.Grid.Abstractions;
-internal static class AssemblyMarker;

@@ -1,0 +1,129 @@
+using FaceRep.Core.Experiments;
+using Orleans.Concurrency;
+
+namespace FaceRep.Grid.Abstractions;
+
+/// <summary>A sweep, keyed by its name: records its jobs once, then keeps counters.</summary>
+[Alias("facerep.ISweepGrain")]
+public interface ISweepGrain : IGrainWithStringKey
+{
+    /// <summary>Submits (or resubmits, idempotently) the sweep.</summary>
+    [Alias("Submit")]
+    Task<SubmitResult> SubmitAsync(SweepSubmission submission);
+
+    /// <summary>The sweep's progress.</summary>
+    [Alias("GetStatus")]
+    Task<SweepStatus> GetStatusAsync();
+
+    /// <summary>Ids of the sweep's jobs, in expansion order.</summary>
+    [Alias("GetJobIds")]
+    Task<IReadOnlyList<string>> GetJobIdsAsync();
+
+    /// <summary>Re-announces unfinished jobs (after a dispatcher or silo restart).</summary>
+    [Alias("Resume"), OneWay]
+    Task ResumeAsync();
+
+    /// <summary>Told by a job's grain when its state changes.</summary>
+    [Alias("JobChanged"), OneWay]
+    Task JobChangedAsync(string jobId, JobState state, long version);
+
+    /// <summary>Subscribes an observer to progress; resubscribe periodically to stay subscribed.</summary>
+    [Alias("Subscribe")]
+    Task SubscribeAsync(ISweepObserver observer);
+
+    /// <summary>Unsubscribes an observer.</summary>
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync(ISweepObserver observer);
+}
+
+/// <summary>Receives a sweep's progress.</summary>
+[Alias("facerep.ISweepObserver")]
+public interface ISweepObserver : IGrainObserver
+{
+    /// <summary>Called when the sweep's counters change.</summary>
+    [Alias("OnProgress")]
+    void OnProgress(SweepStatus status);
+}
+
+/// <summary>One job (pre-training or evaluation), keyed by its content-hash id: a small persisted state machine.</summary>
+[Alias("facerep.IExperimentGrain")]
+public interface IExperimentGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the job for a sweep, or attaches the sweep to an existing job and reconciles it; returns its status.</summary>
+    [Alias("Init")]
+    Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority);
+
+    /// <summary>Releases a stale lease and re-announces a ready job; returns the job's status.</summary>
+    [Alias("Reconcile")]
+    Task<JobStatus> ReconcileAsync();
+
+    /// <summary>Leases the job to a worker if it is ready; null otherwise.</summary>
+    [Alias("TryLease")]
+    Task<JobLease?> TryLeaseAsync(string worker, string silo);
+
+    /// <summary>Extends a worker's lease; false if the worker no longer holds it.</summary>
+    [Alias("RenewLease")]
+    Task<bool> RenewLeaseAsync(string worker, int attempt);
+
+    /// <summary>Records success; ignored unless the worker holds the lease of that attempt.</summary>
+    [Alias("Complete")]
+    Task<bool> CompleteAsync(string worker, JobCompletion completion);
+
+    /// <summary>Records a failure; transient failures are retried a bounded number of times.</summary>
+    [Alias("Fail")]
+    Task<bool> FailAsync(string worker, int attempt, FailureKind kind, string error);
+
+    /// <summary>The job's status.</summary>
+    [Alias("GetStatus")]
+    Task<JobStatus> GetStatusAsync();
+
+    /// <summary>Registers a job that waits for this one; returns this job's state.</summary>
+    [Alias("RegisterDependent")]
+    Task<JobState> RegisterDependentAsync(string dependentId);
+
+    /// <summary>Told by the job this one waits for when it finishes.</summary>
+    [Alias("DependencyFinished"), OneWay]
+    Task DependencyFinishedAsync(bool succeeded, string? error);
+}
+
+/// <summary>Hands ready jobs to pulling workers by priority; one per cluster (key 0).</summary>
+[Alias("facerep.IDispatcherGrain")]
+public interface IDispatcherGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds a ready job to the queue (idempotent).</summary>
+    [Alias("Enqueue"), OneWay]
+    Task EnqueueAsync(string jobId, int priority);
+
+    /// <summary>Leases the next ready job to a worker; null when there is none (the worker is woken when one arrives).</summary>
+    [Alias("Lease")]
+    Task<JobLease?> LeaseAsync(string worker, string silo);
+
+    /// <summary>Remembers a sweep with unfinished work, so it can be resumed after a restart.</summary>
+    [Alias("TrackSweep")]
+    Task TrackSweepAsync(string sweep, bool active);
+
+    /// <summary>Ready jobs queued.</summary>
+    [Alias("GetQueueLength")]
+    Task<int> GetQueueLengthAsync();
+}
+
+/// <summary>One device of one silo, keyed <c>{silo}/{device}</c> and pinned to that silo; runs one job at a time.</summary>
+[Alias("facerep.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Starts pulling work.</summary>
+    [Alias("Start")]
+    Task StartAsync();
+
+    /// <summary>Asks an idle worker to pull now.</summary>
+    [Alias("Wake"), OneWay]
+    Task WakeAsync();
+
+    /// <summary>Told by the training host when the running job ended (its outcome is already recorded).</summary>
+    [Alias("JobEnded"), OneWay]
+    Task JobEndedAsync(string jobId);
+
+    /// <summary>The job running now, if any.</summary>
+    [Alias("GetCurrentJob")]
+    Task<string?> GetCurrentJobAsync();
+}

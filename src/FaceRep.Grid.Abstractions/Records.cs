@@ -1,0 +1,108 @@
+using FaceRep.Core.Experiments;
+
+namespace FaceRep.Grid.Abstractions;
+
+/// <summary>The states of a job. Numbers are persisted: never renumber.</summary>
+[GenerateSerializer, Alias("facerep.JobState")]
+public enum JobState
+{
+    /// <summary>Not yet created by any sweep.</summary>
+    Unknown = 0,
+
+    /// <summary>Waiting for the pre-training job it depends on.</summary>
+    Waiting = 1,
+
+    /// <summary>May be leased by a worker.</summary>
+    Ready = 2,
+
+    /// <summary>A worker holds a lease on it and is running it.</summary>
+    Leased = 3,
+
+    /// <summary>Finished with a result.</summary>
+    Succeeded = 4,
+
+    /// <summary>Finished without a result; see the failure kind.</summary>
+    Failed = 5,
+}
+
+/// <summary>A job as the grid carries it: its id, kind, dependency and canonical configuration.</summary>
+/// <param name="Id">Content-hash id.</param>
+/// <param name="Kind">Pre-training or evaluation.</param>
+/// <param name="DependsOn">The pre-training job an evaluation waits for.</param>
+/// <param name="ConfigJson">Canonical JSON of the configuration (see <see cref="JobConfig"/>).</param>
+[GenerateSerializer, Immutable, Alias("facerep.JobDescriptor")]
+public sealed record JobDescriptor(
+    [property: Id(0)] string Id,
+    [property: Id(1)] JobKind Kind,
+    [property: Id(2)] string? DependsOn,
+    [property: Id(3)] string ConfigJson)
+{
+    /// <summary>Builds a descriptor from a configuration.</summary>
+    public static JobDescriptor From(JobConfig config, string? dependsOn) =>
+        new(config.Id, config.Kind, dependsOn, config.ToCanonicalJson());
+}
+
+/// <summary>A job handed to a worker: the job and the lease's attempt number.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.JobLease")]
+public sealed record JobLease(
+    [property: Id(0)] JobDescriptor Job,
+    [property: Id(1)] int Attempt,
+    [property: Id(2)] DateTime ExpiresUtc);
+
+/// <summary>What a job's grain reports about it.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.JobStatus")]
+public sealed record JobStatus(
+    [property: Id(0)] string Id,
+    [property: Id(1)] JobState State,
+    [property: Id(2)] int Attempts,
+    [property: Id(3)] string? Worker,
+    [property: Id(4)] FailureKind? Failure,
+    [property: Id(5)] string? Error,
+    [property: Id(6)] DateTime? FinishedUtc,
+    [property: Id(7)] long Version);
+
+/// <summary>The outcome a worker reports for a finished job.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.JobCompletion")]
+public sealed record JobCompletion(
+    [property: Id(0)] int Attempt,
+    [property: Id(1)] double DurationSeconds,
+    [property: Id(2)] string? CheckpointPath);
+
+/// <summary>A sweep to run: its name, spec text and expanded jobs.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.SweepSubmission")]
+public sealed record SweepSubmission(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string SpecText,
+    [property: Id(2)] int Priority,
+    [property: Id(3)] IReadOnlyList<JobDescriptor> Jobs);
+
+/// <summary>A sweep's progress: counts of its jobs by state.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.SweepStatus")]
+public sealed record SweepStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Total,
+    [property: Id(2)] int Waiting,
+    [property: Id(3)] int Ready,
+    [property: Id(4)] int Running,
+    [property: Id(5)] int Succeeded,
+    [property: Id(6)] int Failed,
+    [property: Id(7)] int ReusedAtSubmit,
+    [property: Id(8)] DateTime? SubmittedUtc,
+    [property: Id(9)] DateTime? CompletedUtc)
+{
+    /// <summary>True when every job has finished, one way or the other.</summary>
+    public bool IsComplete => Total > 0 && Succeeded + Failed == Total;
+
+    /// <summary>An empty status for a sweep that was never submitted.</summary>
+    public static SweepStatus None(string name) => new(name, 0, 0, 0, 0, 0, 0, 0, null, null);
+}
+
+/// <summary>The answer to a submission.</summary>
+/// <param name="Accepted">False when the sweep exists with a different grid.</param>
+/// <param name="Error">Why it was refused.</param>
+/// <param name="Status">The sweep's status after submission.</param>
+[GenerateSerializer, Immutable, Alias("facerep.SubmitResult")]
+public sealed record SubmitResult(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] string? Error,
+    [property: Id(2)] SweepStatus Status);

@@ -1,2 +1,0 @@
-namespace FaceRep.Grid;
-internal static class AssemblyMarker;

@@ -1,0 +1,85 @@
+using FaceRep.Grid.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace FaceRep.Grid.Grains;
+
+/// <summary>The dispatcher's persisted state: only the sweeps with unfinished work.</summary>
+[GenerateSerializer, Alias("facerep.DispatcherState")]
+public sealed class DispatcherState
+{
+    [Id(0)] public HashSet<string> ActiveSweeps { get; set; } = [];
+}
+
+/// <summary>
+/// Hands ready jobs to pulling workers, highest priority first and first-come within a
+/// priority. The queue lives in memory; after a restart the active sweeps re-announce their
+/// ready jobs, so nothing persisted grows with the queue.
+/// </summary>
+public sealed class DispatcherGrain(
+    [PersistentState("dispatcher", GridStorage.Name)] IPersistentState<DispatcherState> state,
+    ILogger<DispatcherGrain> log) : Grain, IDispatcherGrain
+{
+    private readonly PriorityQueue<string, (int Priority, long Sequence)> _queue = new();
+    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sweep in state.State.ActiveSweeps)
+            GrainFactory.GetGrain<ISweepGrain>(sweep).ResumeAsync().Ignore();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task EnqueueAsync(string jobId, int priority)
+    {
+        if (_queued.Add(jobId))
+        {
+            _queue.Enqueue(jobId, (-priority, _sequence++));
+            WakeOne();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<JobLease?> LeaseAsync(string worker, string silo)
+    {
+        while (_queue.TryDequeue(out var jobId, out _))
+        {
+            _queued.Remove(jobId);
+            var lease = await GrainFactory.GetGrain<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
+            if (lease is not null)
+            {
+                _idle.Remove(worker);
+                log.LogDebug("Leased {JobId} to {Worker}", jobId, worker);
+                return lease;
+            }
+        }
+
+        _idle.Add(worker);
+        return null;
+    }
+
+    /// <inheritdoc />
+    public async Task TrackSweepAsync(string sweep, bool active)
+    {
+        var changed = active ? state.State.ActiveSweeps.Add(sweep) : state.State.ActiveSweeps.Remove(sweep);
+        if (changed)
+            await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<int> GetQueueLengthAsync() => Task.FromResult(_queue.Count);
+
+    private void WakeOne()
+    {
+        var worker = _idle.FirstOrDefault();
+        if (worker is null)
+            return;
+        _idle.Remove(worker);
+        GrainFactory.GetGrain<IWorkerGrain>(worker).WakeAsync().Ignore();
+    }
+}

@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text;
+using FaceRep.Grid.Abstractions;
+using FaceRep.Results.Store;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
+namespace FaceRep.Grid.Grains;
+
+/// <summary>What a sweep is: written once, at its first submission. Field ids are persisted.</summary>
+[GenerateSerializer, Alias("facerep.SweepDefinition")]
+public sealed class SweepDefinition
+{
+    [Id(0)] public string Name { get; set; } = "";
+    [Id(1)] public string SpecText { get; set; } = "";
+    [Id(2)] public int Priority { get; set; }
+    [Id(3)] public List<string> JobIds { get; set; } = [];
+    [Id(4)] public string Fingerprint { get; set; } = "";
+    [Id(5)] public DateTime SubmittedUtc { get; set; }
+}
+
+/// <summary>A sweep's counters: small, rewritten as jobs finish. Field ids are persisted.</summary>
+[GenerateSerializer, Alias("facerep.SweepCounters")]
+public sealed class SweepCounters
+{
+    [Id(0)] public int Succeeded { get; set; }
+    [Id(1)] public int Failed { get; set; }
+    [Id(2)] public int ReusedAtSubmit { get; set; }
+    [Id(3)] public DateTime? CompletedUtc { get; set; }
+}
+
+/// <summary>
+/// A sweep, keyed by name. Its job list is written once; afterwards only counters change. The
+/// per-job states it counts from live in memory and are recounted from the job grains on
+/// activation, so the counters always agree with the jobs.
+/// </summary>
+public sealed class SweepGrain(
+    [PersistentState("sweep", GridStorage.Name)] IPersistentState<SweepDefinition> definition,
+    [PersistentState("sweep-counters", GridStorage.Name)] IPersistentState<SweepCounters> counters,
+    IResultStore results,
+    TimeProvider time,
+    ILogger<SweepGrain> log) : Grain, ISweepGrain
+{
+    private const int Batch = 256;
+    private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
+    private readonly ObserverManager<ISweepObserver> _observers = new(TimeSpan.FromMinutes(5), log);
+
+    private string Name => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (definition.RecordExists)
+            await RecountAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<SubmitResult> SubmitAsync(SweepSubmission submission)
+    {
+        if (submission.Name != Name)
+            throw new ArgumentException($"submission for '{submission.Name}' sent to sweep '{Name}'", nameof(submission));
+
+        var ids = submission.Jobs.Select(j => j.Id).ToList();
+        var fingerprint = Fingerprint(ids);
+        if (definition.RecordExists && definition.State.Fingerprint != fingerprint)
+        {
+            return new SubmitResult(false,
+                $"a sweep named '{Name}' already exists with a different grid ({definition.State.JobIds.Count} jobs, submitted {definition.State.SubmittedUtc:u}); give the changed spec a new name",
+                Status());
+        }
+
+        if (!definition.RecordExists)
+        {
+            definition.State = new SweepDefinition
+            {
+                Name = Name,
+                SpecText = submission.SpecText,
+                Priority = submission.Priority,
+                JobIds = ids,
+                Fingerprint = fingerprint,
+                SubmittedUtc = time.GetUtcNow().UtcDateTime,
+            };
+            await definition.WriteStateAsync();
+            log.LogInformation("Sweep {Sweep} recorded with {Jobs} jobs", Name, ids.Count);
+        }
+
+        await results.RecordSweepAsync(Name, ids);
+        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, true);
+
+        // Pre-training jobs first, so evaluation jobs find their dependency created.
+        foreach (var chunk in submission.Jobs.OrderBy(j => j.DependsOn is null ? 0 : 1).Chunk(Batch))
+        {
+            var statuses = await Task.WhenAll(chunk.Select(j =>
+                GrainFactory.GetGrain<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority)));
+            foreach (var s in statuses)
+                Apply(s.Id, s.State, s.Version);
+        }
+
+        counters.State.ReusedAtSubmit = _jobs.Values.Count(j => j.State == JobState.Succeeded);
+        await UpdateCountersAsync(force: true);
+        return new SubmitResult(true, null, Status());
+    }
+
+    /// <inheritdoc />
+    public Task<SweepStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetJobIdsAsync() => Task.FromResult<IReadOnlyList<string>>(definition.State.JobIds);
+
+    /// <inheritdoc />
+    public async Task ResumeAsync()
+    {
+        if (!definition.RecordExists)
+            return;
+        var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
+        foreach (var chunk in unfinished.Chunk(Batch))
+        {
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).ReconcileAsync()));
+            foreach (var s in statuses)
+                Apply(s.Id, s.State, s.Version);
+        }
+
+        await UpdateCountersAsync(force: false);
+    }
+
+    /// <inheritdoc />
+    public async Task JobChangedAsync(string jobId, JobState state, long version)
+    {
+        if (Apply(jobId, state, version))
+            await UpdateCountersAsync(force: false);
+    }
+
+    /// <inheritdoc />
+    public Task SubscribeAsync(ISweepObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UnsubscribeAsync(ISweepObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
+    private bool Apply(string jobId, JobState state, long version)
+    {
+        if (_jobs.TryGetValue(jobId, out var known) && known.Version >= version)
+            return false;
+        if (!_jobs.ContainsKey(jobId) && definition.RecordExists && !definition.State.JobIds.Contains(jobId))
+            return false;
+        _jobs[jobId] = (state, version);
+        return known.State != state;
+    }
+
+    private async Task RecountAsync()
+    {
+        foreach (var chunk in definition.State.JobIds.Chunk(Batch))
+        {
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).GetStatusAsync()));
+            foreach (var s in statuses)
+                Apply(s.Id, s.State, s.Version);
+        }
+
+        await UpdateCountersAsync(force: false);
+    }
+
+    private async Task UpdateCountersAsync(bool force)
+    {
+        var succeeded = _jobs.Values.Count(j => j.State == JobState.Succeeded);
+        var failed = _jobs.Values.Count(j => j.State == JobState.Failed);
+        var c = counters.State;
+        var complete = definition.RecordExists && succeeded + failed == definition.State.JobIds.Count;
+        var changed = force || c.Succeeded != succeeded || c.Failed != failed || (complete && c.CompletedUtc is null) || (!complete && c.CompletedUtc is not null);
+        if (changed)
+        {
+            c.Succeeded = succeeded;
+            c.Failed = failed;
+            c.CompletedUtc = complete ? c.CompletedUtc ?? time.GetUtcNow().UtcDateTime : null;
+            await counters.WriteStateAsync();
+            if (complete)
+            {
+                await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, false);
+                log.LogInformation("Sweep {Sweep} complete: {Succeeded} succeeded, {Failed} failed", Name, succeeded, failed);
+            }
+        }
+
+        var status = Status();
+        _observers.Notify(o => o.OnProgress(status));
+    }
+
+    private SweepStatus Status()
+    {
+        if (!definition.RecordExists)
+            return SweepStatus.None(Name);
+        var c = counters.State;
+        int Count(JobState s) => _jobs.Values.Count(j => j.State == s);
+        return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
+            Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
+            definition.State.SubmittedUtc, c.CompletedUtc);
+    }
+
+    private static string Fingerprint(IEnumerable<string> ids) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', ids.Order(StringComparer.Ordinal)))));
+}

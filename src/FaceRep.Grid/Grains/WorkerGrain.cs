@@ -1,0 +1,114 @@
+using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Hosting;
+using FaceRep.Grid.Placement;
+using FaceRep.Grid.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceRep.Grid.Grains;
+
+/// <summary>
+/// One device of one silo, pinned there. Pulls a lease from the dispatcher when idle, hands it
+/// to the silo's training host (returning at once: training never runs inside a grain call),
+/// renews the lease by heartbeat while the job runs, and pulls again when it ends.
+/// </summary>
+[SiloPinned]
+public sealed class WorkerGrain(
+    TrainingHost host,
+    ILocalSiloDetails silo,
+    IOptions<GridOptions> options,
+    ILogger<WorkerGrain> log) : Grain, IWorkerGrain
+{
+    private string _device = "";
+    private bool _started;
+    private bool _pulling;
+    private JobLease? _current;
+    private IGrainTimer? _heartbeat;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        _device = key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync()
+    {
+        if (!_started)
+        {
+            _started = true;
+            var period = options.Value.HeartbeatInterval;
+            _heartbeat = this.RegisterGrainTimer(_ => HeartbeatAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+            log.LogInformation("Worker {Worker} started", this.GetPrimaryKeyString());
+        }
+
+        await PullAsync();
+    }
+
+    /// <inheritdoc />
+    public Task WakeAsync() => _started ? PullAsync() : Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task JobEndedAsync(string jobId)
+    {
+        if (_current?.Job.Id == jobId)
+            _current = null;
+        return PullAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetCurrentJobAsync() => Task.FromResult(_current?.Job.Id);
+
+    private async Task PullAsync()
+    {
+        if (_pulling || _current is not null)
+            return;
+        if (host.CurrentJob(_device) is { } running)
+        {
+            log.LogWarning("Worker {Worker} found {JobId} still running on its device; waiting for it", this.GetPrimaryKeyString(), running);
+            return;
+        }
+
+        _pulling = true;
+        try
+        {
+            var me = this.GetPrimaryKeyString();
+            var lease = await GrainFactory.GetGrain<IDispatcherGrain>(0).LeaseAsync(me, silo.SiloAddress.ToParsableString());
+            if (lease is null)
+                return;
+            if (!host.TryStart(_device, me, lease))
+            {
+                // Cannot happen while this grain is the device's only worker; hand the job back.
+                log.LogError("Device {Device} refused {JobId}; returning it", _device, lease.Job.Id);
+                await GrainFactory.GetGrain<IExperimentGrain>(lease.Job.Id).FailAsync(me, lease.Attempt, Core.Experiments.FailureKind.Transient, "device busy");
+                return;
+            }
+
+            _current = lease;
+        }
+        finally
+        {
+            _pulling = false;
+        }
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        if (_current is { } lease)
+        {
+            var me = this.GetPrimaryKeyString();
+            var held = await GrainFactory.GetGrain<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Attempt);
+            if (!held)
+            {
+                log.LogWarning("Worker {Worker} lost its lease on {JobId}; cancelling the run", me, lease.Job.Id);
+                host.Cancel(_device, lease.Job.Id);
+            }
+        }
+        else
+        {
+            await PullAsync();
+        }
+    }
+}

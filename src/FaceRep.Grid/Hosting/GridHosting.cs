@@ -1,0 +1,74 @@
+using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Grains;
+using FaceRep.Grid.Placement;
+using FaceRep.Grid.Storage;
+using FaceRep.Grid.Workers;
+using FaceRep.Results.Store;
+using FaceRep.Training.Checkpoints;
+using FaceRep.Training.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+
+namespace FaceRep.Grid.Hosting;
+
+/// <summary>Wires the grid into a silo.</summary>
+public static class GridHosting
+{
+    /// <summary>
+    /// Adds the grid's grains, placement, devices, training host and result store to a silo.
+    /// Grain storage is added separately (<see cref="AddSqliteGridStorage"/> or Redis).
+    /// </summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="configure">Grid settings.</param>
+    /// <param name="resultStore">Creates the result store (DuckDB in embedded mode).</param>
+    public static ISiloBuilder AddFaceRepGrid(this ISiloBuilder builder, Action<GridOptions> configure, Func<IServiceProvider, IResultStore> resultStore)
+    {
+        var services = builder.Services;
+        services.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddSingleton(sp => new DeviceInventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
+        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));
+        services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<CheckpointStore>()));
+        services.TryAddSingleton<IJobExecutor, TorchJobExecutor>();
+        services.AddSingleton(sp =>
+        {
+            var store = resultStore(sp);
+            store.InitialiseAsync().GetAwaiter().GetResult();
+            return store;
+        });
+        services.AddSingleton<TrainingHost>();
+        services.AddHostedService<WorkerStarter>();
+        return builder;
+    }
+
+    /// <summary>Durable grain state in a local SQLite file (embedded mode).</summary>
+    public static ISiloBuilder AddSqliteGridStorage(this ISiloBuilder builder, string path)
+    {
+        builder.Services.AddGrainStorage(GridStorage.Name, (sp, _) => new SqliteGrainStorage(path, sp.GetRequiredService<Serializer>()));
+        return builder;
+    }
+}
+
+/// <summary>Activates one worker grain per device of this silo once the silo is up.</summary>
+internal sealed class WorkerStarter(IGrainFactory grains, ILocalSiloDetails silo, DeviceInventory devices, ILogger<WorkerStarter> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var device in devices.Devices)
+        {
+            var key = SiloPinnedPlacement.KeyFor(silo.SiloAddress, device.Name);
+            await grains.GetGrain<IWorkerGrain>(key).StartAsync();
+        }
+
+        log.LogInformation("Silo {Silo} serves {Count} device(s): {Devices}", silo.Name, devices.Devices.Count,
+            string.Join(", ", devices.Devices.Select(d => $"{d.Name} ({d.Threads} thread{(d.Threads == 1 ? "" : "s")})")));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,30 @@
+namespace FaceRep.Grid.Hosting;
+
+/// <summary>Settings of the grid inside one silo.</summary>
+public sealed class GridOptions
+{
+    /// <summary>Directory for checkpoints (local disk or a shared filesystem).</summary>
+    public string ArtifactRoot { get; set; } = Path.Combine("facerep-out", "artifacts");
+
+    /// <summary>CPU worker slots of this silo; 0 means one slot per <see cref="ThreadsPerSlot"/> cores.</summary>
+    public int CpuSlots { get; set; }
+
+    /// <summary>libtorch threads per CPU slot.</summary>
+    public int ThreadsPerSlot { get; set; } = 1;
+
+    /// <summary>How long a lease lasts without a heartbeat.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often workers renew leases and idle workers look for work.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts allowed for a job that keeps failing transiently.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Software versions recorded with every result.</summary>
+    public string Versions { get; set; } = DefaultVersions();
+
+    /// <summary>The versions of this build.</summary>
+    public static string DefaultVersions() =>
+        $"facerep {typeof(GridOptions).Assembly.GetName().Version}; .NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}";
+}

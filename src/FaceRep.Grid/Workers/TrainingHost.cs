@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using FaceRep.Core.Experiments;
+using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Hosting;
+using FaceRep.Results.Store;
+using FaceRep.Training.Runs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceRep.Grid.Workers;
+
+/// <summary>
+/// Runs jobs on one dedicated thread per device, never on the Orleans scheduler. A worker grain
+/// hands a lease over and returns at once; when the job ends this host writes the result to the
+/// result store (first, so a crash after it loses nothing), tells the job's grain, and tells the
+/// worker it is free.
+/// </summary>
+public sealed class TrainingHost : IDisposable
+{
+    private readonly Dictionary<string, DeviceThread> _threads;
+    private readonly IJobExecutor _executor;
+    private readonly IGrainFactory _grains;
+    private readonly IResultStore _results;
+    private readonly GridOptions _options;
+    private readonly ILogger<TrainingHost> _log;
+    private readonly string _siloName;
+
+    /// <summary>Creates the host and its device threads.</summary>
+    public TrainingHost(DeviceInventory inventory, IJobExecutor executor, IGrainFactory grains, IResultStore results,
+        IOptions<GridOptions> options, ILocalSiloDetails silo, ILogger<TrainingHost> log)
+    {
+        _executor = executor;
+        _grains = grains;
+        _results = results;
+        _options = options.Value;
+        _log = log;
+        _siloName = silo.Name;
+        _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(this, d));
+    }
+
+    /// <summary>Jobs finished by this host since start (for tests and status).</summary>
+    public int Finished => _threads.Values.Sum(t => t.Finished);
+
+    /// <summary>Queues a leased job on a device's thread; false if the device is busy.</summary>
+    public bool TryStart(string device, string worker, JobLease lease)
+    {
+        if (!_threads.TryGetValue(device, out var thread))
+            throw new ArgumentException($"this silo has no device '{device}'", nameof(device));
+        return thread.TryStart(new WorkItem(worker, lease));
+    }
+
+    /// <summary>The job a device is running, if any.</summary>
+    public string? CurrentJob(string device) => _threads.TryGetValue(device, out var t) ? t.Current?.Lease.Job.Id : null;
+
+    /// <summary>Cancels the job running on a device, if it is <paramref name="jobId"/>.</summary>
+    public void Cancel(string device, string jobId)
+    {
+        if (_threads.TryGetValue(device, out var t) && t.Current?.Lease.Job.Id == jobId)
+            t.Current.Cancellation.Cancel();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in _threads.Values)
+            t.Dispose();
+    }
+
+    private void Run(Device device, WorkItem item)
+    {
+        var job = item.Lease.Job;
+        var context = new RunContext
+        {
+            JobId = job.Id,
+            Cancellation = item.Cancellation.Token,
+            Threads = device.Threads,
+            Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
+        };
+        var experiment = _grains.GetGrain<IExperimentGrain>(job.Id);
+        _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind, device.Name, item.Lease.Attempt);
+        try
+        {
+            var outcome = _executor.Execute(job, context);
+            if (job.Kind == JobKind.Evaluate)
+                _results.WriteAsync([ToRow(job, outcome, device, item.Lease.Attempt)]).GetAwaiter().GetResult();
+            var accepted = experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))
+                .GetAwaiter().GetResult();
+            _log.LogInformation("Job {JobId} succeeded in {Seconds:F1} s{Note}", job.Id, outcome.Duration.TotalSeconds,
+                accepted ? "" : " (its lease had passed to another worker; the result row is the same job's)");
+        }
+        catch (Exception e)
+        {
+            var (kind, message) = Classify(e);
+            _log.LogWarning(e, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
+            try
+            {
+                experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message).GetAwaiter().GetResult();
+            }
+            catch (Exception report)
+            {
+                _log.LogError(report, "Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
+            }
+        }
+    }
+
+    private void NotifyWorker(WorkItem item)
+    {
+        try
+        {
+            _grains.GetGrain<IWorkerGrain>(item.Worker).JobEndedAsync(item.Lease.Job.Id).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Could not tell worker {Worker} that {JobId} ended", item.Worker, item.Lease.Job.Id);
+        }
+    }
+
+    private static (FailureKind Kind, string Message) Classify(Exception e) => e switch
+    {
+        JobFailedException f => (f.Kind, f.Message),
+        OperationCanceledException => (FailureKind.Cancelled, "cancelled"),
+        OutOfMemoryException => (FailureKind.OutOfMemory, e.Message),
+        IOException or TimeoutException => (FailureKind.Transient, $"{e.GetType().Name}: {e.Message}"),
+        _ => (FailureKind.Deterministic, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    private ResultRow ToRow(JobDescriptor job, JobOutcome outcome, Device device, int attempt)
+    {
+        var config = (EvaluateConfig)JobConfig.Parse(job.ConfigJson);
+        return new ResultRow
+        {
+            JobId = job.Id,
+            PretrainId = config.Pretrain.Id,
+            Pretrain = config.Pretrain.Label,
+            PretrainDataset = config.Pretrain.Dataset,
+            PretrainMethod = config.Pretrain.Method,
+            Backbone = config.Pretrain.Backbone.Arch,
+            Width = config.Pretrain.Backbone.Width,
+            Input = config.Pretrain.Backbone.Input,
+            Task = config.Task,
+            Protocol = config.Protocol,
+            Shots = config.Shots,
+            Seed = config.Seed,
+            Metrics = outcome.Metrics,
+            DurationSeconds = outcome.Duration.TotalSeconds,
+            FinishedUtc = DateTimeOffset.UtcNow,
+            Device = $"{_siloName}/{device.Name}",
+            Attempt = attempt,
+            Versions = _options.Versions,
+        };
+    }
+
+    private sealed record WorkItem(string Worker, JobLease Lease)
+    {
+        public CancellationTokenSource Cancellation { get; } = new();
+    }
+
+    /// <summary>One device's thread: takes one job at a time from a single-slot queue.</summary>
+    private sealed class DeviceThread : IDisposable
+    {
+        private readonly TrainingHost _host;
+        private readonly Device _device;
+        private readonly BlockingCollection<WorkItem> _queue = new(boundedCapacity: 1);
+        private readonly Thread _thread;
+        private int _finished;
+
+        public DeviceThread(TrainingHost host, Device device)
+        {
+            _host = host;
+            _device = device;
+            _thread = new Thread(Loop) { IsBackground = true, Name = $"facerep-{device.Name}" };
+            _thread.Start();
+        }
+
+        public WorkItem? Current { get; private set; }
+
+        public int Finished => Volatile.Read(ref _finished);
+
+        public bool TryStart(WorkItem item)
+        {
+            lock (_queue)
+            {
+                if (Current is not null || _queue.Count > 0)
+                    return false;
+                Current = item;
+                return _queue.TryAdd(item);
+            }
+        }
+
+        public void Dispose()
+        {
+            _queue.CompleteAdding();
+            Current?.Cancellation.Cancel();
+            _thread.Join(TimeSpan.FromSeconds(10));
+        }
+
+        private void Loop()
+        {
+            foreach (var item in _queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    _host.Run(_device, item);
+                }
+                finally
+                {
+                    lock (_queue)
+                        Current = null;
+                    Interlocked.Increment(ref _finished);
+                    item.Cancellation.Dispose();
+                }
+
+                // Only now is the device free: the worker may lease its next job.
+                _host.NotifyWorker(item);
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using FaceRep.Core.Experiments;
+using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Workers;
+using FaceRep.Results.Store;
+using FaceRep.Training.Runs;
+
+namespace FaceRep.Grid.Tests;
+
+/// <summary>
+/// A trainer that does no training: these tests are about scheduling. It records every run,
+/// checks that no job runs twice at once, and fails jobs on request.
+/// </summary>
+public sealed class FakeExecutor : IJobExecutor
+{
+    private readonly ConcurrentDictionary<string, int> _running = new();
+
+    public ConcurrentQueue<(string JobId, JobKind Kind, DateTime Start, DateTime End)> Runs { get; } = new();
+
+    public ConcurrentDictionary<string, (FailureKind Kind, int Times)> Failures { get; } = new();
+
+    public int Overlaps;
+
+    public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    public JobOutcome Execute(JobDescriptor job, RunContext context)
+    {
+        var start = DateTime.UtcNow;
+        if (_running.AddOrUpdate(job.Id, 1, (_, n) => n + 1) > 1)
+            Interlocked.Increment(ref Overlaps);
+        try
+        {
+            context.Cancellation.WaitHandle.WaitOne(Delay);
+            context.Cancellation.ThrowIfCancellationRequested();
+            if (Failures.TryGetValue(job.Id, out var failure) && failure.Times > 0)
+            {
+                Failures[job.Id] = (failure.Kind, failure.Times - 1);
+                throw new JobFailedException(failure.Kind, $"injected {failure.Kind} failure");
+            }
+
+            // A metric that depends only on the job, as a real deterministic trainer's would.
+            var metric = (Math.Abs(job.Id.GetHashCode(StringComparison.Ordinal)) % 1000) / 1000.0;
+            return new JobOutcome(new Dictionary<string, double> { ["nme_io"] = metric }, null, DateTime.UtcNow - start);
+        }
+        finally
+        {
+            _running.AddOrUpdate(job.Id, 0, (_, n) => n - 1);
+            Runs.Enqueue((job.Id, job.Kind, start, DateTime.UtcNow));
+        }
+    }
+}
+
+/// <summary>An in-memory result store with the same idempotent-by-job-id contract as the real ones.</summary>
+public sealed class MemoryResultStore : IResultStore
+{
+    private readonly ConcurrentDictionary<string, ResultRow> _rows = new();
+    private readonly ConcurrentDictionary<(string Sweep, string Job), byte> _sweeps = new();
+
+    public int Writes;
+
+    public Task InitialiseAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task WriteAsync(IReadOnlyCollection<ResultRow> rows, CancellationToken cancellationToken = default)
+    {
+        foreach (var row in rows)
+        {
+            _rows[row.JobId] = row;
+            Interlocked.Increment(ref Writes);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RecordSweepAsync(string sweep, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var id in jobIds)
+            _sweeps[(sweep, id)] = 0;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ResultRow>>(_rows.Values.Where(r => sweep is null || _sweeps.ContainsKey((sweep, r.JobId))).ToList());
+
+    public Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

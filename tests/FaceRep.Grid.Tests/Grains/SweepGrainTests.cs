@@ -1,0 +1,129 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Grid.Abstractions;
+
+namespace FaceRep.Grid.Tests.Grains;
+
+[Collection(GridCollection.Name)]
+public sealed class SweepGrainTests(GridFixture grid)
+{
+    [Fact]
+    public async Task A_sweep_runs_every_job_once_and_evaluations_after_their_pretraining()
+    {
+        var (name, jobs) = GridFixture.Sweep("runs-once", seeds: "[10, 11]", epochs: 11);
+
+        var status = await grid.RunAsync(name, jobs);
+
+        Assert.Equal(10, status.Total);
+        Assert.Equal(10, status.Succeeded);
+        Assert.Equal(0, status.Failed);
+        Assert.NotNull(status.CompletedUtc);
+        var runs = grid.Executor.Runs.Where(r => jobs.Any(j => j.Id == r.JobId)).ToList();
+        Assert.Equal(10, runs.Count);
+        Assert.Equal(10, runs.Select(r => r.JobId).Distinct().Count());
+        Assert.Equal(0, grid.Executor.Overlaps);
+        foreach (var evaluation in jobs.Where(j => j.DependsOn is not null))
+        {
+            var pretrainEnd = runs.Single(r => r.JobId == evaluation.DependsOn).End;
+            Assert.True(runs.Single(r => r.JobId == evaluation.Id).Start >= pretrainEnd, $"{evaluation.Id} started before {evaluation.DependsOn} ended");
+        }
+
+        var rows = await grid.Results.ReadAsync(name);
+        Assert.Equal(8, rows.Count);
+        Assert.All(rows, r => Assert.Equal(1, r.Attempt));
+    }
+
+    [Fact]
+    public async Task Resubmitting_a_sweep_reuses_every_finished_job()
+    {
+        var (name, jobs) = GridFixture.Sweep("resubmit", seeds: "[20, 21]");
+        await grid.RunAsync(name, jobs);
+        var runsBefore = grid.Executor.Runs.Count;
+
+        var again = await grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+
+        Assert.True(again.Accepted);
+        Assert.True(again.Status.IsComplete);
+        Assert.Equal(10, again.Status.ReusedAtSubmit);
+        Assert.Equal(runsBefore, grid.Executor.Runs.Count);
+    }
+
+    [Fact]
+    public async Task A_job_shared_by_two_sweeps_runs_once()
+    {
+        var (first, jobs) = GridFixture.Sweep("shared-a", seeds: "[30]");
+        var (second, sameJobs) = GridFixture.Sweep("shared-b", seeds: "[30]");
+        await grid.RunAsync(first, jobs);
+
+        var status = await grid.RunAsync(second, sameJobs);
+
+        Assert.Equal(status.Total, status.ReusedAtSubmit);
+        Assert.Equal(jobs.Count, grid.Executor.Runs.Count(r => jobs.Any(j => j.Id == r.JobId)));
+    }
+
+    [Fact]
+    public async Task A_different_grid_under_an_existing_name_is_refused()
+    {
+        var (name, jobs) = GridFixture.Sweep("renamed", seeds: "[40]");
+        await grid.RunAsync(name, jobs);
+        var (_, otherJobs) = GridFixture.Sweep("renamed", seeds: "[40, 41]");
+
+        var result = await grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, otherJobs));
+
+        Assert.False(result.Accepted);
+        Assert.Contains("different grid", result.Error, StringComparison.Ordinal);
+        Assert.Equal(jobs.Count, result.Status.Total);
+    }
+
+    [Fact]
+    public async Task A_transient_failure_is_retried_and_the_result_recorded_once()
+    {
+        var (name, jobs) = GridFixture.Sweep("transient", shots: "[0.5]", seeds: "[50]");
+        var flaky = jobs.Single(j => j.Kind == JobKind.Evaluate && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        grid.Executor.Failures[flaky.Id] = (FailureKind.Transient, 1);
+
+        var status = await grid.RunAsync(name, jobs);
+
+        Assert.Equal(0, status.Failed);
+        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == flaky.Id));
+        var job = await grid.Client.GetGrain<IExperimentGrain>(flaky.Id).GetStatusAsync();
+        Assert.Equal(2, job.Attempts);
+        var row = Assert.Single(await grid.Results.ReadAsync(name), r => r.JobId == flaky.Id);
+        Assert.Equal(2, row.Attempt);
+    }
+
+    [Fact]
+    public async Task A_failed_pretraining_fails_its_evaluations_without_running_them()
+    {
+        var (name, jobs) = GridFixture.Sweep("poisoned", shots: "[0.5]", seeds: "[60, 61]", epochs: 61);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
+
+        var status = await grid.RunAsync(name, jobs);
+
+        Assert.Equal(3, status.Failed);          // the pre-training job and its two evaluations
+        Assert.Equal(3, status.Succeeded);       // scratch and its two evaluations
+        Assert.Single(grid.Executor.Runs, r => r.JobId == simclr.Id);
+        foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
+        {
+            Assert.DoesNotContain(grid.Executor.Runs, r => r.JobId == dependent.Id);
+            var job = await grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync();
+            Assert.Equal(JobState.Failed, job.State);
+            Assert.Contains(simclr.Id, job.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_diverged_job_is_not_retried()
+    {
+        var (name, jobs) = GridFixture.Sweep("diverged", shots: "[0.5]", seeds: "[70]");
+        var evaluation = jobs.First(j => j.Kind == JobKind.Evaluate);
+        grid.Executor.Failures[evaluation.Id] = (FailureKind.Diverged, 5);
+
+        var status = await grid.RunAsync(name, jobs);
+
+        Assert.Equal(1, status.Failed);
+        Assert.Single(grid.Executor.Runs, r => r.JobId == evaluation.Id);
+        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        Assert.Equal(FailureKind.Diverged, job.Failure);
+    }
+}

@@ -1,0 +1,103 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Core.Specs;
+using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Grains;
+using FaceRep.Grid.Hosting;
+using FaceRep.Grid.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace FaceRep.Grid.Tests;
+
+/// <summary>An in-process cluster of two silos running the grid with the fake trainer.</summary>
+public sealed class GridFixture : IAsyncLifetime
+{
+    public FakeExecutor Executor { get; } = new();
+
+    public MemoryResultStore Results { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(GridStorage.Name);
+            silo.AddFaceRepGrid(
+                o =>
+                {
+                    o.CpuSlots = 2;
+                    o.ArtifactRoot = Path.Combine(Path.GetTempPath(), $"facerep-grid-tests-{Guid.NewGuid():N}");
+                    o.HeartbeatInterval = TimeSpan.FromSeconds(1);
+                    o.LeaseDuration = TimeSpan.FromSeconds(10);
+                    o.MaxAttempts = 3;
+                },
+                _ => Results);
+            silo.Services.AddSingleton<IJobExecutor>(Executor);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>The smoke grid under a given name, as descriptors.</summary>
+    public static (string Name, List<JobDescriptor> Jobs) Sweep(string name, string shots = "[0.05, 0.2]", string seeds = "[0, 1]", int epochs = 5)
+    {
+        var spec = new SweepSpecParser().Parse($"""
+            name: {name}
+            pretrain:
+              - {"{dataset: synth-curated, method: scratch}"}
+              - {"{dataset: synth-curated, method: simclr, epochs: " + epochs + "}"}
+            tasks: [landmarks]
+            shots: {shots}
+            seeds: {seeds}
+            """);
+        var grid = GridExpander.Expand(spec);
+        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+            .ToList();
+        return (name, jobs);
+    }
+
+    /// <summary>Submits a sweep and waits for it to complete, driven by the sweep's own notifications.</summary>
+    public async Task<SweepStatus> RunAsync(string name, List<JobDescriptor> jobs, TimeSpan? timeout = null)
+    {
+        var sweep = Client.GetGrain<ISweepGrain>(name);
+        var observer = new CompletionObserver();
+        var reference = Client.CreateObjectReference<ISweepObserver>(observer);
+        await sweep.SubscribeAsync(reference);
+        try
+        {
+            var submitted = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+            Assert.True(submitted.Accepted, submitted.Error);
+            if (!submitted.Status.IsComplete)
+                await observer.Completed.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+            return await sweep.GetStatusAsync();
+        }
+        finally
+        {
+            await sweep.UnsubscribeAsync(reference);
+        }
+    }
+
+    private sealed class CompletionObserver : ISweepObserver
+    {
+        public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnProgress(SweepStatus status)
+        {
+            if (status.IsComplete)
+                Completed.TrySetResult();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GridCollection : ICollectionFixture<GridFixture>
+{
+    public const string Name = "grid";
+}
