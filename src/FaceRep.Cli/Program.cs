@@ -1,1 +1,7 @@
-System.Console.WriteLine(FaceRep.Training.TorchProbe.Threads());
+using System.CommandLine;
+using FaceRep.Cli;
+
+var root = new RootCommand("facerep: run facial representation-learning studies on the FaceRep.Grid.");
+root.Subcommands.Add(Commands.Demo());
+root.Subcommands.Add(Commands.Run());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using FaceRep.Core.Specs;
+using Spectre.Console;
+
+namespace FaceRep.Cli;
+
+/// <summary>The console's verbs.</summary>
+public static class Commands
+{
+    private static readonly Option<string> Out = new("--out")
+    {
+        Description = "Output directory for state, results, checkpoints and logs; a second run in the same place resumes.",
+        DefaultValueFactory = _ => "facerep-out",
+    };
+
+    private static readonly Option<int> Slots = new("--slots")
+    {
+        Description = "CPU worker slots (0: one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    private static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "libtorch threads per slot.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Show information-level logs on the console (they always go to the log file).",
+    };
+
+    /// <summary><c>facerep demo --profile smoke</c>.</summary>
+    public static Command Demo()
+    {
+        var profile = new Option<string>("--profile")
+        {
+            Description = $"Built-in sweep to run: {string.Join(", ", Profiles.Names)}.",
+            DefaultValueFactory = _ => "smoke",
+        };
+        var command = new Command("demo", "Run a built-in sweep in embedded mode (no servers) and print its results.");
+        command.Options.Add(profile);
+        AddCommon(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var name = result.GetValue(profile)!;
+            var text = Profiles.Read(name);
+            if (text is null)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Unknown profile '{name}'.[/] Known profiles: {string.Join(", ", Profiles.Names)}.");
+                return Task.FromResult(ExitCodes.BadInput);
+            }
+
+            return RunEmbeddedAsync(text, $"profile:{name}", result, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary><c>facerep run SPEC.yaml</c>.</summary>
+    public static Command Run()
+    {
+        var spec = new Argument<string>("spec") { Description = "The sweep spec (YAML)." };
+        var command = new Command("run", "Run a sweep spec in embedded mode in the foreground; run it again to resume.");
+        command.Arguments.Add(spec);
+        AddCommon(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var path = result.GetValue(spec)!;
+            string text;
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{path}:[/] cannot read the spec: {e.Message}");
+                return Task.FromResult(ExitCodes.BadInput);
+            }
+
+            return RunEmbeddedAsync(text, Path.GetFileName(path), result, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void AddCommon(Command command)
+    {
+        command.Options.Add(Out);
+        command.Options.Add(Slots);
+        command.Options.Add(Threads);
+        command.Options.Add(Verbose);
+    }
+
+    private static async Task<int> RunEmbeddedAsync(string specText, string fileName, ParseResult result, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        Core.Experiments.GridExpansion grid;
+        try
+        {
+            grid = SweepRunner.Prepare(specText, fileName);
+        }
+        catch (SpecException e)
+        {
+            foreach (var error in e.Errors)
+                console.MarkupLineInterpolated($"[red]error:[/] {error.ToString()}");
+            return ExitCodes.BadInput;
+        }
+
+        var paths = new EmbeddedPaths(Path.GetFullPath(result.GetValue(Out)!));
+        var (logger, logs) = Logging.Create(paths.Root, result.GetValue(Verbose));
+        await using var _ = logger;
+        logger.Information("facerep starting: {Spec} in {Root}, process {Pid}, {Versions}", fileName, paths.Root, Environment.ProcessId, Grid.Hosting.GridOptions.DefaultVersions());
+        console.MarkupLineInterpolated($"Embedded grid in [bold]{paths.Root}[/] (logs in {logs}).");
+        EmbeddedGrid embedded;
+        try
+        {
+            embedded = await EmbeddedGrid.StartAsync(paths, logger, options =>
+            {
+                options.CpuSlots = result.GetValue(Slots);
+                options.ThreadsPerSlot = result.GetValue(Threads);
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.Fatal(e, "The embedded silo did not start");
+            console.MarkupLineInterpolated($"[red]The embedded silo did not start:[/] {e.Message}");
+            return ExitCodes.Unreachable;
+        }
+
+        await using (embedded)
+        {
+            var runner = new SweepRunner(embedded.Client, embedded.Results, console);
+            return await runner.RunAsync(grid, specText, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using FaceRep.Grid.Hosting;
+using FaceRep.Results.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace FaceRep.Cli;
+
+/// <summary>Where embedded mode keeps everything, all under one output directory so a second run resumes.</summary>
+/// <param name="Root">The output directory (default ./facerep-out).</param>
+public sealed record EmbeddedPaths(string Root)
+{
+    /// <summary>Durable grain state.</summary>
+    public string State => Path.Combine(Root, "state.db");
+
+    /// <summary>The result store.</summary>
+    public string Results => Path.Combine(Root, "results.duckdb");
+
+    /// <summary>Checkpoints.</summary>
+    public string Artifacts => Path.Combine(Root, "artifacts");
+}
+
+/// <summary>
+/// Embedded mode: one process hosts a silo (localhost clustering on free loopback ports,
+/// SQLite state, DuckDB results, local artifacts) and talks to it through its in-process client.
+/// </summary>
+public sealed class EmbeddedGrid : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedGrid(IHost host, EmbeddedPaths paths)
+    {
+        _host = host;
+        Paths = paths;
+    }
+
+    /// <summary>The directory layout.</summary>
+    public EmbeddedPaths Paths { get; }
+
+    /// <summary>The client of the in-process silo.</summary>
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The result store the silo writes to.</summary>
+    public IResultStore Results => _host.Services.GetRequiredService<IResultStore>();
+
+    /// <summary>Starts the silo.</summary>
+    /// <param name="paths">Output layout.</param>
+    /// <param name="logger">Serilog logger for the host.</param>
+    /// <param name="configure">Extra grid settings (slots, threads).</param>
+    /// <param name="configureServices">Extra services, e.g. a different job executor for tests.</param>
+    public static async Task<EmbeddedGrid> StartAsync(EmbeddedPaths paths, Serilog.ILogger logger, Action<GridOptions>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        Directory.CreateDirectory(paths.Root);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = paths.Root });
+        builder.Services.AddSerilog(logger, dispose: false);
+        configureServices?.Invoke(builder.Services);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "facerep", clusterId: "facerep-embedded");
+            silo.AddSqliteGridStorage(paths.State);
+            silo.AddFaceRepGrid(
+                options =>
+                {
+                    options.ArtifactRoot = paths.Artifacts;
+                    configure?.Invoke(options);
+                },
+                _ => new DuckDbResultStore(paths.Results));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new EmbeddedGrid(host, paths);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            if (_host is IAsyncDisposable d)
+                await d.DisposeAsync();
+            else
+                _host.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

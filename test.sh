@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the whole FaceRep.Grid test suite and ends with one line: "N passed, N failed".
+# Needs only the .NET SDK; servers that later suites use are installed and started here.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+dotnet build FaceRep.Grid.sln -c Debug --nologo -v quiet
+build=$?
+if [ "$build" -ne 0 ]; then
+    echo "build failed"
+    echo "0 passed, 1 failed"
+    exit "$build"
+fi
+
+dotnet test FaceRep.Grid.sln --no-build --nologo \
+    --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+done
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    # dotnet test failed without a failing test (a crashed test host, say): count it.
+    failed=1
+fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"

@@ -1,1 +1,0 @@
-namespace FaceRep.Cli.Tests;
