@@ -77,7 +77,7 @@ public sealed class TrainingHost : IDisposable
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
         var experiment = _grains.GetGrain<IExperimentGrain>(job.Id);
-        _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind, device.Name, item.Lease.Attempt);
+        _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(), device.Name, item.Lease.Attempt);
         try
         {
             var outcome = _executor.Execute(job, context);
@@ -120,6 +120,9 @@ public sealed class TrainingHost : IDisposable
         JobFailedException f => (f.Kind, f.Message),
         OperationCanceledException => (FailureKind.Cancelled, "cancelled"),
         OutOfMemoryException => (FailureKind.OutOfMemory, e.Message),
+        // A native scalar freed by the finalizer during a libtorch call (see Optimisers.AdamW): not the job's fault.
+        System.Runtime.InteropServices.ExternalException when e.Message.Contains("Unknown scalar type", StringComparison.Ordinal)
+            => (FailureKind.Transient, $"libtorch: {e.Message.Split('\n')[0]}"),
         IOException or TimeoutException => (FailureKind.Transient, $"{e.GetType().Name}: {e.Message}"),
         _ => (FailureKind.Deterministic, $"{e.GetType().Name}: {e.Message}"),
     };

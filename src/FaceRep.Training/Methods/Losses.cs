@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -20,15 +21,19 @@ public static class Losses
         if (z1.shape.Length != 2 || !z1.shape.SequenceEqual(z2.shape))
             throw new ArgumentException($"both views must have the same (N, D) shape; got ({string.Join(", ", z1.shape)}) and ({string.Join(", ", z2.shape)})");
 
+        // Scalars stay referenced until the end: see Optimisers.AdamW on finalised native scalars.
+        using var inverseTemperature = (1.0 / temperature).ToScalar();
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
         using var scope = NewDisposeScope();
         var n = z1.shape[0];
+        using var offset = n.ToScalar();
         var z = functional.normalize(cat([z1, z2], 0), dim: 1);
-        var logits = matmul(z, z.t()) / temperature;
+        var logits = matmul(z, z.t()).mul_(inverseTemperature);
         // A view is never its own negative.
         var self = eye(2 * n, dtype: ScalarType.Bool, device: z.device);
-        logits = logits.masked_fill(self, double.NegativeInfinity);
+        logits = logits.masked_fill(self, minusInfinity);
         var index = arange(n, dtype: ScalarType.Int64, device: z.device);
-        var targets = cat([index + n, index], 0);
+        var targets = cat([index.add(offset), index], 0);
         return functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
     }
 }

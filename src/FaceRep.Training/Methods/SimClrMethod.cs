@@ -1,6 +1,7 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Data;
 using FaceRep.Training.Backbones;
+using FaceRep.Training.Optimisers;
 using FaceRep.Training.Runs;
 using static TorchSharp.torch;
 
@@ -49,10 +50,9 @@ internal sealed class SimClrMethod : IPretrainMethod
         try
         {
             var parameters = backbone.parameters().Concat(projector.parameters()).ToList();
-            using var optimizer = optim.AdamW(parameters, lr: config.LearningRate, weight_decay: 1e-4);
+            using var optimizer = new AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
             var stepsPerEpoch = Math.Max(1, config.Images / config.Batch);
             var totalSteps = stepsPerEpoch * config.Epochs;
-            var scheduler = Schedules.WarmupCosine(optimizer, totalSteps, warmupFraction: 0.1);
 
             var rng = new Random(12345);
             var order = Enumerable.Range(0, config.Images).ToArray();
@@ -79,16 +79,16 @@ internal sealed class SimClrMethod : IPretrainMethod
                     double lossValue;
                     using (NewDisposeScope())
                     {
-                        var x1 = Normalise(tensor(view1, shape));
-                        var x2 = Normalise(tensor(view2, shape));
+                        var x1 = Pixels.Normalise(tensor(view1, shape));
+                        var x2 = Pixels.Normalise(tensor(view2, shape));
                         var loss = Losses.NtXent(projector.call(backbone.call(x1)), projector.call(backbone.call(x2)), config.Temperature);
-                        optimizer.zero_grad();
+                        optimizer.ZeroGrad();
                         loss.backward();
-                        optimizer.step();
+                        optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, totalSteps, warmupFraction: 0.1);
+                        optimizer.Step();
                         lossValue = loss.item<float>();
                     }
 
-                    scheduler.step();
                     step++;
                     if (!double.IsFinite(lossValue))
                         throw new JobFailedException(FailureKind.Diverged, $"NT-Xent loss became {lossValue} at step {step} of {totalSteps}");
@@ -109,7 +109,4 @@ internal sealed class SimClrMethod : IPretrainMethod
             projector.Dispose();
         }
     }
-
-    /// <summary>Maps [0, 1] pixels to roughly zero mean and unit variance.</summary>
-    internal static Tensor Normalise(Tensor pixels) => pixels.sub_(0.5).div_(0.25);
 }

@@ -1,15 +1,12 @@
-using static TorchSharp.torch.optim;
-
 namespace FaceRep.Training.Runs;
 
 /// <summary>Learning-rate schedules.</summary>
 public static class Schedules
 {
-    /// <summary>Linear warm-up from 0 over the first <paramref name="warmupFraction"/> of steps, then cosine decay to 0.</summary>
-    public static lr_scheduler.LRScheduler WarmupCosine(Optimizer optimizer, int totalSteps, double warmupFraction) =>
-        lr_scheduler.LambdaLR(optimizer, step => Factor(step, totalSteps, warmupFraction));
-
-    /// <summary>The multiplier of the peak learning rate at a step.</summary>
+    /// <summary>
+    /// The multiplier of the peak learning rate at a (0-based) step: linear warm-up over the
+    /// first <paramref name="warmupFraction"/> of the steps, then cosine decay to 0.
+    /// </summary>
     public static double Factor(int step, int totalSteps, double warmupFraction)
     {
         var warmup = Math.Max(1, (int)Math.Round(totalSteps * warmupFraction));

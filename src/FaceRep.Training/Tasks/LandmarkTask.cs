@@ -2,7 +2,6 @@ using FaceRep.Core.Experiments;
 using FaceRep.Core.Metrics;
 using FaceRep.Data;
 using FaceRep.Training.Backbones;
-using FaceRep.Training.Methods;
 using FaceRep.Training.Runs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -55,8 +54,7 @@ public static class LandmarkTask
                 p.requires_grad = false;
         }
 
-        using var optimizer = optim.AdamW(parameters, lr: config.LearningRate, weight_decay: 1e-4);
-        var scheduler = Schedules.WarmupCosine(optimizer, config.Steps, warmupFraction: 0.05);
+        using var optimizer = new Optimisers.AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
         var rng = new Random(config.Seed);
         var batch = Math.Min(config.Batch, subset.Length);
         var order = Enumerable.Range(0, subset.Length).ToArray();
@@ -89,17 +87,17 @@ public static class LandmarkTask
 
             using (NewDisposeScope())
             {
-                var x = SimClrMethod.Normalise(tensor(xs, [batch, 3, r, r]));
+                var x = Pixels.Normalise(tensor(xs, [batch, 3, r, r]));
                 var y = tensor(ys, [batch, labelsPerImage]);
                 var features = linear ? Frozen(backbone, x) : backbone.FeatureMap(x);
                 var loss = functional.l1_loss(head.call(features.flatten(1)), y);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, config.Steps, warmupFraction: 0.05);
+                optimizer.Step();
                 lastLoss = loss.item<float>();
             }
 
-            scheduler.step();
             if (!double.IsFinite(lastLoss))
                 throw new JobFailedException(FailureKind.Diverged, $"landmark loss became {lastLoss} at step {step + 1} of {config.Steps}");
             if ((step + 1) % 10 == 0 || step + 1 == config.Steps)
@@ -170,7 +168,7 @@ public static class LandmarkTask
         {
             var n = Math.Min(chunk, count - start);
             using var scope = NewDisposeScope();
-            var x = SimClrMethod.Normalise(tensor(pixels.AsSpan(start * pixelsPerImage, n * pixelsPerImage).ToArray(), [n, 3, r, r]));
+            var x = Pixels.Normalise(tensor(pixels.AsSpan(start * pixelsPerImage, n * pixelsPerImage).ToArray(), [n, 3, r, r]));
             var y = head.call(backbone.FeatureMap(x).flatten(1));
             var values = y.data<float>().ToArray();
             for (var i = 0; i < values.Length; i++)

@@ -32,17 +32,17 @@ public sealed class SimClrTests
 
         using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(Tiny));
         using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, 64, 32));
-        using var optimizer = optim.AdamW(backbone.parameters().Concat(projector.parameters()), lr: 3e-3);
-        var x1 = SimClrMethod.Normalise(tensor(view1, [batch, 3, r, r]));
-        var x2 = SimClrMethod.Normalise(tensor(view2, [batch, 3, r, r]));
+        using var optimizer = new FaceRep.Training.Optimisers.AdamW(backbone.parameters().Concat(projector.parameters()), 3e-3);
+        var x1 = Pixels.Normalise(tensor(view1, [batch, 3, r, r]));
+        var x2 = Pixels.Normalise(tensor(view2, [batch, 3, r, r]));
         var losses = new List<double>();
         for (var step = 0; step < 40; step++)
         {
             using var scope = NewDisposeScope();
             var loss = Losses.NtXent(projector.call(backbone.call(x1)), projector.call(backbone.call(x2)), 0.2);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             losses.Add(loss.item<float>());
         }
 

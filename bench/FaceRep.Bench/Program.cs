@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceRep.Core.Specs;
+using FaceRep.Data;
+using FaceRep.Training;
+using FaceRep.Training.Backbones;
+using FaceRep.Training.Methods;
+using static TorchSharp.torch;
+
+// FaceRep.Grid benchmarks. Run in Release on an otherwise idle machine:
+//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|train|all]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var what = args.Length > 0 ? args[0] : "all";
+if (what is not ("synthface" or "train" or "all"))
+{
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, train or all");
+    return 2;
+}
+
+Console.WriteLine($"# FaceRep.Bench on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TorchRuntime.Describe()}");
+if (what is "synthface" or "all")
+    SynthFace();
+if (what is "train" or "all")
+    Train();
+return 0;
+
+static void SynthFace()
+{
+    Console.WriteLine("## SynthFace generation, 64x64, images/s");
+    foreach (var (name, flavour) in new[] { ("curated", SynthFlavour.Curated), ("uncurated", SynthFlavour.Uncurated), ("video", SynthFlavour.Video) })
+    {
+        var dataset = new SynthFaceDataset(name, new SynthFaceOptions(flavour, 1_000_000, 64));
+        for (var i = 0; i < 500; i++)
+            dataset.Get(i);   // warm the JIT
+        const int n = 20_000;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+            dataset.Get(1000 + i);
+        var single = n / clock.Elapsed.TotalSeconds;
+
+        var indices = Enumerable.Range(50_000, n).ToArray();
+        var pixels = new float[n * 3 * 64 * 64];
+        clock.Restart();
+        Batches.Fill(dataset, indices, pixels, []);
+        var parallel = n / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"{name,-10} one thread {single,8:F0}   all cores (Batches.Fill) {parallel,8:F0}");
+    }
+}
+
+static void Train()
+{
+    Console.WriteLine("## Training steps, smoke backbone (resnet18, width 0.25, 64x64), ms/step");
+    foreach (var threads in new[] { 1, 2 })
+    {
+        TorchRuntime.UseThreads(threads);
+        var spec = new BackboneSpec("resnet18", 0.25, 64);
+        using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(spec));
+        using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, 128, 64));
+        using var optimizer = new FaceRep.Training.Optimisers.AdamW(backbone.parameters().Concat(projector.parameters()), 1e-3);
+        var x1 = TorchRuntime.Seeded(2, () => randn(64, 3, 64, 64));
+        var x2 = TorchRuntime.Seeded(3, () => randn(64, 3, 64, 64));
+
+        double Step()
+        {
+            var clock = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            var loss = Losses.NtXent(projector.call(backbone.call(x1)), projector.call(backbone.call(x2)), 0.2);
+            optimizer.ZeroGrad();
+            loss.backward();
+            optimizer.Step();
+            return clock.Elapsed.TotalMilliseconds;
+        }
+
+        for (var i = 0; i < 3; i++)
+            Step();
+        var times = Enumerable.Range(0, 10).Select(_ => Step()).Order().ToList();
+        var median = times[times.Count / 2];
+        Console.WriteLine($"simclr batch 64 (128 views), {threads} thread(s): median {median:F1} ms/step, {128 / median * 1000:F0} views/s");
+    }
+}

@@ -1,0 +1,66 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceRep.Training.Tests.Optimisers;
+
+[Collection(TorchCollection.Name)]
+public sealed class AdamWTests
+{
+    [Fact]
+    public void The_first_step_matches_the_formula()
+    {
+        // Step 1: m̂ = g and v̂ = g², so p ← p·(1 − lr·wd) − lr·g / (|g| + eps).
+        const double lr = 0.1, wd = 0.5, eps = 1e-8;
+        var p = new Parameter(tensor(new[] { 1.0f, -2.0f, 3.0f }));
+        using var optimizer = new Training.Optimisers.AdamW([p], lr, eps: eps, weightDecay: wd);
+        p.grad = tensor(new[] { 0.5f, -4.0f, 0.0f });
+
+        optimizer.Step();
+
+        var actual = p.data<float>().ToArray();
+        double[] start = [1, -2, 3], g = [0.5, -4, 0];
+        for (var i = 0; i < 3; i++)
+        {
+            var expected = (start[i] * (1 - (lr * wd))) - (lr * g[i] / (Math.Abs(g[i]) + eps));
+            Assert.Equal(expected, actual[i], 5);
+        }
+    }
+
+    [Fact]
+    public void Many_steps_match_libtorchs_reference_adamw()
+    {
+        var start = TorchRuntime.Seeded(4, () => randn(5, 3));
+        var target = TorchRuntime.Seeded(5, () => randn(5, 3));
+        var ours = new Parameter(start.clone());
+        var reference = new Parameter(start.clone());
+        using var mine = new Training.Optimisers.AdamW([ours], 0.05, weightDecay: 0.01);
+        using var theirs = optim.AdamW([reference], lr: 0.05, weight_decay: 0.01);
+
+        for (var step = 0; step < 25; step++)
+        {
+            mine.ZeroGrad();
+            nn.functional.mse_loss(ours, target).backward();
+            mine.Step();
+            theirs.zero_grad();
+            nn.functional.mse_loss(reference, target).backward();
+            theirs.step();
+        }
+
+        Assert.True(ours.allclose(reference, rtol: 1e-5, atol: 1e-6), "parameters differ from TorchSharp's AdamW after 25 steps");
+        Assert.False(ours.allclose(start), "the parameters did not move");
+    }
+
+    [Fact]
+    public void Parameters_that_need_no_gradient_are_left_alone()
+    {
+        var frozen = new Parameter(ones(2), requires_grad: false);
+        var trained = new Parameter(ones(2));
+        using var optimizer = new Training.Optimisers.AdamW([frozen, trained], 0.1, weightDecay: 0.1);
+        trained.grad = ones(2);
+
+        optimizer.Step();
+
+        Assert.True(frozen.equal(ones(2)).all().item<bool>());
+        Assert.True((trained < 1).all().item<bool>());
+    }
+}
