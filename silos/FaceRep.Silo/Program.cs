@@ -1,1 +1,83 @@
-System.Console.WriteLine("silo");
+using System.Net;
+using FaceRep.Grid.Hosting;
+using FaceRep.Results.Store;
+using FaceRep.Silo;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using StackExchange.Redis;
+
+var builder = Host.CreateApplicationBuilder(args);
+var settings = builder.Configuration.GetSection("FaceRep").Get<SiloSettings>() ?? new SiloSettings();
+var problems = settings.Validate();
+if (problems.Count > 0)
+{
+    foreach (var problem in problems)
+        Console.Error.WriteLine($"error: {problem}");
+    return 2;
+}
+
+var dataRoot = Path.GetFullPath(settings.DataRoot);
+Directory.CreateDirectory(dataRoot);
+Log.Logger = new LoggerConfiguration()
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+    .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+    // Orleans' watchdog reports a bogus stall (its first check measures from an unset time) once at start.
+    .MinimumLevel.Override("Orleans.Runtime.Watchdog", LogEventLevel.Error)
+    .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+    .WriteTo.File(new CompactJsonFormatter(), Path.Combine(dataRoot, "logs", "silo-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+    .CreateLogger();
+builder.Services.AddSerilog();
+
+builder.UseOrleans(silo =>
+{
+    if (settings.Clustering == "redis")
+    {
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        silo.ConfigureEndpoints(Dns.GetHostName(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!));
+    }
+    else
+    {
+        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+    }
+
+    if (settings.State == "redis")
+        silo.AddRedisGrainStorage(FaceRep.Grid.Grains.GridStorage.Name, o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!));
+    else
+        silo.AddSqliteGridStorage(Path.Combine(dataRoot, "state.db"));
+
+    silo.AddFaceRepGrid(
+        o =>
+        {
+            o.ArtifactRoot = settings.ArtifactRoot ?? Path.Combine(dataRoot, "artifacts");
+            o.CpuSlots = settings.CpuSlots;
+            o.ThreadsPerSlot = settings.ThreadsPerSlot;
+        },
+        _ => new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb")));
+});
+
+try
+{
+    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, data in {DataRoot}", settings.Clustering, settings.State, dataRoot);
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (Exception e)
+{
+    Log.Fatal(e, "The silo stopped");
+    return 3;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

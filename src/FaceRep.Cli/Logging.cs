@@ -16,6 +16,9 @@ public static class Logging
             .MinimumLevel.Information()
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            // Orleans' watchdog reports a bogus stall (its first check measures from an unset time) once at start.
+            .MinimumLevel.Override("Orleans.Runtime.Watchdog", LogEventLevel.Error)
             .Enrich.FromLogContext()
             .WriteTo.Console(
                 restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
