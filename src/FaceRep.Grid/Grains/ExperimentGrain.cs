@@ -87,9 +87,8 @@ public sealed class ExperimentGrain(
     {
         switch (S.State)
         {
-            case JobState.Leased when LeaseIsStale(out var why):
-                log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
-                await ReleaseAsync();
+            case JobState.Leased:
+                await ReleaseIfStaleAsync();
                 break;
             case JobState.Ready:
                 Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
@@ -222,8 +221,11 @@ public sealed class ExperimentGrain(
         Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
     }
 
-    private async Task ReleaseAsync()
+    private async Task ReleaseIfStaleAsync()
     {
+        if (S.State != JobState.Leased || !LeaseIsStale(out var why))
+            return;
+        log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
         StopLeaseTimer();
         await MakeReadyAsync();
     }
@@ -279,14 +281,7 @@ public sealed class ExperimentGrain(
     private void StartLeaseTimer()
     {
         _leaseTimer ??= this.RegisterGrainTimer(
-            async _ =>
-            {
-                if (S.State == JobState.Leased && LeaseIsStale(out var why))
-                {
-                    log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
-                    await ReleaseAsync();
-                }
-            },
+            _ => ReleaseIfStaleAsync(),
             new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { KeepAlive = true });
     }
 
