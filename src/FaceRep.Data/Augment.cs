@@ -1,7 +1,7 @@
 namespace FaceRep.Data;
 
 /// <summary>SimCLR-style image augmentation on planar RGB (CHW) float images in [0, 1].</summary>
-public static class Augment
+public static partial class Augment
 {
     private const double MinArea = 0.25;
     private const double MaxArea = 1.0;
