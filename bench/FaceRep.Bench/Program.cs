@@ -11,15 +11,17 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|train|all]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
-if (what is not ("synthface" or "train" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, train or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train or all");
     return 2;
 }
 
 Console.WriteLine($"# FaceRep.Bench on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TorchRuntime.Describe()}");
 if (what is "synthface" or "all")
     SynthFace();
+if (what is "shards" or "all")
+    Shards();
 if (what is "train" or "all")
     Train();
 return 0;
@@ -44,6 +46,33 @@ static void SynthFace()
         Batches.Fill(dataset, indices, pixels, []);
         var parallel = n / clock.Elapsed.TotalSeconds;
         Console.WriteLine($"{name,-10} one thread {single,8:F0}   all cores (Batches.Fill) {parallel,8:F0}");
+    }
+}
+
+static void Shards()
+{
+    Console.WriteLine("## Shards: write and load a cached dataset, 64x64, images/s");
+    var dir = Path.Combine(Path.GetTempPath(), $"facerep-bench-shards-{Guid.NewGuid():N}");
+    try
+    {
+        const int n = 8192;
+        var source = SynthFaceCatalog.OpenPretrain(SynthFaceCatalog.Curated, n, 64, 0);
+        var clock = Stopwatch.StartNew();
+        var manifest = FaceRep.Data.Shards.ShardStore.Write(source, dir, "bench", shardSize: 1024);
+        var write = n / clock.Elapsed.TotalSeconds;
+        var bytes = manifest.Shards.Sum(s => s.Bytes);
+        clock.Restart();
+        var opened = FaceRep.Data.Shards.ShardStore.Open(dir);
+        var open = n / clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var pixels = new float[n * 3 * 64 * 64];
+        Batches.Fill(opened, Enumerable.Range(0, n).ToArray(), pixels, []);
+        var fill = n / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"write (generate + encode + checksum) {write,8:F0}   open (read + verify + decode) {open,8:F0}   fill batches {fill,8:F0}   {bytes / (double)n / 1024:F1} KiB/image");
+    }
+    finally
+    {
+        Directory.Delete(dir, recursive: true);
     }
 }
 

@@ -4,4 +4,5 @@ using FaceRep.Cli;
 var root = new RootCommand("facerep: run facial representation-learning studies on the FaceRep.Grid.");
 root.Subcommands.Add(Commands.Demo());
 root.Subcommands.Add(Commands.Run());
+root.Subcommands.Add(DataCommands.Create());
 return await root.Parse(args).InvokeAsync();
