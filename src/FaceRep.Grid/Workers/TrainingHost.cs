@@ -150,6 +150,7 @@ public sealed class TrainingHost : IDisposable
             Device = $"{_siloName}/{device.Name}",
             Attempt = attempt,
             Versions = _options.Versions,
+            TrainIndices = outcome.TrainIndices is { } indices ? string.Join(',', indices) : "",
         };
     }
 

@@ -36,6 +36,7 @@ public sealed class DuckDbResultStore : IResultStore
             value DOUBLE,
             PRIMARY KEY (job_id, metric)
         );
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS train_indices VARCHAR DEFAULT '';
         CREATE TABLE IF NOT EXISTS sweep_jobs (
             sweep VARCHAR NOT NULL,
             job_id VARCHAR NOT NULL,
@@ -89,10 +90,10 @@ public sealed class DuckDbResultStore : IResultStore
                 Execute("DELETE FROM metrics WHERE job_id = $1", row.JobId);
                 Execute("DELETE FROM results WHERE job_id = $1", row.JobId);
                 Execute(
-                    "INSERT INTO results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                    "INSERT INTO results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                     row.JobId, row.PretrainId, row.Pretrain, row.PretrainDataset, row.PretrainMethod, row.Backbone, row.Width,
                     row.Input, row.Task, row.Protocol, row.Shots, row.Seed, row.DurationSeconds, row.FinishedUtc.UtcDateTime,
-                    row.Device, row.Attempt, row.Versions);
+                    row.Device, row.Attempt, row.Versions, row.TrainIndices);
                 foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                     Execute("INSERT INTO metrics VALUES ($1, $2, $3)", row.JobId, metric, double.IsFinite(value) ? value : null);
             }
@@ -176,6 +177,7 @@ public sealed class DuckDbResultStore : IResultStore
                         Device = reader.GetString(14),
                         Attempt = reader.GetInt32(15),
                         Versions = reader.GetString(16),
+                        TrainIndices = reader.IsDBNull(17) ? "" : reader.GetString(17),
                         Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
                     });
                 }

@@ -59,6 +59,9 @@ public sealed record ResultRow
 
     /// <summary>Software versions that produced it.</summary>
     public required string Versions { get; init; }
+
+    /// <summary>The training-split indices the job trained on (its few-shot subset), comma-separated; empty if not recorded.</summary>
+    public string TrainIndices { get; init; } = "";
 }
 
 /// <summary>A metric summarised over seeds for one (pre-training, task, protocol, shots) cell.</summary>

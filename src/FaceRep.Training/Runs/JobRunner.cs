@@ -59,11 +59,12 @@ public sealed class JobRunner(CheckpointStore checkpoints)
         if (method.Trains)
             checkpoints.Load(config.Pretrain.Id, backbone, config.Pretrain.Backbone);
 
+        int[] trainIndices;
         var metrics = config.Task switch
         {
-            "landmarks" => LandmarkTask.Run(config, backbone, context),
+            "landmarks" => LandmarkTask.Run(config, backbone, context, out trainIndices),
             _ => throw new JobFailedException(FailureKind.Deterministic, $"task '{config.Task}' is not available"),
         };
-        return new JobOutcome(metrics, null, TimeSpan.Zero);
+        return new JobOutcome(metrics, null, TimeSpan.Zero) { TrainIndices = trainIndices };
     }
 }

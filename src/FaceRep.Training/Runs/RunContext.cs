@@ -32,4 +32,8 @@ public sealed class RunContext
 /// <param name="Metrics">Named metrics (see <c>MetricDefinitions</c>).</param>
 /// <param name="CheckpointPath">The checkpoint directory a pre-training job wrote, if any.</param>
 /// <param name="Duration">Wall-clock time of the run.</param>
-public sealed record JobOutcome(IReadOnlyDictionary<string, double> Metrics, string? CheckpointPath, TimeSpan Duration);
+public sealed record JobOutcome(IReadOnlyDictionary<string, double> Metrics, string? CheckpointPath, TimeSpan Duration)
+{
+    /// <summary>The training-split indices an evaluation trained on (its few-shot subset), so any result can be audited.</summary>
+    public IReadOnlyList<int>? TrainIndices { get; init; }
+}

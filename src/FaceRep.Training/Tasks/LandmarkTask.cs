@@ -26,7 +26,11 @@ public static class LandmarkTask
     /// <param name="config">The evaluation job.</param>
     /// <param name="backbone">The backbone, already initialised or loaded; this method trains it in place.</param>
     /// <param name="context">Cancellation, progress and logging.</param>
-    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context)
+    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context) =>
+        Run(config, backbone, context, out _);
+
+    /// <summary>Fine-tunes (or linearly probes) a backbone, measures it, and says which training samples it used.</summary>
+    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices)
     {
         var r = config.Pretrain.Backbone.Input;
         var pixelsPerImage = 3 * r * r;
@@ -35,6 +39,7 @@ public static class LandmarkTask
         context.Report(0, "generating task data");
         var (train, test) = SynthFaceCatalog.OpenLandmarkTask(config.TaskTrain, config.TaskTest, r, DataSeed);
         var subset = FewShot.Subset(train.Count, config.Shots, config.Seed);
+        trainIndices = subset;
         var trainPixels = new float[subset.Length * pixelsPerImage];
         var trainLabels = new float[subset.Length * labelsPerImage];
         Batches.Fill(train, subset, trainPixels, trainLabels);

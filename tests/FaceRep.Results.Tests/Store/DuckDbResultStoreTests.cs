@@ -118,4 +118,15 @@ public sealed class DuckDbResultStoreTests : IDisposable
         Assert.Equal(0.2, cell.Mean);
         Assert.True(double.IsNaN((await store.ReadAsync("s")).Single(r => r.JobId == "a").Metrics["nme_io"]));
     }
+
+    [Fact]
+    public async Task The_few_shot_indices_are_kept_with_the_result_for_audit()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("s", ["a"]);
+
+        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3) with { TrainIndices = "3,17,42" }]);
+
+        Assert.Equal("3,17,42", Assert.Single(await store.ReadAsync("s")).TrainIndices);
+    }
 }

@@ -28,6 +28,7 @@ public sealed class JobRunnerTests : IDisposable
         var b = runner.Run(config.Id, config, new RunContext { JobId = config.Id });
 
         Assert.Equal(a.Metrics[MetricDefinitions.NmeInterOcular.Name], b.Metrics[MetricDefinitions.NmeInterOcular.Name]);
+        Assert.Equal(Data.FewShot.Subset(64, 0.5, 3), a.TrainIndices);
         Assert.Equal(32, a.Metrics["train_images"]);
         Assert.Equal(32, a.Metrics["test_images"]);
     }
