@@ -18,6 +18,7 @@ public static class DataCommands
         data.Subcommands.Add(Synth());
         data.Subcommands.Add(Inspect());
         data.Subcommands.Add(Redundancy());
+        data.Subcommands.Add(Import());
         return data;
     }
 
@@ -163,6 +164,38 @@ public static class DataCommands
             foreach (var skip in skips.Take(10))
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skip}");
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var path = new Argument<string>("path") { Description = "Image folders (one per identity) or an HDF5 file of encoded images." };
+        var output = new Option<string>("--out") { Description = "Directory for the manifest and shards.", Required = true };
+        var resolution = new Option<int>("--resolution") { Description = "Image size in pixels.", DefaultValueFactory = _ => 64 };
+        var command = new Command("import", "Decode an image collection once into checksummed shards; corrupt images are skipped and named.") { path, output, resolution };
+        command.SetAction(result =>
+        {
+            var source = result.GetValue(path)!;
+            var directory = Path.GetFullPath(result.GetValue(output)!);
+            var size = result.GetValue(resolution);
+            if (!File.Exists(source) && !Directory.Exists(source))
+                return Fail($"{source}: no such file or directory");
+            if (size is < 16 or > 1024)
+                return Fail($"--resolution: {size} is outside 16–1024");
+            if (ShardStore.ReadManifest(directory) is not null)
+                return Fail($"--out: {directory} already holds a dataset; choose another directory or remove it");
+            try
+            {
+                var imported = FormatImport.Import(source, directory, size, line => AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {line}"));
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Imported {imported.Manifest.Count:N0} images ({imported.Format}, {size}×{size}) into {imported.Manifest.Shards.Count} shard(s) in {directory}; {imported.Skipped} corrupt image(s) skipped.");
+                return imported.Skipped > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
+            }
+            catch (DataFormatException e)
+            {
+                return Fail(e.Message);
+            }
         });
         return command;
     }

@@ -22,24 +22,45 @@ public static class ShardStore
     public static DatasetManifest Write(IFaceDataset dataset, string directory, string source, int shardSize = 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
-        Directory.CreateDirectory(directory);
-        var shards = new List<ShardEntry>();
-        for (var start = 0; start < dataset.Count; start += shardSize)
+        IEnumerable<ShardSample[]> Chunks()
         {
-            var count = Math.Min(shardSize, dataset.Count - start);
-            var samples = new ShardSample[count];
-            Parallel.For(0, count, i =>
+            for (var start = 0; start < dataset.Count; start += shardSize)
             {
-                var s = dataset.Get(start + i);
-                samples[i] = new ShardSample { Resolution = s.Resolution, Pixels = ToBytes(s.Pixels), Landmarks = s.Landmarks, Identity = s.Identity, Source = $"{dataset.Name}[{start + i}]" };
-            });
-            var name = $"shard-{shards.Count:D5}.msgpack";
-            var bytes = MessagePackSerializer.Serialize(new ShardFile { Samples = samples }, Pack);
-            WriteAtomically(Path.Combine(directory, name), bytes);
-            shards.Add(new ShardEntry(name, count, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length));
+                var count = Math.Min(shardSize, dataset.Count - start);
+                var samples = new ShardSample[count];
+                var first = start;
+                Parallel.For(0, count, i =>
+                {
+                    var s = dataset.Get(first + i);
+                    samples[i] = new ShardSample { Resolution = s.Resolution, Pixels = ToBytes(s.Pixels), Landmarks = s.Landmarks, Identity = s.Identity, Source = $"{dataset.Name}[{first + i}]" };
+                });
+                yield return samples;
+            }
         }
 
-        var manifest = new DatasetManifest(dataset.Name, source, dataset.Resolution, dataset.Count, shards, DateTimeOffset.UtcNow);
+        return WriteChunks(Chunks(), directory, dataset.Name, source, dataset.Resolution);
+    }
+
+    /// <summary>Writes a stream of samples (e.g. decoded from image files) in shards of <paramref name="shardSize"/>.</summary>
+    public static DatasetManifest Write(IEnumerable<ShardSample> samples, string directory, string name, string source, int resolution, int shardSize = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
+        return WriteChunks(samples.Chunk(shardSize), directory, name, source, resolution);
+    }
+
+    private static DatasetManifest WriteChunks(IEnumerable<ShardSample[]> chunks, string directory, string name, string source, int resolution)
+    {
+        Directory.CreateDirectory(directory);
+        var shards = new List<ShardEntry>();
+        foreach (var samples in chunks)
+        {
+            var file = $"shard-{shards.Count:D5}.msgpack";
+            var bytes = MessagePackSerializer.Serialize(new ShardFile { Samples = samples }, Pack);
+            WriteAtomically(Path.Combine(directory, file), bytes);
+            shards.Add(new ShardEntry(file, samples.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length));
+        }
+
+        var manifest = new DatasetManifest(name, source, resolution, shards.Sum(s => s.Count), shards, DateTimeOffset.UtcNow);
         WriteAtomically(Path.Combine(directory, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
         return manifest;
     }
