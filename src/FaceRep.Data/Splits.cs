@@ -23,7 +23,6 @@ public static class Splits
         if (bySubject.Length < 3)
             throw new ArgumentException($"{bySubject.Length} subject(s) cannot fill three subject-exclusive splits", nameof(subjects));
 
-
         var rng = new Random(seed);
         rng.Shuffle(bySubject);
         var total = subjects.Count;
