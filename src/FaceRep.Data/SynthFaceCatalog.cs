@@ -2,7 +2,7 @@ using FaceRep.Data.Synth;
 
 namespace FaceRep.Data;
 
-/// <summary>The SynthFace datasets by name, and the synthetic 2D-landmark task's data.</summary>
+/// <summary>The SynthFace datasets by name, and the data of the synthetic downstream tasks.</summary>
 public static class SynthFaceCatalog
 {
     public const string Curated = "synth-curated";
@@ -19,8 +19,23 @@ public static class SynthFaceCatalog
     private const int ClipsPerIdentity = 4;
     private const int MaxIdentities = 10_000;
 
+    /// <summary>Most identities one task split spreads its samples over; also the gap between the splits' identity labels.</summary>
+    private const int TaskIdentityBlock = 1_000_000;
+
+    private static readonly (string Name, SynthProfile Profile, int ImagesPerIdentity)[] s_tasks =
+    [
+        (SynthTasks.Recognition, SynthProfile.Recognition, 8),
+        (SynthTasks.Landmarks, SynthProfile.Landmarks, 4),
+        (SynthTasks.ActionUnits, SynthProfile.ActionUnits, 20),
+        (SynthTasks.Emotion, SynthProfile.Emotions, 2),
+        (SynthTasks.Landmarks3D, SynthProfile.Landmarks3D, 4),
+    ];
+
     /// <summary>The pre-training datasets: curated, uncurated and video.</summary>
     public static IReadOnlyList<string> PretrainDatasets { get; } = Array.AsReadOnly([Curated, Uncurated, Video]);
+
+    /// <summary>The downstream tasks <see cref="OpenTask"/> knows: recognition, landmarks, au, emotion and landmarks3d.</summary>
+    public static IReadOnlyList<string> Tasks { get; } = Array.AsReadOnly(s_tasks.Select(t => t.Name).ToArray());
 
     /// <summary>Whether <paramref name="name"/> is one of <see cref="PretrainDatasets"/> (exact, case-sensitive).</summary>
     public static bool IsKnown(string name) => name is Curated or Uncurated or Video;
@@ -55,6 +70,8 @@ public static class SynthFaceCatalog
     /// The synthetic 2D-landmark task: moderate pose (|yaw| ≤ 35°), expression and appearance, every landmark
     /// inside the image. Its samples come from streams of their own, so they never coincide with a
     /// pre-training sample, and the train and test splits (and their identities) are disjoint.
+    /// <see cref="OpenTask"/> with <see cref="SynthTasks.Landmarks"/> draws the same kind of faces, from streams of
+    /// its own, in three splits with disjoint identity labels.
     /// </summary>
     public static (IFaceDataset Train, IFaceDataset Test) OpenLandmarkTask(int trainCount, int testCount, int resolution, int seed)
     {
@@ -65,13 +82,54 @@ public static class SynthFaceCatalog
             LandmarkTrain,
             new SynthFaceOptions(SynthFlavour.Curated, trainCount, resolution, seed, Math.Clamp(CeilingDivide(trainCount, ImagesPerIdentity), 1, MaxIdentities)),
             SynthProfile.Landmarks,
-            SynthStreams.LandmarkTrain);
+            SynthSource.Of(SynthStreams.LandmarkTrain));
         var test = new SynthFaceDataset(
             LandmarkTest,
             new SynthFaceOptions(SynthFlavour.Curated, testCount, resolution, seed, Math.Clamp(CeilingDivide(testCount, ImagesPerIdentity), 1, MaxIdentities)),
             SynthProfile.Landmarks,
-            SynthStreams.LandmarkTest);
+            SynthSource.Of(SynthStreams.LandmarkTest));
         return (train, test);
+    }
+
+    /// <summary>
+    /// Opens a downstream task's training, validation and test splits (named synth-{task}-train, -validation
+    /// and -test). Each task draws faces the way its labels need (see <see cref="SynthTasks"/>):
+    /// <list type="bullet">
+    /// <item><description>recognition: about 8 images per identity, turned up to ±50°, degraded;</description></item>
+    /// <item><description>landmarks: about 4 images per identity, |yaw| ≤ 35°, every landmark inside the image;</description></item>
+    /// <item><description>au: about 20 images per subject, near-frontal, spontaneous action units over 0–5, most absent;</description></item>
+    /// <item><description>emotion: about 2 images per identity, every run of 8 samples holding each class once, valence and arousal;</description></item>
+    /// <item><description>landmarks3d: about 4 images per identity, yaw uniform over ±60°, every landmark inside the image.</description></item>
+    /// </list>
+    /// Every sample carries every label (identity, 2D and 3D landmarks, action units, pose); emotion, valence
+    /// and arousal only in the emotion task. The splits never share an identity: training identities are
+    /// labelled from 0, validation ones from 1,000,000 and test ones from 2,000,000. Each split comes from its
+    /// own streams, so its content depends only on the task, its own size, the resolution and the seed, and no
+    /// sample coincides with a pre-training sample or one of another split.
+    /// </summary>
+    public static TaskSplits OpenTask(string task, int train, int validation, int test, int resolution, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var index = Array.FindIndex(s_tasks, t => t.Name == task);
+        if (index < 0)
+        {
+            throw new ArgumentException($"Unknown SynthFace task '{task}'. Known tasks: {string.Join(", ", Tasks)}.", nameof(task));
+        }
+
+        ValidateCount(train, nameof(train));
+        ValidateCount(validation, nameof(validation));
+        ValidateCount(test, nameof(test));
+        ValidateResolution(resolution);
+        var (name, profile, perIdentity) = s_tasks[index];
+        var identities = SynthStreams.ForTask(name, "identities");
+
+        SynthFaceDataset Split(string split, int count, int block) => new(
+            $"synth-{name}-{split}",
+            new SynthFaceOptions(SynthFlavour.Curated, count, resolution, seed, Math.Clamp(CeilingDivide(count, perIdentity), 1, TaskIdentityBlock)),
+            profile,
+            new SynthSource(SynthStreams.ForTask(name, split), identities, block * TaskIdentityBlock));
+
+        return new TaskSplits(Split("train", train, 0), Split("validation", validation, 1), Split("test", test, 2));
     }
 
     private static int CeilingDivide(int a, int b) => (int)(((long)a + b - 1) / b);

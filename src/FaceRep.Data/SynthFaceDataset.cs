@@ -15,22 +15,22 @@ public sealed class SynthFaceDataset : IFaceDataset
     public const int MaxResolution = 512;
 
     private readonly SynthProfile _profile;
-    private readonly ulong _stream;
+    private readonly SynthSource _source;
 
     /// <summary>Creates a dataset rendering the flavour's usual variation.</summary>
     public SynthFaceDataset(string name, SynthFaceOptions options)
-        : this(name, Validated(options), SynthProfile.For(options.Flavour), SynthStreams.For(options.Flavour))
+        : this(name, Validated(options), SynthProfile.For(options.Flavour), SynthSource.Of(SynthStreams.For(options.Flavour)))
     {
     }
 
-    internal SynthFaceDataset(string name, SynthFaceOptions options, SynthProfile profile, ulong stream)
+    internal SynthFaceDataset(string name, SynthFaceOptions options, SynthProfile profile, SynthSource source)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Validated(options);
         Name = name;
         Options = options;
         _profile = profile;
-        _stream = stream;
+        _source = source;
     }
 
     /// <inheritdoc />
@@ -53,7 +53,7 @@ public sealed class SynthFaceDataset : IFaceDataset
             throw new ArgumentOutOfRangeException(nameof(index), index, $"Index must be in [0, {Options.Count}) for dataset '{Name}'.");
         }
 
-        return FaceRenderer.Render(Options, _profile, _stream, index);
+        return FaceRenderer.Render(Options, _profile, _source, index);
     }
 
     private static SynthFaceOptions Validated(SynthFaceOptions options)

@@ -15,6 +15,49 @@ public sealed class ShardSample
     [Key(2)] public float[] Landmarks { get; set; } = [];
     [Key(3)] public int Identity { get; set; } = -1;
     [Key(4)] public string? Source { get; set; }
+    [Key(5)] public float[] Landmarks3D { get; set; } = [];
+    [Key(6)] public float[] ActionUnits { get; set; } = [];
+    [Key(7)] public int Emotion { get; set; } = -1;
+    [Key(8)] public float Valence { get; set; } = float.NaN;
+    [Key(9)] public float Arousal { get; set; } = float.NaN;
+    [Key(10)] public float Yaw { get; set; } = float.NaN;
+    [Key(11)] public float Pitch { get; set; } = float.NaN;
+    [Key(12)] public float Roll { get; set; } = float.NaN;
+
+    /// <summary>A sample's stored form (8-bit pixels, every label).</summary>
+    public static ShardSample From(FaceSample s, string source) => new()
+    {
+        Resolution = s.Resolution,
+        Pixels = ShardStore.ToBytes(s.Pixels),
+        Landmarks = s.Landmarks,
+        Identity = s.Identity,
+        Source = source,
+        Landmarks3D = s.Landmarks3D,
+        ActionUnits = s.ActionUnits,
+        Emotion = s.Emotion,
+        Valence = s.Valence,
+        Arousal = s.Arousal,
+        Yaw = s.Yaw,
+        Pitch = s.Pitch,
+        Roll = s.Roll,
+    };
+
+    /// <summary>The sample back, with pixels in [0, 1].</summary>
+    public FaceSample ToFaceSample() => new()
+    {
+        Resolution = Resolution,
+        Pixels = ShardStore.ToFloats(Pixels),
+        Landmarks = Landmarks,
+        Identity = Identity,
+        Landmarks3D = Landmarks3D,
+        ActionUnits = ActionUnits,
+        Emotion = Emotion,
+        Valence = Valence,
+        Arousal = Arousal,
+        Yaw = Yaw,
+        Pitch = Pitch,
+        Roll = Roll,
+    };
 }
 
 /// <summary>A shard file's contents: its samples, in order.</summary>

@@ -31,8 +31,7 @@ public static class ShardStore
                 var first = start;
                 Parallel.For(0, count, i =>
                 {
-                    var s = dataset.Get(first + i);
-                    samples[i] = new ShardSample { Resolution = s.Resolution, Pixels = ToBytes(s.Pixels), Landmarks = s.Landmarks, Identity = s.Identity, Source = $"{dataset.Name}[{first + i}]" };
+                    samples[i] = ShardSample.From(dataset.Get(first + i), $"{dataset.Name}[{first + i}]");
                 });
                 yield return samples;
             }
@@ -222,7 +221,6 @@ public sealed class ShardedDataset : IFaceDataset
     /// <inheritdoc />
     public FaceSample Get(int index)
     {
-        var s = _samples[index];
-        return new FaceSample { Resolution = s.Resolution, Pixels = ShardStore.ToFloats(s.Pixels), Landmarks = s.Landmarks, Identity = s.Identity };
+        return _samples[index].ToFaceSample();
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace FaceRep.Data.Synth;
 
@@ -43,57 +45,56 @@ internal static class Backdrop
         var half = 0.5f * size;
         var tx = cos * slope;
         var ty = sin * slope;
-        var t0 = 0.5f + (((0.5f - half) * cos) + ((0.5f - half) * sin)) * slope;
+        var t0 = 0.5f + ((((0.5f - half) * cos) + ((0.5f - half) * sin)) * slope);
         var delta = c1 - c0;
 
-        // Bilinear texture: per column, its cell and fraction; per row, the cell values interpolated in y.
-        var cellScale = (float)grid / size;
-        var stride = grid + 1;
-        Span<int> columnCell = stackalloc int[SynthFaceDataset.MaxResolution];
-        Span<float> columnFraction = stackalloc float[SynthFaceDataset.MaxResolution];
+        // Bilinear texture, separably: per row of cell corners j and channel, its profile across the columns
+        // (column x lies in cell ix at fraction fx); each image row then interpolates two profiles in y.
+        Span<float> columnT = stackalloc float[size];
         for (var x = 0; x < size; x++)
         {
-            var gx = (x + 0.5f) * cellScale;
-            var ix = Math.Min((int)gx, grid - 1);
-            columnCell[x] = ix;
-            columnFraction[x] = gx - ix;
+            columnT[x] = tx * x;
         }
 
-        Span<float> rowCells = stackalloc float[3 * (MaxGrid + 1)];
-        var red = canvas.Plane(0);
-        var green = canvas.Plane(1);
-        var blue = canvas.Plane(2);
-        for (var y = 0; y < size; y++)
+        var cellScale = (float)grid / size;
+        var stride = grid + 1;
+        var profiles = ArrayPool<float>.Shared.Rent(stride * 3 * size);
+        try
         {
-            var gy = (y + 0.5f) * cellScale;
-            var iy = Math.Min((int)gy, grid - 1);
-            var fy = gy - iy;
-            for (var k = 0; k < stride; k++)
+            for (var x = 0; x < size; x++)
             {
-                for (var ch = 0; ch < 3; ch++)
+                var gx = (x + 0.5f) * cellScale;
+                var ix = Math.Min((int)gx, grid - 1);
+                var fx = gx - ix;
+                for (var j = 0; j < stride; j++)
                 {
-                    var top = cells[(3 * ((iy * stride) + k)) + ch];
-                    var bottom = cells[(3 * (((iy + 1) * stride) + k)) + ch];
-                    rowCells[(ch * stride) + k] = top + ((bottom - top) * fy);
+                    for (var ch = 0; ch < 3; ch++)
+                    {
+                        var left = cells[(3 * ((j * stride) + ix)) + ch];
+                        var right = cells[(3 * ((j * stride) + ix + 1)) + ch];
+                        profiles[(((j * 3) + ch) * size) + x] = left + ((right - left) * fx);
+                    }
                 }
             }
 
-            var rowT = t0 + (ty * y);
-            var row = y * size;
-            var wave = rowWave[y];
-            for (var x = 0; x < size; x++)
+            for (var y = 0; y < size; y++)
             {
-                var t = Math.Clamp(rowT + (tx * x), 0f, 1f);
-                var ix = columnCell[x];
-                var fx = columnFraction[x];
-                var w = wave + columnWave[x];
-                var r0 = rowCells[ix];
-                var g0 = rowCells[stride + ix];
-                var b0 = rowCells[(2 * stride) + ix];
-                red[row + x] = c0.X + (delta.X * t) + w + r0 + ((rowCells[ix + 1] - r0) * fx);
-                green[row + x] = c0.Y + (delta.Y * t) + w + g0 + ((rowCells[stride + ix + 1] - g0) * fx);
-                blue[row + x] = c0.Z + (delta.Z * t) + w + b0 + ((rowCells[(2 * stride) + ix + 1] - b0) * fx);
+                var gy = (y + 0.5f) * cellScale;
+                var iy = Math.Min((int)gy, grid - 1);
+                var fy = gy - iy;
+                var rowT = t0 + (ty * y);
+                for (var ch = 0; ch < 3; ch++)
+                {
+                    var top = profiles.AsSpan((((iy * 3) + ch) * size), size);
+                    var bottom = profiles.AsSpan(((((iy + 1) * 3) + ch) * size), size);
+                    var row = new BackdropRow(rowT, c0[ch], delta[ch], rowWave[y], fy);
+                    row.Write(columnT, columnWave[..size], top, bottom, canvas.Plane(ch).Slice(y * size, size));
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(profiles);
         }
 
         if (rng.Chance(clutterRate))
@@ -148,5 +149,48 @@ internal static class Backdrop
         corners[1] = centre + u - v;
         corners[2] = centre + u + v;
         corners[3] = centre - u + v;
+    }
+}
+
+/// <summary>
+/// One row of one channel of the backdrop: the gradient's colour at t = clamp(start + steps[x], 0, 1), the
+/// stripes, and the texture interpolated between two column profiles.
+/// </summary>
+internal readonly struct BackdropRow(float start, float c0, float delta, float rowWave, float fy)
+{
+    /// <summary>Writes output[x] = c0 + t·delta + (rowWave + columnWave[x]) + (top[x] + (bottom[x] − top[x])·fy); all spans of one length.</summary>
+    public void Write(ReadOnlySpan<float> steps, ReadOnlySpan<float> columnWave, ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> output)
+    {
+        var n = output.Length;
+        if (steps.Length != n || columnWave.Length != n || top.Length != n || bottom.Length != n)
+        {
+            throw new ArgumentException("The row's inputs differ in length.", nameof(output));
+        }
+
+        ref var rs = ref MemoryMarshal.GetReference(steps);
+        ref var rw = ref MemoryMarshal.GetReference(columnWave);
+        ref var rt = ref MemoryMarshal.GetReference(top);
+        ref var rb = ref MemoryMarshal.GetReference(bottom);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var x = 0;
+        var width = Vector<float>.Count;
+        var vs = new Vector<float>(start);
+        var vc = new Vector<float>(c0);
+        var vw = new Vector<float>(rowWave);
+        for (; x <= n - width; x += width)
+        {
+            var offset = (nuint)x;
+            var t = Vector.Min(Vector.Max(vs + Vector.LoadUnsafe(ref rs, offset), Vector<float>.Zero), Vector<float>.One);
+            var upper = Vector.LoadUnsafe(ref rt, offset);
+            var texture = upper + ((Vector.LoadUnsafe(ref rb, offset) - upper) * fy);
+            (vc + (t * delta) + (vw + Vector.LoadUnsafe(ref rw, offset)) + texture).StoreUnsafe(ref target, offset);
+        }
+
+        for (; x < n; x++)
+        {
+            var t = MathF.Min(MathF.Max(start + steps[x], 0f), 1f);
+            var texture = top[x] + ((bottom[x] - top[x]) * fy);
+            output[x] = c0 + (t * delta) + (rowWave + columnWave[x]) + texture;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace FaceRep.Data.Synth;
 
@@ -26,19 +27,28 @@ internal readonly struct SolidPaint(Vector3 colour, float alpha) : IPaint
             return;
         }
 
-        for (var i = 0; i < r.Length; i++)
+        Blend(r, colour.X, alpha);
+        Blend(g, colour.Y, alpha);
+        Blend(b, colour.Z, alpha);
+    }
+
+    /// <summary>values[i] += (target − values[i])·alpha.</summary>
+    private static void Blend(Span<float> values, float target, float alpha)
+    {
+        ref var start = ref MemoryMarshal.GetReference(values);
+        var n = values.Length;
+        var i = 0;
+        var width = Vector<float>.Count;
+        var t = new Vector<float>(target);
+        for (; i <= n - width; i += width)
         {
-            r[i] += (colour.X - r[i]) * alpha;
+            var v = Vector.LoadUnsafe(ref start, (nuint)i);
+            (v + ((t - v) * alpha)).StoreUnsafe(ref start, (nuint)i);
         }
 
-        for (var i = 0; i < g.Length; i++)
+        for (; i < n; i++)
         {
-            g[i] += (colour.Y - g[i]) * alpha;
-        }
-
-        for (var i = 0; i < b.Length; i++)
-        {
-            b[i] += (colour.Z - b[i]) * alpha;
+            values[i] += (target - values[i]) * alpha;
         }
     }
 }
@@ -49,6 +59,9 @@ internal readonly struct SolidPaint(Vector3 colour, float alpha) : IPaint
 /// </summary>
 internal readonly struct SpherePaint(Vector3 albedo, float alpha, Vector2 centre, Vector2 halfAxes, Vector3 light, float ambient, float diffuse) : IPaint
 {
+    /// <summary>0, 1, 2, … across the lanes of a vector.</summary>
+    private static readonly Vector<float> s_laneIndex = LaneIndex();
+
     private readonly float _inverseX = 1f / MathF.Max(halfAxes.X, 1e-3f);
     private readonly float _inverseY = 1f / MathF.Max(halfAxes.Y, 1e-3f);
 
@@ -68,9 +81,41 @@ internal readonly struct SpherePaint(Vector3 albedo, float alpha, Vector2 centre
         var b = canvas.Plane(2).Slice(row + x0, x1 - x0);
         var v = (y + 0.5f - centre.Y) * _inverseY;
         var v2 = v * v;
-        var u = (x0 + 0.5f - centre.X) * _inverseX;
-        for (var i = 0; i < r.Length; i++, u += _inverseX)
+        var vy = v * light.Y;
+        var i = 0;
+        var n = r.Length;
+        var width = Vector<float>.Count;
+        if (n >= width)
         {
+            // Lane k starts at pixel x0 + k; the same arithmetic as the scalar loop below, lane by lane.
+            ref var red = ref MemoryMarshal.GetReference(r);
+            ref var green = ref MemoryMarshal.GetReference(g);
+            ref var blue = ref MemoryMarshal.GetReference(b);
+            var x = s_laneIndex + new Vector<float>(x0);
+            var step = new Vector<float>(width);
+            var one = Vector<float>.One;
+            var shift = new Vector<float>(0.5f - centre.X);
+            var rowR2 = new Vector<float>(v2);
+            var rowPlanar = new Vector<float>(vy);
+            var ambientVector = new Vector<float>(ambient);
+            for (; i <= n - width; i += width, x += step)
+            {
+                var u = (x + shift) * _inverseX;
+                var r2 = (u * u) + rowR2;
+                var planar = (u * light.X) + rowPlanar;
+                var front = planar + (Vector.SquareRoot(one - r2) * light.Z);
+                var rim = planar / Vector.SquareRoot(r2);
+                var cosine = Vector.ConditionalSelect(Vector.LessThan(r2, one), front, rim);
+                var shade = ambientVector + (Vector.Max(Vector<float>.Zero, cosine) * diffuse);
+                Shade(ref red, i, albedo.X, shade);
+                Shade(ref green, i, albedo.Y, shade);
+                Shade(ref blue, i, albedo.Z, shade);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var u = (x0 + i + (0.5f - centre.X)) * _inverseX;
             var shade = Light(u, v, (u * u) + v2);
             r[i] += ((albedo.X * shade) - r[i]) * alpha;
             g[i] += ((albedo.Y * shade) - g[i]) * alpha;
@@ -78,19 +123,28 @@ internal readonly struct SpherePaint(Vector3 albedo, float alpha, Vector2 centre
         }
     }
 
-    private float Light(float u, float v, float r2)
+    private void Shade(ref float values, int offset, float albedo, Vector<float> shade)
     {
-        float cosine;
-        if (r2 < 1f)
+        var v = Vector.LoadUnsafe(ref values, (nuint)offset);
+        (v + (((shade * albedo) - v) * alpha)).StoreUnsafe(ref values, (nuint)offset);
+    }
+
+    private static Vector<float> LaneIndex()
+    {
+        Span<float> lanes = stackalloc float[Vector<float>.Count];
+        for (var k = 0; k < lanes.Length; k++)
         {
-            cosine = (u * light.X) + (v * light.Y) + (MathF.Sqrt(1f - r2) * light.Z);
-        }
-        else
-        {
-            cosine = ((u * light.X) + (v * light.Y)) / MathF.Sqrt(r2);
+            lanes[k] = k;
         }
 
-        return ambient + (diffuse * MathF.Max(0f, cosine));
+        return new Vector<float>(lanes);
+    }
+
+    private float Light(float u, float v, float r2)
+    {
+        var planar = (u * light.X) + (v * light.Y);
+        var cosine = r2 < 1f ? planar + (MathF.Sqrt(1f - r2) * light.Z) : planar / MathF.Sqrt(r2);
+        return ambient + (MathF.Max(0f, cosine) * diffuse);
     }
 }
 
@@ -292,32 +346,43 @@ internal readonly ref struct Canvas
         var x1 = Math.Min(Size - 1, (int)MathF.Ceiling(Math.Clamp(maxX + reach, -1f, Size + 1f)));
         var y0 = Math.Max(0, (int)MathF.Floor(Math.Clamp(minY - reach, -1f, Size + 1f)));
         var y1 = Math.Min(Size - 1, (int)MathF.Ceiling(Math.Clamp(maxY + reach, -1f, Size + 1f)));
+
+        // Per segment: its start, direction and squared length (+∞ for a degenerate one, so t = 0).
+        var segments = points.Length - 1;
+        Span<Vector2> starts = stackalloc Vector2[segments];
+        Span<Vector2> directions = stackalloc Vector2[segments];
+        Span<float> lengths2 = stackalloc float[segments];
+        for (var k = 0; k < segments; k++)
+        {
+            starts[k] = points[k];
+            directions[k] = points[k + 1] - points[k];
+            var len2 = directions[k].LengthSquared();
+            lengths2[k] = len2 > 1e-12f ? len2 : float.PositiveInfinity;
+        }
+
+        // Pixels farther than this from every segment get no coverage.
+        var outer = half + 0.5f;
+        var outer2 = outer * outer;
         for (var y = y0; y <= y1; y++)
         {
             for (var x = x0; x <= x1; x++)
             {
                 var p = new Vector2(x + 0.5f, y + 0.5f);
                 var best = float.MaxValue;
-                for (var k = 0; k + 1 < points.Length; k++)
+                for (var k = 0; k < segments; k++)
                 {
-                    best = MathF.Min(best, SegmentDistanceSquared(p, points[k], points[k + 1]));
+                    var ap = p - starts[k];
+                    var t = Math.Clamp(Vector2.Dot(ap, directions[k]) / lengths2[k], 0f, 1f);
+                    best = MathF.Min(best, (ap - (t * directions[k])).LengthSquared());
                 }
 
-                var coverage = Math.Clamp(half + 0.5f - MathF.Sqrt(best), 0f, 1f);
-                if (coverage > 0f)
+                if (best < outer2)
                 {
+                    var coverage = MathF.Min(outer - MathF.Sqrt(best), 1f);
                     Blend((y * Size) + x, colour, coverage * alpha);
                 }
             }
         }
-    }
-
-    private static float SegmentDistanceSquared(Vector2 p, Vector2 a, Vector2 b)
-    {
-        var ab = b - a;
-        var len2 = ab.LengthSquared();
-        var t = len2 > 1e-12f ? Math.Clamp(Vector2.Dot(p - a, ab) / len2, 0f, 1f) : 0f;
-        return Vector2.DistanceSquared(p, a + (t * ab));
     }
 }
 
@@ -331,18 +396,7 @@ internal static class Geometry
     public static int ConvexHull(Span<Vector2> points, Span<Vector2> hull)
     {
         var n = points.Length;
-        for (var i = 1; i < n; i++)
-        {
-            var p = points[i];
-            var j = i - 1;
-            while (j >= 0 && (points[j].X > p.X || (points[j].X == p.X && points[j].Y > p.Y)))
-            {
-                points[j + 1] = points[j];
-                j--;
-            }
-
-            points[j + 1] = p;
-        }
+        SortByXThenY(points);
 
         if (n < 3)
         {
@@ -372,6 +426,32 @@ internal static class Geometry
         }
 
         return k - 1;
+    }
+
+    /// <summary>Sorts points by x, and points of equal x by y.</summary>
+    private static void SortByXThenY(Span<Vector2> points)
+    {
+        var n = points.Length;
+        Span<float> keys = n <= Canvas.MaxPolygon ? stackalloc float[Canvas.MaxPolygon] : new float[n];
+        keys = keys[..n];
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = points[i].X;
+        }
+
+        keys.Sort(points);
+        for (var i = 1; i < n; i++)
+        {
+            var p = points[i];
+            var j = i - 1;
+            while (j >= 0 && points[j].X == p.X && points[j].Y > p.Y)
+            {
+                points[j + 1] = points[j];
+                j--;
+            }
+
+            points[j + 1] = p;
+        }
     }
 
     /// <summary>Bounding box of points as (min, max).</summary>

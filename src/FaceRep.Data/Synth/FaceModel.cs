@@ -39,17 +39,17 @@ internal struct FaceShape
     };
 }
 
-/// <summary>Per-image expression: mouth opening, smile, brow raise, eye closure and gaze.</summary>
+/// <summary>
+/// Per-image expression: action-unit intensities for each half of the face (equal for symmetric actions),
+/// eyelid closure (blinks and winks) and gaze. Closure and gaze are not among the labelled action units.
+/// </summary>
 internal struct Expression
 {
-    /// <summary>0 closed … 1 wide open.</summary>
-    public float MouthOpen;
+    /// <summary>Intensities acting on the image's left half (the subject's right side).</summary>
+    public UnitIntensities ImageLeft;
 
-    /// <summary>−0.5 (corners down) … 1 (broad smile).</summary>
-    public float Smile;
-
-    /// <summary>−0.6 (frown) … 1 (raised).</summary>
-    public float BrowRaise;
+    /// <summary>Intensities acting on the image's right half (the subject's left side).</summary>
+    public UnitIntensities ImageRight;
 
     /// <summary>0 open … 1 closed, for the eye on the image's left (points 36–41).</summary>
     public float RightEyeClosure;
@@ -60,6 +60,26 @@ internal struct Expression
     /// <summary>Iris offset as a fraction of the eye's half-width (x) and half-height (y).</summary>
     public float GazeX;
     public float GazeY;
+
+    /// <summary>Sets a unit's intensity on both halves.</summary>
+    public void Set(int unit, float intensity)
+    {
+        ImageLeft[unit] = intensity;
+        ImageRight[unit] = intensity;
+    }
+
+    /// <summary>A unit's label: its intensity where it acts (the larger of the two halves).</summary>
+    public readonly float Intensity(int unit) => MathF.Max(ImageLeft[unit], ImageRight[unit]);
+
+    /// <summary>Multiplies every intensity by <paramref name="factor"/>, keeping them within [0, 5].</summary>
+    public void Scale(float factor)
+    {
+        for (var unit = 0; unit < FacialActions.Count; unit++)
+        {
+            ImageLeft[unit] = Math.Clamp(ImageLeft[unit] * factor, 0f, SynthFaceLabels.MaxIntensity);
+            ImageRight[unit] = Math.Clamp(ImageRight[unit] * factor, 0f, SynthFaceLabels.MaxIntensity);
+        }
+    }
 }
 
 /// <summary>
@@ -83,10 +103,27 @@ internal static class FaceModel
     /// <summary>Writes the 68 points of one identity wearing one expression.</summary>
     public static void Build(in FaceShape id, in Expression e, Span<Vector3> p)
     {
+        BuildNeutral(id, p);
+        FacialActions.Apply(e, p);
+        Settle(p);
+        CloseEye(p, 37, 41, e.RightEyeClosure);
+        CloseEye(p, 38, 40, e.RightEyeClosure);
+        CloseEye(p, 43, 47, e.LeftEyeClosure);
+        CloseEye(p, 44, 46, e.LeftEyeClosure);
+    }
+
+    /// <summary>Writes the 68 points of one identity at rest (no action unit, eyes open).</summary>
+    public static void BuildNeutral(in FaceShape id, Span<Vector3> p)
+    {
         s_mean.CopyTo(p);
         ApplyIdentity(id, p);
-        ApplyExpression(e, p);
     }
+
+    /// <summary>The mean face's x for landmark <paramref name="i"/> (negative on the image's left).</summary>
+    public static float MeanX(int i) => s_mean[i].X;
+
+    /// <summary>How much jaw point <paramref name="i"/> (0–16) moves with the chin: 0 at the ears, 1 at the chin.</summary>
+    public static float ChinWeight(int i) => s_chin[i];
 
     /// <summary>The point on the skull ellipsoid's front at (x, y), or null if (x, y) lies outside its outline.</summary>
     public static Vector3? OnSkullFront(float x, float y)
@@ -174,74 +211,54 @@ internal static class FaceModel
         p[26].Y += 0.02f * id.BrowArch;
     }
 
-    private static void ApplyExpression(in Expression e, Span<Vector3> p)
+    /// <summary>
+    /// Keeps summed actions physical: lips and lids may meet but not pass through each other, and the red of
+    /// each lip keeps a little height. A no-op on every neutral face.
+    /// </summary>
+    private static void Settle(Span<Vector3> p)
     {
-        // Mouth opening: the jaw and lower lip drop, the corners follow a little and draw in.
-        var open = e.MouthOpen;
-        for (var i = 0; i < 17; i++)
+        // Inner lips: upper 61–63 above lower 67–65.
+        Meet(p, 61, 67, 0f);
+        Meet(p, 62, 66, 0f);
+        Meet(p, 63, 65, 0f);
+
+        // Outer lips stay outside the inner ones.
+        KeepOutside(p, 50, 61, 0.02f, upperLip: true);
+        KeepOutside(p, 51, 62, 0.02f, upperLip: true);
+        KeepOutside(p, 52, 63, 0.02f, upperLip: true);
+        KeepOutside(p, 58, 67, 0.02f, upperLip: false);
+        KeepOutside(p, 57, 66, 0.02f, upperLip: false);
+        KeepOutside(p, 56, 65, 0.02f, upperLip: false);
+
+        // Lids: upper 37, 38, 43, 44 above lower 41, 40, 47, 46.
+        Meet(p, 37, 41, 0.004f);
+        Meet(p, 38, 40, 0.004f);
+        Meet(p, 43, 47, 0.004f);
+        Meet(p, 44, 46, 0.004f);
+    }
+
+    /// <summary>If the upper point has come within <paramref name="gap"/> of the lower one (or below it), both meet halfway.</summary>
+    private static void Meet(Span<Vector3> p, int upper, int lower, float gap)
+    {
+        if (p[lower].Y - p[upper].Y < gap)
         {
-            p[i].Y += 0.26f * open * s_chin[i];
+            var middle = 0.5f * (p[upper].Y + p[lower].Y);
+            p[upper].Y = middle - (0.5f * gap);
+            p[lower].Y = middle + (0.5f * gap);
         }
+    }
 
-        for (var i = 55; i < 60; i++)
+    /// <summary>Keeps an outer-lip point at least <paramref name="gap"/> outside the inner-lip point next to it; the outer point gives way.</summary>
+    private static void KeepOutside(Span<Vector3> p, int outer, int inner, float gap, bool upperLip)
+    {
+        if (upperLip && p[outer].Y > p[inner].Y - gap)
         {
-            p[i].Y += (i is 55 or 59 ? 0.24f : 0.3f) * open;
+            p[outer].Y = p[inner].Y - gap;
         }
-
-        for (var i = 65; i < 68; i++)
+        else if (!upperLip && p[outer].Y < p[inner].Y + gap)
         {
-            p[i].Y += 0.3f * open;
+            p[outer].Y = p[inner].Y + gap;
         }
-
-        foreach (var i in (ReadOnlySpan<int>)[48, 54, 60, 64])
-        {
-            p[i].Y += 0.1f * open;
-            p[i].X *= 1f - (0.08f * open);
-        }
-
-        p[61].Y -= 0.02f * open;
-        p[62].Y -= 0.02f * open;
-        p[63].Y -= 0.02f * open;
-
-        // Smile: corners out and up, the lips beside them part-way; cheeks widen slightly.
-        var smile = e.Smile;
-        foreach (var i in (ReadOnlySpan<int>)[48, 54, 60, 64])
-        {
-            p[i].X += MathF.Sign(p[i].X) * 0.08f * smile;
-            p[i].Y -= 0.08f * smile;
-        }
-
-        foreach (var i in (ReadOnlySpan<int>)[49, 53, 55, 59, 61, 63, 65, 67])
-        {
-            p[i].X += MathF.Sign(p[i].X) * 0.03f * smile;
-            p[i].Y -= 0.035f * smile;
-        }
-
-        for (var i = 3; i < 14; i++)
-        {
-            if (i is > 5 and < 11)
-            {
-                continue;
-            }
-
-            p[i].X += MathF.Sign(p[i].X) * 0.02f * smile;
-        }
-
-        // Brow raise (negative: frown, inner ends down and together).
-        for (var i = 17; i < 27; i++)
-        {
-            var inner = i is 20 or 21 or 22 or 23;
-            p[i].Y -= (inner ? 0.12f : 0.09f) * e.BrowRaise;
-            if (inner && e.BrowRaise < 0f)
-            {
-                p[i].X += MathF.Sign(p[i].X) * 0.05f * e.BrowRaise;
-            }
-        }
-
-        CloseEye(p, 37, 41, e.RightEyeClosure);
-        CloseEye(p, 38, 40, e.RightEyeClosure);
-        CloseEye(p, 43, 47, e.LeftEyeClosure);
-        CloseEye(p, 44, 46, e.LeftEyeClosure);
     }
 
     private static void CloseEye(Span<Vector3> p, int upper, int lower, float closure)

@@ -18,12 +18,26 @@ internal readonly struct Projector(Matrix4x4 rotation, float scale, Vector2 offs
     public Projector Turned(float yaw, float pitch, float roll) =>
         new(Matrix4x4.CreateFromYawPitchRoll(yaw, pitch, roll), scale, offset);
 
-    public Vector2 Project(Vector3 p)
+    public Vector2 Project(Vector3 p) => Project(p, out _);
+
+    /// <summary>
+    /// Projects a point and reports its depth: the distance behind the pivot's plane (away from the camera),
+    /// scaled like x and y at that point.
+    /// </summary>
+    public Vector2 Project(Vector3 p, out float depth)
     {
         var q = Vector3.Transform(p - s_pivot, rotation);
         var w = scale * CameraDistance / (CameraDistance - q.Z);
+        depth = -w * q.Z;
         return offset + (w * new Vector2(q.X, q.Y));
     }
+}
+
+/// <summary>Which streams a dataset's scenes and identities come from, and where its identity labels start.</summary>
+internal readonly record struct SynthSource(ulong Scenes, ulong Identities, int IdentityOffset)
+{
+    /// <summary>Scenes and identities from one stream, identities labelled from 0.</summary>
+    public static SynthSource Of(ulong stream) => new(stream, stream, 0);
 }
 
 /// <summary>Renders one SynthFace sample: background, head (hair, ears, neck, clothes, skin) and the facial features at their landmarks.</summary>
@@ -31,22 +45,27 @@ internal static class FaceRenderer
 {
     private const int Points = FaceModel.PointCount;
 
-    public static FaceSample Render(SynthFaceOptions options, SynthProfile profile, ulong stream, int index)
+    public static FaceSample Render(SynthFaceOptions options, SynthProfile profile, SynthSource source, int index)
     {
         var size = options.Resolution;
-        var pixels = new float[3 * size * size];
+        // The backdrop paints every pixel first, so the buffer need not start cleared.
+        var pixels = GC.AllocateUninitializedArray<float>(3 * size * size);
         var landmarks = new float[2 * Points];
+        var landmarks3D = new float[3 * Points];
+        var units = new float[FacialActions.Count];
         var canvas = new Canvas(pixels, size);
 
         var clipLength = Math.Max(1, profile.ClipLength);
         var scene = index / clipLength;
         var frame = index % clipLength;
+        var stream = source.Scenes;
         var frameRng = SynthRandom.For(options.Seed, stream, SynthStreams.Frame, index);
         var backgroundRng = SynthRandom.For(options.Seed, stream, SynthStreams.Background, scene);
         var sceneRng = SynthRandom.For(options.Seed, stream, SynthStreams.Scene, scene);
 
         Backdrop.Draw(canvas, ref backgroundRng, profile.ClutterRate);
-        var shot = Shot.Draw(ref sceneRng, profile, frame);
+        var emotion = profile.Expressions == ExpressionSource.Emotions ? BalancedEmotion(options.Seed, stream, scene) : -1;
+        var shot = Shot.Draw(ref sceneRng, profile, frame, emotion);
 
         if (frameRng.Chance(profile.DistractorRate))
         {
@@ -54,15 +73,23 @@ internal static class FaceRenderer
             Effects.Blur(pixels, size, shot.BlurPasses);
             Effects.Noise(pixels, ref frameRng, shot.Noise);
             Effects.Finish(pixels, size, shot.Contrast, shot.Exposure, shot.Tint, shot.Grayscale);
-            return new FaceSample { Resolution = size, Pixels = pixels, Landmarks = landmarks, Identity = -1 };
+            return new FaceSample
+            {
+                Resolution = size,
+                Pixels = pixels,
+                Landmarks = landmarks,
+                Identity = -1,
+                Landmarks3D = landmarks3D,
+                ActionUnits = units,
+            };
         }
 
-        var identity = profile.Labelled ? scene % options.Identities : -1;
+        var identity = profile.Labelled ? source.IdentityOffset + (scene % options.Identities) : -1;
         var personKey = profile.Labelled ? (long)identity : (long)(sceneRng.NextULong() >> 1);
-        var personRng = SynthRandom.For(options.Seed, stream, SynthStreams.Identity, personKey);
+        var personRng = SynthRandom.For(options.Seed, source.Identities, SynthStreams.Identity, personKey);
         var person = Person.Draw(ref personRng);
 
-        var (faceCentre, faceSize) = DrawHead(canvas, person, shot, profile, landmarks);
+        var (faceCentre, faceSize) = DrawHead(canvas, person, shot, profile, landmarks, landmarks3D);
 
         if (shot.Occluders > 0)
         {
@@ -72,11 +99,54 @@ internal static class FaceRenderer
         Effects.Blur(pixels, size, shot.BlurPasses);
         Effects.Noise(pixels, ref frameRng, shot.Noise);
         Effects.Finish(pixels, size, shot.Contrast, shot.Exposure, shot.Tint, shot.Grayscale);
-        return new FaceSample { Resolution = size, Pixels = pixels, Landmarks = landmarks, Identity = identity };
+        for (var unit = 0; unit < units.Length; unit++)
+        {
+            units[unit] = shot.Expression.Intensity(unit);
+        }
+
+        const float Degrees = 180f / MathF.PI;
+        return new FaceSample
+        {
+            Resolution = size,
+            Pixels = pixels,
+            Landmarks = landmarks,
+            Identity = identity,
+            Landmarks3D = landmarks3D,
+            ActionUnits = units,
+            Emotion = emotion,
+            Valence = shot.Valence,
+            Arousal = shot.Arousal,
+            Yaw = shot.Yaw * Degrees,
+            Pitch = shot.Pitch * Degrees,
+            Roll = shot.Roll * Degrees,
+        };
+    }
+
+    /// <summary>
+    /// The emotion of a scene: every run of eight consecutive scenes holds each class once, in an order drawn
+    /// for that run, so classes stay balanced in any prefix and are not tied to identities.
+    /// </summary>
+    private static int BalancedEmotion(int seed, ulong stream, int scene)
+    {
+        const int Classes = Affect.EmotionCount;
+        var rng = SynthRandom.For(seed, stream, SynthStreams.Emotion, scene / Classes);
+        Span<int> order = stackalloc int[Classes];
+        for (var i = 0; i < Classes; i++)
+        {
+            order[i] = i;
+        }
+
+        for (var i = Classes - 1; i > 0; i--)
+        {
+            var j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        return order[scene % Classes];
     }
 
     /// <summary>Draws the head and writes its landmarks; returns the face's centre and width in pixels.</summary>
-    private static (Vector2 Centre, float Size) DrawHead(Canvas canvas, in Person person, in Shot shot, SynthProfile profile, Span<float> landmarks)
+    private static (Vector2 Centre, float Size) DrawHead(Canvas canvas, in Person person, in Shot shot, SynthProfile profile, Span<float> landmarks, Span<float> landmarks3D)
     {
         var size = canvas.Size;
         Span<Vector3> shape = stackalloc Vector3[Points];
@@ -86,9 +156,10 @@ internal static class FaceRenderer
         // profiles that keep landmarks inside, shrink and slide until they are.
         var head = Projector.Create(shot.Yaw, shot.Pitch, shot.Roll);
         Span<Vector2> lm = stackalloc Vector2[Points];
+        Span<float> depth = stackalloc float[Points];
         for (var i = 0; i < Points; i++)
         {
-            lm[i] = head.Project(shape[i]);
+            lm[i] = head.Project(shape[i], out depth[i]);
         }
 
         var (min, max) = Geometry.Bounds(lm);
@@ -110,11 +181,21 @@ internal static class FaceRenderer
         }
 
         head = head.Placed(scale, offset);
+        var meanDepth = 0f;
+        for (var i = 0; i < Points; i++)
+        {
+            meanDepth += depth[i];
+        }
+
+        meanDepth /= Points;
         for (var i = 0; i < Points; i++)
         {
             lm[i] = offset + (scale * lm[i]);
             landmarks[2 * i] = lm[i].X;
             landmarks[(2 * i) + 1] = lm[i].Y;
+            landmarks3D[3 * i] = lm[i].X;
+            landmarks3D[(3 * i) + 1] = lm[i].Y;
+            landmarks3D[(3 * i) + 2] = scale * (depth[i] - meanDepth);
         }
 
         // Skin outline: the convex hull of every landmark (so turned faces keep their features on skin),

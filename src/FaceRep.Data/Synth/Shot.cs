@@ -12,6 +12,13 @@ internal struct Shot
     public float Roll;
     public Expression Expression;
 
+    /// <summary>The emotion the expression was built from (and its intensity), or −1 when none was.</summary>
+    public Affect Affect;
+
+    /// <summary>Valence and arousal labels in [−1, 1]; NaN unless the profile labels emotions.</summary>
+    public float Valence;
+    public float Arousal;
+
     /// <summary>The face's width (jaw at rest) as a fraction of the image width.</summary>
     public float Size;
 
@@ -33,9 +40,10 @@ internal struct Shot
 
     /// <summary>
     /// Draws a shot. For clips the generator is the clip's, so every frame draws the same values; the frame
-    /// number then moves pose, framing and expression slowly along the clip.
+    /// number then moves pose, framing and expression slowly along the clip. <paramref name="emotion"/> is the
+    /// class to express when the profile's expressions are emotions.
     /// </summary>
-    public static Shot Draw(ref SynthRandom rng, SynthProfile profile, int frame)
+    public static Shot Draw(ref SynthRandom rng, SynthProfile profile, int frame, int emotion = -1)
     {
         var shot = new Shot();
         var es = profile.ExpressionScale;
@@ -43,20 +51,31 @@ internal struct Shot
         shot.Pitch = rng.Symmetric(profile.MaxPitchDegrees) * Degree;
         shot.Roll = rng.Symmetric(profile.MaxRollDegrees) * Degree;
 
-        var open = rng.Chance(0.4f) ? MathF.Pow(rng.NextFloat(), 1.5f) : 0f;
         var closure = rng.Chance(0.08f) ? rng.Range(0.7f, 1f) : rng.Range(0f, 0.3f);
         var wink = rng.Chance(0.03f) ? rng.Range(0.7f, 1f) : closure;
         var winkLeft = rng.Chance(0.5f);
         shot.Expression = new Expression
         {
-            MouthOpen = open * es,
-            Smile = rng.Range(-0.4f, 1f) * es,
-            BrowRaise = rng.Range(-0.6f, 1f) * es,
             RightEyeClosure = (winkLeft ? closure : wink) * es,
             LeftEyeClosure = (winkLeft ? wink : closure) * es,
             GazeX = rng.Symmetric(0.5f),
             GazeY = rng.Symmetric(0.3f),
         };
+        shot.Affect = profile.Expressions switch
+        {
+            ExpressionSource.Emotions => Affect.Emotional(ref rng, emotion, 0.5f, ref shot.Expression),
+            ExpressionSource.ActionUnits => Affect.Spontaneous(ref rng, ref shot.Expression),
+            _ => Affect.Wild(ref rng, ref shot.Expression),
+        };
+        shot.Expression.Scale(es);
+        shot.Valence = float.NaN;
+        shot.Arousal = float.NaN;
+        if (profile.Expressions == ExpressionSource.Emotions)
+        {
+            var va = shot.Affect.ValenceArousal(ref rng);
+            shot.Valence = va.X;
+            shot.Arousal = va.Y;
+        }
 
         shot.Size = rng.Range(profile.MinSize, profile.MaxSize);
         shot.Shift = new Vector2(rng.Symmetric(profile.MaxShift), rng.Symmetric(profile.MaxShift));
@@ -95,13 +114,19 @@ internal struct Shot
         Size *= 1f + (rng.Symmetric(0.08f) * t);
         Shift += new Vector2(rng.Symmetric(0.03f), rng.Symmetric(0.03f)) * t;
 
-        // Talking: the mouth opens and closes smoothly; at most one blink in the clip.
+        // Talking: the lips part and the jaw opens and closes smoothly; smile and brows drift; at most one
+        // blink in the clip.
         var amplitude = rng.Range(0.1f, 0.45f) * profile.ExpressionScale;
         var speed = rng.Range(0.25f, 0.6f);
         var phase = rng.Range(0f, 2f * MathF.PI);
-        Expression.MouthOpen = Math.Clamp((0.3f * Expression.MouthOpen) + (amplitude * (0.5f + (0.5f * MathF.Sin((speed * frame) + phase)))), 0f, 1f);
-        Expression.Smile += rng.Symmetric(0.3f) * t;
-        Expression.BrowRaise += rng.Symmetric(0.4f) * t;
+        var talk = amplitude * (0.5f + (0.5f * MathF.Sin((speed * frame) + phase)));
+        const float Max = SynthFaceLabels.MaxIntensity;
+        Expression.Set(FacialActions.Au26, Math.Clamp((0.3f * Expression.Intensity(FacialActions.Au26)) + (Max * talk), 0f, Max));
+        Expression.Set(FacialActions.Au25, Math.Clamp(MathF.Max(Expression.Intensity(FacialActions.Au25), 2.5f * talk), 0f, Max));
+        Drift(ref Expression, FacialActions.Au12, rng.Symmetric(1.5f) * t);
+        var brows = rng.Symmetric(2f) * t;
+        Drift(ref Expression, FacialActions.Au1, brows);
+        Drift(ref Expression, FacialActions.Au2, brows);
         var blink = rng.Chance(0.35f) ? rng.NextInt(profile.ClipLength) : -1;
         var distance = Math.Abs(frame - blink);
         if (blink >= 0 && distance <= 1)
@@ -110,6 +135,12 @@ internal struct Shot
             Expression.LeftEyeClosure = MathF.Max(Expression.LeftEyeClosure, closed);
             Expression.RightEyeClosure = MathF.Max(Expression.RightEyeClosure, closed);
         }
+    }
+
+    private static void Drift(ref Expression e, int unit, float change)
+    {
+        e.ImageLeft[unit] = Math.Clamp(e.ImageLeft[unit] + change, 0f, SynthFaceLabels.MaxIntensity);
+        e.ImageRight[unit] = Math.Clamp(e.ImageRight[unit] + change, 0f, SynthFaceLabels.MaxIntensity);
     }
 }
 

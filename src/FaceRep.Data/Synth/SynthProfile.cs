@@ -26,7 +26,12 @@ internal sealed class SynthProfile
     /// <summary>Whether every landmark is kept inside the image (by shrinking and shifting the face).</summary>
     public required bool KeepInside { get; init; }
 
+    /// <summary>Factor on every action-unit intensity (and on eyelid closure).</summary>
     public required float ExpressionScale { get; init; }
+
+    /// <summary>Where expressions come from; only <see cref="ExpressionSource.Emotions"/> labels emotion, valence and arousal.</summary>
+    public ExpressionSource Expressions { get; init; } = ExpressionSource.Wild;
+
     public float DistractorRate { get; init; }
     public float OccluderRate { get; init; }
     public float NoiseRate { get; init; }
@@ -108,6 +113,90 @@ internal sealed class SynthProfile
         MaxNoise = 0.03f,
         BlurRate = 0.1f,
         HarshLightRate = 0.15f,
+        ClutterRate = 0.3f,
+        ExposureJitter = 0.2f,
+    };
+
+    /// <summary>Face recognition (IJB-B-like): turned and degraded more than curated data, faces kept in the image.</summary>
+    public static readonly SynthProfile Recognition = new()
+    {
+        Labelled = true,
+        MaxYawDegrees = 50,
+        MaxPitchDegrees = 15,
+        MaxRollDegrees = 12,
+        PeakedYaw = true,
+        MinSize = 0.42f,
+        MaxSize = 0.56f,
+        MaxShift = 0.04f,
+        KeepInside = true,
+        ExpressionScale = 0.8f,
+        OccluderRate = 0.1f,
+        NoiseRate = 0.25f,
+        MaxNoise = 0.04f,
+        BlurRate = 0.2f,
+        HarshLightRate = 0.3f,
+        ClutterRate = 0.3f,
+        GrayscaleRate = 0.05f,
+        ExposureJitter = 0.2f,
+    };
+
+    /// <summary>Action-unit intensity (DISFA-like): near-frontal, evenly lit, spontaneous action units over 0–5.</summary>
+    public static readonly SynthProfile ActionUnits = new()
+    {
+        Labelled = true,
+        MaxYawDegrees = 12,
+        MaxPitchDegrees = 8,
+        MaxRollDegrees = 8,
+        MinSize = 0.5f,
+        MaxSize = 0.6f,
+        MaxShift = 0.03f,
+        KeepInside = true,
+        ExpressionScale = 1f,
+        Expressions = ExpressionSource.ActionUnits,
+        ClutterRate = 0.1f,
+        ExposureJitter = 0.1f,
+    };
+
+    /// <summary>Emotion recognition (AffectNet-like): balanced classes, moderate pose and in-the-wild appearance.</summary>
+    public static readonly SynthProfile Emotions = new()
+    {
+        Labelled = true,
+        MaxYawDegrees = 30,
+        MaxPitchDegrees = 15,
+        MaxRollDegrees = 15,
+        PeakedYaw = true,
+        MinSize = 0.46f,
+        MaxSize = 0.6f,
+        MaxShift = 0.04f,
+        KeepInside = true,
+        ExpressionScale = 1f,
+        Expressions = ExpressionSource.Emotions,
+        OccluderRate = 0.05f,
+        NoiseRate = 0.2f,
+        MaxNoise = 0.03f,
+        BlurRate = 0.1f,
+        HarshLightRate = 0.2f,
+        ClutterRate = 0.3f,
+        GrayscaleRate = 0.05f,
+        ExposureJitter = 0.2f,
+    };
+
+    /// <summary>3D face alignment (AFLW2000-3D-like): yaw uniform over ±60°, landmarks kept in the image.</summary>
+    public static readonly SynthProfile Landmarks3D = new()
+    {
+        Labelled = true,
+        MaxYawDegrees = 60,
+        MaxPitchDegrees = 20,
+        MaxRollDegrees = 15,
+        MinSize = 0.42f,
+        MaxSize = 0.6f,
+        MaxShift = 0.05f,
+        KeepInside = true,
+        ExpressionScale = 0.9f,
+        NoiseRate = 0.2f,
+        MaxNoise = 0.03f,
+        BlurRate = 0.1f,
+        HarshLightRate = 0.2f,
         ClutterRate = 0.3f,
         ExposureJitter = 0.2f,
     };

@@ -18,6 +18,21 @@ internal static class SynthStreams
     public const ulong Background = 3;
     public const ulong Frame = 4;
     public const ulong Effects = 5;
+    public const ulong Emotion = 6;
+
+    /// <summary>The stream of one split of a named task (FNV-1a of "task/split"): distinct from every constant above.</summary>
+    public static ulong ForTask(string task, string split) => Fnv($"task/{task}/{split}");
+
+    private static ulong Fnv(string text)
+    {
+        var h = 0xCBF29CE484222325UL;
+        foreach (var c in text)
+        {
+            h = (h ^ c) * 0x100000001B3UL;
+        }
+
+        return h;
+    }
 
     public static ulong For(SynthFlavour flavour) => flavour switch
     {

@@ -32,8 +32,29 @@ public sealed class ShardStoreTests : IDisposable
             var b = read.Get(i);
             Assert.Equal(a.Landmarks, b.Landmarks);
             Assert.Equal(a.Identity, b.Identity);
+            Assert.Equal(a.Landmarks3D, b.Landmarks3D);
+            Assert.Equal(a.ActionUnits, b.ActionUnits);
+            Assert.Equal(a.Yaw, b.Yaw);
             Assert.All(a.Pixels.Zip(b.Pixels), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 0.5f / 255 + 1e-6f));
         }
+    }
+
+    [Fact]
+    public void Emotion_labels_survive_the_round_trip()
+    {
+        var emotion = SynthFaceCatalog.OpenTask("emotion", 16, 8, 8, 32, seed: 0).Train;
+
+        ShardStore.Write(emotion, _dir, "emotion", shardSize: 8);
+        var read = ShardStore.Open(_dir);
+
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(emotion.Get(i).Emotion, read.Get(i).Emotion);
+            Assert.Equal(emotion.Get(i).Valence, read.Get(i).Valence);
+            Assert.Equal(emotion.Get(i).Arousal, read.Get(i).Arousal);
+        }
+
+        Assert.Equal(8, Enumerable.Range(0, 16).Select(i => read.Get(i).Emotion).Distinct().Count());
     }
 
     [Fact]
