@@ -136,7 +136,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         var y = functional.relu(bn1.call(conv1.call(input)));
         y = bn2.call(conv2.call(y));
         var shortcut = downsample is null ? input : downsample.call(input);
-        return functional.relu(y + shortcut).MoveToOuterDisposeScope();
+        return functional.relu(y.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }
 
@@ -175,6 +175,6 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         y = functional.relu(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
         var shortcut = downsample is null ? input : downsample.call(input);
-        return functional.relu(y + shortcut).MoveToOuterDisposeScope();
+        return functional.relu(y.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -32,8 +32,8 @@ public static class Losses
         // A view is never its own negative.
         var self = eye(2 * n, dtype: ScalarType.Bool, device: z.device);
         logits = logits.masked_fill(self, minusInfinity);
-        var index = arange(n, dtype: ScalarType.Int64, device: z.device);
-        var targets = cat([index.add(offset), index], 0);
+        var index = arange(offset, dtype: ScalarType.Int64, device: z.device);
+        var targets = cat([index.add(offset, HeldScalars.OneInteger), index], 0);
         return functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
     }
 }

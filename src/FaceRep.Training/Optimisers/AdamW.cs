@@ -10,7 +10,9 @@ namespace FaceRep.Training.Optimisers;
 /// libtorch is held in a field or a live local until the native call returns: TorchSharp turns
 /// doubles into finalizable native <see cref="Scalar"/> objects, and one freed by the finalizer
 /// thread during a native call was seen to corrupt an update ("Unknown scalar type") when two
-/// jobs trained side by side. The learning rate is set by the caller each step.
+/// jobs trained side by side. That includes the implicit alpha of 1 in TorchSharp's one-argument
+/// <c>add_</c>, so every add passes <see cref="HeldScalars.One"/>. The learning rate is set by the
+/// caller each step.
 /// </summary>
 public sealed class AdamW : IDisposable
 {
@@ -87,7 +89,7 @@ public sealed class AdamW : IDisposable
                 p.mul_(decay);
             m.mul_(_beta1Scalar).add_(g, alpha: _oneMinusBeta1);
             v.mul_(_beta2Scalar).addcmul_(g, g, value: _oneMinusBeta2);
-            var denominator = v.sqrt().div_(sqrtBias2).add_(_epsScalar);
+            var denominator = v.sqrt().div_(sqrtBias2).add_(_epsScalar, HeldScalars.One);
             p.addcdiv_(m, denominator, value: stepSize);
         }
     }
