@@ -1,3 +1,4 @@
+using FaceRep.Training.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,7 +15,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     // Field names are PyTorch's: they become checkpoint keys.
 #pragma warning disable IDE1006
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNormLayer bn1;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
@@ -39,7 +40,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         var expansion = bottleneck ? 4 : 1;
         var stem = Channels(64, width);
         conv1 = Conv2d(3, stem, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(stem);
+        bn1 = new BatchNormLayer(stem);
         maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
 
         long inChannels = stem;
@@ -112,9 +113,9 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNormLayer bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNormLayer bn2;
     private readonly Sequential? downsample;
 #pragma warning restore IDE1006
 
@@ -122,11 +123,11 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         : base(nameof(BasicBlock))
     {
         conv1 = Conv2d(inChannels, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new BatchNormLayer(planes);
         conv2 = Conv2d(planes, planes, kernel_size: 3, stride: 1, padding: 1, bias: false);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new BatchNormLayer(planes);
         if (stride != 1 || inChannels != planes)
-            downsample = Sequential(Conv2d(inChannels, planes, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(planes));
+            downsample = Sequential(Conv2d(inChannels, planes, kernel_size: 1, stride: stride, bias: false), new BatchNormLayer(planes));
         RegisterComponents();
     }
 
@@ -145,11 +146,11 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNormLayer bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNormLayer bn2;
     private readonly Conv2d conv3;
-    private readonly BatchNorm2d bn3;
+    private readonly BatchNormLayer bn3;
     private readonly Sequential? downsample;
 #pragma warning restore IDE1006
 
@@ -158,13 +159,13 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
     {
         var outChannels = planes * 4;
         conv1 = Conv2d(inChannels, planes, kernel_size: 1, bias: false);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new BatchNormLayer(planes);
         conv2 = Conv2d(planes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new BatchNormLayer(planes);
         conv3 = Conv2d(planes, outChannels, kernel_size: 1, bias: false);
-        bn3 = BatchNorm2d(outChannels);
+        bn3 = new BatchNormLayer(outChannels);
         if (stride != 1 || inChannels != outChannels)
-            downsample = Sequential(Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+            downsample = Sequential(Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false), new BatchNormLayer(outChannels));
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using FaceRep.Training.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -9,7 +10,7 @@ public sealed class ProjectionHead : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     private readonly Linear fc1;
-    private readonly BatchNorm1d bn1;
+    private readonly BatchNormLayer bn1;
     private readonly Linear fc2;
 #pragma warning restore IDE1006
 
@@ -18,7 +19,7 @@ public sealed class ProjectionHead : Module<Tensor, Tensor>
         : base(nameof(ProjectionHead))
     {
         fc1 = Linear(input, hidden, hasBias: false);
-        bn1 = BatchNorm1d(hidden);
+        bn1 = new BatchNormLayer(hidden);
         fc2 = Linear(hidden, output);
         RegisterComponents();
     }
