@@ -24,9 +24,9 @@ public static partial class Augment
             throw new ArgumentException("The source and destination images must not overlap.", nameof(dst));
         }
 
-        var (x0, y0, width, height) = RandomCrop(resolution, rng);
+        var (x0, y0, width, height) = RandomCrop(resolution, rng, MinArea, MaxArea);
         var flip = rng.NextDouble() < 0.5;
-        Resample(src, dst, resolution, x0, y0, width, height, flip);
+        Resample(src, resolution, dst, resolution, x0, y0, width, height, flip);
 
         if (rng.NextDouble() < 0.8)
         {
@@ -61,61 +61,6 @@ public static partial class Augment
         {
             Grayscale(dst, resolution);
         }
-    }
-
-    /// <summary>
-    /// Bilinear resampling of the crop box (x0, y0, width, height), in source pixel units, onto the whole of
-    /// <paramref name="dst"/>, mirrored left–right when <paramref name="flip"/> is set. Out-of-range samples
-    /// clamp to the edge.
-    /// </summary>
-    internal static void Resample(ReadOnlySpan<float> src, Span<float> dst, int resolution, double x0, double y0, double width, double height, bool flip)
-    {
-        var plane = resolution * resolution;
-        var sx = (float)(width / resolution);
-        var sy = (float)(height / resolution);
-        var last = resolution - 1;
-        for (var v = 0; v < resolution; v++)
-        {
-            var fy = Math.Clamp((float)y0 + ((v + 0.5f) * sy) - 0.5f, 0f, last);
-            var iy = Math.Min((int)fy, last);
-            var wy = fy - iy;
-            var iy1 = Math.Min(iy + 1, last);
-            for (var u = 0; u < resolution; u++)
-            {
-                var column = flip ? last - u : u;
-                var fx = Math.Clamp((float)x0 + ((column + 0.5f) * sx) - 0.5f, 0f, last);
-                var ix = Math.Min((int)fx, last);
-                var wx = fx - ix;
-                var ix1 = Math.Min(ix + 1, last);
-                for (var c = 0; c < 3; c++)
-                {
-                    var channel = src.Slice(c * plane, plane);
-                    var top = channel[(iy * resolution) + ix] + ((channel[(iy * resolution) + ix1] - channel[(iy * resolution) + ix]) * wx);
-                    var bottom = channel[(iy1 * resolution) + ix] + ((channel[(iy1 * resolution) + ix1] - channel[(iy1 * resolution) + ix]) * wx);
-                    dst[(c * plane) + (v * resolution) + u] = top + ((bottom - top) * wy);
-                }
-            }
-        }
-    }
-
-    private static (double X0, double Y0, double Width, double Height) RandomCrop(int resolution, Random rng)
-    {
-        var area = (double)resolution * resolution;
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            var target = area * (MinArea + ((MaxArea - MinArea) * rng.NextDouble()));
-            var ratio = Math.Exp(s_logMinRatio + ((s_logMaxRatio - s_logMinRatio) * rng.NextDouble()));
-            var width = Math.Sqrt(target * ratio);
-            var height = Math.Sqrt(target / ratio);
-            if (width <= resolution && height <= resolution)
-            {
-                var x0 = (resolution - width) * rng.NextDouble();
-                var y0 = (resolution - height) * rng.NextDouble();
-                return (x0, y0, width, height);
-            }
-        }
-
-        return (0, 0, resolution, resolution);
     }
 
     private static float Factor(Random rng) => (float)(1.0 - JitterStrength + (2.0 * JitterStrength * rng.NextDouble()));

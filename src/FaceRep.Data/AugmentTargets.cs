@@ -143,16 +143,14 @@ public static partial class Augment
             LandmarkSchemes.MirrorInPlace(points, dimensions, dstResolution);
     }
 
-    /// <summary>Bilinear resampling of a crop box of a square source onto a square destination of any size.</summary>
+    /// <summary>
+    /// Bilinear resampling of the crop box (x0, y0, width, height), in source pixel units, of a square source
+    /// onto the whole of a square destination of any size, mirrored left–right when <paramref name="flip"/> is
+    /// set. Out-of-range samples clamp to the edge.
+    /// </summary>
     internal static void Resample(ReadOnlySpan<float> src, int srcResolution, Span<float> dst, int dstResolution,
         double x0, double y0, double width, double height, bool flip)
     {
-        if (srcResolution == dstResolution)
-        {
-            Resample(src, dst, srcResolution, x0, y0, width, height, flip);
-            return;
-        }
-
         var srcPlane = srcResolution * srcResolution;
         var dstPlane = dstResolution * dstResolution;
         var sx = (float)(width / dstResolution);

@@ -77,7 +77,7 @@ public sealed class AugmentTests
         var image = Image();
         var copy = new float[image.Length];
 
-        Augment.Resample(image, copy, Resolution, 0, 0, Resolution, Resolution, flip: false);
+        Augment.Resample(image, Resolution, copy, Resolution, 0, 0, Resolution, Resolution, flip: false);
 
         TestImages.AssertBitIdentical(image, copy);
     }
@@ -88,7 +88,7 @@ public sealed class AugmentTests
         var image = Image();
         var flipped = new float[image.Length];
 
-        Augment.Resample(image, flipped, Resolution, 0, 0, Resolution, Resolution, flip: true);
+        Augment.Resample(image, Resolution, flipped, Resolution, 0, 0, Resolution, Resolution, flip: true);
 
         for (var c = 0; c < 3; c++)
         {
@@ -118,7 +118,7 @@ public sealed class AugmentTests
 
         var view = new float[image.Length];
 
-        Augment.Resample(image, view, Resolution, Resolution / 2.0, 0, Resolution / 2.0, Resolution, flip: false);
+        Augment.Resample(image, Resolution, view, Resolution, Resolution / 2.0, 0, Resolution / 2.0, Resolution, flip: false);
 
         Assert.All(Enumerable.Range(0, plane), i => Assert.True(view[i] >= 0.49f, $"pixel {i} came from the left half"));
         Assert.True(view[Resolution - 1] > 0.99f);

@@ -103,6 +103,10 @@ public abstract record JobConfig
     /// <summary>Numbers are written as round-trip strings so the hash never depends on a JSON number formatter.</summary>
     protected static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>Reads an integer field written as an invariant string.</summary>
+    protected static int ReadInt(JsonElement element, string name) =>
+        int.Parse(element.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
+
     /// <summary>Parses a number written by <see cref="FormatNumber"/>.</summary>
     protected static double ParseNumber(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 }
@@ -164,14 +168,13 @@ public sealed record PretrainConfig(
         var backbone = ReadBackbone(e.GetProperty("backbone"));
         if (KnownNames.NeedsNoTraining(method))
             return new PretrainConfig(method, null, backbone, 0, 0, 0, 0, 0);
-        static int I(JsonElement e, string k) => int.Parse(e.GetProperty(k).GetString()!, CultureInfo.InvariantCulture);
         return new PretrainConfig(
             method,
             e.GetProperty("dataset").GetString(),
             backbone,
-            I(e, "epochs"),
-            I(e, "images"),
-            I(e, "batch"),
+            ReadInt(e, "epochs"),
+            ReadInt(e, "images"),
+            ReadInt(e, "batch"),
             ParseNumber(e.GetProperty("lr").GetString()!),
             ParseNumber(e.GetProperty("temperature").GetString()!));
     }
@@ -225,17 +228,16 @@ public sealed record EvaluateConfig(
 
     internal static EvaluateConfig Read(JsonElement e)
     {
-        static int I(JsonElement e, string k) => int.Parse(e.GetProperty(k).GetString()!, CultureInfo.InvariantCulture);
         return new EvaluateConfig(
             PretrainConfig.Read(e.GetProperty("pretrain")),
             e.GetProperty("task").GetString()!,
             e.GetProperty("protocol").GetString()!,
             ParseNumber(e.GetProperty("shots").GetString()!),
-            I(e, "seed"),
-            I(e, "task_train"),
-            I(e, "task_test"),
-            I(e, "steps"),
-            I(e, "batch"),
+            ReadInt(e, "seed"),
+            ReadInt(e, "task_train"),
+            ReadInt(e, "task_test"),
+            ReadInt(e, "steps"),
+            ReadInt(e, "batch"),
             ParseNumber(e.GetProperty("lr").GetString()!));
     }
 }

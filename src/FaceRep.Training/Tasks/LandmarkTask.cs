@@ -22,13 +22,6 @@ public static class LandmarkTask
     /// <summary>Seed of the task's data: fixed, so every job of every sweep sees the same splits.</summary>
     public const int DataSeed = 0;
 
-    /// <summary>Fine-tunes (or linearly probes) a backbone and measures it.</summary>
-    /// <param name="config">The evaluation job.</param>
-    /// <param name="backbone">The backbone, already initialised or loaded; this method trains it in place.</param>
-    /// <param name="context">Cancellation, progress and logging.</param>
-    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context) =>
-        Run(config, backbone, context, out _);
-
     /// <summary>Fine-tunes (or linearly probes) a backbone, measures it, and says which training samples it used.</summary>
     public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices)
     {
@@ -151,7 +144,8 @@ public static class LandmarkTask
             mean[i % labelsPerImage] += labels[i] / count;
         using var _ = no_grad();
         head.weight!.zero_();
-        head.bias!.copy_(tensor(mean));
+        using var meanShape = tensor(mean);
+        head.bias!.copy_(meanShape);
     }
 
     /// <summary>Pixel coordinates to the head's target space: centred on the image, unit = image size.</summary>
