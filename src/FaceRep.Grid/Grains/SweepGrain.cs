@@ -43,6 +43,8 @@ public sealed class SweepGrain(
 {
     private const int Batch = 256;
     private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
+    private readonly int[] _counts = new int[Enum.GetValues<JobState>().Length];
+    private HashSet<string>? _members;
     private readonly ObserverManager<ISweepObserver> _observers = new(TimeSpan.FromMinutes(5), log);
 
     private string Name => this.GetPrimaryKeyString();
@@ -96,7 +98,7 @@ public sealed class SweepGrain(
                 Apply(s.Id, s.State, s.Version);
         }
 
-        counters.State.ReusedAtSubmit = _jobs.Values.Count(j => j.State == JobState.Succeeded);
+        counters.State.ReusedAtSubmit = _counts[(int)JobState.Succeeded];
         await UpdateCountersAsync(force: true);
         return new SubmitResult(true, null, Status());
     }
@@ -147,12 +149,16 @@ public sealed class SweepGrain(
     /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
     private bool Apply(string jobId, JobState state, long version)
     {
-        if (_jobs.TryGetValue(jobId, out var known) && known.Version >= version)
+        var seen = _jobs.TryGetValue(jobId, out var known);
+        if (seen && known.Version >= version)
             return false;
-        if (!_jobs.ContainsKey(jobId) && definition.RecordExists && !definition.State.JobIds.Contains(jobId))
+        if (!seen && definition.RecordExists && !(_members ??= definition.State.JobIds.ToHashSet(StringComparer.Ordinal)).Contains(jobId))
             return false;
         _jobs[jobId] = (state, version);
-        return known.State != state;
+        if (seen)
+            _counts[(int)known.State]--;
+        _counts[(int)state]++;
+        return !seen || known.State != state;
     }
 
     private async Task RecountAsync()
@@ -169,8 +175,8 @@ public sealed class SweepGrain(
 
     private async Task UpdateCountersAsync(bool force)
     {
-        var succeeded = _jobs.Values.Count(j => j.State == JobState.Succeeded);
-        var failed = _jobs.Values.Count(j => j.State == JobState.Failed);
+        var succeeded = _counts[(int)JobState.Succeeded];
+        var failed = _counts[(int)JobState.Failed];
         var c = counters.State;
         var complete = definition.RecordExists && succeeded + failed == definition.State.JobIds.Count;
         var changed = force || c.Succeeded != succeeded || c.Failed != failed || (complete && c.CompletedUtc is null) || (!complete && c.CompletedUtc is not null);
@@ -196,7 +202,7 @@ public sealed class SweepGrain(
         if (!definition.RecordExists)
             return SweepStatus.None(Name);
         var c = counters.State;
-        int Count(JobState s) => _jobs.Values.Count(j => j.State == s);
+        int Count(JobState s) => _counts[(int)s];
         return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
             Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
             definition.State.SubmittedUtc, c.CompletedUtc);
