@@ -120,6 +120,7 @@ public abstract record JobConfig
 /// <param name="Batch">Batch size.</param>
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="Temperature">Contrastive temperature.</param>
+/// <param name="Options">The method's own settings; null means none (every default).</param>
 public sealed record PretrainConfig(
     string Method,
     string? Dataset,
@@ -128,8 +129,12 @@ public sealed record PretrainConfig(
     int Images,
     int Batch,
     double LearningRate,
-    double Temperature) : JobConfig
+    double Temperature,
+    MethodOptions? Options = null) : JobConfig
 {
+    /// <summary>The method's own settings (empty when all are at their defaults).</summary>
+    public MethodOptions Settings => Options ?? MethodOptions.Empty;
+
     /// <inheritdoc />
     public override JobKind Kind => JobKind.Pretrain;
 
@@ -140,10 +145,16 @@ public sealed record PretrainConfig(
     public string Label => Dataset is null ? Method : $"{Dataset}/{Method}";
 
     /// <summary>Builds the configuration of one pre-training entry, dropping what its method ignores.</summary>
+    /// <remarks>
+    /// Scratch keeps only its method and backbone; import keeps its options too (the checkpoint
+    /// it reads is part of its identity); every other method keeps everything.
+    /// </remarks>
     public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
         KnownNames.NeedsNoTraining(spec.Method)
-            ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0)
-            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature);
+            ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0, spec.Method == "scratch" ? null : NullIfEmpty(spec.Options))
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options));
+
+    private static MethodOptions? NullIfEmpty(MethodOptions? options) => options is { Count: > 0 } ? options : null;
 
     /// <inheritdoc />
     protected override void Write(Utf8JsonWriter writer)
@@ -152,22 +163,37 @@ public sealed record PretrainConfig(
         writer.WriteString("kind", "pretrain");
         writer.WriteString("method", Method);
         WriteBackbone(writer, Backbone);
-        if (NeedsNoTraining)
-            return;
-        writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
-        writer.WriteString("dataset", Dataset);
-        writer.WriteString("epochs", Epochs.ToString(CultureInfo.InvariantCulture));
-        writer.WriteString("images", Images.ToString(CultureInfo.InvariantCulture));
-        writer.WriteString("lr", FormatNumber(LearningRate));
-        writer.WriteString("temperature", FormatNumber(Temperature));
+        if (!NeedsNoTraining)
+        {
+            writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("dataset", Dataset);
+            writer.WriteString("epochs", Epochs.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("images", Images.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("lr", FormatNumber(LearningRate));
+        }
+
+        // Written only when present, so configurations without options keep the ids they had before options existed.
+        if (Settings.Count > 0)
+        {
+            writer.WriteStartObject("options");
+            foreach (var (key, value) in Settings)
+                writer.WriteString(key, value);
+            writer.WriteEndObject();
+        }
+
+        if (!NeedsNoTraining)
+            writer.WriteString("temperature", FormatNumber(Temperature));
     }
 
     internal static PretrainConfig Read(JsonElement e)
     {
         var method = e.GetProperty("method").GetString()!;
         var backbone = ReadBackbone(e.GetProperty("backbone"));
+        MethodOptions? options = e.TryGetProperty("options", out var o)
+            ? new MethodOptions(o.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetString()!)))
+            : null;
         if (KnownNames.NeedsNoTraining(method))
-            return new PretrainConfig(method, null, backbone, 0, 0, 0, 0, 0);
+            return new PretrainConfig(method, null, backbone, 0, 0, 0, 0, 0, options);
         return new PretrainConfig(
             method,
             e.GetProperty("dataset").GetString(),
@@ -176,7 +202,8 @@ public sealed record PretrainConfig(
             ReadInt(e, "images"),
             ReadInt(e, "batch"),
             ParseNumber(e.GetProperty("lr").GetString()!),
-            ParseNumber(e.GetProperty("temperature").GetString()!));
+            ParseNumber(e.GetProperty("temperature").GetString()!),
+            options);
     }
 }
 

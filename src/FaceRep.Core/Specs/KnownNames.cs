@@ -21,6 +21,9 @@ public static class KnownNames
     /// <summary>Backbone architectures.</summary>
     public static readonly IReadOnlyList<string> Architectures = ["resnet18", "resnet34", "resnet50"];
 
-    /// <summary>Methods that produce no checkpoint of their own.</summary>
+    /// <summary>Methods that read no pre-training dataset: scratch (random initialisation) and import (an external checkpoint).</summary>
     public static bool NeedsNoTraining(string method) => method is "scratch" or "import";
+
+    /// <summary>Methods whose job writes a checkpoint: every method but scratch (import converts its file into one).</summary>
+    public static bool ProducesCheckpoint(string method) => method is not "scratch";
 }

@@ -1,3 +1,5 @@
+using FaceRep.Core.Experiments;
+
 namespace FaceRep.Core.Specs;
 
 /// <summary>A validated sweep: the grid a researcher asked for, with every default resolved.</summary>
@@ -31,7 +33,8 @@ public sealed record BackboneSpec(string Arch, double Width, int Input);
 /// <param name="Images">Images drawn from the pre-training set.</param>
 /// <param name="Batch">Batch size.</param>
 /// <param name="LearningRate">Peak learning rate.</param>
-/// <param name="Temperature">Contrastive temperature (SimCLR).</param>
+/// <param name="Temperature">Contrastive temperature (SimCLR, MoCo, SwAV).</param>
+/// <param name="Options">The method's own settings (checked by the method), or null for its defaults.</param>
 public sealed record PretrainSpec(
     string Dataset,
     string Method,
@@ -39,7 +42,8 @@ public sealed record PretrainSpec(
     int Images,
     int Batch,
     double LearningRate,
-    double Temperature);
+    double Temperature,
+    MethodOptions? Options = null);
 
 /// <summary>Sizes and budgets of the downstream evaluation.</summary>
 /// <param name="TaskTrain">Size of each task's full training split (shots are fractions of it).</param>

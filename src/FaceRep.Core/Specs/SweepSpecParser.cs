@@ -39,7 +39,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
 
     private static readonly string[] BackboneKeys = ["arch", "width", "input"];
 
-    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature"];
+    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "options"];
 
     private static readonly string[] ScaleKeys = ["task_train", "task_test", "finetune_steps", "finetune_batch", "finetune_lr"];
 
@@ -143,6 +143,9 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
         return end < 0 ? message : message[..end];
     }
 
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial Regex OptionName();
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex SweepNameRegex();
 
@@ -239,6 +242,12 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
                 {
                     if (!f.TryGetValue(key, out var value))
                         continue;
+                    if (key == "options")
+                    {
+                        axes.AddRange(OptionAxes(value, $"{path}.options"));
+                        continue;
+                    }
+
                     if (value is YamlSequenceNode list)
                     {
                         if (list.Children.Count == 0)
@@ -268,8 +277,62 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             return result;
         }
 
+        /// <summary>
+        /// A method's options: a mapping of names to single values or lists of values (a list is one
+        /// more axis of the entry's cartesian product). Names and values are checked by the method.
+        /// </summary>
+        private List<(string Key, List<YamlNode> Values)> OptionAxes(YamlNode node, string path)
+        {
+            var axes = new List<(string Key, List<YamlNode> Values)>();
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, path, $"expected a mapping of method settings such as {{prototypes: 300, queue: 4096}}, not {Describe(node)}");
+                return axes;
+            }
+
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (!OptionName().IsMatch(key))
+                {
+                    Error(keyNode, path, $"'{Clip(key)}' is not an option name (lower-case letters, digits and '_', starting with a letter)");
+                    continue;
+                }
+
+                if (value is YamlSequenceNode list)
+                {
+                    if (list.Children.Count == 0)
+                        Error(value, $"{path}.{key}", "the list is empty");
+                    axes.Add(($"options.{key}", list.Children.ToList()));
+                }
+                else
+                {
+                    axes.Add(($"options.{key}", [value]));
+                }
+            }
+
+            return axes;
+        }
+
+        /// <summary>An option's value as canonical text: numbers in round-trip form, so 0.10 and 0.1 are one job.</summary>
+        private string? OptionValue(YamlNode node, string field)
+        {
+            if (String(node, field) is not { } text)
+                return null;
+            if (text.Length > 1024)
+            {
+                Error(node, field, $"the value is {text.Length} characters long; at most 1024 are allowed");
+                return null;
+            }
+
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+                ? Format(number)
+                : text;
+        }
+
         private PretrainSpec? ReadPretrainCombination(IReadOnlyList<(string Key, YamlNode Value)> values, string path)
         {
+            var options = new List<KeyValuePair<string, string>>();
             var d = PretrainDefaults;
             string? dataset = d.Dataset, method = null;
             int? epochs = d.Epochs, images = d.Images, batch = d.Batch;
@@ -287,12 +350,18 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
                     case "batch": batch = Int(value, field, 2, 65_536); ok &= batch is not null; break;
                     case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
                     case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
+                    case var option when option.StartsWith("options.", StringComparison.Ordinal):
+                        var text = OptionValue(value, field);
+                        ok &= text is not null;
+                        if (text is not null)
+                            options.Add(KeyValuePair.Create(option["options.".Length..], text));
+                        break;
                     default: break;
                 }
             }
 
             return ok && method is not null
-                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value)
+                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null)
                 : null;
         }
 
