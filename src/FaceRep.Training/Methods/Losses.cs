@@ -7,6 +7,8 @@ namespace FaceRep.Training.Methods;
 /// <summary>Pre-training losses as pure functions of tensors.</summary>
 public static class Losses
 {
+    private static readonly Scalar ZeroInteger = 0L.ToScalar();
+
     /// <summary>
     /// NT-Xent (SimCLR): for 2N embeddings of N images seen twice, each view's positive is the
     /// other view of its image and its negatives are the other 2N − 2 views; the loss is the
@@ -32,7 +34,8 @@ public static class Losses
         // A view is never its own negative.
         var self = eye(2 * n, dtype: ScalarType.Bool, device: z.device);
         logits = logits.masked_fill(self, minusInfinity);
-        var index = arange(offset, dtype: ScalarType.Int64, device: z.device);
+        // The one-argument arange makes its own start and step scalars: pass held ones.
+        var index = arange(ZeroInteger, offset, HeldScalars.OneInteger, dtype: ScalarType.Int64, device: z.device);
         var targets = cat([index.add(offset, HeldScalars.OneInteger), index], 0);
         return functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
     }
