@@ -17,7 +17,7 @@ internal static class MetricInput
         [CallerArgumentExpression(nameof(truthLength))] string truthName = "")
     {
         if (predictedLength != truthLength)
-            throw new ArgumentException($"{predictedName} is {predictedLength} but {truthName} is {truthLength}; they must match", Stem(predictedName));
+            throw new ArgumentException($"{Stem(predictedName)} has {predictedLength} values but {Stem(truthName)} has {truthLength}; the counts must match", Stem(predictedName));
         if (truthLength == 0)
             throw new ArgumentException("no values to evaluate: the inputs are empty", Stem(predictedName));
     }

@@ -63,7 +63,7 @@ public sealed class ClassificationMetricsTests
     [Fact]
     public void Bad_input_is_rejected_with_the_reason()
     {
-        Assert.Contains("must match", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Accuracy([0, 1], [0])).Message, StringComparison.Ordinal);
+        Assert.Contains("counts must match", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Accuracy([0, 1], [0])).Message, StringComparison.Ordinal);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => ClassificationMetrics.MacroF1([], [], 3)).Message, StringComparison.Ordinal);
         Assert.Equal("classes", Assert.Throws<ArgumentException>(() => ClassificationMetrics.ConfusionMatrix([0], [0], 0)).ParamName);
 

@@ -69,7 +69,7 @@ public sealed class Landmark3DMetricsTests
     {
         var truth = Rectangle(10, 10, 0);
 
-        Assert.Contains("must match", Assert.Throws<ArgumentException>(() => Landmark3DMetrics.Nme3D(truth[..9], truth)).Message, StringComparison.Ordinal);
+        Assert.Contains("counts must match", Assert.Throws<ArgumentException>(() => Landmark3DMetrics.Nme3D(truth[..9], truth)).Message, StringComparison.Ordinal);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Landmark3DMetrics.Nme2D([], [])).Message, StringComparison.Ordinal);
         Assert.Contains("triples", Assert.Throws<ArgumentException>(() => Landmark3DMetrics.Nme3D(truth[..8], truth[..8])).Message, StringComparison.Ordinal);
         Assert.Contains("whole number", Assert.Throws<ArgumentException>(() => Landmark3DMetrics.PerFaceNme3D(truth, truth, 3)).Message, StringComparison.Ordinal);

@@ -124,7 +124,7 @@ public sealed class RegressionMetricsTests
     [Fact]
     public void Bad_input_is_rejected_with_the_reason()
     {
-        Assert.Contains("must match", Assert.Throws<ArgumentException>(() => RegressionMetrics.Mae([1, 2], [1])).Message, StringComparison.Ordinal);
+        Assert.Contains("counts must match", Assert.Throws<ArgumentException>(() => RegressionMetrics.Mae([1, 2], [1])).Message, StringComparison.Ordinal);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => RegressionMetrics.Rmse([], [])).Message, StringComparison.Ordinal);
         Assert.Contains("at least 2", Assert.Throws<ArgumentException>(() => RegressionMetrics.Pearson([1], [1])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => RegressionMetrics.Ccc([1], [2]));

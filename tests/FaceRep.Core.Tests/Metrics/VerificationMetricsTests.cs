@@ -146,7 +146,7 @@ public sealed class VerificationMetricsTests
     {
         var (scores, same) = Ladder;
 
-        Assert.Contains("must match", Assert.Throws<ArgumentException>(() => VerificationMetrics.RocAuc(scores, same[1..])).Message, StringComparison.Ordinal);
+        Assert.Contains("counts must match", Assert.Throws<ArgumentException>(() => VerificationMetrics.RocAuc(scores, same[1..])).Message, StringComparison.Ordinal);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => VerificationMetrics.BestAccuracy([], [], out _)).Message, StringComparison.Ordinal);
         Assert.Contains("all 2 pairs are same", Assert.Throws<ArgumentException>(() => VerificationMetrics.RocAuc([1, 2], [true, true])).Message, StringComparison.Ordinal);
         Assert.Contains("different", Assert.Throws<ArgumentException>(() => VerificationMetrics.TarAtFar([1, 2], [false, false], 0.1)).Message, StringComparison.Ordinal);
