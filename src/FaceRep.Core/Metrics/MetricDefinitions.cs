@@ -1,3 +1,6 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+
 namespace FaceRep.Core.Metrics;
 
 /// <summary>Whether a larger or a smaller value of a metric is better.</summary>
@@ -18,25 +21,180 @@ public enum MetricDirection
 /// <param name="DisplayUnit">Unit shown after the scaled value.</param>
 public sealed record MetricDefinition(string Name, string Description, MetricDirection Direction, double DisplayScale, string DisplayUnit);
 
-/// <summary>The metrics each task reports; the first is the task's headline metric.</summary>
+/// <summary>
+/// The metrics each task reports; the first is the task's headline metric and the last is
+/// <see cref="TrainLoss"/>. Fractions are stored as fractions and shown as percentages.
+/// </summary>
 public static class MetricDefinitions
 {
-    /// <summary>Inter-ocular normalised mean error of 2D landmarks.</summary>
+    private const string PerActionUnitIccPrefix = "icc_au";
+
+    // Recognition (verification pairs).
+
+    /// <summary>True-accept rate at a false-accept rate of 1e-3 (headline of recognition).</summary>
+    public static readonly MetricDefinition TarAtFar1e3 = new(
+        "tar_far_1e3", "verification TAR at FAR 1e-3 (TAR at zero false accepts when there are under 1000 different pairs)", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>True-accept rate at a false-accept rate of 1e-4.</summary>
+    public static readonly MetricDefinition TarAtFar1e4 = new(
+        "tar_far_1e4", "verification TAR at FAR 1e-4 (TAR at zero false accepts when there are under 10000 different pairs)", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Verification accuracy at the best threshold.</summary>
+    public static readonly MetricDefinition VerificationAccuracy = new(
+        "verif_acc", "verification accuracy at the best threshold on the evaluated pairs", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Area under the verification ROC curve.</summary>
+    public static readonly MetricDefinition RocAuc = new(
+        "roc_auc", "area under the verification ROC curve (ties count one half)", MetricDirection.HigherIsBetter, 100, "%");
+
+    // 2D landmarks.
+
+    /// <summary>Inter-ocular normalised mean error of 2D landmarks (headline of landmarks).</summary>
     public static readonly MetricDefinition NmeInterOcular = new(
         "nme_io", "2D landmark NME normalised by inter-ocular distance", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>2D landmark NME normalised by the ground-truth box diagonal.</summary>
+    public static readonly MetricDefinition NmeDiagonal = new(
+        "nme_diag", "2D landmark NME normalised by the ground-truth bounding-box diagonal (AFLW convention)", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>2D landmark NME normalised by the ground-truth box size.</summary>
+    public static readonly MetricDefinition NmeBox = new(
+        "nme_box", "2D landmark NME normalised by sqrt(w*h) of the ground-truth bounding box (AFLW2000-3D convention)", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>Fraction of faces with inter-ocular NME above 0.1.</summary>
+    public static readonly MetricDefinition FailureRate10 = new(
+        "fr_10", "failure rate: fraction of faces with inter-ocular NME above 0.1", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>Area under the cumulative inter-ocular error curve up to 0.1.</summary>
+    public static readonly MetricDefinition Auc10 = new(
+        "auc_10", "area under the cumulative inter-ocular NME curve up to 0.1, divided by 0.1 (computed exactly)", MetricDirection.HigherIsBetter, 100, "%");
+
+    // Action units.
+
+    /// <summary>Mean over action units of ICC(3,1) intensity agreement (headline of au).</summary>
+    public static readonly MetricDefinition Icc = new(
+        "icc", "AU intensity ICC(3,1), mean over action units", MetricDirection.HigherIsBetter, 1, "");
+
+    /// <summary>Mean over action units of Pearson's correlation.</summary>
+    public static readonly MetricDefinition Pcc = new(
+        "pcc", "AU intensity Pearson correlation, mean over action units", MetricDirection.HigherIsBetter, 1, "");
+
+    /// <summary>Mean over action units of the mean absolute intensity error.</summary>
+    public static readonly MetricDefinition Mae = new(
+        "mae", "AU intensity mean absolute error, mean over action units", MetricDirection.LowerIsBetter, 1, "");
+
+    // Emotion.
+
+    /// <summary>Accuracy of emotion categories (headline of emotion).</summary>
+    public static readonly MetricDefinition Accuracy = new(
+        "accuracy", "emotion category accuracy", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Macro-averaged F1 of emotion categories.</summary>
+    public static readonly MetricDefinition MacroF1 = new(
+        "macro_f1", "emotion category F1, mean over the classes present in truth or prediction", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Concordance correlation of valence.</summary>
+    public static readonly MetricDefinition ValenceCcc = new(
+        "valence_ccc", "valence concordance correlation coefficient (Lin)", MetricDirection.HigherIsBetter, 1, "");
+
+    /// <summary>Concordance correlation of arousal.</summary>
+    public static readonly MetricDefinition ArousalCcc = new(
+        "arousal_ccc", "arousal concordance correlation coefficient (Lin)", MetricDirection.HigherIsBetter, 1, "");
+
+    /// <summary>Root mean squared error of valence.</summary>
+    public static readonly MetricDefinition ValenceRmse = new(
+        "valence_rmse", "valence root mean squared error", MetricDirection.LowerIsBetter, 1, "");
+
+    /// <summary>Root mean squared error of arousal.</summary>
+    public static readonly MetricDefinition ArousalRmse = new(
+        "arousal_rmse", "arousal root mean squared error", MetricDirection.LowerIsBetter, 1, "");
+
+    // 3D landmarks.
+
+    /// <summary>3D landmark NME normalised by the ground-truth 2D box size (headline of landmarks3d).</summary>
+    public static readonly MetricDefinition Nme3DBox = new(
+        "nme3d_box", "3D landmark NME (x, y, z) normalised by sqrt(w*h) of the ground-truth 2D bounding box", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>NME of the 3D landmarks' x and y, normalised by the ground-truth 2D box size.</summary>
+    public static readonly MetricDefinition Nme2DBox = new(
+        "nme2d_box", "3D landmark NME over x, y only, normalised by sqrt(w*h) of the ground-truth 2D bounding box (AFLW2000-3D convention)", MetricDirection.LowerIsBetter, 100, "%");
+
+    // Every task.
 
     /// <summary>Final training loss of the job (for diagnosis, not comparison).</summary>
     public static readonly MetricDefinition TrainLoss = new(
         "train_loss", "training loss at the last step", MetricDirection.LowerIsBetter, 1, "");
 
-    /// <summary>The metrics of a task, headline first.</summary>
+    /// <summary>
+    /// The action units whose intensities the au task predicts, in output order. Core does not
+    /// reference FaceRep.Data, so this repeats SynthFaceLabels.ActionUnits and must stay in step with it.
+    /// </summary>
+    public static IReadOnlyList<int> ActionUnits { get; } = Array.AsReadOnly([1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26]);
+
+    private static readonly ReadOnlyCollection<MetricDefinition> Recognition = Array.AsReadOnly([TarAtFar1e3, TarAtFar1e4, VerificationAccuracy, RocAuc, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> Landmarks = Array.AsReadOnly([NmeInterOcular, NmeDiagonal, NmeBox, FailureRate10, Auc10, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitMetrics = Array.AsReadOnly([Icc, Pcc, Mae, .. ActionUnits.Select(IccForActionUnit), TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> Other = Array.AsReadOnly([TrainLoss]);
+
+    private static readonly Dictionary<string, MetricDefinition> ByName =
+        new[] { Recognition, Landmarks, ActionUnitMetrics, Emotion, Landmarks3D }
+            .SelectMany(list => list)
+            .DistinctBy(m => m.Name)
+            .ToDictionary(m => m.Name, StringComparer.Ordinal);
+
+    /// <summary>Every metric some task reports, each once.</summary>
+    public static IReadOnlyCollection<MetricDefinition> All => ByName.Values;
+
+    /// <summary>
+    /// The metrics of a task (recognition, landmarks, au, emotion or landmarks3d), headline
+    /// first and <see cref="TrainLoss"/> last; for an unknown task, only <see cref="TrainLoss"/>.
+    /// </summary>
+    /// <param name="task">Task name.</param>
     public static IReadOnlyList<MetricDefinition> ForTask(string task) => task switch
     {
-        "landmarks" => [NmeInterOcular, TrainLoss],
-        _ => [TrainLoss],
+        "recognition" => Recognition,
+        "landmarks" => Landmarks,
+        "au" => ActionUnitMetrics,
+        "emotion" => Emotion,
+        "landmarks3d" => Landmarks3D,
+        _ => Other,
     };
 
-    /// <summary>Looks a metric up by name.</summary>
-    public static MetricDefinition? Find(string name) =>
-        new[] { NmeInterOcular, TrainLoss }.FirstOrDefault(m => m.Name == name);
+    /// <summary>
+    /// Looks a metric up by name: any metric of any task, and <c>icc_auNN</c> for any two-digit
+    /// action unit number NN from 01 to 99, listed in <see cref="ActionUnits"/> or not.
+    /// </summary>
+    /// <param name="name">Metric name, as stored.</param>
+    /// <returns>The definition, or null if no metric has that name.</returns>
+    public static MetricDefinition? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (ByName.TryGetValue(name, out var known))
+            return known;
+        if (name.Length == PerActionUnitIccPrefix.Length + 2
+            && name.StartsWith(PerActionUnitIccPrefix, StringComparison.Ordinal)
+            && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1]))
+        {
+            var actionUnit = int.Parse(name.AsSpan(^2), NumberStyles.None, CultureInfo.InvariantCulture);
+            return actionUnit > 0 ? IccForActionUnit(actionUnit) : null;
+        }
+
+        return null;
+    }
+
+    /// <summary>The ICC(3,1) of one action unit's intensity, named <c>icc_auNN</c> (AU 1 is <c>icc_au01</c>).</summary>
+    /// <param name="actionUnit">FACS action unit number, 1 to 99.</param>
+    public static MetricDefinition IccForActionUnit(int actionUnit)
+    {
+        if (actionUnit is < 1 or > 99)
+            throw new ArgumentOutOfRangeException(nameof(actionUnit), actionUnit, "action unit numbers run from 1 to 99");
+        return new MetricDefinition(
+            string.Create(CultureInfo.InvariantCulture, $"{PerActionUnitIccPrefix}{actionUnit:00}"),
+            string.Create(CultureInfo.InvariantCulture, $"AU{actionUnit} intensity ICC(3,1)"),
+            MetricDirection.HigherIsBetter,
+            1,
+            "");
+    }
 }
