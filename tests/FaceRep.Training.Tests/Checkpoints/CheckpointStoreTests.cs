@@ -33,6 +33,30 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void Batch_norm_statistics_survive_the_round_trip()
+    {
+        var store = new CheckpointStore(_root);
+        // The same seed gives the same weights: only the running statistics tell the two apart.
+        using var original = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        using var restored = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        original.train();
+        original.call((TorchRuntime.Seeded(4, () => randn(4, 3, 32, 32)) * 3) + 1);
+        original.eval();
+        restored.eval();
+        var input = TorchRuntime.Seeded(3, () => randn(2, 3, 32, 32));
+        var fresh = restored.call(input);
+
+        store.Save("pt-dddddddddddddddd", original, Spec);
+        store.Load("pt-dddddddddddddddd", restored, Spec);
+
+        Assert.False(original.call(input).allclose(fresh));
+        Assert.True(original.call(input).equal(restored.call(input)).all().item<bool>());
+        Assert.Equal(1L, restored.state_dict()["layer2.0.bn1.num_batches_tracked"].item<long>());
+    }
+
+    [Fact]
     public void A_finished_checkpoint_is_never_overwritten()
     {
         var store = new CheckpointStore(_root);
