@@ -26,7 +26,13 @@ public static class PretrainMethods
     private static readonly Dictionary<string, IPretrainMethod> Methods = new IPretrainMethod[]
     {
         new ScratchMethod(),
+        new SupervisedMethod(),
         new SimClrMethod(),
+        new MocoMethod(),
+        new SwavMethod(),
+        new ByolMethod(),
+        new BarlowTwinsMethod(),
+        new ImportMethod(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 
     /// <summary>Names of the methods this build can run.</summary>

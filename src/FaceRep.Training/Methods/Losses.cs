@@ -139,20 +139,48 @@ public static class Losses
         for (var v = 1; v < scores.Count; v++)
             RequireSameShape(scores[0], scores[v], "scores[0]", $"scores[{v}]");
 
+        using var scope = NewDisposeScope();
+        var codes = scores.Take(assignmentCrops).Select(s => Sinkhorn(s, epsilon, iterations)).ToArray();
+        return SwappedPrediction(codes, scores, temperature).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The prediction half of SwAV: crop i's codes (for the first codes.Count crops, however they
+    /// were computed — from the batch alone or with a queue) predicted from every other crop v ≠ i:
+    /// mean_{i} mean_{v ≠ i} mean_b −Σ_k q_i[b,k] · log_softmax(scores_v[b] / T)_k.
+    /// </summary>
+    /// <param name="codes">Per assignment crop, target codes of shape (B, K) whose rows sum to 1 (no gradient).</param>
+    /// <param name="scores">Per crop, prototype scores (B, K); at least two crops and no fewer than the codes.</param>
+    /// <param name="temperature">Softmax temperature T &gt; 0.</param>
+    public static Tensor SwappedPrediction(IReadOnlyList<Tensor> codes, IReadOnlyList<Tensor> scores, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Count < 2)
+            throw new ArgumentException($"swapped prediction needs at least two crops; got {scores.Count}", nameof(scores));
+        if (codes.Count < 1 || codes.Count > scores.Count)
+            throw new ArgumentOutOfRangeException(nameof(codes), codes.Count, $"there must be codes for 1 to {scores.Count} crops; got {codes.Count}");
+        RequirePositive(temperature);
+        RequireMatrix(scores[0], "scores[0]");
+        for (var v = 1; v < scores.Count; v++)
+            RequireSameShape(scores[0], scores[v], "scores[0]", $"scores[{v}]");
+        for (var i = 0; i < codes.Count; i++)
+            RequireSameShape(scores[0], codes[i], "scores[0]", $"codes[{i}]");
+
         using var inverseTemperature = (1.0 / temperature).ToScalar();
-        using var perCrop = (1.0 / ((double)assignmentCrops * (scores.Count - 1))).ToScalar();
+        using var perCrop = (1.0 / ((double)codes.Count * (scores.Count - 1))).ToScalar();
         using var scope = NewDisposeScope();
         var logProbabilities = scores.Select(s => s.mul(inverseTemperature).log_softmax(1)).ToArray();
         Tensor? total = null;
-        for (var i = 0; i < assignmentCrops; i++)
+        for (var i = 0; i < codes.Count; i++)
         {
-            var codes = Sinkhorn(scores[i], epsilon, iterations);
+            var q = codes[i].detach();
             for (var v = 0; v < scores.Count; v++)
             {
                 if (v == i)
                     continue;
                 // Adds −mean_b Σ_k q·log p.
-                var crossEntropy = codes.mul(logProbabilities[v]).sum(1).mean();
+                var crossEntropy = q.mul(logProbabilities[v]).sum(1).mean();
                 total = total is null ? crossEntropy.neg() : total.sub_(crossEntropy);
             }
         }

@@ -1,33 +1,39 @@
 using FaceRep.Training.Layers;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace FaceRep.Training.Methods;
 
-/// <summary>The MLP projector of contrastive methods: Linear → BatchNorm → ReLU → Linear.</summary>
+/// <summary>
+/// The MLP projector (and predictor) of self-supervised methods: (Linear → BatchNorm → ReLU) ×
+/// (layers − 1), then Linear. Two layers for SimCLR, MoCo v2, SwAV and BYOL; three for Barlow Twins.
+/// </summary>
 public sealed class ProjectionHead : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    private readonly Linear fc1;
-    private readonly BatchNormLayer bn1;
-    private readonly Linear fc2;
+    private readonly TorchSharp.Modules.Sequential net;
 #pragma warning restore IDE1006
 
     /// <summary>Creates the projector.</summary>
-    public ProjectionHead(long input, long hidden, long output)
+    public ProjectionHead(long input, long hidden, long output, int layers = 2)
         : base(nameof(ProjectionHead))
     {
-        fc1 = Linear(input, hidden, hasBias: false);
-        bn1 = new BatchNormLayer(hidden);
-        fc2 = Linear(hidden, output);
+        ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
+        var modules = new List<Module<Tensor, Tensor>>();
+        var width = input;
+        for (var i = 0; i < layers - 1; i++)
+        {
+            modules.Add(Linear(width, hidden, hasBias: false));
+            modules.Add(new BatchNormLayer(hidden));
+            modules.Add(ReLU());
+            width = hidden;
+        }
+
+        modules.Add(Linear(width, output));
+        net = Sequential(modules);
         RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        return fc2.call(functional.relu(bn1.call(fc1.call(input)))).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor input) => net.call(input);
 }

@@ -1,112 +1,43 @@
 using FaceRep.Core.Experiments;
-using FaceRep.Data;
 using FaceRep.Training.Backbones;
-using FaceRep.Training.Optimisers;
-using FaceRep.Training.Runs;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FaceRep.Training.Methods;
 
 /// <summary>
-/// SimCLR: two random views of each image, a projector, and the NT-Xent loss; AdamW with a
-/// linear warm-up and cosine decay. Augmentation and batch order come from a seeded C#
-/// generator, so a run is reproducible on CPU.
+/// SimCLR (Chen et al. 2020): two augmented views of each image pass through the backbone and
+/// an MLP projector; NT-Xent pulls each view toward its twin and away from the other 2N − 2.
+/// Options: <c>projection_dim</c> (64), <c>hidden</c> (max(64, backbone features)).
 /// </summary>
-internal sealed class SimClrMethod : IPretrainMethod
+internal sealed class SimClrMethod : PretrainMethod<SimClrMethod.Settings>
 {
-    internal const int ProjectionDim = 64;
+    public override string Name => "simclr";
 
-    public string Name => "simclr";
+    protected override Settings ReadSettings(OptionReader options) => new(
+        options.Integer("projection_dim", 64, 2, 65_536),
+        options.Integer("hidden", 0, 0, 65_536));
 
-    public bool Trains => true;
+    protected override ViewPlan Views(Settings settings, PretrainConfig config) => new(ViewStyle.Contrastive, 2);
 
-    public IReadOnlyList<string> Validate(PretrainConfig config)
+    protected override PretrainObjective CreateObjective(ResNet backbone, Settings settings, PretrainConfig config, PretrainData data, long totalSteps) =>
+        new Objective(new ProjectionHead(backbone.FeatureDim, settings.Hidden > 0 ? settings.Hidden : Math.Max(64, backbone.FeatureDim), settings.ProjectionDim), config.Temperature);
+
+    internal sealed record Settings(int ProjectionDim, int Hidden);
+
+    private sealed class Objective(ProjectionHead projector, double temperature) : PretrainObjective
     {
-        var problems = new List<string>();
-        if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
-            problems.Add($"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
-        if (config.Batch < 2)
-            problems.Add($"batch {config.Batch} is too small: NT-Xent needs at least 2 images per batch");
-        if (config.Batch > config.Images)
-            problems.Add($"batch {config.Batch} is larger than the {config.Images} pre-training images");
-        return problems;
-    }
+        public override IEnumerable<Parameter> Parameters => projector.parameters();
 
-    public ResNet Train(PretrainConfig config, RunContext context)
-    {
-        var problems = Validate(config);
-        if (problems.Count > 0)
-            throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
+        public override void Train() => projector.train();
 
-        var r = config.Backbone.Input;
-        var pixelsPerImage = 3 * r * r;
-        context.Report(0, "generating pre-training images");
-        var dataset = SynthFaceCatalog.OpenPretrain(config.Dataset!, config.Images, r, seed: 0);
-        var images = new float[(long)config.Images * pixelsPerImage];
-        Batches.Fill(dataset, Enumerable.Range(0, config.Images).ToArray(), images, []);
-
-        var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
-        var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, Math.Max(64, backbone.FeatureDim), ProjectionDim));
-        try
+        public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)
         {
-            var parameters = backbone.parameters().Concat(projector.parameters()).ToList();
-            using var optimizer = new AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
-            var stepsPerEpoch = Math.Max(1, config.Images / config.Batch);
-            var totalSteps = stepsPerEpoch * config.Epochs;
-
-            var rng = new Random(12345);
-            var order = Enumerable.Range(0, config.Images).ToArray();
-            var view1 = new float[config.Batch * pixelsPerImage];
-            var view2 = new float[config.Batch * pixelsPerImage];
-            long[] shape = [config.Batch, 3, r, r];
-            backbone.train();
-            projector.train();
-
-            var step = 0;
-            for (var epoch = 0; epoch < config.Epochs; epoch++)
-            {
-                rng.Shuffle(order);
-                for (var s = 0; s < stepsPerEpoch; s++)
-                {
-                    context.Cancellation.ThrowIfCancellationRequested();
-                    for (var i = 0; i < config.Batch; i++)
-                    {
-                        var source = images.AsSpan(order[(s * config.Batch) + i] * pixelsPerImage, pixelsPerImage);
-                        Augment.RandomView(source, view1.AsSpan(i * pixelsPerImage, pixelsPerImage), r, rng);
-                        Augment.RandomView(source, view2.AsSpan(i * pixelsPerImage, pixelsPerImage), r, rng);
-                    }
-
-                    double lossValue;
-                    using (NewDisposeScope())
-                    {
-                        var x1 = Pixels.Normalise(tensor(view1, shape));
-                        var x2 = Pixels.Normalise(tensor(view2, shape));
-                        var loss = Losses.NtXent(projector.call(backbone.call(x1)), projector.call(backbone.call(x2)), config.Temperature);
-                        optimizer.ZeroGrad();
-                        loss.backward();
-                        optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, totalSteps, warmupFraction: 0.1);
-                        optimizer.Step();
-                        lossValue = loss.item<float>();
-                    }
-
-                    step++;
-                    if (!double.IsFinite(lossValue))
-                        throw new JobFailedException(FailureKind.Diverged, $"NT-Xent loss became {lossValue} at step {step} of {totalSteps}");
-                    if (step % 5 == 0 || step == totalSteps)
-                        context.Report((double)step / totalSteps, $"simclr epoch {epoch + 1}/{config.Epochs}", lossValue);
-                }
-            }
-
-            return backbone;
+            // Both views in one pass: one larger batch is faster, and batch statistics span both views as in SimCLR.
+            var z = projector.call(encode(cat([batch.Views[0], batch.Views[1]], 0))).chunk(2);
+            return Losses.NtXent(z[0], z[1], temperature);
         }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
-        finally
-        {
-            projector.Dispose();
-        }
+
+        protected override void Dispose(bool disposing) => projector.Dispose();
     }
 }

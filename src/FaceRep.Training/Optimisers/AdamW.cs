@@ -14,7 +14,7 @@ namespace FaceRep.Training.Optimisers;
 /// <c>add_</c>, so every add passes <see cref="HeldScalars.One"/>. The learning rate is set by the
 /// caller each step.
 /// </summary>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IOptimiser
 {
     private readonly List<(Parameter Parameter, Tensor ExpAvg, Tensor ExpAvgSq)> _state;
     private readonly double _beta1;

@@ -11,7 +11,7 @@ namespace FaceRep.Training.Runs;
 public sealed class JobRunner(CheckpointStore checkpoints)
 {
     /// <summary>Tasks this build can evaluate.</summary>
-    public static IReadOnlyCollection<string> AvailableTasks { get; } = ["landmarks"];
+    public static IReadOnlyCollection<string> AvailableTasks => TaskRunner.Available;
 
     /// <summary>The checkpoint store jobs read and write.</summary>
     public CheckpointStore Checkpoints => checkpoints;
@@ -50,21 +50,14 @@ public sealed class JobRunner(CheckpointStore checkpoints)
 
     private JobOutcome RunEvaluate(EvaluateConfig config, RunContext context)
     {
-        if (!AvailableTasks.Contains(config.Task))
-            throw new JobFailedException(FailureKind.Deterministic, $"task '{config.Task}' is not available in this build; available: {string.Join(", ", AvailableTasks)}");
-
+        TaskRunner.Get(config.Task);
         var method = PretrainMethods.Get(config.Pretrain.Method);
         // A fresh backbone seeded by the evaluation seed; pre-trained weights replace it when the source trained.
         using var backbone = TorchRuntime.Seeded(config.Seed, () => BackboneRegistry.Create(config.Pretrain.Backbone));
         if (method.Trains)
             checkpoints.Load(config.Pretrain.Id, backbone, config.Pretrain.Backbone);
 
-        int[] trainIndices;
-        var metrics = config.Task switch
-        {
-            "landmarks" => LandmarkTask.Run(config, backbone, context, out trainIndices),
-            _ => throw new JobFailedException(FailureKind.Deterministic, $"task '{config.Task}' is not available"),
-        };
+        var metrics = TaskRunner.Run(config, backbone, context, out var trainIndices);
         return new JobOutcome(metrics, null, TimeSpan.Zero) { TrainIndices = trainIndices };
     }
 }

@@ -24,6 +24,12 @@ public sealed class RunContext
     /// <summary>libtorch intra-op threads for this job.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// The devices leased to the job (libtorch names: cpu, cuda:0, …). Pre-training splits each
+    /// batch over all of them (data parallel); evaluation uses the first.
+    /// </summary>
+    public IReadOnlyList<string> Devices { get; init; } = ["cpu"];
+
     internal void Report(double fraction, string stage, double? loss = null) =>
         Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, loss));
 }

@@ -1,0 +1,253 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Data;
+using FaceRep.Training.Backbones;
+using FaceRep.Training.Optimisers;
+using FaceRep.Training.Distributed;
+using FaceRep.Training.Runs;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceRep.Training.Methods;
+
+/// <summary>One training step's inputs, as tensors in the step's dispose scope.</summary>
+/// <param name="Views">Per view, the normalised images (B, 3, R, R).</param>
+/// <param name="Identities">Identity labels (B), int64, when the data has them.</param>
+/// <param name="Step">0-based step.</param>
+/// <param name="TotalSteps">Steps in the run.</param>
+/// <param name="Rng">The step's generator, for anything random a method draws (MoCo's batch shuffle).</param>
+public sealed record PretrainBatch(IReadOnlyList<Tensor> Views, Tensor? Identities, long Step, long TotalSteps, Random Rng);
+
+/// <summary>
+/// A method's trainable parts beyond the backbone (heads, prototypes, target networks) and its
+/// loss. Lives for one run; long-lived tensors (queues, EMA weights) are created outside any
+/// dispose scope and released in <see cref="IDisposable.Dispose"/>.
+/// </summary>
+public abstract class PretrainObjective : IDisposable
+{
+    /// <summary>Parameters the optimiser updates besides the backbone's.</summary>
+    public abstract IEnumerable<Parameter> Parameters { get; }
+
+    /// <summary>Sets training mode on the method's modules.</summary>
+    public abstract void Train();
+
+    /// <summary>
+    /// The step's loss; called inside the step's dispose scope. <paramref name="encode"/> runs the
+    /// backbone (split over the job's devices when it has several) and returns pooled features.
+    /// </summary>
+    public abstract Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch);
+
+    /// <summary>After backward, before the optimiser step (SwAV freezes its prototypes here).</summary>
+    public virtual void BeforeUpdate(long step)
+    {
+    }
+
+    /// <summary>After the optimiser step (EMA targets, prototype normalisation).</summary>
+    public virtual void AfterUpdate(ResNet backbone, long step, long totalSteps)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the method's modules and tensors.</summary>
+    protected abstract void Dispose(bool disposing);
+}
+
+/// <summary>Optimiser and schedule settings every training method reads from its options.</summary>
+/// <param name="Optimizer">adamw, sgd or lars.</param>
+/// <param name="WeightDecay">Weight decay.</param>
+/// <param name="Momentum">SGD/LARS momentum.</param>
+/// <param name="Trust">LARS trust coefficient.</param>
+/// <param name="WarmupEpochs">Linear warm-up length in epochs (may be fractional).</param>
+/// <param name="WarmupStart">Learning rate at the start of the warm-up, as a fraction of the peak.</param>
+/// <param name="FinalLr">Learning rate at the end of the cosine decay, as a fraction of the peak.</param>
+public sealed record TrainerSettings(string Optimizer, double WeightDecay, double Momentum, double Trust, double WarmupEpochs, double WarmupStart, double FinalLr)
+{
+    /// <summary>Reads the common options; the defaults suit small CPU runs (AdamW), a paper profile sets LARS.</summary>
+    public static TrainerSettings Read(OptionReader options)
+    {
+        var epochs = Math.Max(1, options.Config.Epochs);
+        return new TrainerSettings(
+            options.Choice("optimizer", "adamw", "adamw", "sgd", "lars"),
+            options.Number("weight_decay", 1e-4, 0, 1),
+            options.Number("momentum", 0.9, 0, 0.999),
+            options.Number("trust", 0.001, 0, 1, exclusiveMin: true),
+            options.Number("warmup_epochs", 0.1 * epochs, 0, epochs),
+            options.Number("warmup_start", 0, 0, 1),
+            options.Number("final_lr", 0, 0, 1));
+    }
+
+    /// <summary>Creates the optimiser.</summary>
+    public IOptimiser Create(IEnumerable<Parameter> parameters, double lr) => Optimizer switch
+    {
+        "sgd" => new Sgd(parameters, lr, Momentum, WeightDecay),
+        "lars" => new Sgd(parameters, lr, Momentum, WeightDecay, new Larc(Trust)),
+        _ => new Optimisers.AdamW(parameters, lr, weightDecay: WeightDecay),
+    };
+}
+
+/// <summary>
+/// The shared part of every training method: reads and validates options, renders the data,
+/// runs the step loop (one dispose scope per step, cancellation, learning-rate schedule,
+/// divergence check, progress) and leaves the method only its views, modules and loss.
+/// </summary>
+/// <typeparam name="TSettings">The method's own settings.</typeparam>
+public abstract class PretrainMethod<TSettings> : IPretrainMethod
+    where TSettings : class
+{
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <inheritdoc />
+    public bool Trains => true;
+
+    /// <summary>True when the method needs identity labels (supervised).</summary>
+    protected virtual bool NeedsIdentities => false;
+
+    /// <summary>Smallest batch the loss makes sense for.</summary>
+    protected virtual int MinBatch => 2;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Validate(PretrainConfig config) => Read(config).Problems;
+
+    /// <inheritdoc />
+    public ResNet Train(PretrainConfig config, RunContext context)
+    {
+        var (settings, trainer, problems) = Read(config);
+        if (problems.Count > 0)
+            throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
+
+        context.Report(0, "generating pre-training images");
+        var data = PretrainData.Load(config);
+        if (NeedsIdentities && data.Identities.Any(i => i < 0))
+            throw new JobFailedException(FailureKind.Deterministic, $"{Name} pre-training needs identity labels; dataset '{config.Dataset}' has images without one");
+
+        var devices = Devices(context);
+        var plan = Views(settings, config);
+        using var pipeline = new ViewPipeline(data, plan, config.Batch, config.Epochs);
+        var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
+        PretrainObjective? objective = null;
+        try
+        {
+            objective = TorchRuntime.Seeded(1, () => CreateObjective(backbone, settings, config, data, pipeline.TotalSteps));
+            // Replicas start as copies of the master; the lock only keeps their initialisation off other jobs' seeded draws.
+            using var replicas = TorchRuntime.Seeded(2, () => new Replicas<ResNet>(backbone, devices, () => BackboneRegistry.Create(config.Backbone)));
+            using var optimizer = trainer.Create(backbone.parameters().Concat(objective.Parameters), config.LearningRate);
+            Loop(config, context, replicas, objective, optimizer, pipeline, plan, data, trainer);
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+        finally
+        {
+            objective?.Dispose();
+        }
+    }
+
+    /// <summary>Reads the method's settings from the options, adding a problem for each bad one.</summary>
+    protected abstract TSettings ReadSettings(OptionReader options);
+
+    /// <summary>The views of each image the method trains on.</summary>
+    protected abstract ViewPlan Views(TSettings settings, PretrainConfig config);
+
+    /// <summary>Creates the method's modules for a run (under a fixed libtorch seed).</summary>
+    protected abstract PretrainObjective CreateObjective(ResNet backbone, TSettings settings, PretrainConfig config, PretrainData data, long totalSteps);
+
+    private (TSettings Settings, TrainerSettings Trainer, IReadOnlyList<string> Problems) Read(PretrainConfig config)
+    {
+        var options = new OptionReader(config);
+        var trainer = TrainerSettings.Read(options);
+        var settings = ReadSettings(options);
+        if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
+            options.Problem($"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
+        else if (NeedsIdentities && config.Dataset == SynthFaceCatalog.Uncurated)
+            options.Problem($"{Name} pre-training needs identity labels, and '{config.Dataset}' has none");
+        if (config.Batch < MinBatch)
+            options.Problem($"batch {config.Batch} is too small: {Name} needs at least {MinBatch} images per batch");
+        if (config.Batch > config.Images)
+            options.Problem($"batch {config.Batch} is larger than the {config.Images} pre-training images");
+        if (config.Epochs < 1)
+            options.Problem($"epochs {config.Epochs} must be at least 1");
+        return (settings, trainer, options.Finish());
+    }
+
+    /// <summary>The job's devices. Only CPU devices are supported: the method objectives keep their modules on the CPU.</summary>
+    private static Device[] Devices(RunContext context)
+    {
+        if (context.Devices.Count == 0)
+            throw new JobFailedException(FailureKind.Deterministic, "the job was given no device");
+        var unsupported = context.Devices.Where(d => !d.StartsWith("cpu", StringComparison.Ordinal)).ToList();
+        if (unsupported.Count > 0)
+            throw new JobFailedException(FailureKind.Deterministic, $"pre-training runs on CPU devices only in this build; got {string.Join(", ", unsupported)}");
+        return context.Devices.Select(d => device(d)).ToArray();
+    }
+
+    private void Loop(PretrainConfig config, RunContext context, Replicas<ResNet> replicas, PretrainObjective objective, IOptimiser optimizer,
+        ViewPipeline pipeline, ViewPlan plan, PretrainData data, TrainerSettings trainer)
+    {
+        var backbone = replicas.Master;
+        var r = config.Backbone.Input;
+        var total = pipeline.TotalSteps;
+        var warmup = (long)Math.Round(trainer.WarmupEpochs * pipeline.StepsPerEpoch);
+        var identities = NeedsIdentities ? new long[config.Batch] : null;
+        var classes = NeedsIdentities ? IdentityIndex(data) : null;
+        replicas.Train();
+        objective.Train();
+        for (long step = 0; step < total; step++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            var views = pipeline.Next();
+            double lossValue;
+            using (NewDisposeScope())
+            {
+                var tensors = new Tensor[plan.Count];
+                for (var v = 0; v < plan.Count; v++)
+                {
+                    var size = plan.ResolutionOf(v, r);
+                    tensors[v] = Pixels.Normalise(tensor(views.Views[v], [config.Batch, 3, size, size]));
+                }
+
+                Tensor? labels = null;
+                if (identities is not null)
+                {
+                    for (var i = 0; i < identities.Length; i++)
+                        identities[i] = classes![data.Identities[views.Indices[i]]];
+                    labels = tensor(identities);
+                }
+
+                var batch = new PretrainBatch(tensors, labels, step, total, new Random(unchecked((int)(step * 31) + 5)));
+                var loss = objective.Loss(replicas.Forward, batch);
+                optimizer.ZeroGrad();
+                loss.backward();
+                replicas.ReduceGradients();
+                objective.BeforeUpdate(step);
+                optimizer.LearningRate = config.LearningRate * Schedules.WarmupCosine(step, total, warmup, trainer.WarmupStart, 1, trainer.FinalLr);
+                optimizer.Step();
+                replicas.Broadcast();
+                objective.AfterUpdate(backbone, step, total);
+                lossValue = loss.item<float>();
+            }
+
+            if (!double.IsFinite(lossValue))
+                throw new JobFailedException(FailureKind.Diverged, $"{Name} loss became {lossValue} at step {step + 1} of {total}");
+            if ((step + 1) % 5 == 0 || step + 1 == total)
+                context.Report((double)(step + 1) / total, $"{Name} epoch {(step / pipeline.StepsPerEpoch) + 1}/{config.Epochs}", lossValue);
+        }
+    }
+
+    /// <summary>Maps identity labels to 0..C−1 in order of first appearance in the data.</summary>
+    internal static Dictionary<int, long> IdentityIndex(PretrainData data)
+    {
+        var index = new Dictionary<int, long>();
+        foreach (var id in data.Identities)
+            index.TryAdd(id, index.Count);
+        return index;
+    }
+}

@@ -1,0 +1,74 @@
+using FaceRep.Core.Metrics;
+using FaceRep.Data;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FaceRep.Training.Tasks;
+
+/// <summary>
+/// Action-unit intensity: all 16 AUs regressed from pooled features (targets scaled from 0–5
+/// to 0–1, MSE), few-shot subsets drawn by subject (no subject in both the subset and the
+/// rest, as AU datasets are split), measured per AU and on average by ICC(3,1), PCC and MAE.
+/// </summary>
+public sealed class ActionUnitTask : EvaluationTask
+{
+    /// <inheritdoc />
+    public override string Name => "au";
+
+    /// <inheritdoc />
+    public override int LabelWidth => SynthFaceLabels.ActionUnits.Count;
+
+    /// <inheritdoc />
+    public override void Label(FaceSample sample, Span<float> label) => sample.ActionUnits.CopyTo(label);
+
+    /// <inheritdoc />
+    public override int[] FewShotSubset(TaskData train, double shots, int seed) =>
+        FewShot.SubjectExclusive(train.Identities, shots, seed, Name);
+
+    /// <inheritdoc />
+    public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset)
+    {
+        var targets = new float[subset.Count * LabelWidth];
+        for (var i = 0; i < subset.Count; i++)
+            train.Label(subset[i]).CopyTo(targets.AsSpan(i * LabelWidth));
+        for (var i = 0; i < targets.Length; i++)
+            targets[i] /= SynthFaceLabels.MaxIntensity;
+        return new Head(new RegressionHead(featureShape[0], LabelWidth, targets), LabelWidth);
+    }
+
+    private sealed class Head(RegressionHead regression, int units) : TaskHead
+    {
+        private readonly Tensor _scale = tensor(SynthFaceLabels.MaxIntensity).DetachFromDisposeScope();
+
+        public override IEnumerable<Parameter> Parameters => regression.Parameters;
+
+        public override void SetTraining(bool training) => regression.SetTraining(training);
+
+        public override Tensor Forward(Tensor features) => regression.Forward(features);
+
+        public override Tensor Loss(Tensor output, Tensor labels) => functional.mse_loss(output, labels.div(_scale));
+
+        public override Tensor Decode(Tensor output) => output.mul(_scale);
+
+        public override IReadOnlyDictionary<string, double> Metrics(float[] predictions, TaskData test)
+        {
+            var icc = RegressionMetrics.MeanOverColumns(predictions, test.Labels, units, RegressionMetrics.Icc31, out var perUnit);
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["icc"] = icc,
+                ["pcc"] = RegressionMetrics.MeanOverColumns(predictions, test.Labels, units, RegressionMetrics.Pearson, out _),
+                ["mae"] = RegressionMetrics.MeanOverColumns(predictions, test.Labels, units, RegressionMetrics.Mae, out _),
+            };
+            for (var u = 0; u < units; u++)
+                metrics[$"icc_au{SynthFaceLabels.ActionUnits[u]:00}"] = perUnit[u];
+            return metrics;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            regression.Dispose();
+            _scale.Dispose();
+        }
+    }
+}

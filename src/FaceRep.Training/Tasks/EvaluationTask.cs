@@ -1,0 +1,88 @@
+using FaceRep.Data;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceRep.Training.Tasks;
+
+/// <summary>Where a task's points sit in its label, so geometric augmentation can move them with the image.</summary>
+public enum PointLabels
+{
+    /// <summary>No points: any crop or mirror leaves the label unchanged.</summary>
+    None,
+
+    /// <summary>68 2D points (x, y) at the start of the label.</summary>
+    TwoD,
+
+    /// <summary>68 3D points (x, y, z) at the start of the label.</summary>
+    ThreeD,
+}
+
+/// <summary>What a head reads from the backbone.</summary>
+public enum HeadInput
+{
+    /// <summary>Globally pooled features (N, C).</summary>
+    Pooled,
+
+    /// <summary>The last stage's feature map (N, C, H, W).</summary>
+    Map,
+}
+
+/// <summary>
+/// One downstream task: how its samples are labelled, how its few-shot subsets are drawn, and
+/// the head, loss and metrics it is adapted and measured with.
+/// </summary>
+public abstract class EvaluationTask
+{
+    /// <summary>The name specs use.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Values per label.</summary>
+    public abstract int LabelWidth { get; }
+
+    /// <summary>Points carried in the label.</summary>
+    public virtual PointLabels Points => PointLabels.None;
+
+    /// <summary>What the head reads.</summary>
+    public virtual HeadInput Input => HeadInput.Pooled;
+
+    /// <summary>Writes a sample's label.</summary>
+    public abstract void Label(FaceSample sample, Span<float> label);
+
+    /// <summary>The few-shot training subset (indices into the training split); nested across fractions for a seed.</summary>
+    public virtual int[] FewShotSubset(TaskData train, double shots, int seed) => FewShot.Subset(train.Count, shots, seed);
+
+    /// <summary>Creates the head for features of the given shape (without the batch dimension), knowing the training subset.</summary>
+    public abstract TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset);
+}
+
+/// <summary>A task's trainable head, its loss, and how its outputs become metrics.</summary>
+public abstract class TaskHead : IDisposable
+{
+    /// <summary>Parameters to train (the head's, and any the loss owns, such as ArcFace class weights).</summary>
+    public abstract IEnumerable<Parameter> Parameters { get; }
+
+    /// <summary>Training or evaluation mode.</summary>
+    public abstract void SetTraining(bool training);
+
+    /// <summary>The head's output for a batch of features.</summary>
+    public abstract Tensor Forward(Tensor features);
+
+    /// <summary>The training loss of outputs against labels (N, label width) in the task's layout.</summary>
+    public abstract Tensor Loss(Tensor output, Tensor labels);
+
+    /// <summary>Turns outputs into prediction values (N, prediction width) for <see cref="Metrics"/>.</summary>
+    public virtual Tensor Decode(Tensor output) => output;
+
+    /// <summary>The task's metrics from decoded predictions of every test sample.</summary>
+    public abstract IReadOnlyDictionary<string, double> Metrics(float[] predictions, TaskData test);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the head's modules.</summary>
+    protected abstract void Dispose(bool disposing);
+}

@@ -1,0 +1,63 @@
+using FaceRep.Data;
+
+namespace FaceRep.Training.Tasks;
+
+/// <summary>A task split in memory: pixels (N × 3·R·R), labels (N × width) and identities.</summary>
+public sealed class TaskData
+{
+    private TaskData(float[] pixels, float[] labels, int[] identities, int count, int resolution, int labelWidth)
+    {
+        Pixels = pixels;
+        Labels = labels;
+        Identities = identities;
+        Count = count;
+        Resolution = resolution;
+        LabelWidth = labelWidth;
+    }
+
+    /// <summary>Images, planar RGB in [0, 1], concatenated.</summary>
+    public float[] Pixels { get; }
+
+    /// <summary>Labels as the task lays them out, concatenated.</summary>
+    public float[] Labels { get; }
+
+    /// <summary>Identity (subject) of each sample.</summary>
+    public int[] Identities { get; }
+
+    /// <summary>Samples.</summary>
+    public int Count { get; }
+
+    /// <summary>Image size.</summary>
+    public int Resolution { get; }
+
+    /// <summary>Values per label.</summary>
+    public int LabelWidth { get; }
+
+    /// <summary>Values per image.</summary>
+    public int PixelsPerImage => 3 * Resolution * Resolution;
+
+    /// <summary>One sample's image.</summary>
+    public Span<float> Image(int i) => Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
+
+    /// <summary>One sample's label.</summary>
+    public Span<float> Label(int i) => Labels.AsSpan(i * LabelWidth, LabelWidth);
+
+    /// <summary>Renders the samples at <paramref name="indices"/> of a split, in parallel, labelled by <paramref name="task"/>.</summary>
+    public static TaskData Load(IFaceDataset dataset, IReadOnlyList<int> indices, EvaluationTask task)
+    {
+        var r = dataset.Resolution;
+        var perImage = 3 * r * r;
+        var width = task.LabelWidth;
+        var pixels = new float[(long)indices.Count * perImage];
+        var labels = new float[(long)indices.Count * width];
+        var identities = new int[indices.Count];
+        Parallel.For(0, indices.Count, i =>
+        {
+            var sample = dataset.Get(indices[i]);
+            sample.Pixels.CopyTo(pixels.AsSpan(i * perImage, perImage));
+            task.Label(sample, labels.AsSpan(i * width, width));
+            identities[i] = sample.Identity;
+        });
+        return new TaskData(pixels, labels, identities, indices.Count, r, width);
+    }
+}

@@ -1,0 +1,206 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Core.Metrics;
+using FaceRep.Data;
+using FaceRep.Training.Backbones;
+using FaceRep.Training.Runs;
+using static TorchSharp.torch;
+
+namespace FaceRep.Training.Tasks;
+
+/// <summary>
+/// Adapts a backbone to a task and measures it. Full fine-tuning trains backbone and head on
+/// augmented images; the linear protocol freezes the backbone (evaluation-mode batch norm),
+/// computes the training subset's features once, and trains only the head on them.
+/// </summary>
+public static class TaskRunner
+{
+    /// <summary>Seed of every task's data: fixed, so every job of every sweep sees the same splits.</summary>
+    public const int DataSeed = 0;
+
+    private const int PredictChunk = 128;
+
+    private static readonly Dictionary<string, EvaluationTask> Tasks = new EvaluationTask[]
+    {
+        new RecognitionTask(),
+        new LandmarkTask(),
+        new ActionUnitTask(),
+        new EmotionTask(),
+        new Landmark3DTask(),
+    }.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>Names of the tasks this build can evaluate.</summary>
+    public static IReadOnlyCollection<string> Available => Tasks.Keys;
+
+    /// <summary>Finds a task.</summary>
+    /// <exception cref="JobFailedException">The task is not available.</exception>
+    public static EvaluationTask Get(string name) =>
+        Tasks.TryGetValue(name, out var task)
+            ? task
+            : throw new JobFailedException(FailureKind.Deterministic, $"task '{name}' is not available in this build; available: {string.Join(", ", Tasks.Keys)}");
+
+    /// <summary>Fine-tunes (or linearly probes) a backbone on a task's few-shot subset and measures it on the test split.</summary>
+    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices)
+    {
+        var task = Get(config.Task);
+        var r = config.Pretrain.Backbone.Input;
+        context.Report(0, "generating task data");
+        var splits = SynthFaceCatalog.OpenTask(task.Name, config.TaskTrain, config.TaskTest, config.TaskTest, r, DataSeed);
+        var train = TaskData.Load(splits.Train, Enumerable.Range(0, splits.Train.Count).ToArray(), task);
+        var test = TaskData.Load(splits.Test, Enumerable.Range(0, splits.Test.Count).ToArray(), task);
+        var subset = task.FewShotSubset(train, config.Shots, config.Seed);
+        trainIndices = subset;
+
+        var linear = config.Protocol == "linear";
+        var featureShape = FeatureShape(backbone, task.Input, r);
+        using var head = TorchRuntime.Seeded(config.Seed + 1_000_003L, () => task.CreateHead(featureShape, train, subset));
+        var parameters = head.Parameters.ToList();
+        if (linear)
+        {
+            foreach (var p in backbone.parameters())
+                p.requires_grad = false;
+            backbone.eval();
+        }
+        else
+        {
+            parameters.AddRange(backbone.parameters());
+            backbone.train();
+        }
+
+        using var optimizer = new Optimisers.AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
+        using var cached = linear ? Features(backbone, task.Input, train, subset, r) : null;
+        var lastLoss = Train(config, context, task, backbone, head, optimizer, train, subset, cached);
+
+        context.Report(0.9, "evaluating");
+        var predictions = Predict(backbone, task.Input, head, test, r);
+        var metrics = new Dictionary<string, double>(head.Metrics(predictions, test), StringComparer.Ordinal)
+        {
+            [MetricDefinitions.TrainLoss.Name] = lastLoss,
+            ["train_images"] = subset.Length,
+            ["test_images"] = test.Count,
+        };
+        return metrics;
+    }
+
+    private static double Train(EvaluateConfig config, RunContext context, EvaluationTask task, ResNet backbone, TaskHead head,
+        Optimisers.AdamW optimizer, TaskData train, int[] subset, Tensor? cached)
+    {
+        var r = train.Resolution;
+        var size = train.PixelsPerImage;
+        var width = train.LabelWidth;
+        var batch = Math.Min(config.Batch, subset.Length);
+        var rng = new Random(config.Seed);
+        var order = Enumerable.Range(0, subset.Length).ToArray();
+        var cursor = order.Length;
+        var picks = new long[batch];
+        var xs = new float[batch * size];
+        var ys = new float[batch * width];
+        var lastLoss = double.NaN;
+        head.SetTraining(true);
+
+        for (var step = 0; step < config.Steps; step++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            for (var i = 0; i < batch; i++)
+            {
+                if (cursor == order.Length)
+                {
+                    rng.Shuffle(order);
+                    cursor = 0;
+                }
+
+                picks[i] = order[cursor++];
+                var k = subset[picks[i]];
+                var label = ys.AsSpan(i * width, width);
+                train.Label(k).CopyTo(label);
+                if (cached is null)
+                    Augment(task, train.Image(k), xs.AsSpan(i * size, size), r, label, rng);
+            }
+
+            using (NewDisposeScope())
+            {
+                var features = cached is not null
+                    ? cached.index_select(0, tensor(picks))
+                    : Extract(backbone, task.Input, Pixels.Normalise(tensor(xs, [batch, 3, r, r])));
+                var loss = head.Loss(head.Forward(features), tensor(ys, [batch, width]));
+                optimizer.ZeroGrad();
+                loss.backward();
+                optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, config.Steps, warmupFraction: 0.05);
+                optimizer.Step();
+                lastLoss = loss.item<float>();
+            }
+
+            if (!double.IsFinite(lastLoss))
+                throw new JobFailedException(FailureKind.Diverged, $"{task.Name} loss became {lastLoss} at step {step + 1} of {config.Steps}");
+            if ((step + 1) % 10 == 0 || step + 1 == config.Steps)
+                context.Report(0.9 * (step + 1) / config.Steps, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}", lastLoss);
+        }
+
+        return lastLoss;
+    }
+
+    /// <summary>A mild crop and mirror; points in the label move with the image.</summary>
+    private static void Augment(EvaluationTask task, ReadOnlySpan<float> image, Span<float> view, int r, Span<float> label, Random rng)
+    {
+        switch (task.Points)
+        {
+            case PointLabels.TwoD:
+                FaceRep.Data.Augment.RandomTaskView(image, view, r, label[..Batches.LandmarkValues], [], rng);
+                break;
+            case PointLabels.ThreeD:
+                FaceRep.Data.Augment.RandomTaskView(image, view, r, [], label[..(3 * 68)], rng);
+                break;
+            default:
+                FaceRep.Data.Augment.RandomTaskView(image, view, r, [], [], rng);
+                break;
+        }
+    }
+
+    private static Tensor Extract(ResNet backbone, HeadInput input, Tensor x) =>
+        input == HeadInput.Map ? backbone.FeatureMap(x) : backbone.call(x);
+
+    private static long[] FeatureShape(ResNet backbone, HeadInput input, int resolution)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var wasTraining = backbone.training;
+        backbone.eval();
+        var features = Extract(backbone, input, zeros(1, 3, resolution, resolution));
+        backbone.train(wasTraining);
+        return features.shape[1..];
+    }
+
+    /// <summary>The frozen backbone's features of the training subset, computed once (linear protocol).</summary>
+    private static Tensor Features(ResNet backbone, HeadInput input, TaskData train, int[] subset, int r)
+    {
+        using var _ = no_grad();
+        var chunks = new List<Tensor>();
+        using var scope = NewDisposeScope();
+        for (var start = 0; start < subset.Length; start += PredictChunk)
+        {
+            var n = Math.Min(PredictChunk, subset.Length - start);
+            var pixels = new float[n * train.PixelsPerImage];
+            for (var i = 0; i < n; i++)
+                train.Image(subset[start + i]).CopyTo(pixels.AsSpan(i * train.PixelsPerImage));
+            chunks.Add(Extract(backbone, input, Pixels.Normalise(tensor(pixels, [n, 3, r, r]))));
+        }
+
+        return cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+
+    private static float[] Predict(ResNet backbone, HeadInput input, TaskHead head, TaskData test, int r)
+    {
+        using var _ = no_grad();
+        backbone.eval();
+        head.SetTraining(false);
+        var output = new List<float>();
+        for (var start = 0; start < test.Count; start += PredictChunk)
+        {
+            var n = Math.Min(PredictChunk, test.Count - start);
+            using var scope = NewDisposeScope();
+            var x = Pixels.Normalise(tensor(test.Pixels.AsSpan(start * test.PixelsPerImage, n * test.PixelsPerImage).ToArray(), [n, 3, r, r]));
+            output.AddRange(head.Decode(head.Forward(Extract(backbone, input, x))).contiguous().data<float>());
+        }
+
+        return [.. output];
+    }
+}
