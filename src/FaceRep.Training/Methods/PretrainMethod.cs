@@ -90,13 +90,144 @@ public sealed record TrainerSettings(string Optimizer, double WeightDecay, doubl
     };
 }
 
+/// <summary>A method that trains: it can open a step-by-step session on in-memory data.</summary>
+public interface ITrainingMethod : IPretrainMethod
+{
+    /// <summary>
+    /// Creates the backbone, the method's modules and the optimiser for a run over
+    /// <paramref name="data"/>, ready to take steps.
+    /// </summary>
+    /// <exception cref="JobFailedException">The configuration is invalid for this method.</exception>
+    PretrainSession Open(PretrainConfig config, RunContext context, PretrainData data);
+}
+
+/// <summary>
+/// One run of a training method, a step at a time: the backbone (replicated over the job's
+/// devices), the method's objective, the optimiser and the learning-rate schedule. Each
+/// <see cref="Step"/> is one dispose scope: tensors in, one update, the loss out.
+/// </summary>
+public sealed class PretrainSession : IDisposable
+{
+    private readonly PretrainConfig _config;
+    private readonly Replicas<ResNet> _replicas;
+    private readonly PretrainObjective _objective;
+    private readonly IOptimiser _optimizer;
+    private readonly TrainerSettings _trainer;
+    private readonly Dictionary<int, long>? _classes;
+    private readonly PretrainData _data;
+    private readonly long[]? _identities;
+    private readonly long _warmup;
+    private ResNet? _backbone;
+
+    internal PretrainSession(PretrainConfig config, ResNet backbone, Replicas<ResNet> replicas, PretrainObjective objective, IOptimiser optimizer,
+        TrainerSettings trainer, ViewPlan plan, PretrainData data, bool needsIdentities)
+    {
+        _config = config;
+        _backbone = backbone;
+        _replicas = replicas;
+        _objective = objective;
+        _optimizer = optimizer;
+        _trainer = trainer;
+        _data = data;
+        Plan = plan;
+        StepsPerEpoch = Math.Max(1, data.Count / config.Batch);
+        TotalSteps = (long)StepsPerEpoch * config.Epochs;
+        _warmup = (long)Math.Round(trainer.WarmupEpochs * StepsPerEpoch);
+        if (needsIdentities)
+        {
+            _classes = IdentityIndex(data);
+            _identities = new long[config.Batch];
+        }
+
+        _replicas.Train();
+        _objective.Train();
+    }
+
+    /// <summary>The views each step needs.</summary>
+    public ViewPlan Plan { get; }
+
+    /// <summary>Steps per pass over the data.</summary>
+    public int StepsPerEpoch { get; }
+
+    /// <summary>Steps of the whole run (the schedule's length).</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>The backbone being trained.</summary>
+    public ResNet Backbone => _backbone ?? throw new ObjectDisposedException(nameof(PretrainSession));
+
+    /// <summary>
+    /// One training step on a batch of views (from a <see cref="ViewPipeline"/> over the same plan
+    /// and batch size); returns the loss before the update.
+    /// </summary>
+    public double Step(ViewBatch views, long step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        var r = _config.Backbone.Input;
+        var batch = views.Indices.Length;
+        using var scope = NewDisposeScope();
+        var tensors = new Tensor[Plan.Count];
+        for (var v = 0; v < Plan.Count; v++)
+        {
+            var size = Plan.ResolutionOf(v, r);
+            tensors[v] = Pixels.Normalise(tensor(views.Views[v], [batch, 3, size, size]));
+        }
+
+        Tensor? labels = null;
+        if (_identities is not null)
+        {
+            for (var i = 0; i < batch; i++)
+                _identities[i] = _classes![_data.Identities[views.Indices[i]]];
+            labels = tensor(_identities);
+        }
+
+        var input = new PretrainBatch(tensors, labels, step, TotalSteps, new Random(unchecked((int)(step * 31) + 5)));
+        var loss = _objective.Loss(_replicas.Forward, input);
+        _optimizer.ZeroGrad();
+        loss.backward();
+        _replicas.ReduceGradients();
+        _objective.BeforeUpdate(step);
+        _optimizer.LearningRate = _config.LearningRate * Schedules.WarmupCosine(step, TotalSteps, _warmup, _trainer.WarmupStart, 1, _trainer.FinalLr);
+        _optimizer.Step();
+        _replicas.Broadcast();
+        _objective.AfterUpdate(_replicas.Master, step, TotalSteps);
+        return loss.item<float>();
+    }
+
+    /// <summary>Hands the trained backbone to the caller, who then owns (and disposes) it.</summary>
+    public ResNet TakeBackbone()
+    {
+        var backbone = Backbone;
+        _backbone = null;
+        return backbone;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _replicas.Dispose();
+        _objective.Dispose();
+        _backbone?.Dispose();
+        _backbone = null;
+    }
+
+    /// <summary>Maps identity labels to 0..C−1 in order of first appearance in the data.</summary>
+    internal static Dictionary<int, long> IdentityIndex(PretrainData data)
+    {
+        var index = new Dictionary<int, long>();
+        foreach (var id in data.Identities)
+            index.TryAdd(id, index.Count);
+        return index;
+    }
+}
+
 /// <summary>
 /// The shared part of every training method: reads and validates options, renders the data,
 /// runs the step loop (one dispose scope per step, cancellation, learning-rate schedule,
 /// divergence check, progress) and leaves the method only its views, modules and loss.
 /// </summary>
 /// <typeparam name="TSettings">The method's own settings.</typeparam>
-public abstract class PretrainMethod<TSettings> : IPretrainMethod
+public abstract class PretrainMethod<TSettings> : ITrainingMethod
     where TSettings : class
 {
     /// <inheritdoc />
@@ -117,37 +248,54 @@ public abstract class PretrainMethod<TSettings> : IPretrainMethod
     /// <inheritdoc />
     public ResNet Train(PretrainConfig config, RunContext context)
     {
-        var (settings, trainer, problems) = Read(config);
-        if (problems.Count > 0)
-            throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
-
+        Check(config);
         context.Report(0, "generating pre-training images");
         var data = PretrainData.Load(config);
+        using var session = Open(config, context, data);
+        using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs);
+        var total = session.TotalSteps;
+        for (long step = 0; step < total; step++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            var loss = session.Step(pipeline.Next(), step);
+            if (!double.IsFinite(loss))
+                throw new JobFailedException(FailureKind.Diverged, $"{Name} loss became {loss} at step {step + 1} of {total}");
+            if ((step + 1) % 5 == 0 || step + 1 == total)
+                context.Report((double)(step + 1) / total, $"{Name} epoch {(step / session.StepsPerEpoch) + 1}/{config.Epochs}", loss);
+        }
+
+        return session.TakeBackbone();
+    }
+
+    /// <inheritdoc />
+    public PretrainSession Open(PretrainConfig config, RunContext context, PretrainData data)
+    {
+        var (settings, trainer) = Check(config);
         if (NeedsIdentities && data.Identities.Any(i => i < 0))
             throw new JobFailedException(FailureKind.Deterministic, $"{Name} pre-training needs identity labels; dataset '{config.Dataset}' has images without one");
+        if (data.Count < config.Batch || data.Resolution != config.Backbone.Input)
+            throw new ArgumentException($"the data ({data.Count} images of {data.Resolution}px) does not fit the configuration ({config.Batch} per batch, {config.Backbone.Input}px)", nameof(data));
 
         var devices = Devices(context);
         var plan = Views(settings, config);
-        using var pipeline = new ViewPipeline(data, plan, config.Batch, config.Epochs);
+        var totalSteps = (long)Math.Max(1, data.Count / config.Batch) * config.Epochs;
         var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
         PretrainObjective? objective = null;
+        Replicas<ResNet>? replicas = null;
         try
         {
-            objective = TorchRuntime.Seeded(1, () => CreateObjective(backbone, settings, config, data, pipeline.TotalSteps));
+            objective = TorchRuntime.Seeded(1, () => CreateObjective(backbone, settings, config, data, totalSteps));
             // Replicas start as copies of the master; the lock only keeps their initialisation off other jobs' seeded draws.
-            using var replicas = TorchRuntime.Seeded(2, () => new Replicas<ResNet>(backbone, devices, () => BackboneRegistry.Create(config.Backbone)));
-            using var optimizer = trainer.Create(backbone.parameters().Concat(objective.Parameters), config.LearningRate);
-            Loop(config, context, replicas, objective, optimizer, pipeline, plan, data, trainer);
-            return backbone;
+            replicas = TorchRuntime.Seeded(2, () => new Replicas<ResNet>(backbone, devices, () => BackboneRegistry.Create(config.Backbone)));
+            var optimizer = trainer.Create(backbone.parameters().Concat(objective.Parameters), config.LearningRate);
+            return new PretrainSession(config, backbone, replicas, objective, optimizer, trainer, plan, data, NeedsIdentities);
         }
         catch
         {
+            replicas?.Dispose();
+            objective?.Dispose();
             backbone.Dispose();
             throw;
-        }
-        finally
-        {
-            objective?.Dispose();
         }
     }
 
@@ -159,6 +307,14 @@ public abstract class PretrainMethod<TSettings> : IPretrainMethod
 
     /// <summary>Creates the method's modules for a run (under a fixed libtorch seed).</summary>
     protected abstract PretrainObjective CreateObjective(ResNet backbone, TSettings settings, PretrainConfig config, PretrainData data, long totalSteps);
+
+    private (TSettings Settings, TrainerSettings Trainer) Check(PretrainConfig config)
+    {
+        var (settings, trainer, problems) = Read(config);
+        if (problems.Count > 0)
+            throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
+        return (settings, trainer);
+    }
 
     private (TSettings Settings, TrainerSettings Trainer, IReadOnlyList<string> Problems) Read(PretrainConfig config)
     {
@@ -187,67 +343,5 @@ public abstract class PretrainMethod<TSettings> : IPretrainMethod
         if (unsupported.Count > 0)
             throw new JobFailedException(FailureKind.Deterministic, $"pre-training runs on CPU devices only in this build; got {string.Join(", ", unsupported)}");
         return context.Devices.Select(d => device(d)).ToArray();
-    }
-
-    private void Loop(PretrainConfig config, RunContext context, Replicas<ResNet> replicas, PretrainObjective objective, IOptimiser optimizer,
-        ViewPipeline pipeline, ViewPlan plan, PretrainData data, TrainerSettings trainer)
-    {
-        var backbone = replicas.Master;
-        var r = config.Backbone.Input;
-        var total = pipeline.TotalSteps;
-        var warmup = (long)Math.Round(trainer.WarmupEpochs * pipeline.StepsPerEpoch);
-        var identities = NeedsIdentities ? new long[config.Batch] : null;
-        var classes = NeedsIdentities ? IdentityIndex(data) : null;
-        replicas.Train();
-        objective.Train();
-        for (long step = 0; step < total; step++)
-        {
-            context.Cancellation.ThrowIfCancellationRequested();
-            var views = pipeline.Next();
-            double lossValue;
-            using (NewDisposeScope())
-            {
-                var tensors = new Tensor[plan.Count];
-                for (var v = 0; v < plan.Count; v++)
-                {
-                    var size = plan.ResolutionOf(v, r);
-                    tensors[v] = Pixels.Normalise(tensor(views.Views[v], [config.Batch, 3, size, size]));
-                }
-
-                Tensor? labels = null;
-                if (identities is not null)
-                {
-                    for (var i = 0; i < identities.Length; i++)
-                        identities[i] = classes![data.Identities[views.Indices[i]]];
-                    labels = tensor(identities);
-                }
-
-                var batch = new PretrainBatch(tensors, labels, step, total, new Random(unchecked((int)(step * 31) + 5)));
-                var loss = objective.Loss(replicas.Forward, batch);
-                optimizer.ZeroGrad();
-                loss.backward();
-                replicas.ReduceGradients();
-                objective.BeforeUpdate(step);
-                optimizer.LearningRate = config.LearningRate * Schedules.WarmupCosine(step, total, warmup, trainer.WarmupStart, 1, trainer.FinalLr);
-                optimizer.Step();
-                replicas.Broadcast();
-                objective.AfterUpdate(backbone, step, total);
-                lossValue = loss.item<float>();
-            }
-
-            if (!double.IsFinite(lossValue))
-                throw new JobFailedException(FailureKind.Diverged, $"{Name} loss became {lossValue} at step {step + 1} of {total}");
-            if ((step + 1) % 5 == 0 || step + 1 == total)
-                context.Report((double)(step + 1) / total, $"{Name} epoch {(step / pipeline.StepsPerEpoch) + 1}/{config.Epochs}", lossValue);
-        }
-    }
-
-    /// <summary>Maps identity labels to 0..C−1 in order of first appearance in the data.</summary>
-    internal static Dictionary<int, long> IdentityIndex(PretrainData data)
-    {
-        var index = new Dictionary<int, long>();
-        foreach (var id in data.Identities)
-            index.TryAdd(id, index.Count);
-        return index;
     }
 }

@@ -27,7 +27,7 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
 
     protected override PretrainObjective CreateObjective(ResNet backbone, Settings settings, PretrainConfig config, PretrainData data, long totalSteps)
     {
-        var classes = IdentityIndex(data).Count;
+        var classes = PretrainSession.IdentityIndex(data).Count;
         return settings.Head == "softmax"
             ? new Softmax(nn.Linear(backbone.FeatureDim, classes))
             : new ArcFace(new Parameter(nn.init.xavier_uniform_(empty(classes, backbone.FeatureDim))), settings);
