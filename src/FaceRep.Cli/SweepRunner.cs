@@ -32,12 +32,20 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
             Unavailable("pretrain", "dataset", dataset, SynthFaceCatalog.PretrainDatasets);
         foreach (var task in spec.Tasks.Where(t => !JobRunner.AvailableTasks.Contains(t)))
             Unavailable("tasks", "task", task, JobRunner.AvailableTasks);
-        foreach (var p in spec.Pretrain.Where(p => !KnownNames.NeedsNoTraining(p.Method) && p.Batch > p.Images))
-            errors.Add(new SpecError(fileName, 0, 0, "pretrain", $"batch {p.Batch} is larger than images {p.Images} for {p.Dataset}/{p.Method}"));
         if (errors.Count > 0)
             throw new SpecException(errors);
 
-        return GridExpander.Expand(spec);
+        // Each method checks its own settings and options, so a bad one is refused before anything runs.
+        var grid = GridExpander.Expand(spec);
+        foreach (var job in grid.Pretrain)
+        {
+            foreach (var problem in PretrainMethods.Get(job.Config.Method).Validate(job.Config))
+                errors.Add(new SpecError(fileName, 0, 0, $"pretrain ({job.Config.Label})", problem));
+        }
+
+        if (errors.Count > 0)
+            throw new SpecException(errors);
+        return grid;
     }
 
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>

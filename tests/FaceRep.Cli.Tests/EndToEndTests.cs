@@ -107,20 +107,28 @@ public sealed partial class EndToEndTests : IDisposable
     }
 
     [Fact]
-    public async Task A_method_this_build_cannot_run_is_refused_up_front()
+    public async Task Settings_a_method_cannot_honour_are_refused_up_front_naming_the_source()
     {
-        File.WriteAllText(Path.Combine(_dir, "moco.yaml"), """
-            name: moco
-            pretrain: [{dataset: synth-curated, method: moco}]
+        File.WriteAllText(Path.Combine(_dir, "methods.yaml"), """
+            name: methods
+            pretrain:
+              - {dataset: synth-curated, method: swav, options: {protoypes: 30}}
+              - {dataset: synth-uncurated, method: supervised}
             tasks: [landmarks]
             shots: [0.05]
             seeds: [0]
             """);
 
-        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "moco.yaml");
+        var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "methods.yaml");
+        // The console wraps long errors; compare with the line breaks taken out.
+        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
 
         Assert.Equal(2, code);
-        Assert.Contains("'moco' is not available", output, StringComparison.Ordinal);
+        Assert.Contains("synth-curated/swav", output, StringComparison.Ordinal);
+        Assert.Contains("no option 'protoypes'", output, StringComparison.Ordinal);
+        Assert.Contains("synth-uncurated/supervised", output, StringComparison.Ordinal);
+        Assert.Contains("identity labels", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out")), "a refused spec must not create or touch any state");
     }
 
     [Fact]

@@ -12,7 +12,11 @@ public sealed class JobRunnerTests : IDisposable
     private static readonly BackboneSpec Tiny = new("resnet18", 0.125, 32);
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"facerep-runner-{Guid.NewGuid():N}");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+            Directory.Delete(_root, recursive: true);
+    }
 
     private static EvaluateConfig Evaluation(PretrainConfig source, int seed, int steps = 30, string protocol = "finetune") =>
         new(source, "landmarks", protocol, Shots: 0.5, Seed: seed, TaskTrain: 64, TaskTest: 32, Steps: steps, Batch: 16, LearningRate: 2e-3);
@@ -92,5 +96,54 @@ public sealed class JobRunnerTests : IDisposable
         };
 
         Assert.ThrowsAny<OperationCanceledException>(() => runner.Run(config.Id, config, context));
+    }
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Checkpoints", "Fixtures", name);
+
+    private static PretrainConfig Import(string file) =>
+        PretrainConfig.From(new PretrainSpec("", "import", 0, 0, 0, 0, 0, new MethodOptions([KeyValuePair.Create("checkpoint", file)])), Tiny);
+
+    [Fact]
+    public void An_imported_release_checkpoint_becomes_the_source_its_evaluations_load()
+    {
+        var store = new CheckpointStore(_root);
+        var runner = new JobRunner(store);
+        var import = Import(Fixture("resnet18_w0125_release.pth"));
+        var logs = new List<string>();
+
+        var outcome = runner.Run(import.Id, import, new RunContext { JobId = import.Id, Log = logs.Add });
+        var evaluated = runner.Run(Evaluation(import, seed: 0, steps: 3).Id, Evaluation(import, seed: 0, steps: 3), new RunContext { JobId = "e" });
+
+        Assert.Equal(store.PathOf(import.Id), outcome.CheckpointPath);
+        Assert.Contains(logs, l => l.Contains("projector", StringComparison.Ordinal));
+        using var fromStore = Training.Backbones.BackboneRegistry.Create(Tiny);
+        store.Load(import.Id, fromStore, Tiny);
+        using var direct = Training.Backbones.BackboneRegistry.Create(Tiny);
+        ModelInterop.Import(Fixture("resnet18_w0125_release.pth"), direct);
+        foreach (var (name, tensor) in direct.state_dict())
+            Assert.True(tensor.eq(fromStore.state_dict()[name]).all().item<bool>(), $"{name} differs from the imported file");
+        Assert.True(double.IsFinite(evaluated.Metrics[MetricDefinitions.NmeInterOcular.Name]));
+    }
+
+    [Fact]
+    public void Importing_a_checkpoint_of_another_architecture_fails_deterministically_naming_the_key()
+    {
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var import = Import(Fixture("resnet50_w00625_model.pth"));
+
+        var e = Assert.Throws<JobFailedException>(() => runner.Run(import.Id, import, new RunContext { JobId = import.Id }));
+
+        Assert.Equal(FailureKind.Deterministic, e.Kind);
+        Assert.Contains("resnet50_w00625_model.pth", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_import_without_a_readable_checkpoint_is_refused_before_it_runs()
+    {
+        var missing = Import("/nonexistent/weights.pth");
+        var none = PretrainConfig.From(new PretrainSpec("", "import", 0, 0, 0, 0, 0), Tiny);
+
+        Assert.Contains(Training.Methods.PretrainMethods.Get("import").Validate(missing), p => p.Contains("/nonexistent/weights.pth", StringComparison.Ordinal));
+        Assert.Contains(Training.Methods.PretrainMethods.Get("import").Validate(none), p => p.Contains("needs option checkpoint", StringComparison.Ordinal));
     }
 }
