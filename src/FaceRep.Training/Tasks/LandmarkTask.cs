@@ -9,9 +9,11 @@ namespace FaceRep.Training.Tasks;
 
 /// <summary>
 /// 2D landmark localisation with a heatmap head: transposed convolutions upsample the last
-/// feature map to a quarter of the input size, one heatmap per point, trained toward Gaussians
-/// at the true points (MSE) and decoded with sub-pixel precision. Measured by NME under the
-/// inter-ocular, box-diagonal and box-size normalisations, failure rate at 0.1 and AUC@0.1.
+/// feature map to a quarter of the input size, one heatmap per point, decoded by soft-argmax
+/// (sub-pixel) and trained with L1 loss on the decoded coordinates in units of the image size
+/// (integral regression: learns in a few hundred steps where MSE toward Gaussian targets needs
+/// thousands). Measured by NME under the inter-ocular, box-diagonal and box-size
+/// normalisations, failure rate at 0.1 and AUC@0.1.
 /// </summary>
 public sealed class LandmarkTask : EvaluationTask
 {
@@ -41,11 +43,14 @@ public sealed class LandmarkTask : EvaluationTask
     {
         private readonly HeatmapHead _net;
         private readonly int _resolution;
+        private readonly Tensor _scale;
 
         public Head(long[] featureShape, int resolution)
         {
             _resolution = resolution;
-            _net = new HeatmapHead(featureShape[0], featureShape[1], resolution / 4, PointCount);
+            _scale = tensor((float)resolution).DetachFromDisposeScope();
+            // SimpleBaseline's 256 deconvolution channels on ResNet-50's 2048 features, scaled with the backbone.
+            _net = new HeatmapHead(featureShape[0], featureShape[1], resolution / 4, PointCount, hidden: Math.Max(32, featureShape[0] / 8));
         }
 
         public override IEnumerable<Parameter> Parameters => _net.parameters();
@@ -55,9 +60,9 @@ public sealed class LandmarkTask : EvaluationTask
         public override Tensor Forward(Tensor features) => _net.call(features);
 
         public override Tensor Loss(Tensor output, Tensor labels) =>
-            functional.mse_loss(output, Heatmaps.Targets(labels, output.shape[2], _resolution));
+            functional.l1_loss(Heatmaps.SoftArgmax(output, _resolution).div(_scale), labels.div(_scale));
 
-        public override Tensor Decode(Tensor output) => Heatmaps.Decode(output, _resolution);
+        public override Tensor Decode(Tensor output) => Heatmaps.SoftArgmax(output, _resolution);
 
         public override IReadOnlyDictionary<string, double> Metrics(float[] predictions, TaskData test)
         {
@@ -72,7 +77,11 @@ public sealed class LandmarkTask : EvaluationTask
             };
         }
 
-        protected override void Dispose(bool disposing) => _net.Dispose();
+        protected override void Dispose(bool disposing)
+        {
+            _net.Dispose();
+            _scale.Dispose();
+        }
     }
 }
 

@@ -6,46 +6,63 @@ namespace FaceRep.Training.Tests.Tasks;
 [Collection(TorchCollection.Name)]
 public sealed class HeatmapsTests
 {
-    [Fact]
-    public void Decoding_target_heatmaps_recovers_sub_pixel_points()
+    private static Tensor Logits(int h, int w, params (int Row, int Column, float Value)[] peaks)
     {
-        // 64-pixel image, 16-pixel heatmaps (stride 4): points between heatmap pixel centres.
-        float[] points = [10.3f, 20.9f, 33.3f, 40.1f, 50.75f, 7.6f];
-        using var truth = tensor(points, [1, 6]);
-
-        using var maps = Heatmaps.Targets(truth, 16, 64);
-        using var decoded = Heatmaps.Decode(maps, 64);
-
-        var actual = decoded.data<float>().ToArray();
-        for (var i = 0; i < points.Length; i++)
-            Assert.Equal(points[i], actual[i], 3);
+        // Every pixel far below the peaks: their softmax weight is e^-100 ≈ 0.
+        var values = Enumerable.Repeat(-100f, h * w).ToArray();
+        foreach (var (row, column, value) in peaks)
+            values[(row * w) + column] = value;
+        return tensor(values, [1, 1, h, w]);
     }
 
     [Fact]
-    public void A_target_peaks_at_one_on_its_point()
+    public void A_single_peak_decodes_to_its_pixel_centre()
     {
-        // Point at the centre of heatmap pixel (2, 5): image coordinates ((2 + ½)·4, (5 + ½)·4) = (10, 22).
-        using var truth = tensor(new[] { 10f, 22f }, [1, 2]);
+        // 16-pixel heatmap over a 64-pixel image: stride 4; pixel (row 5, column 2) has centre (10, 22).
+        using var logits = Logits(16, 16, (5, 2, 0f));
 
-        using var maps = Heatmaps.Targets(truth, 16, 64);
+        var point = Heatmaps.SoftArgmax(logits, 64).data<float>().ToArray();
 
-        Assert.Equal(1f, maps[0, 0, 5, 2].item<float>(), 6);
-        Assert.Equal((float)Math.Exp(-0.5), maps[0, 0, 5, 3].item<float>(), 6);
-        Assert.Equal(maps.max().item<float>(), maps[0, 0, 5, 2].item<float>());
+        Assert.Equal(10f, point[0], 4);
+        Assert.Equal(22f, point[1], 4);
     }
-
-    [Theory]
-    [InlineData(1f, 2f, 1f, 0)]
-    [InlineData(0.5f, 1f, 0.5f, 0)]
-    public void A_symmetric_peak_has_no_offset(float a, float b, float c, double expected) =>
-        Assert.Equal(expected, Heatmaps.Offset(a, b, c), 10);
 
     [Fact]
-    public void The_offset_is_exact_for_a_sampled_gaussian()
+    public void Two_equal_neighbours_decode_between_them_with_sub_pixel_precision()
     {
-        // exp(−(x − 0.3)²/2) sampled at −1, 0, 1: the parabola through the logs peaks at 0.3.
-        static float G(double x) => (float)Math.Exp(-(x - 0.3) * (x - 0.3) / 2);
+        // Columns 2 and 3 equally likely: x = (10 + 14)/2 = 12. Weights e^0 and e^ln3 = 1 : 3 on rows 5 and 6:
+        // y = (22·1 + 26·3)/4 = 25.
+        using var logits = Logits(16, 16, (5, 2, 0f), (5, 3, 0f), (6, 2, (float)Math.Log(3)), (6, 3, (float)Math.Log(3)));
 
-        Assert.Equal(0.3, Heatmaps.Offset(G(-1), G(0), G(1)), 5);
+        var point = Heatmaps.SoftArgmax(logits, 64).data<float>().ToArray();
+
+        Assert.Equal(12f, point[0], 4);
+        Assert.Equal(25f, point[1], 4);
     }
+
+    [Fact]
+    public void Uniform_heatmaps_decode_to_the_image_centre_and_points_keep_their_order()
+    {
+        using var logits = zeros(2, 3, 8, 8);
+
+        var points = Heatmaps.SoftArgmax(logits, 32);
+
+        Assert.Equal([2L, 6L], points.shape);
+        Assert.All(points.data<float>().ToArray(), v => Assert.Equal(16f, v, 4));
+    }
+
+    [Fact]
+    public void Decoding_is_differentiable()
+    {
+        using var logits = zeros(1, 1, 4, 4).requires_grad_();
+
+        Heatmaps.SoftArgmax(logits, 16).sum().backward();
+
+        Assert.NotNull(logits.grad);
+        Assert.True(logits.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void A_tensor_that_is_not_a_batch_of_heatmaps_is_refused() =>
+        Assert.Throws<ArgumentException>(() => Heatmaps.SoftArgmax(zeros(2, 3, 8), 32));
 }
