@@ -32,12 +32,23 @@ public sealed class PretrainData
     /// <summary>One image's pixels.</summary>
     public ReadOnlySpan<float> Image(int index) => Pixels.AsSpan(index * PixelsPerImage, PixelsPerImage);
 
+    /// <summary>Most bytes of pixels a job may hold in memory; larger sets are refused, not swapped.</summary>
+    public const long MaxBytes = 8L << 30;
+
     /// <summary>Renders (or reads) a job's pre-training images, in parallel.</summary>
+    /// <exception cref="JobFailedException">The dataset is unknown, or its pixels would not fit in <see cref="MaxBytes"/>.</exception>
     public static PretrainData Load(PretrainConfig config)
     {
         if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
             throw new JobFailedException(FailureKind.Deterministic, $"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
         var r = config.Backbone.Input;
+        var bytes = (long)config.Images * 3 * r * r * sizeof(float);
+        if (bytes > MaxBytes)
+        {
+            throw new JobFailedException(FailureKind.Deterministic,
+                $"{config.Images:N0} pre-training images at {r}×{r} need {bytes / (double)(1L << 30):F1} GiB in memory, more than the {MaxBytes >> 30} GiB a job may hold; this build keeps pre-training sets in memory");
+        }
+
         var dataset = SynthFaceCatalog.OpenPretrain(config.Dataset, config.Images, r, seed: 0);
         var perImage = 3 * r * r;
         var pixels = new float[(long)config.Images * perImage];

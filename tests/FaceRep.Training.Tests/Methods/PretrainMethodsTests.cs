@@ -157,4 +157,17 @@ public sealed class PretrainMethodsTests
         Assert.Equal(0.995, ByolMethod.TargetMomentum(0.99, 50, 100), 12);
         Assert.Equal(1, ByolMethod.TargetMomentum(0.99, 100, 100), 12);
     }
+
+    [Fact]
+    public void A_pretraining_set_too_large_for_memory_is_refused_before_anything_is_rendered()
+    {
+        // 3.3 million 224-pixel images (VGGFace2's size) are about 1.8 TiB of float pixels.
+        var config = new PretrainConfig("swav", "synth-curated", new BackboneSpec("resnet50", 1, 224), 400, 3_300_000, 128, 4.8, 0.1);
+
+        var e = Assert.Throws<JobFailedException>(() => PretrainData.Load(config));
+
+        Assert.Equal(FailureKind.Deterministic, e.Kind);
+        Assert.Contains("3,300,000", e.Message, StringComparison.Ordinal);
+        Assert.Contains("GiB", e.Message, StringComparison.Ordinal);
+    }
 }
