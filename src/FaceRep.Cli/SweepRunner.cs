@@ -101,7 +101,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                     last = counts;
                 }
 
-                if (status.IsComplete)
+                if (status.IsComplete || status.IsCancelled)
                     return status;
 
                 // Notifications wake us early; the poll keeps progress honest if one is lost.

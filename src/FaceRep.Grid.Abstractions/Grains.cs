@@ -27,6 +27,14 @@ public interface ISweepGrain : IGrainWithStringKey
     [Alias("JobChanged"), OneWay]
     Task JobChangedAsync(string jobId, JobState state, long version);
 
+    /// <summary>Cancels the sweep: jobs no other sweep needs stop (running ones promptly) and fail as cancelled. Resubmitting resumes it.</summary>
+    [Alias("Cancel")]
+    Task<SweepStatus> CancelAsync();
+
+    /// <summary>Runs the sweep's failed and cancelled jobs again; returns how many.</summary>
+    [Alias("RetryFailed")]
+    Task<int> RetryFailedAsync();
+
     /// <summary>Subscribes an observer to progress; resubscribe periodically to stay subscribed.</summary>
     [Alias("Subscribe")]
     Task SubscribeAsync(ISweepObserver observer);
@@ -77,13 +85,20 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<JobStatus> GetStatusAsync();
 
-    /// <summary>Registers a job that waits for this one; returns this job's state.</summary>
-    [Alias("RegisterDependent")]
-    Task<JobState> RegisterDependentAsync(string dependentId);
-
-    /// <summary>Told by the job this one waits for when it finishes.</summary>
+    /// <summary>Told (by a sweep holding both jobs) that the job this one waits for has finished; the job checks it and moves on.</summary>
     [Alias("DependencyFinished"), OneWay]
     Task DependencyFinishedAsync(bool succeeded, string? error);
+
+    /// <summary>
+    /// Detaches a cancelled sweep from the job. A job no other sweep holds is cancelled: it fails
+    /// as cancelled and, if running, its worker stops it. Returns the job's status.
+    /// </summary>
+    [Alias("Cancel")]
+    Task<JobStatus> CancelAsync(string sweep);
+
+    /// <summary>Runs a failed (or cancelled) job again from a clean slate, for the given sweep; false if it had not failed.</summary>
+    [Alias("Retry")]
+    Task<bool> RetryAsync(string sweep, int priority);
 }
 
 /// <summary>Hands ready jobs to pulling workers by priority; one per cluster (key 0).</summary>
@@ -126,4 +141,8 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>The job running now, if any.</summary>
     [Alias("GetCurrentJob")]
     Task<string?> GetCurrentJobAsync();
+
+    /// <summary>Stops the running job if it is <paramref name="jobId"/> (its cancellation token fires; the job ends at its next step).</summary>
+    [Alias("CancelJob"), OneWay]
+    Task CancelJobAsync(string jobId);
 }

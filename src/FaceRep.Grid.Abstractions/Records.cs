@@ -90,8 +90,15 @@ public sealed record SweepStatus(
     [property: Id(8)] DateTime? SubmittedUtc,
     [property: Id(9)] DateTime? CompletedUtc)
 {
+    /// <summary>When the sweep was cancelled; null while it is live (resubmitting or retrying clears it).</summary>
+    [Id(10)]
+    public DateTime? CancelledUtc { get; init; }
+
     /// <summary>True when every job has finished, one way or the other.</summary>
     public bool IsComplete => Total > 0 && Succeeded + Failed == Total;
+
+    /// <summary>True when the sweep was cancelled and not resumed.</summary>
+    public bool IsCancelled => CancelledUtc is not null;
 
     /// <summary>An empty status for a sweep that was never submitted.</summary>
     public static SweepStatus None(string name) => new(name, 0, 0, 0, 0, 0, 0, 0, null, null);

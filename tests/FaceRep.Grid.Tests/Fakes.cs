@@ -23,14 +23,28 @@ public sealed class FakeExecutor : IJobExecutor
 
     public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Run times for particular jobs (cancellation still ends them at once).</summary>
+    public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
+
+    /// <summary>Completed when a job's run starts, by job id.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Started { get; } = new();
+
+    /// <summary>Completed when a job's run ends (however it ends), by job id.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Ended { get; } = new();
+
+    public Task StartedAsync(string jobId) => Started.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public Task EndedAsync(string jobId) => Ended.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     public JobOutcome Execute(JobDescriptor job, RunContext context)
     {
         var start = DateTime.UtcNow;
         if (_running.AddOrUpdate(job.Id, 1, (_, n) => n + 1) > 1)
             Interlocked.Increment(ref Overlaps);
+        Started.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {
-            context.Cancellation.WaitHandle.WaitOne(Delay);
+            context.Cancellation.WaitHandle.WaitOne(Delays.TryGetValue(job.Id, out var delay) ? delay : Delay);
             context.Cancellation.ThrowIfCancellationRequested();
             if (Failures.TryGetValue(job.Id, out var failure) && failure.Times > 0)
             {
@@ -46,6 +60,7 @@ public sealed class FakeExecutor : IJobExecutor
         {
             _running.AddOrUpdate(job.Id, 0, (_, n) => n - 1);
             Runs.Enqueue((job.Id, job.Kind, start, DateTime.UtcNow));
+            Ended.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 }

@@ -84,6 +84,37 @@ public sealed class GridFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Waits, driven by the sweep's notifications, until its status satisfies <paramref name="until"/>.</summary>
+    public async Task<SweepStatus> WaitAsync(string name, Func<SweepStatus, bool> until, TimeSpan? timeout = null)
+    {
+        var sweep = Client.GetGrain<ISweepGrain>(name);
+        var observer = new ConditionObserver(until);
+        var reference = Client.CreateObjectReference<ISweepObserver>(observer);
+        await sweep.SubscribeAsync(reference);
+        try
+        {
+            var status = await sweep.GetStatusAsync();
+            if (!until(status))
+                await observer.Reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+            return await sweep.GetStatusAsync();
+        }
+        finally
+        {
+            await sweep.UnsubscribeAsync(reference);
+        }
+    }
+
+    private sealed class ConditionObserver(Func<SweepStatus, bool> until) : ISweepObserver
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnProgress(SweepStatus status)
+        {
+            if (until(status))
+                Reached.TrySetResult();
+        }
+    }
+
     private sealed class CompletionObserver : ISweepObserver
     {
         public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -19,10 +19,12 @@ public sealed class ExperimentState
     [Id(6)] public FailureKind? Failure { get; set; }
     [Id(7)] public string? Error { get; set; }
     [Id(8)] public HashSet<string> Sweeps { get; set; } = [];
+    /// <summary>Jobs registered as waiting on this one by earlier versions; sweeps track dependents now. Kept so their notifications still arrive.</summary>
     [Id(9)] public HashSet<string> Dependents { get; set; } = [];
     [Id(10)] public DateTime? FinishedUtc { get; set; }
     [Id(11)] public int Priority { get; set; }
     [Id(12)] public long Version { get; set; }
+    [Id(13)] public int LostLeases { get; set; }
 }
 
 /// <summary>
@@ -172,22 +174,60 @@ public sealed class ExperimentGrain(
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
-    public async Task<JobState> RegisterDependentAsync(string dependentId)
+    public async Task DependencyFinishedAsync(bool succeeded, string? error)
     {
-        if (S.Dependents.Add(dependentId))
-            await state.WriteStateAsync();
-        return S.State;
+        if (S.State == JobState.Waiting)
+            await CheckDependencyAsync();
     }
 
     /// <inheritdoc />
-    public async Task DependencyFinishedAsync(bool succeeded, string? error)
+    public async Task<JobStatus> CancelAsync(string sweep)
     {
-        if (S.State != JobState.Waiting)
-            return;
-        if (succeeded)
+        if (S.Sweeps.Remove(sweep))
+        {
+            if (S.Sweeps.Count > 0 || S.State is JobState.Succeeded or JobState.Failed)
+            {
+                // Another sweep still needs it, or it has finished: only the sweep lets go.
+                await state.WriteStateAsync();
+                return Status();
+            }
+
+            var worker = S.State == JobState.Leased ? S.Worker : null;
+            await FinishFailedAsync(FailureKind.Cancelled, $"cancelled with sweep {sweep}");
+            if (worker is not null)
+                GrainFactory.GetGrain<IWorkerGrain>(worker).CancelJobAsync(Id).Ignore();
+        }
+
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RetryAsync(string sweep, int priority)
+    {
+        S.Sweeps.Add(sweep);
+        S.Priority = Math.Max(S.Priority, priority);
+        if (S.State != JobState.Failed || S.Job is null)
+        {
+            await state.WriteStateAsync();
+            return false;
+        }
+
+        log.LogInformation("Job {JobId} runs again after failing ({Kind}): {Error}", Id, S.Failure, S.Error);
+        S.Attempts = 0;
+        S.LostLeases = 0;
+        S.Failure = null;
+        S.Error = null;
+        S.FinishedUtc = null;
+        S.State = JobState.Waiting;
+        if (S.Job.DependsOn is null)
             await MakeReadyAsync();
         else
-            await FinishFailedAsync(FailureKind.Deterministic, $"pre-training job {S.Job?.DependsOn} failed: {error}");
+        {
+            await SaveAsync();
+            await CheckDependencyAsync();
+        }
+
+        return true;
     }
 
     private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
@@ -197,19 +237,18 @@ public sealed class ExperimentGrain(
     private bool Holds(string worker, int attempt) =>
         S.State == JobState.Leased && S.Worker == worker && S.Attempts == attempt;
 
+    /// <summary>
+    /// Reads the dependency's state (without writing to it: a pre-training job with thousands of
+    /// evaluations must not rewrite a list of them each time one registers; the sweeps, which
+    /// know both jobs, tell waiting jobs when their dependency finishes).
+    /// </summary>
     private async Task CheckDependencyAsync()
     {
-        var dependency = GrainFactory.GetGrain<IExperimentGrain>(S.Job!.DependsOn!);
-        var dependencyState = await dependency.RegisterDependentAsync(Id);
-        if (dependencyState == JobState.Succeeded)
-        {
+        var status = await GrainFactory.GetGrain<IExperimentGrain>(S.Job!.DependsOn!).GetStatusAsync();
+        if (status.State == JobState.Succeeded)
             await MakeReadyAsync();
-        }
-        else if (dependencyState == JobState.Failed)
-        {
-            var status = await dependency.GetStatusAsync();
-            await FinishFailedAsync(FailureKind.Deterministic, $"pre-training job {S.Job.DependsOn} failed: {status.Error}");
-        }
+        else if (status.State == JobState.Failed)
+            await FinishFailedAsync(status.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic, $"pre-training job {S.Job.DependsOn} failed: {status.Error}");
     }
 
     private async Task MakeReadyAsync()
@@ -225,8 +264,16 @@ public sealed class ExperimentGrain(
     {
         if (S.State != JobState.Leased || !LeaseIsStale(out var why))
             return;
-        log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
         StopLeaseTimer();
+        S.LostLeases++;
+        if (S.LostLeases >= _options.MaxLostLeases)
+        {
+            // Poison: a job whose worker keeps dying is not leased again to kill another one.
+            await FinishFailedAsync(FailureKind.Deterministic, $"lost its worker {S.LostLeases} times (last: {why}); not leased again");
+            return;
+        }
+
+        log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
         await MakeReadyAsync();
     }
 

@@ -17,6 +17,9 @@ public sealed class SweepDefinition
     [Id(3)] public List<string> JobIds { get; set; } = [];
     [Id(4)] public string Fingerprint { get; set; } = "";
     [Id(5)] public DateTime SubmittedUtc { get; set; }
+
+    /// <summary>For each job (in <see cref="JobIds"/> order), the index of the job it waits for, or −1.</summary>
+    [Id(6)] public List<int>? Dependencies { get; set; }
 }
 
 /// <summary>A sweep's counters: small, rewritten as jobs finish. Field ids are persisted.</summary>
@@ -27,6 +30,7 @@ public sealed class SweepCounters
     [Id(1)] public int Failed { get; set; }
     [Id(2)] public int ReusedAtSubmit { get; set; }
     [Id(3)] public DateTime? CompletedUtc { get; set; }
+    [Id(4)] public DateTime? CancelledUtc { get; set; }
 }
 
 /// <summary>
@@ -45,6 +49,7 @@ public sealed class SweepGrain(
     private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
     private readonly int[] _counts = new int[Enum.GetValues<JobState>().Length];
     private HashSet<string>? _members;
+    private Dictionary<string, List<string>>? _dependents;
     private readonly ObserverManager<ISweepObserver> _observers = new(TimeSpan.FromMinutes(5), log);
 
     private string Name => this.GetPrimaryKeyString();
@@ -73,6 +78,9 @@ public sealed class SweepGrain(
 
         if (!definition.RecordExists)
         {
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < ids.Count; i++)
+                index.TryAdd(ids[i], i);
             definition.State = new SweepDefinition
             {
                 Name = Name,
@@ -81,6 +89,7 @@ public sealed class SweepGrain(
                 JobIds = ids,
                 Fingerprint = fingerprint,
                 SubmittedUtc = time.GetUtcNow().UtcDateTime,
+                Dependencies = submission.Jobs.Select(j => j.DependsOn is { } d && index.TryGetValue(d, out var at) ? at : -1).ToList(),
             };
             await definition.WriteStateAsync();
             log.LogInformation("Sweep {Sweep} recorded with {Jobs} jobs", Name, ids.Count);
@@ -99,6 +108,7 @@ public sealed class SweepGrain(
         }
 
         counters.State.ReusedAtSubmit = _counts[(int)JobState.Succeeded];
+        counters.State.CancelledUtc = null;
         await UpdateCountersAsync(force: true);
         return new SubmitResult(true, null, Status());
     }
@@ -128,8 +138,59 @@ public sealed class SweepGrain(
     /// <inheritdoc />
     public async Task JobChangedAsync(string jobId, JobState state, long version)
     {
-        if (Apply(jobId, state, version))
-            await UpdateCountersAsync(force: false);
+        if (!Apply(jobId, state, version))
+            return;
+        if (state is JobState.Succeeded or JobState.Failed)
+            NotifyDependents(jobId, state == JobState.Succeeded);
+        await UpdateCountersAsync(force: false);
+    }
+
+    /// <inheritdoc />
+    public async Task<SweepStatus> CancelAsync()
+    {
+        if (!definition.RecordExists)
+            return Status();
+        var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
+        log.LogInformation("Cancelling sweep {Sweep}: {Jobs} unfinished jobs", Name, unfinished.Count);
+        counters.State.CancelledUtc = time.GetUtcNow().UtcDateTime;
+        await counters.WriteStateAsync();
+        foreach (var chunk in unfinished.Chunk(Batch))
+        {
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).CancelAsync(Name)));
+            foreach (var s in statuses)
+                Apply(s.Id, s.State, s.Version);
+        }
+
+        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, false);
+        await UpdateCountersAsync(force: true);
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task<int> RetryFailedAsync()
+    {
+        if (!definition.RecordExists)
+            return 0;
+        var failed = _jobs.Where(j => j.Value.State == JobState.Failed).Select(j => j.Key).ToHashSet(StringComparer.Ordinal);
+        // Pre-training jobs first, so their evaluations find them running again and wait.
+        var ordered = definition.State.JobIds.Select((id, i) => (id, i))
+            .Where(j => failed.Contains(j.id))
+            .OrderBy(j => Dependency(j.i) < 0 ? 0 : 1)
+            .Select(j => j.id)
+            .ToList();
+        counters.State.CancelledUtc = null;
+        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, true);
+        var retried = 0;
+        foreach (var chunk in ordered.Chunk(Batch))
+        {
+            var results = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).RetryAsync(Name, definition.State.Priority)));
+            retried += results.Count(r => r);
+        }
+
+        // Their new states arrive as notifications; recount now so the answer is current.
+        await RecountAsync();
+        log.LogInformation("Sweep {Sweep}: {Retried} failed jobs run again", Name, retried);
+        return retried;
     }
 
     /// <inheritdoc />
@@ -144,6 +205,36 @@ public sealed class SweepGrain(
     {
         _observers.Unsubscribe(observer);
         return Task.CompletedTask;
+    }
+
+    private int Dependency(int index) =>
+        definition.State.Dependencies is { } d && index < d.Count ? d[index] : -1;
+
+    /// <summary>Tells the sweep's jobs that wait on <paramref name="jobId"/> that it finished.</summary>
+    private void NotifyDependents(string jobId, bool succeeded)
+    {
+        if (_dependents is null)
+        {
+            _dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var ids = definition.State.JobIds;
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var d = Dependency(i);
+                if (d < 0)
+                    continue;
+                if (!_dependents.TryGetValue(ids[d], out var list))
+                    _dependents[ids[d]] = list = [];
+                list.Add(ids[i]);
+            }
+        }
+
+        if (!_dependents.TryGetValue(jobId, out var dependents))
+            return;
+        foreach (var dependent in dependents)
+        {
+            if (_jobs.TryGetValue(dependent, out var known) && known.State == JobState.Waiting)
+                GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
+        }
     }
 
     /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
@@ -178,7 +269,7 @@ public sealed class SweepGrain(
         var succeeded = _counts[(int)JobState.Succeeded];
         var failed = _counts[(int)JobState.Failed];
         var c = counters.State;
-        var complete = definition.RecordExists && succeeded + failed == definition.State.JobIds.Count;
+        var complete = definition.RecordExists && succeeded + failed == definition.State.JobIds.Count && c.CancelledUtc is null;
         var changed = force || c.Succeeded != succeeded || c.Failed != failed || (complete && c.CompletedUtc is null) || (!complete && c.CompletedUtc is not null);
         if (changed)
         {
@@ -205,7 +296,8 @@ public sealed class SweepGrain(
         int Count(JobState s) => _counts[(int)s];
         return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
             Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
-            definition.State.SubmittedUtc, c.CompletedUtc);
+            definition.State.SubmittedUtc, c.CompletedUtc)
+        { CancelledUtc = c.CancelledUtc };
     }
 
     private static string Fingerprint(IEnumerable<string> ids) =>

@@ -61,6 +61,18 @@ public sealed class WorkerGrain(
     /// <inheritdoc />
     public Task<string?> GetCurrentJobAsync() => Task.FromResult(_current?.Job.Id);
 
+    /// <inheritdoc />
+    public Task CancelJobAsync(string jobId)
+    {
+        if (_current?.Job.Id == jobId)
+        {
+            log.LogInformation("Worker {Worker} cancelling {JobId}", this.GetPrimaryKeyString(), jobId);
+            host.Cancel(_device, jobId);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private async Task PullAsync()
     {
         if (_pulling || _current is not null)

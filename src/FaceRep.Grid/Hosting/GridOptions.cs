@@ -21,6 +21,13 @@ public sealed class GridOptions
     /// <summary>Attempts allowed for a job that keeps failing transiently.</summary>
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Times a job may lose its worker (its silo died or stopped heartbeating while running it)
+    /// before it is judged poison and failed rather than leased again. Higher than
+    /// <see cref="MaxAttempts"/>, since a lost worker is usually not the job's fault.
+    /// </summary>
+    public int MaxLostLeases { get; set; } = 5;
+
     /// <summary>Software versions recorded with every result.</summary>
     public string Versions { get; set; } = DefaultVersions();
 

@@ -126,4 +126,61 @@ public sealed class SweepGrainTests(GridFixture grid)
         var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
         Assert.Equal(FailureKind.Diverged, job.Failure);
     }
+
+    [Fact]
+    public async Task Retrying_a_sweeps_failed_jobs_runs_them_again_and_their_evaluations_after_them()
+    {
+        var (name, jobs) = GridFixture.Sweep("retried", shots: "[0.5]", seeds: "[80, 81]", epochs: 81);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
+        var failed = await grid.RunAsync(name, jobs);
+        Assert.Equal(3, failed.Failed);
+
+        var retried = await grid.Client.GetGrain<ISweepGrain>(name).RetryFailedAsync();
+        var status = await grid.WaitAsync(name, s => s.Succeeded == 6);
+
+        Assert.Equal(3, retried);
+        Assert.Equal(0, status.Failed);
+        Assert.True(status.IsComplete);
+        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+        foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
+        {
+            var run = Assert.Single(grid.Executor.Runs, r => r.JobId == dependent.Id);
+            Assert.True(run.Start >= grid.Executor.Runs.Where(r => r.JobId == simclr.Id).Max(r => r.End));
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_a_sweep_stops_its_running_job_promptly_and_never_starts_the_rest()
+    {
+        var (name, jobs) = GridFixture.Sweep("cancelled", shots: "[0.5]", seeds: "[90, 91]", epochs: 91);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        grid.Executor.Delays[simclr.Id] = TimeSpan.FromMinutes(5);
+        var sweep = grid.Client.GetGrain<ISweepGrain>(name);
+        var submitted = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+        Assert.True(submitted.Accepted);
+        await grid.Executor.StartedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var status = await sweep.CancelAsync();
+        await grid.Executor.EndedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the running job took {clock.Elapsed} to stop");
+        Assert.True(status.IsCancelled);
+        var job = await grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync();
+        Assert.Equal(FailureKind.Cancelled, job.Failure);
+        foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
+        {
+            Assert.DoesNotContain(grid.Executor.Runs, r => r.JobId == dependent.Id);
+            Assert.Equal(FailureKind.Cancelled, (await grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync()).Failure);
+        }
+
+        // Resubmitting resumes the sweep: the cancelled jobs are failed, and retrying runs them.
+        grid.Executor.Delays.TryRemove(simclr.Id, out _);
+        var resumed = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+        Assert.False(resumed.Status.IsCancelled);
+        await sweep.RetryFailedAsync();
+        var done = await grid.WaitAsync(name, s => s.Succeeded == jobs.Count);
+        Assert.True(done.IsComplete);
+    }
 }
