@@ -29,9 +29,7 @@ public sealed class ActionUnitTask : EvaluationTask
     /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset)
     {
-        var targets = new float[subset.Count * LabelWidth];
-        for (var i = 0; i < subset.Count; i++)
-            train.Label(subset[i]).CopyTo(targets.AsSpan(i * LabelWidth));
+        var targets = train.LabelsOf(subset);
         for (var i = 0; i < targets.Length; i++)
             targets[i] /= SynthFaceLabels.MaxIntensity;
         return new Head(new RegressionHead(featureShape[0], LabelWidth, targets), LabelWidth);

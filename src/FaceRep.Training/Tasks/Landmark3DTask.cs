@@ -33,9 +33,7 @@ public sealed class Landmark3DTask : EvaluationTask
     /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset)
     {
-        var targets = new float[subset.Count * LabelWidth];
-        for (var i = 0; i < subset.Count; i++)
-            train.Label(subset[i]).CopyTo(targets.AsSpan(i * LabelWidth));
+        var targets = train.LabelsOf(subset);
         Normalise(targets, train.Resolution);
         return new Head(new RegressionHead(featureShape.Aggregate(1L, (a, b) => a * b), LabelWidth, targets), train.Resolution);
     }

@@ -42,6 +42,15 @@ public sealed class TaskData
     /// <summary>One sample's label.</summary>
     public Span<float> Label(int i) => Labels.AsSpan(i * LabelWidth, LabelWidth);
 
+    /// <summary>The labels of the samples at <paramref name="indices"/>, concatenated (a copy).</summary>
+    public float[] LabelsOf(IReadOnlyList<int> indices)
+    {
+        var labels = new float[indices.Count * LabelWidth];
+        for (var i = 0; i < indices.Count; i++)
+            Label(indices[i]).CopyTo(labels.AsSpan(i * LabelWidth));
+        return labels;
+    }
+
     /// <summary>Renders the samples at <paramref name="indices"/> of a split, in parallel, labelled by <paramref name="task"/>.</summary>
     public static TaskData Load(IFaceDataset dataset, IReadOnlyList<int> indices, EvaluationTask task)
     {
