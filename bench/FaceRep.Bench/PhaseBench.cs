@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using FaceRep.Core.Specs;
 using FaceRep.Training;
 using FaceRep.Training.Backbones;
 using FaceRep.Training.Methods;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FaceRep.Bench;
@@ -27,17 +27,25 @@ internal static class PhaseBench
         TorchRuntime.UseThreads(2);
         Console.WriteLine($"## Training step phases: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch 2 threads, ms (median of {settings.Rounds * settings.Steps})");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
+        using var python = settings.Python ? PythonReference.Start(2, Batch, Input, settings.Warmup, TrainBench.Freeze, settings.MaxLoad, matmul: false) : null;
         var csharp = new Dictionary<string, Dictionary<string, double>>();
+        var pytorch = new Dictionary<string, Dictionary<string, double>>();
         foreach (var method in settings.Methods)
+        {
             csharp[method] = Phases(method, settings);
-        var python = settings.Python ? PythonPhases(settings) : [];
+            if (python is not null)
+            {
+                pytorch[method] = python.Ask($"phases {method} {settings.Rounds * settings.Steps}").GetProperty("phases")
+                    .EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            }
+        }
 
         foreach (var method in settings.Methods)
         {
             Console.WriteLine();
             Console.WriteLine($"| {method} phase | C# ms | PyTorch ms |");
             Console.WriteLine("|---|---|---|");
-            var theirs = python.GetValueOrDefault(method) ?? [];
+            var theirs = pytorch.GetValueOrDefault(method) ?? [];
             foreach (var phase in csharp[method].Keys.Union(theirs.Keys))
             {
                 var ours = csharp[method].TryGetValue(phase, out var a) ? $"{a:F1}" : "–";
@@ -46,6 +54,8 @@ internal static class PhaseBench
             }
         }
 
+        Console.WriteLine();
+        MemoryFormats(settings, python);
         Console.WriteLine();
         Optimisers(settings);
         Console.WriteLine();
@@ -146,22 +156,6 @@ internal static class PhaseBench
         return medians;
     }
 
-    private static Dictionary<string, Dictionary<string, double>> PythonPhases(TrainBench.Settings settings)
-    {
-        var result = new Dictionary<string, Dictionary<string, double>>();
-        foreach (var line in TrainBench.Python(settings, ["--phases", "--matmul", "0"]))
-        {
-            using var json = JsonDocument.Parse(line);
-            var o = json.RootElement;
-            if (o.GetProperty("kind").GetString() == "phases")
-                result[o.GetProperty("method").GetString()!] = o.GetProperty("phases").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
-            else
-                Console.WriteLine($"# PyTorch: {line}");
-        }
-
-        return result;
-    }
-
     /// <summary>
     /// One AdamW update of ResNet-18 + projector (11.5 M parameters in 65 tensors): our
     /// per-parameter AdamW, TorchSharp's own, and the same arithmetic on one flat tensor — the
@@ -215,6 +209,54 @@ internal static class PhaseBench
             }),
         ]);
     }
+
+    /// <summary>
+    /// Backbone forward + backward at 64×64, batch 64 (the SimCLR step's backbone), in PyTorch's
+    /// default NCHW layout and channels-last (NHWC strides, which oneDNN convolutions prefer):
+    /// the input alone, and the input and every convolution weight. TorchSharp has no memory-format
+    /// argument, so channels-last is made as permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).
+    /// </summary>
+    private static void MemoryFormats(TrainBench.Settings settings, PythonReference? python)
+    {
+        var spec = new BackboneSpec("resnet18", 1.0, Input);
+        using var nchw = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(spec));
+        using var channelsLast = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(spec));
+        using (no_grad())
+        {
+            foreach (var (_, module) in channelsLast.named_modules())
+            {
+                if (module is Conv2d conv)
+                    conv.weight = new Parameter(ChannelsLast(conv.weight!));
+            }
+        }
+
+        nchw.train();
+        channelsLast.train();
+        using var x = TorchRuntime.Seeded(3, () => randn(2 * Batch, 3, Input, Input));
+        using var xLast = ChannelsLast(x);
+        using (var probe = nn.functional.conv2d(xLast, ChannelsLast(randn(64, 3, 7, 7)), strides: [2, 2], padding: [3, 3]))
+            Console.WriteLine($"(a channels-last convolution's output strides: {string.Join(", ", probe.stride())})");
+        Action Run(ResNet backbone, Tensor input) => () =>
+        {
+            using var scope = NewDisposeScope();
+            backbone.call(input).sum().backward();
+        };
+        Console.WriteLine($"| backbone forward + backward, {2 * Batch} x 3 x {Input} x {Input} | ms (median, min–max) |");
+        Console.WriteLine("|---|---|");
+        Compare(settings,
+        [
+            ("NCHW (as trained today)", Run(nchw, x)),
+            ("channels-last input", Run(nchw, xLast)),
+            ("channels-last input and conv weights", Run(channelsLast, xLast)),
+        ]);
+        if (python is not null)
+        {
+            foreach (var row in python.Ask($"formats x {Math.Max(settings.Steps, 10) * settings.Rounds}").GetProperty("formats").EnumerateObject())
+                Console.WriteLine($"| PyTorch: {row.Name} | {row.Value.GetDouble():F1} |");
+        }
+    }
+
+    private static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     /// <summary>Forward + backward of every batch norm of ResNet-18 at 64×64, batch 64: ours against TorchSharp's.</summary>
     private static void BatchNorms(TrainBench.Settings settings)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using FaceRep.Core.Experiments;
 using FaceRep.Core.Specs;
 using FaceRep.Data;
@@ -25,6 +24,9 @@ internal static class TrainBench
     private const int Threads = 2;
     private const int Images = 1024;
     private const int Epochs = 10;
+
+    /// <summary>SwAV's default prototype freeze for this run length: min(313, a tenth of the steps).</summary>
+    internal const int Freeze = Images / Batch * Epochs / 10;
 
     /// <summary>Options of the <c>train</c> mode.</summary>
     /// <param name="Warmup">Untimed steps before any timing.</param>
@@ -62,19 +64,22 @@ internal static class TrainBench
         TorchRuntime.UseThreads(Threads);
         Console.WriteLine($"## Training throughput: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch {Threads} threads");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
+        using var python = settings.Python ? PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: true) : null;
         var ceiling = MatmulCeiling();
 
         var results = new List<StepResult>();
         foreach (var method in settings.Methods)
-            results.Add(TimeMethod(method, settings));
+            results.Add(TimeMethod(method, settings, python));
 
         Console.WriteLine();
         Console.WriteLine("| runtime | method | views/step | GFLOP/step | ms/step median (min–max, n) | images/s | views/s | GFLOP/s | MFU | other load (cores) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
+        {
             Console.WriteLine(Row($"C# TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}", r.Method, r.Views, r.Flop, r.Step, ceiling, r.StepLoad));
-        if (settings.Python)
-            RunPython(settings, results, ceiling);
+            if (r.Python is { } p)
+                Console.WriteLine(Row(python!.Runtime, r.Method, r.Views, r.Flop, p.Step, ceiling, p.Load));
+        }
 
         Console.WriteLine();
         Console.WriteLine("| method | step-only ms (median) | full path ms (median) | overhead (medians) | overhead (block totals, median of rounds) | augmentation alone, ms/batch | render images | one epoch incl. rendering | other load (cores) |");
@@ -103,7 +108,9 @@ internal static class TrainBench
 
     private static string Percent(double fraction) => $"{fraction * 100:F1} %";
 
-    private sealed record StepResult(string Method, int Views, double Flop, Spread Step, Spread Full, double BlockOverhead, double RenderMs, double AugmentMs, double StepLoad, double FullLoad);
+    private sealed record StepResult(string Method, int Views, double Flop, Spread Step, Spread Full, double BlockOverhead, double RenderMs, double AugmentMs, double StepLoad, double FullLoad, PythonResult? Python);
+
+    private sealed record PythonResult(Spread Step, double Load);
 
     private sealed record Ceiling(double Gflops, string What);
 
@@ -151,7 +158,7 @@ internal static class TrainBench
         return best;
     }
 
-    private static StepResult TimeMethod(string name, Settings settings)
+    private static StepResult TimeMethod(string name, Settings settings, PythonReference? python)
     {
         var temperature = name == "swav" ? 0.1 : 0.2;
         var config = new PretrainConfig(name, SynthFaceCatalog.Curated, new BackboneSpec("resnet18", 1.0, Input), Epochs, Images, Batch, 1e-3, temperature);
@@ -204,7 +211,8 @@ internal static class TrainBench
         var stepTimes = new List<double>();
         var fullTimes = new List<double>();
         var blockOverheads = new List<double>();
-        double stepLoad = 0, fullLoad = 0;
+        var pythonTimes = new List<double>();
+        double stepLoad = 0, fullLoad = 0, pythonLoad = 0;
         for (var round = 0; round < settings.Rounds; round++)
         {
             var stepBlock = Block("step-only", settings.Steps, () =>
@@ -227,6 +235,18 @@ internal static class TrainBench
                 pipeline = null;
             });
 
+            // PyTorch's block of the same step, between ours (its process waits on the pipe while ours run).
+            if (python is not null)
+            {
+                var answer = python.Ask($"step {name} {settings.Steps}");
+                if (Math.Abs(answer.GetProperty("flop").GetDouble() - flop) > 1e-6 * flop)
+                    Console.WriteLine($"# warning: PyTorch's hook count {answer.GetProperty("flop").GetDouble() / 1e9:F3} GFLOP differs from the analytic {flop / 1e9:F3} GFLOP");
+                pythonTimes.AddRange(answer.GetProperty("times_ms").EnumerateArray().Select(t => t.GetDouble()));
+                pythonLoad += answer.GetProperty("other_load").GetDouble() / settings.Rounds;
+                Console.WriteLine($"{name} round {round + 1}: PyTorch block {answer.GetProperty("times_ms").EnumerateArray().Sum(t => t.GetDouble()):F0} ms " +
+                    $"(other load {answer.GetProperty("other_load").GetDouble():F2} cores, {answer.GetProperty("attempts").GetInt32() - 1} blocks redone)");
+            }
+
             stepTimes.AddRange(stepBlock.Steps);
             fullTimes.AddRange(fullBlock.Steps);
             stepLoad += stepBlock.OtherLoad / settings.Rounds;
@@ -240,7 +260,8 @@ internal static class TrainBench
         var fullSpread = Spread.Of(fullTimes);
         Console.WriteLine($"{name}: step-only median {stepSpread.Median:F0} ms (min–max {stepSpread.Min:F0}–{stepSpread.Max:F0}, n={stepSpread.Count}); " +
             $"full path median {fullSpread.Median:F0} ms (min–max {fullSpread.Min:F0}–{fullSpread.Max:F0}, n={fullSpread.Count})");
-        return new StepResult(name, views, flop, stepSpread, fullSpread, Spread.Of(blockOverheads).Median, renderMs, augmentMs.Median, stepLoad, fullLoad);
+        return new StepResult(name, views, flop, stepSpread, fullSpread, Spread.Of(blockOverheads).Median, renderMs, augmentMs.Median, stepLoad, fullLoad,
+            pythonTimes.Count > 0 ? new PythonResult(Spread.Of(pythonTimes), pythonLoad) : null);
     }
 
     internal sealed record BlockResult(List<double> Steps, double TotalMs, double OtherLoad, int Attempts);
@@ -329,95 +350,6 @@ internal static class TrainBench
         }
 
         return macs;
-    }
-
-    private static void RunPython(Settings settings, List<StepResult> results, Ceiling ceiling)
-    {
-        var runtime = "Python torch";
-        foreach (var line in Python(settings, []))
-        {
-            using var json = JsonDocument.Parse(line);
-            var o = json.RootElement;
-            switch (o.GetProperty("kind").GetString())
-            {
-                case "runtime":
-                    runtime = $"Python torch {o.GetProperty("torch").GetString()}";
-                    Console.WriteLine($"# PyTorch reference: {line}");
-                    break;
-                case "matmul":
-                    Console.WriteLine($"# PyTorch {o.GetProperty("path").GetString()} {o.GetProperty("n").GetInt32()}: median {o.GetProperty("gflops").GetDouble():F1} GFLOP/s " +
-                        $"(min–max {o.GetProperty("gflops_min").GetDouble():F1}–{o.GetProperty("gflops_max").GetDouble():F1})");
-                    break;
-                case "step":
-                    var method = o.GetProperty("method").GetString()!;
-                    var views = o.GetProperty("views").GetInt32();
-                    var counted = o.GetProperty("flop").GetDouble();
-                    var flop = results.FirstOrDefault(r => r.Method == method)?.Flop ?? counted;
-                    if (Math.Abs(counted - flop) > 1e-6 * flop)
-                        Console.WriteLine($"# warning: PyTorch's hook count {counted / 1e9:F3} GFLOP differs from the analytic {flop / 1e9:F3} GFLOP");
-                    var spread = new Spread(o.GetProperty("ms_median").GetDouble(), o.GetProperty("ms_min").GetDouble(), o.GetProperty("ms_max").GetDouble(), o.GetProperty("n").GetInt32());
-                    Console.WriteLine(Row(runtime, method, views, flop, spread, ceiling, o.GetProperty("other_load").GetDouble()));
-                    break;
-                default:
-                    Console.WriteLine($"# {line}");
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs bench/python/train_step.py under Debian's /usr/bin/python3 with the benchmark's
-    /// settings and <paramref name="extra"/> arguments, and yields its JSON lines; yields nothing
-    /// (and says why) when Python, PyTorch or the script is missing.
-    /// </summary>
-    internal static IEnumerable<string> Python(Settings settings, IReadOnlyList<string> extra)
-    {
-        const string python = "/usr/bin/python3";
-        var script = FindScript();
-        if (!File.Exists(python) || script is null)
-        {
-            Console.WriteLine($"(PyTorch reference skipped: {(script is null ? "bench/python/train_step.py not found" : $"{python} not found")})");
-            yield break;
-        }
-
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        string[] args =
-        [
-            script, "--methods", string.Join(',', settings.Methods), "--threads", $"{Threads}", "--batch", $"{Batch}", "--input", $"{Input}",
-            "--warmup", $"{settings.Warmup}", "--rounds", $"{settings.Rounds}", "--steps", $"{settings.Steps}", "--freeze", $"{Math.Min(313, Images / Batch * Epochs / 10)}", "--max-load", $"{settings.MaxLoad}",
-            .. extra,
-        ];
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string? line;
-        while ((line = process.StandardOutput.ReadLine()) is not null)
-            yield return line;
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            Console.WriteLine($"(PyTorch reference failed, exit {process.ExitCode}: {stderr.Result.Trim()})");
-    }
-
-    private static string? FindScript()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "bench", "python", "train_step.py");
-                if (File.Exists(candidate))
-                    return candidate;
-            }
-        }
-
-        return null;
     }
 }
 

@@ -14,7 +14,7 @@ A side-by-side reference only (Debian's python3-torch); never a dependency of th
 Prints one JSON object per line: {"kind": "matmul" | "step", ...}.
 
     /usr/bin/python3 bench/python/train_step.py [--methods simclr,swav] [--threads 2] [--batch 32]
-        [--input 64] [--warmup 3] [--rounds 3] [--steps 5] [--matmul 1024] [--freeze 313] [--foreach] [--phases] [--max-load 0.1]
+        [--input 64] [--warmup 3] [--rounds 3] [--steps 5] [--matmul 1024] [--freeze 313] [--foreach] [--phases] [--max-load 0.1] [--serve]
 """
 
 import argparse
@@ -248,109 +248,176 @@ def conv_ceiling(n, repeat):
             "gflops_min": flops / s["max"] / 1e9, "gflops_max": flops / s["min"] / 1e9}
 
 
-def time_steps(method_name, batch, size, warmup, rounds, steps, foreach, freeze):
-    method = SimClr(batch, size) if method_name == "simclr" else Swav(batch, size, freeze=freeze)
-    method.backbone.train()
-    optimizer = torch.optim.AdamW(method.parameters(), lr=1e-3, weight_decay=1e-4, foreach=foreach)
-    generator = torch.Generator().manual_seed(2)
-    pixels = [torch.rand(b, 3, r, r, generator=generator).numpy() for r, b in method.views]
+class Runner:
+    """One method's model, optimiser and pre-made pixels; times whole steps or their phases."""
 
-    counter = [0]
+    def __init__(self, method_name, batch, size, freeze, foreach=False):
+        self.name = method_name
+        self.batch = batch
+        self.method = SimClr(batch, size) if method_name == "simclr" else Swav(batch, size, freeze=freeze)
+        self.method.backbone.train()
+        self.optimizer = torch.optim.AdamW(self.method.parameters(), lr=1e-3, weight_decay=1e-4, foreach=foreach)
+        generator = torch.Generator().manual_seed(2)
+        self.pixels = [torch.rand(b, 3, r, r, generator=generator).numpy() for r, b in self.method.views]
+        self.views = sum(b for _, b in self.method.views)
+        self.flop = count_flop(self.method, [torch.tensor(p) for p in self.pixels])
+        self.counter = 0
+        self.phases = {}
+        self.clock = 0.0
 
-    def step():
-        i = counter[0]
-        counter[0] += 1
+    def mark(self, name):
+        now = time.perf_counter()
+        self.phases.setdefault(name, []).append((now - self.clock) * 1e3)
+        self.clock = time.perf_counter()
+
+    def step(self):
+        """One step as PretrainSession.Step; returns its seconds."""
+        i = self.counter
+        self.counter += 1
         start = time.perf_counter()
-        views = [torch.tensor(p).sub_(0.5).div_(0.25) for p in pixels]
-        loss = method.loss(views, i)
-        optimizer.zero_grad(set_to_none=False)
+        views = [torch.tensor(p).sub_(0.5).div_(0.25) for p in self.pixels]
+        loss = self.method.loss(views, i)
+        self.optimizer.zero_grad(set_to_none=False)
         loss.backward()
-        method.before_update(i)
-        optimizer.step()
-        method.after_update()
+        self.method.before_update(i)
+        self.optimizer.step()
+        self.method.after_update()
         value = loss.item()
         if value != value:
-            raise RuntimeError(f"{method_name} loss became NaN")
+            raise RuntimeError(f"{self.name} loss became NaN")
         return time.perf_counter() - start
 
-    flop = count_flop(method, [torch.tensor(p) for p in pixels])
-    for _ in range(warmup):
-        step()
-    times = []
-    other_load = 0.0
-    redone = 0
-    for _ in range(rounds):
-        block_times, other, attempts = block(steps, step)
-        times += block_times
-        other_load += other / rounds
-        redone += attempts - 1
-    s = spread(times)
-    views = sum(b for _, b in method.views)
-    return {"kind": "step", "method": method_name, "batch": batch, "views": views, "foreach": bool(foreach), "flop": flop, "other_load": other_load, "blocks_redone": redone,
-            "ms_median": s["median"] * 1e3, "ms_min": s["min"] * 1e3, "ms_max": s["max"] * 1e3, "n": s["n"],
-            "images_per_s": batch / s["median"], "views_per_s": views / s["median"]}
-
-
-def time_phases(method_name, batch, size, warmup, rounds, steps, freeze):
-    """Median milliseconds of each phase of the step, named as FaceRep.Bench's train-phases mode."""
-    method = SimClr(batch, size) if method_name == "simclr" else Swav(batch, size, freeze=freeze)
-    method.backbone.train()
-    optimizer = torch.optim.AdamW(method.parameters(), lr=1e-3, weight_decay=1e-4)
-    generator = torch.Generator().manual_seed(2)
-    pixels = [torch.rand(b, 3, r, r, generator=generator).numpy() for r, b in method.views]
-    phases = {}
-    clock = [0.0]
-
-    def mark(name):
-        now = time.perf_counter()
-        phases.setdefault(name, []).append((now - clock[0]) * 1e3)
-        clock[0] = time.perf_counter()
-
-    def step():
-        clock[0] = time.perf_counter()
-        views = [torch.tensor(p).sub_(0.5).div_(0.25) for p in pixels]
-        mark("input tensors")
-        if method_name == "simclr":
+    def phase_step(self):
+        """The same step with each phase timed into self.phases (names as FaceRep.Bench's train-phases)."""
+        method = self.method
+        self.clock = time.perf_counter()
+        start = self.clock
+        views = [torch.tensor(p).sub_(0.5).div_(0.25) for p in self.pixels]
+        self.mark("input tensors")
+        if self.name == "simclr":
             features = method.backbone(torch.cat(views, 0))
-            mark("backbone forward (64x64)")
+            self.mark("backbone forward (64x64)")
             z = method.projector(features).chunk(2)
             loss = nt_xent(z[0], z[1], 0.2)
         else:
             large = method.backbone(torch.cat(views[:2], 0))
-            mark("backbone forward (64x64)")
+            self.mark("backbone forward (64x64)")
             small = method.backbone(torch.cat(views[2:], 0))
-            mark("backbone forward (24x24)")
+            self.mark("backbone forward (24x24)")
             embeddings = torch.cat([F.normalize(method.projector(large), dim=1), F.normalize(method.projector(small), dim=1)], 0)
             scores = method.prototypes(embeddings).chunk(len(views))
             codes = [sinkhorn(scores[i].detach(), 0.05, 3) for i in range(2)]
             loss = swapped_prediction(codes, scores, 0.1)
-        mark("head + loss forward")
-        optimizer.zero_grad(set_to_none=False)
-        mark("zero grad")
+        self.mark("head + loss forward")
+        self.optimizer.zero_grad(set_to_none=False)
+        self.mark("zero grad")
         loss.backward()
-        mark("backward")
-        optimizer.step()
-        mark("optimizer (AdamW)")
-        if method_name == "swav":
+        self.mark("backward")
+        self.optimizer.step()
+        self.mark("optimizer (AdamW)")
+        if self.name == "swav":
             method.after_update()
-            mark("normalise prototypes")
+            self.mark("normalise prototypes")
         loss.item()
-        mark("loss.item")
+        self.mark("loss.item")
+        return time.perf_counter() - start
 
-    for _ in range(warmup):
-        step()
-    phases.clear()
+    def phase_medians(self):
+        medians = {name: statistics.median(times) for name, times in self.phases.items()}
+        count = min(len(times) for times in self.phases.values())
+        medians["step"] = statistics.median(sum(times[i] for times in self.phases.values()) for i in range(count))
+        return medians
+
+
+def step_result(runner, times, other_load, redone):
+    s = spread(times)
+    return {"kind": "step", "method": runner.name, "batch": runner.batch, "views": runner.views, "flop": runner.flop,
+            "other_load": other_load, "blocks_redone": redone,
+            "ms_median": s["median"] * 1e3, "ms_min": s["min"] * 1e3, "ms_max": s["max"] * 1e3, "n": s["n"],
+            "images_per_s": runner.batch / s["median"], "views_per_s": runner.views / s["median"]}
+
+
+def run_blocks(runner, action, rounds, steps):
+    times = []
+    other_load = 0.0
+    redone = 0
     for _ in range(rounds):
-        block(steps, step)
-    medians = {name: statistics.median(times) for name, times in phases.items()}
-    medians["step"] = statistics.median(sum(times[i] for times in phases.values()) for i in range(rounds * steps))
+        block_times, other, attempts = block(steps, action)
+        times += block_times
+        other_load += other / rounds
+        redone += attempts - 1
+    return times, other_load, redone
 
-    # The same update with the multi-tensor (foreach) implementation, on the gradients of the last step.
-    multi = torch.optim.AdamW(method.parameters(), lr=1e-3, weight_decay=1e-4, foreach=True)
+
+def foreach_optimizer_ms(runner, steps):
+    """The same AdamW update with the multi-tensor (foreach) implementation, on the last step's gradients."""
+    multi = torch.optim.AdamW(runner.method.parameters(), lr=1e-3, weight_decay=1e-4, foreach=True)
     multi.step()
     times, _, _ = block(max(steps, 10), lambda: timed(multi.step))
-    medians["optimizer (AdamW, foreach)"] = statistics.median(times) * 1e3
-    return {"kind": "phases", "method": method_name, "phases": medians}
+    return statistics.median(times) * 1e3
+
+
+def memory_formats(batch, size, count):
+    """Backbone forward + backward in NCHW and channels-last, as FaceRep.Bench's train-phases; median ms."""
+    torch.manual_seed(0)
+    nchw = backbone().train()
+    torch.manual_seed(0)
+    last = backbone().to(memory_format=torch.channels_last).train()
+    x = torch.randn(batch, 3, size, size)
+    x_last = x.contiguous(memory_format=torch.channels_last)
+
+    def run(model, inputs):
+        return lambda: timed(lambda: model(inputs).sum().backward())
+
+    candidates = [("NCHW", run(nchw, x)), ("channels-last input", run(nchw, x_last)),
+                  ("channels-last input and conv weights", run(last, x_last))]
+    for _, action in candidates:
+        action()
+    times = {name: [] for name, _ in candidates}
+    per_block = 10
+    for _ in range(max(1, count // per_block)):
+        for name, action in candidates:
+            block_times, _, _ = block(per_block, action)
+            times[name] += block_times
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+
+
+def serve(args):
+    """Answers commands on stdin, one JSON line each, so FaceRep.Bench can interleave PyTorch's
+    blocks with its own: `step METHOD COUNT` times COUNT steps (a block, redone under load),
+    `phases METHOD COUNT` times COUNT steps phase by phase, `formats x COUNT` times the backbone
+    in NCHW and channels-last, `quit` ends. A method is built and
+    warmed up the first time it is named."""
+    runners = {}
+    print(json.dumps({"kind": "ready"}), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "quit":
+            break
+        command, name, count = words[0], words[1], int(words[2])
+        if command == "formats":
+            print(json.dumps({"kind": "formats", "formats": memory_formats(2 * args.batch, args.input, count)}), flush=True)
+            continue
+        if name not in runners:
+            runner = Runner(name, args.batch, args.input, args.freeze, args.foreach)
+            for _ in range(args.warmup):
+                runner.step()
+            runners[name] = runner
+        runner = runners[name]
+        if command == "step":
+            times, other, attempts = block(count, runner.step)
+            print(json.dumps({"kind": "block", "method": name, "views": runner.views, "flop": runner.flop,
+                              "times_ms": [t * 1e3 for t in times], "other_load": other, "attempts": attempts}), flush=True)
+        elif command == "phases":
+            runner.phases = {}
+            block(count, runner.phase_step)
+            medians = runner.phase_medians()
+            medians["optimizer (AdamW, foreach)"] = foreach_optimizer_ms(runner, count)
+            print(json.dumps({"kind": "phases", "method": name, "phases": medians}), flush=True)
+        else:
+            print(json.dumps({"kind": "error", "message": f"unknown command '{command}'"}), flush=True)
 
 
 def main():
@@ -367,6 +434,7 @@ def main():
     parser.add_argument("--foreach", action="store_true", help="AdamW's multi-tensor (foreach) update")
     parser.add_argument("--max-load", type=float, default=0.10, help="other processes' cores above which a block is redone")
     parser.add_argument("--phases", action="store_true", help="time each phase of the step instead")
+    parser.add_argument("--serve", action="store_true", help="take commands on stdin (see serve)")
     args = parser.parse_args()
 
     global THRESHOLD
@@ -377,13 +445,25 @@ def main():
     if args.matmul > 0:
         print(json.dumps(matmul_ceiling(args.matmul, 5)), flush=True)
         print(json.dumps(conv_ceiling(args.matmul, 10)), flush=True)
+    if args.serve:
+        serve(args)
+        return
     for name in args.methods.split(","):
         if name not in ("simclr", "swav"):
             sys.exit(f"unknown method '{name}'; use simclr or swav")
+        runner = Runner(name, args.batch, args.input, args.freeze, args.foreach)
+        for _ in range(args.warmup):
+            runner.step()
         if args.phases:
-            print(json.dumps(time_phases(name, args.batch, args.input, args.warmup, args.rounds, args.steps, args.freeze)), flush=True)
+            run_blocks(runner, runner.phase_step, args.rounds, args.steps)
+            medians = runner.phase_medians()
+            medians["optimizer (AdamW, foreach)"] = foreach_optimizer_ms(runner, args.steps)
+            print(json.dumps({"kind": "phases", "method": name, "phases": medians}), flush=True)
         else:
-            print(json.dumps(time_steps(name, args.batch, args.input, args.warmup, args.rounds, args.steps, args.foreach, args.freeze)), flush=True)
+            times, other, redone = run_blocks(runner, runner.step, args.rounds, args.steps)
+            result = step_result(runner, times, other, redone)
+            result["foreach"] = bool(args.foreach)
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
