@@ -27,7 +27,9 @@ internal static class PhaseBench
         TorchRuntime.UseThreads(2);
         Console.WriteLine($"## Training step phases: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch 2 threads, ms (median of {settings.Rounds * settings.Steps})");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
-        using var python = settings.Python ? PythonReference.Start(2, Batch, Input, settings.Warmup, TrainBench.Freeze, settings.MaxLoad, matmul: false) : null;
+        TrainBench.ApplyMalloc(settings);
+        using var python = settings.Python ? PythonReference.Start(2, Batch, Input, settings.Warmup, TrainBench.Freeze, settings.MaxLoad, matmul: false,
+            environment: settings.TunedMalloc ? new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables } : null) : null;
         var csharp = new Dictionary<string, Dictionary<string, double>>();
         var pytorch = new Dictionary<string, Dictionary<string, double>>();
         foreach (var method in settings.Methods)

@@ -26,9 +26,10 @@ internal sealed class PythonReference : IDisposable
     /// <summary>
     /// Starts the reference with the benchmark's shape and thread count; prints its runtime and, when
     /// <paramref name="matmul"/>, its own matmul ceilings. Null (and says why) when Python, PyTorch or
-    /// the script is missing.
+    /// the script is missing. <paramref name="environment"/> adds variables to the child's environment.
     /// </summary>
-    public static PythonReference? Start(int threads, int batch, int input, int warmup, int freeze, double maxLoad, bool matmul)
+    public static PythonReference? Start(int threads, int batch, int input, int warmup, int freeze, double maxLoad, bool matmul,
+        IReadOnlyDictionary<string, string>? environment)
     {
         var script = FindScript();
         if (!File.Exists(Python) || script is null)
@@ -51,6 +52,8 @@ internal sealed class PythonReference : IDisposable
         ];
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Python}");
         var runtime = "Python torch";

@@ -16,6 +16,8 @@ namespace FaceRep.Bench;
 /// (<see cref="PretrainSession.Step"/>) and the whole path a job takes (SynthFace rendering,
 /// <see cref="ViewPipeline"/> augmentation, the same step), the float32 matmul ceiling, the
 /// analytic training FLOPs, and the same step in Debian's PyTorch (bench/python/train_step.py).
+/// Everything is timed in rounds that interleave C#, PyTorch and the matmul ceiling, because the
+/// speed of this shared VM's cores drifts by tens of percent over minutes.
 /// </summary>
 internal static class TrainBench
 {
@@ -24,22 +26,25 @@ internal static class TrainBench
     private const int Threads = 2;
     private const int Images = 1024;
     private const int Epochs = 10;
+    private const int MatmulSize = 2048;
 
     /// <summary>SwAV's default prototype freeze for this run length: min(313, a tenth of the steps).</summary>
     internal const int Freeze = Images / Batch * Epochs / 10;
 
-    /// <summary>Options of the <c>train</c> mode.</summary>
+    /// <summary>Options of the <c>train</c> and <c>train-phases</c> modes.</summary>
     /// <param name="Warmup">Untimed steps before any timing.</param>
-    /// <param name="Rounds">Alternations of a step-only block and a full-path block.</param>
-    /// <param name="Steps">Timed steps per block.</param>
-    /// <param name="Python">Run the PyTorch reference after the C# figures.</param>
+    /// <param name="Rounds">Rounds; each times a C# block, a PyTorch block and the matmul ceiling.</param>
+    /// <param name="Steps">Step pairs per C# block (full path and step-only) and steps per PyTorch block.</param>
+    /// <param name="Python">Run the PyTorch reference.</param>
     /// <param name="Methods">Methods to time.</param>
     /// <param name="MaxLoad">Other processes' CPU use (cores) above which a block of timings is redone.</param>
-    public sealed record Settings(int Warmup, int Rounds, int Steps, bool Python, IReadOnlyList<string> Methods, double MaxLoad)
+    /// <param name="TunedMalloc">Fix glibc's mmap and trim thresholds in this process first (see <see cref="Malloc"/>)
+    /// and run a second PyTorch reference with the same settings beside the default one.</param>
+    public sealed record Settings(int Warmup, int Rounds, int Steps, bool Python, IReadOnlyList<string> Methods, double MaxLoad, bool TunedMalloc)
     {
         public static Settings Parse(IReadOnlyList<string> args)
         {
-            var settings = new Settings(3, 3, 5, true, ["simclr", "swav"], 0.10);
+            var settings = new Settings(3, 12, 2, true, ["simclr", "swav"], 0.10, false);
             for (var i = 0; i < args.Count; i++)
             {
                 settings = args[i] switch
@@ -50,7 +55,8 @@ internal static class TrainBench
                     "--no-python" => settings with { Python = false },
                     "--methods" => settings with { Methods = args[++i].Split(',') },
                     "--max-load" => settings with { MaxLoad = double.Parse(args[++i], CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"unknown train option '{args[i]}'; use --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python"),
+                    "--tuned-malloc" => settings with { TunedMalloc = true },
+                    _ => throw new ArgumentException($"unknown train option '{args[i]}'; use --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --tuned-malloc, --no-python"),
                 };
             }
 
@@ -64,101 +70,163 @@ internal static class TrainBench
         TorchRuntime.UseThreads(Threads);
         Console.WriteLine($"## Training throughput: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch {Threads} threads");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
-        using var python = settings.Python ? PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: true) : null;
-        var ceiling = MatmulCeiling();
-
-        var results = new List<StepResult>();
-        foreach (var method in settings.Methods)
-            results.Add(TimeMethod(method, settings, python));
-
-        Console.WriteLine();
-        Console.WriteLine("| runtime | method | views/step | GFLOP/step | ms/step median (min–max, n) | images/s | views/s | GFLOP/s | MFU | other load (cores) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var r in results)
+        var malloc = ApplyMalloc(settings);
+        var references = StartReferences(settings, malloc);
+        try
         {
-            Console.WriteLine(Row($"C# TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}", r.Method, r.Views, r.Flop, r.Step, ceiling, r.StepLoad));
-            if (r.Python is { } p)
-                Console.WriteLine(Row(python!.Runtime, r.Method, r.Views, r.Flop, p.Step, ceiling, p.Load));
+            var ceiling = new List<double>();
+            MatmulCeiling(ceiling);
+            var results = new List<StepResult>();
+            foreach (var method in settings.Methods)
+                results.Add(TimeMethod(method, settings, references, ceiling));
+            Report(results, Spread.Of(ceiling), malloc);
         }
-
-        Console.WriteLine();
-        Console.WriteLine("| method | step-only ms (median) | full path ms (median) | overhead (medians) | overhead (block totals, median of rounds) | augmentation alone, ms/batch | render images | one epoch incl. rendering | other load (cores) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var r in results)
+        finally
         {
-            var stepMs = r.Step.Median;
-            var fullMs = r.Full.Median;
-            var perEpoch = Images / Batch;
-            var epochOverhead = ((r.RenderMs / perEpoch) + fullMs - stepMs) / stepMs;
-            Console.WriteLine(
-                $"| {r.Method} | {stepMs:F0} | {fullMs:F0} | {Percent((fullMs - stepMs) / stepMs)} | {Percent(r.BlockOverhead)} | {r.AugmentMs:F1} | " +
-                $"{Images} in {r.RenderMs:F0} ms ({r.RenderMs / Images:F2} ms/image) | {Percent(epochOverhead)} | {r.FullLoad:F2} |");
+            foreach (var reference in references)
+                reference.Server.Dispose();
         }
 
         Console.WriteLine($"load after: {LoadMeter.LoadAverage()}");
     }
 
-    private static string Row(string runtime, string method, int views, double flop, Spread step, Ceiling ceiling, double otherLoad)
+    /// <summary>Tunes this process's malloc when asked; returns how it is set, for the tables.</summary>
+    internal static string ApplyMalloc(Settings settings)
+    {
+        if (!settings.TunedMalloc)
+        {
+            Console.WriteLine("malloc: glibc defaults");
+            return "default";
+        }
+
+        var tuned = Malloc.Tune();
+        Console.WriteLine(tuned ? $"malloc: tuned ({Malloc.Tunables})" : "malloc: could not be tuned (not glibc?); running with defaults");
+        return tuned ? "tuned" : "default";
+    }
+
+    private sealed record Reference(string Malloc, PythonReference Server);
+
+    private static List<Reference> StartReferences(Settings settings, string malloc)
+    {
+        var references = new List<Reference>();
+        if (!settings.Python)
+            return references;
+        if (PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: true, environment: null) is { } plain)
+            references.Add(new Reference("default", plain));
+        if (malloc == "tuned" && PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: false,
+                environment: new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables }) is { } tuned)
+        {
+            references.Add(new Reference("tuned", tuned));
+        }
+
+        return references;
+    }
+
+    private static void Report(List<StepResult> results, Spread ceiling, string malloc)
+    {
+        var runtime = $"C# TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}";
+        Console.WriteLine();
+        Console.WriteLine($"MFU ceiling: torch.mm {MatmulSize}x{MatmulSize} float32, {Threads} threads, timed in every round: median {ceiling.Median:F1} GFLOP/s (min–max {ceiling.Min:F1}–{ceiling.Max:F1}, n={ceiling.Count})");
+        Console.WriteLine();
+        Console.WriteLine("| runtime | malloc | method | views/step | GFLOP/step | ms/step median (min–max, n) | images/s | views/s | GFLOP/s | MFU | page faults/step | kernel ms/step | other load (cores) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            Console.WriteLine(Row(runtime, malloc, r.Method, r.Views, r.Flop, r.Step, ceiling.Median, r.Faults, r.KernelMs, r.Load));
+            foreach (var p in r.References)
+                Console.WriteLine(Row(p.Runtime, p.Malloc, r.Method, r.Views, r.Flop, p.Step, ceiling.Median, p.Faults, p.KernelMs, p.Load));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| method | compared with | C# step time ÷ PyTorch step time, per round: median (min–max, rounds) |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var r in results)
+        {
+            foreach (var p in r.References)
+                Console.WriteLine($"| {r.Method} | {p.Runtime}, malloc {p.Malloc} | {p.Ratio.Median:F3} ({p.Ratio.Min:F3}–{p.Ratio.Max:F3}, {p.Ratio.Count}) |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| method | step-only ms (median) | full path ms (median) | overhead: paired differences | overhead: medians | overhead: block totals incl. pipeline start | augmentation alone, ms/batch | render images | one epoch incl. rendering | other load (cores) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            var stepMs = r.Step.Median;
+            var paired = r.Difference.Median / stepMs;
+            var perEpoch = Images / Batch;
+            var epochOverhead = paired + (r.RenderMs / perEpoch / stepMs);
+            Console.WriteLine(
+                $"| {r.Method} | {stepMs:F0} | {r.Full.Median:F0} | {Percent(paired)} (pair differences {r.Difference.Median:F0} ms, min–max {r.Difference.Min:F0}–{r.Difference.Max:F0}, n={r.Difference.Count}) | " +
+                $"{Percent((r.Full.Median - stepMs) / stepMs)} | {Percent(r.BlockOverhead)} | {r.AugmentMs:F1} | " +
+                $"{Images} in {r.RenderMs:F0} ms ({r.RenderMs / Images:F2} ms/image) | {Percent(epochOverhead)} | {r.Load:F2} |");
+        }
+    }
+
+    private static string Row(string runtime, string malloc, string method, int views, double flop, Spread step, double ceiling, double faults, double kernelMs, double otherLoad)
     {
         var seconds = step.Median / 1000;
         var gflops = flop / seconds / 1e9;
-        return $"| {runtime} | {method} | {views} | {flop / 1e9:F1} | {step.Median:F0} ({step.Min:F0}–{step.Max:F0}, {step.Count}) | " +
-            $"{Batch / seconds:F1} | {views / seconds:F1} | {gflops:F1} | {Percent(gflops / ceiling.Gflops)} | {otherLoad:F2} |";
+        return $"| {runtime} | {malloc} | {method} | {views} | {flop / 1e9:F1} | {step.Median:F0} ({step.Min:F0}–{step.Max:F0}, {step.Count}) | " +
+            $"{Batch / seconds:F1} | {views / seconds:F1} | {gflops:F1} | {Percent(gflops / ceiling)} | {faults:F0} | {kernelMs:F0} | {otherLoad:F2} |";
     }
 
     private static string Percent(double fraction) => $"{fraction * 100:F1} %";
 
-    private sealed record StepResult(string Method, int Views, double Flop, Spread Step, Spread Full, double BlockOverhead, double RenderMs, double AugmentMs, double StepLoad, double FullLoad, PythonResult? Python);
+    private sealed record StepResult(string Method, int Views, double Flop, Spread Step, Spread Full, Spread Difference, double BlockOverhead,
+        double RenderMs, double AugmentMs, double Faults, double KernelMs, double Load, IReadOnlyList<ReferenceResult> References);
 
-    private sealed record PythonResult(Spread Step, double Load);
+    private sealed record ReferenceResult(string Runtime, string Malloc, Spread Step, Spread Ratio, double Faults, double KernelMs, double Load);
 
-    private sealed record Ceiling(double Gflops, string What);
-
-    private static Ceiling MatmulCeiling()
+    /// <summary>
+    /// Prints the matmul figures once (1024 and 2048 through torch.mm, and the same GEMM as a 1×1
+    /// convolution, the oneDNN path convolutions take) and adds the 2048 block's GFLOP/s samples to
+    /// <paramref name="ceiling"/>.
+    /// </summary>
+    private static void MatmulCeiling(List<double> ceiling)
     {
-        Ceiling? best = null;
-        foreach (var n in new[] { 1024, 2048 })
+        foreach (var n in new[] { 1024, MatmulSize })
         {
-            using var scope = NewDisposeScope();
-            var a = randn(n, n);
-            var b = randn(n, n);
-            for (var i = 0; i < 3; i++)
-                a.mm(b).Dispose();
-            var run = Block("matmul", 10, () => () =>
-            {
-                using var c = a.mm(b);
-            });
-            var times = Spread.Of(run.Steps);
-            var flop = 2.0 * n * n * n;
-            Console.WriteLine($"float32 matmul ceiling, torch.mm {n}x{n}, {Threads} threads: median {flop / times.Median / 1e6:F1} GFLOP/s " +
-                $"(min–max {flop / times.Max / 1e6:F1}–{flop / times.Min / 1e6:F1}, n={times.Count}), other load {run.OtherLoad:F2} cores");
-            var gflops = flop / times.Median / 1e6;
-            if (best is null || gflops > best.Gflops)
-                best = new Ceiling(gflops, $"torch.mm {n}x{n}");
+            var samples = new List<double>();
+            var other = MatmulBlock(n, 10, samples);
+            if (n == MatmulSize)
+                ceiling.AddRange(samples);
+            var s = Spread.Of(samples);
+            Console.WriteLine($"float32 matmul, torch.mm {n}x{n}, {Threads} threads: median {s.Median:F1} GFLOP/s (min–max {s.Min:F1}–{s.Max:F1}, n={s.Count}), other load {other:F2} cores");
         }
 
-        // The same GEMM as a 1x1 convolution, the path (oneDNN) convolutions take.
+        const int c = 1024;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, c, 32, 32);
+        var w = randn(c, c, 1, 1);
+        for (var i = 0; i < 3; i++)
+            nn.functional.conv2d(x, w).Dispose();
+        var times = Spread.Of(Block("conv", 10, () => () =>
         {
-            const int n = 1024;
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var x = randn(1, n, 32, 32);
-            var w = randn(n, n, 1, 1);
-            for (var i = 0; i < 3; i++)
-                nn.functional.conv2d(x, w).Dispose();
-            var times = Spread.Of(Block("conv", 10, () => () =>
-            {
-                using var y = nn.functional.conv2d(x, w);
-            }).Steps);
-            var flop = 2.0 * n * n * 32 * 32;
-            Console.WriteLine($"same GEMM as a 1x1 conv2d (oneDNN), {n} channels, 32x32: median {flop / times.Median / 1e6:F1} GFLOP/s (min–max {flop / times.Max / 1e6:F1}–{flop / times.Min / 1e6:F1})");
-        }
-
-        Console.WriteLine($"ceiling used for MFU: {best!.What}, {best.Gflops:F1} GFLOP/s");
-        return best;
+            using var y = nn.functional.conv2d(x, w);
+        }).Steps);
+        var flop = 2.0 * c * c * 32 * 32;
+        Console.WriteLine($"same GEMM as a 1x1 conv2d (oneDNN), {c} channels, 32x32: median {flop / times.Median / 1e6:F1} GFLOP/s (min–max {flop / times.Max / 1e6:F1}–{flop / times.Min / 1e6:F1})");
     }
 
-    private static StepResult TimeMethod(string name, Settings settings, PythonReference? python)
+    /// <summary>Times <paramref name="count"/> n×n float32 products; adds GFLOP/s samples; returns the other load.</summary>
+    private static double MatmulBlock(int n, int count, List<double> gflops)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(n, n);
+        var b = randn(n, n);
+        for (var i = 0; i < 2; i++)
+            a.mm(b).Dispose();
+        var run = Block("matmul", count, () => () =>
+        {
+            using var c = a.mm(b);
+        });
+        var flop = 2.0 * n * n * n;
+        gflops.AddRange(run.Steps.Select(ms => flop / ms / 1e6));
+        return run.OtherLoad;
+    }
+
+    private static StepResult TimeMethod(string name, Settings settings, List<Reference> references, List<double> ceiling)
     {
         var temperature = name == "swav" ? 0.1 : 0.2;
         var config = new PretrainConfig(name, SynthFaceCatalog.Curated, new BackboneSpec("resnet18", 1.0, Input), Epochs, Images, Batch, 1e-3, temperature);
@@ -166,6 +234,7 @@ internal static class TrainBench
         var context = new RunContext { JobId = $"bench-{name}", Threads = Threads };
 
         // SynthFace rendering, as PretrainMethod.Train does first (Parallel.For over all cores).
+        LoadMeter.WaitForQuiet();
         var render = Stopwatch.StartNew();
         var data = PretrainData.Load(config);
         var renderMs = render.Elapsed.TotalMilliseconds;
@@ -210,58 +279,108 @@ internal static class TrainBench
 
         var stepTimes = new List<double>();
         var fullTimes = new List<double>();
+        var differences = new List<double>();
         var blockOverheads = new List<double>();
-        var pythonTimes = new List<double>();
-        double stepLoad = 0, fullLoad = 0, pythonLoad = 0;
+        var faults = new List<double>();
+        var kernel = new List<double>();
+        var theirs = references.Select(_ => new ReferenceTimes()).ToArray();
+        double load = 0;
         for (var round = 0; round < settings.Rounds; round++)
         {
-            var stepBlock = Block("step-only", settings.Steps, () =>
-            {
-                var b = premade[(int)(step % 2)];
-                return () => Check(name, session.Step(b, step++));
-            });
-
-            // The full path: a fresh pipeline (its first batch is produced inside the block, as at
-            // the start of a run) feeding the same session.
+            // One block alternates full-path and step-only steps in pairs, ABBA (full, step-only,
+            // step-only, full, …), so slow drift in the machine's speed falls on both alike. The
+            // full-path steps draw from a pipeline created at the block's start, as at the start of
+            // a run: its first step includes the pipeline's start-up. Each Next starts the following
+            // batch on the thread pool, which renders it while that full-path step trains; a
+            // step-only step between them has no rendering beside it.
             ViewPipeline? pipeline = null;
-            var fullBlock = Block("full-path", settings.Steps, () =>
+            var index = 0;
+            static bool IsFull(int i) => (i % 4) is 0 or 3;
+            var roundFaults = new List<double>();
+            var roundKernel = new List<double>();
+            var mixed = Block("mixed", 2 * settings.Steps, () =>
             {
-                pipeline ??= new ViewPipeline(data, plan, Batch, Epochs);
-                var p = pipeline;
-                return () => Check(name, session.Step(p.Next(), step++));
+                if (IsFull(index++))
+                {
+                    pipeline ??= new ViewPipeline(data, plan, Batch, Epochs);
+                    var p = pipeline;
+                    return () => Check(name, session.Step(p.Next(), step++));
+                }
+
+                var b = premade[(int)(step % 2)];
+                return () =>
+                {
+                    var before = Malloc.Counters();
+                    Check(name, session.Step(b, step++));
+                    var after = Malloc.Counters();
+                    roundFaults.Add(after.MinorFaults - before.MinorFaults);
+                    roundKernel.Add((after.KernelSeconds - before.KernelSeconds) * 1000);
+                };
             }, () =>
             {
                 pipeline?.Dispose();
                 pipeline = null;
+                index = 0;
             });
 
-            // PyTorch's block of the same step, between ours (its process waits on the pipe while ours run).
-            if (python is not null)
+            var full = mixed.Steps.Where((_, i) => IsFull(i)).ToArray();
+            var only = mixed.Steps.Where((_, i) => !IsFull(i)).ToArray();
+            fullTimes.AddRange(full);
+            stepTimes.AddRange(only);
+            faults.AddRange(roundFaults.TakeLast(only.Length));
+            kernel.AddRange(roundKernel.TakeLast(only.Length));
+            for (var pair = 0; pair < settings.Steps; pair++)
+                differences.Add(mixed.Steps[(2 * pair) + (IsFull(2 * pair) ? 0 : 1)] - mixed.Steps[(2 * pair) + (IsFull(2 * pair) ? 1 : 0)]);
+            blockOverheads.Add((full.Sum() - only.Sum()) / only.Sum());
+            load += mixed.OtherLoad / settings.Rounds;
+            var line = $"{name} round {round + 1}: C# {full.Length} full-path steps {full.Sum():F0} ms, {only.Length} step-only steps {only.Sum():F0} ms (other load {mixed.OtherLoad:F2}, {mixed.Attempts - 1} redone)";
+
+            // PyTorch's blocks of the same step, between ours (its process waits on the pipe while ours run).
+            for (var r = 0; r < references.Count; r++)
             {
-                var answer = python.Ask($"step {name} {settings.Steps}");
+                var answer = references[r].Server.Ask($"step {name} {settings.Steps}");
                 if (Math.Abs(answer.GetProperty("flop").GetDouble() - flop) > 1e-6 * flop)
                     Console.WriteLine($"# warning: PyTorch's hook count {answer.GetProperty("flop").GetDouble() / 1e9:F3} GFLOP differs from the analytic {flop / 1e9:F3} GFLOP");
-                pythonTimes.AddRange(answer.GetProperty("times_ms").EnumerateArray().Select(t => t.GetDouble()));
-                pythonLoad += answer.GetProperty("other_load").GetDouble() / settings.Rounds;
-                Console.WriteLine($"{name} round {round + 1}: PyTorch block {answer.GetProperty("times_ms").EnumerateArray().Sum(t => t.GetDouble()):F0} ms " +
-                    $"(other load {answer.GetProperty("other_load").GetDouble():F2} cores, {answer.GetProperty("attempts").GetInt32() - 1} blocks redone)");
+                var times = answer.GetProperty("times_ms").EnumerateArray().Select(t => t.GetDouble()).ToArray();
+                theirs[r].Times.AddRange(times);
+                theirs[r].Faults.AddRange(answer.GetProperty("faults").EnumerateArray().Select(t => t.GetDouble()));
+                theirs[r].Kernel.AddRange(answer.GetProperty("kernel_ms").EnumerateArray().Select(t => t.GetDouble()));
+                theirs[r].Ratios.Add(only.Average() / times.Average());
+                theirs[r].Load += answer.GetProperty("other_load").GetDouble() / settings.Rounds;
+                line += $"; PyTorch ({references[r].Malloc}) {times.Length} steps {times.Sum():F0} ms (other load {answer.GetProperty("other_load").GetDouble():F2}, {answer.GetProperty("attempts").GetInt32() - 1} redone)";
             }
 
-            stepTimes.AddRange(stepBlock.Steps);
-            fullTimes.AddRange(fullBlock.Steps);
-            stepLoad += stepBlock.OtherLoad / settings.Rounds;
-            fullLoad += fullBlock.OtherLoad / settings.Rounds;
-            blockOverheads.Add((fullBlock.TotalMs - stepBlock.TotalMs) / stepBlock.TotalMs);
-            Console.WriteLine($"{name} round {round + 1}: step-only block {stepBlock.TotalMs:F0} ms, full-path block {fullBlock.TotalMs:F0} ms " +
-                $"({settings.Steps} steps each; other load {stepBlock.OtherLoad:F2} / {fullBlock.OtherLoad:F2} cores, {stepBlock.Attempts + fullBlock.Attempts - 2} blocks redone)");
+            // The ceiling, in the same round.
+            var gflops = new List<double>();
+            MatmulBlock(MatmulSize, 3, gflops);
+            ceiling.AddRange(gflops);
+            Console.WriteLine($"{line}; matmul {gflops.Average():F0} GFLOP/s");
         }
 
         var stepSpread = Spread.Of(stepTimes);
         var fullSpread = Spread.Of(fullTimes);
+        var difference = Spread.Of(differences);
         Console.WriteLine($"{name}: step-only median {stepSpread.Median:F0} ms (min–max {stepSpread.Min:F0}–{stepSpread.Max:F0}, n={stepSpread.Count}); " +
-            $"full path median {fullSpread.Median:F0} ms (min–max {fullSpread.Min:F0}–{fullSpread.Max:F0}, n={fullSpread.Count})");
-        return new StepResult(name, views, flop, stepSpread, fullSpread, Spread.Of(blockOverheads).Median, renderMs, augmentMs.Median, stepLoad, fullLoad,
-            pythonTimes.Count > 0 ? new PythonResult(Spread.Of(pythonTimes), pythonLoad) : null);
+            $"full path median {fullSpread.Median:F0} ms (min–max {fullSpread.Min:F0}–{fullSpread.Max:F0}, n={fullSpread.Count}); " +
+            $"paired full − step-only median {difference.Median:F0} ms (min–max {difference.Min:F0}–{difference.Max:F0})");
+        var referenceResults = references.Select((reference, r) => new ReferenceResult(
+            reference.Server.Runtime, reference.Malloc, Spread.Of(theirs[r].Times), Spread.Of(theirs[r].Ratios),
+            Spread.Of(theirs[r].Faults).Median, Spread.Of(theirs[r].Kernel).Median, theirs[r].Load)).ToList();
+        return new StepResult(name, views, flop, stepSpread, fullSpread, difference, Spread.Of(blockOverheads).Median, renderMs, augmentMs.Median,
+            Spread.Of(faults).Median, Spread.Of(kernel).Median, load, referenceResults);
+    }
+
+    private sealed class ReferenceTimes
+    {
+        public List<double> Times { get; } = [];
+
+        public List<double> Ratios { get; } = [];
+
+        public List<double> Faults { get; } = [];
+
+        public List<double> Kernel { get; } = [];
+
+        public double Load { get; set; }
     }
 
     internal sealed record BlockResult(List<double> Steps, double TotalMs, double OtherLoad, int Attempts);

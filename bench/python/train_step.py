@@ -20,6 +20,7 @@ Prints one JSON object per line: {"kind": "matmul" | "step", ...}.
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -407,9 +408,20 @@ def serve(args):
             runners[name] = runner
         runner = runners[name]
         if command == "step":
-            times, other, attempts = block(count, runner.step)
+            faults, kernel = [], []
+
+            def measured():
+                before = resource.getrusage(resource.RUSAGE_SELF)
+                seconds = runner.step()
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                faults.append(after.ru_minflt - before.ru_minflt)
+                kernel.append((after.ru_stime - before.ru_stime) * 1e3)
+                return seconds
+
+            times, other, attempts = block(count, measured)
             print(json.dumps({"kind": "block", "method": name, "views": runner.views, "flop": runner.flop,
-                              "times_ms": [t * 1e3 for t in times], "other_load": other, "attempts": attempts}), flush=True)
+                              "times_ms": [t * 1e3 for t in times], "faults": faults[-count:], "kernel_ms": kernel[-count:],
+                              "other_load": other, "attempts": attempts}), flush=True)
         elif command == "phases":
             runner.phases = {}
             block(count, runner.phase_step)
