@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FaceRep.Bench;
 using FaceRep.Core.Specs;
 using FaceRep.Data;
 using FaceRep.Training;
@@ -8,12 +9,13 @@ using FaceRep.Training.Methods;
 using static TorchSharp.torch;
 
 // FaceRep.Grid benchmarks. Run in Release on an otherwise idle machine:
-//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|train|all]
+//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|all] [train options]
+// train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
-if (what is not ("synthface" or "shards" or "train" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke or all");
     return 2;
 }
 
@@ -22,8 +24,12 @@ if (what is "synthface" or "all")
     SynthFace();
 if (what is "shards" or "all")
     Shards();
+if (what is "train-smoke" or "all")
+    TrainSmoke();
 if (what is "train" or "all")
-    Train();
+    TrainBench.Run(TrainBench.Settings.Parse(args.Skip(1).ToArray()));
+if (what is "train-phases")
+    PhaseBench.Run(TrainBench.Settings.Parse(args.Skip(1).ToArray()));
 return 0;
 
 static void SynthFace()
@@ -76,7 +82,7 @@ static void Shards()
     }
 }
 
-static void Train()
+static void TrainSmoke()
 {
     Console.WriteLine("## Training steps, smoke backbone (resnet18, width 0.25, 64x64), ms/step");
     foreach (var threads in new[] { 1, 2 })
