@@ -35,7 +35,15 @@ public static class GridHosting
         services.AddSingleton(sp => new DeviceInventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));
         services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<CheckpointStore>()));
-        services.TryAddSingleton<IJobExecutor, TorchJobExecutor>();
+        services.TryAddSingleton<IJobExecutor>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
+            var setting = ExecutorSetting.Parse(options.Executor, out var error)
+                ?? throw new InvalidOperationException($"GridOptions.Executor: {error}");
+            return setting.IsSleep
+                ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName))
+                : new TorchJobExecutor(sp.GetRequiredService<JobRunner>());
+        });
         services.AddSingleton(sp =>
         {
             var store = resultStore(sp);

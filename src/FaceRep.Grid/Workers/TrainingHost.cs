@@ -74,6 +74,8 @@ public sealed class TrainingHost : IDisposable
             JobId = job.Id,
             Cancellation = item.Cancellation.Token,
             Threads = device.Threads,
+            Worker = item.Worker,
+            Attempt = item.Lease.Attempt,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
         var experiment = _grains.GetGrain<IExperimentGrain>(job.Id);
