@@ -4,6 +4,7 @@ using FaceRep.Results.Store;
 using FaceRep.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -38,18 +39,35 @@ builder.UseOrleans(silo =>
 {
     if (settings.Clustering == "redis")
     {
-        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = settings.ClusterId;
             o.ServiceId = settings.ServiceId;
         });
-        silo.ConfigureEndpoints(Dns.GetHostName(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        if (string.IsNullOrWhiteSpace(settings.AdvertisedAddress))
+        {
+            silo.ConfigureEndpoints(Dns.GetHostName(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            var address = IPAddress.Parse(settings.AdvertisedAddress);
+            silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
+        }
+
         silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!));
     }
     else
     {
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
     }
+
+    silo.Configure<ClusterMembershipOptions>(o =>
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(settings.Membership.ProbeTimeoutSeconds);
+        o.NumMissedProbesLimit = settings.Membership.MissedProbes;
+        o.NumVotesForDeathDeclaration = settings.Membership.DeathVotes;
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(settings.Membership.TableRefreshSeconds);
+    });
 
     if (settings.State == "redis")
         silo.AddRedisGrainStorage(FaceRep.Grid.Grains.GridStorage.Name, o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!));
@@ -62,13 +80,16 @@ builder.UseOrleans(silo =>
             o.ArtifactRoot = settings.ArtifactRoot ?? Path.Combine(dataRoot, "artifacts");
             o.CpuSlots = settings.CpuSlots;
             o.ThreadsPerSlot = settings.ThreadsPerSlot;
+            o.Executor = settings.Executor;
+            o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
+            o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
         },
         _ => new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb")));
 });
 
 try
 {
-    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, data in {DataRoot}", settings.Clustering, settings.State, dataRoot);
+    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, trainer {Executor}, data in {DataRoot}", settings.Clustering, settings.State, settings.Executor, dataRoot);
     await builder.Build().RunAsync();
     return 0;
 }

@@ -1,3 +1,6 @@
+using System.Net;
+using FaceRep.Grid.Workers;
+
 namespace FaceRep.Silo;
 
 /// <summary>The silo's settings: section "FaceRep" of appsettings.json, FACEREP__* environment variables, or --FaceRep:Key=value.</summary>
@@ -36,6 +39,24 @@ public sealed class SiloSettings
     /// <summary>Client gateway port.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// The IP address other silos and clients reach this silo at (redis clustering). Empty: the
+    /// host name's address, listening on every interface; a loopback address listens on loopback only.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>The trainer: <c>torch</c>, or <c>sleep:DURATION</c> (such as <c>sleep:200ms</c>) to run the grid without training.</summary>
+    public string Executor { get; set; } = "torch";
+
+    /// <summary>Seconds a job's lease lasts without a heartbeat from its worker.</summary>
+    public double LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Seconds between lease heartbeats (and between idle workers' looks for work, and checks of leases held by departed silos).</summary>
+    public double HeartbeatSeconds { get; set; } = 10;
+
+    /// <summary>How fast the cluster notices a dead silo (Orleans' membership protocol).</summary>
+    public MembershipSettings Membership { get; set; } = new();
+
     /// <summary>Problems with the settings, each naming the setting and its value.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -56,6 +77,52 @@ public sealed class SiloSettings
                 problems.Add($"FaceRep:{name} is {port}; use 1-65535");
         }
 
+        if (!string.IsNullOrWhiteSpace(AdvertisedAddress) && !IPAddress.TryParse(AdvertisedAddress, out _))
+            problems.Add($"FaceRep:AdvertisedAddress is '{AdvertisedAddress}'; use an IP address such as 10.0.0.5 or 127.0.0.1, or leave it empty");
+        if (ExecutorSetting.Parse(Executor, out var executorError) is null)
+            problems.Add($"FaceRep:Executor: {executorError}");
+        if (!(HeartbeatSeconds > 0))
+            problems.Add($"FaceRep:HeartbeatSeconds is {HeartbeatSeconds}; use a positive number");
+        if (!(LeaseSeconds >= 2 * HeartbeatSeconds))
+            problems.Add($"FaceRep:LeaseSeconds is {LeaseSeconds}; use at least twice HeartbeatSeconds ({HeartbeatSeconds}) so one late heartbeat does not lose a lease");
+        problems.AddRange(Membership.Validate());
+        return problems;
+    }
+}
+
+/// <summary>
+/// Orleans membership timing (section <c>FaceRep:Membership</c>). A silo that stops answering is
+/// suspected after <see cref="MissedProbes"/> probes time out and declared dead on
+/// <see cref="DeathVotes"/> silos' votes: roughly <see cref="ProbeTimeoutSeconds"/> ×
+/// <see cref="MissedProbes"/> after it died. The defaults are Orleans' own (about 15 s); a small
+/// cluster on a fast network can use 1 s × 2.
+/// </summary>
+public sealed class MembershipSettings
+{
+    /// <summary>Seconds a liveness probe may take, and between probes of a peer.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Probes a silo may miss before its peers suspect it.</summary>
+    public int MissedProbes { get; set; } = 3;
+
+    /// <summary>Suspecting silos needed to declare one dead.</summary>
+    public int DeathVotes { get; set; } = 2;
+
+    /// <summary>Seconds between reads of the membership table (gossip usually brings changes sooner).</summary>
+    public double TableRefreshSeconds { get; set; } = 60;
+
+    /// <summary>Problems with the settings.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!(ProbeTimeoutSeconds is >= 0.1 and <= 600))
+            problems.Add($"FaceRep:Membership:ProbeTimeoutSeconds is {ProbeTimeoutSeconds}; use 0.1-600");
+        if (MissedProbes is < 1 or > 100)
+            problems.Add($"FaceRep:Membership:MissedProbes is {MissedProbes}; use 1-100");
+        if (DeathVotes is < 1 or > 10)
+            problems.Add($"FaceRep:Membership:DeathVotes is {DeathVotes}; use 1-10");
+        if (!(TableRefreshSeconds is >= 0.1 and <= 3600))
+            problems.Add($"FaceRep:Membership:TableRefreshSeconds is {TableRefreshSeconds}; use 0.1-3600");
         return problems;
     }
 }

@@ -109,6 +109,21 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     [Alias("Enqueue"), OneWay]
     Task EnqueueAsync(string jobId, int priority);
 
+    /// <summary>
+    /// Adds a job that lost its worker (its silo died, its lease lapsed) ahead of the ready jobs of
+    /// its priority that never started: it was handed out before them (idempotent).
+    /// </summary>
+    [Alias("EnqueueFirst"), OneWay]
+    Task EnqueueFirstAsync(string jobId, int priority);
+
+    /// <summary>
+    /// Told, by each silo that notices, that silos left the cluster (declared dead): the active
+    /// sweeps reconcile their unfinished jobs, so leases held there are released even where the
+    /// job's grain lived on a departed silo and nothing else would wake it.
+    /// </summary>
+    [Alias("SilosDeparted"), OneWay]
+    Task SilosDepartedAsync(IReadOnlyList<string> silos);
+
     /// <summary>Leases the next ready job to a worker; null when there is none (the worker is woken when one arrives).</summary>
     [Alias("Lease")]
     Task<JobLease?> LeaseAsync(string worker, string silo);

@@ -22,7 +22,9 @@ public sealed class DispatcherGrain(
     private readonly PriorityQueue<string, (int Priority, long Sequence)> _queue = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
     private long _sequence;
+    private long _firstSequence = long.MinValue;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -45,22 +47,75 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobLease?> LeaseAsync(string worker, string silo)
+    public Task EnqueueFirstAsync(string jobId, int priority)
     {
-        while (_queue.TryDequeue(out var jobId, out _))
+        if (_queued.Add(jobId))
         {
-            _queued.Remove(jobId);
-            var lease = await GrainFactory.GetGrain<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
-            if (lease is not null)
-            {
-                _idle.Remove(worker);
-                log.LogDebug("Leased {JobId} to {Worker}", jobId, worker);
-                return lease;
-            }
+            _queue.Enqueue(jobId, (-priority, _firstSequence++));
+            WakeOne();
         }
 
-        _idle.Add(worker);
-        return null;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SilosDepartedAsync(IReadOnlyList<string> silos)
+    {
+        var fresh = silos.Where(_departed.Add).ToList();
+        if (fresh.Count == 0)
+            return Task.CompletedTask;
+
+        // Their workers will not pull again; waking one would only fail to place it.
+        _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
+        log.LogInformation("Silo(s) {Silos} left the cluster; {Count} active sweep(s) reconcile their jobs so those leased there run elsewhere",
+            string.Join(", ", fresh), state.State.ActiveSweeps.Count);
+        foreach (var sweep in state.State.ActiveSweeps)
+            GrainFactory.GetGrain<ISweepGrain>(sweep).ResumeAsync().Ignore();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<JobLease?> LeaseAsync(string worker, string silo)
+    {
+        List<(string JobId, (int, long) Place)>? unreachable = null;
+        try
+        {
+            while (_queue.TryDequeue(out var jobId, out var place))
+            {
+                _queued.Remove(jobId);
+                JobLease? lease;
+                try
+                {
+                    lease = await GrainFactory.GetGrain<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
+                }
+                catch (Exception e) when (e is OrleansException or TimeoutException)
+                {
+                    // Its grain lived on a silo that just died and the cluster has not noticed yet:
+                    // the job keeps its place and is offered again once its grain can be reached.
+                    log.LogDebug(e, "Could not lease {JobId}; it stays queued", jobId);
+                    (unreachable ??= []).Add((jobId, place));
+                    continue;
+                }
+
+                if (lease is not null)
+                {
+                    _idle.Remove(worker);
+                    log.LogDebug("Leased {JobId} to {Worker}", jobId, worker);
+                    return lease;
+                }
+            }
+
+            _idle.Add(worker);
+            return null;
+        }
+        finally
+        {
+            foreach (var (jobId, place) in unreachable ?? [])
+            {
+                if (_queued.Add(jobId))
+                    _queue.Enqueue(jobId, place);
+            }
+        }
     }
 
     /// <inheritdoc />

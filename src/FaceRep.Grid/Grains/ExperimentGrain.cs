@@ -251,13 +251,17 @@ public sealed class ExperimentGrain(
             await FinishFailedAsync(status.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic, $"pre-training job {S.Job.DependsOn} failed: {status.Error}");
     }
 
-    private async Task MakeReadyAsync()
+    /// <param name="lostWorker">True when the job is released from a worker it lost: it goes ahead of jobs that never started.</param>
+    private async Task MakeReadyAsync(bool lostWorker = false)
     {
         S.State = JobState.Ready;
         S.Worker = null;
         S.LeaseSilo = null;
         await SaveAsync();
-        Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
+        if (lostWorker)
+            Dispatcher.EnqueueFirstAsync(Id, S.Priority).Ignore();
+        else
+            Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
     }
 
     private async Task ReleaseIfStaleAsync()
@@ -274,7 +278,7 @@ public sealed class ExperimentGrain(
         }
 
         log.LogInformation("Releasing job {JobId} from {Worker}: {Why}", Id, S.Worker, why);
-        await MakeReadyAsync();
+        await MakeReadyAsync(lostWorker: true);
     }
 
     private async Task FinishFailedAsync(FailureKind kind, string error)

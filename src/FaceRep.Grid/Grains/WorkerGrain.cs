@@ -87,7 +87,18 @@ public sealed class WorkerGrain(
         try
         {
             var me = this.GetPrimaryKeyString();
-            var lease = await GrainFactory.GetGrain<IDispatcherGrain>(0).LeaseAsync(me, silo.SiloAddress.ToParsableString());
+            JobLease? lease;
+            try
+            {
+                lease = await GrainFactory.GetGrain<IDispatcherGrain>(0).LeaseAsync(me, silo.SiloAddress.ToParsableString());
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                // The dispatcher's silo died and the cluster has not noticed yet; the next heartbeat pulls again.
+                log.LogWarning("Worker {Worker} could not reach the dispatcher ({Error}); it pulls again in {Seconds} s", me, e.Message, options.Value.HeartbeatInterval.TotalSeconds);
+                return;
+            }
+
             if (lease is null)
                 return;
             if (!host.TryStart(_device, me, lease))
@@ -108,11 +119,20 @@ public sealed class WorkerGrain(
 
     private async Task HeartbeatAsync()
     {
-        if (_current is { } lease)
+        if (_current is { } ended && host.CurrentJob(_device) != ended.Job.Id)
+        {
+            // The run has ended and reported; its JobEnded notice is on its way (or was lost, which
+            // would otherwise leave this worker idle for good). Renewing would only hear that the
+            // lease is gone and cancel a run that is already over.
+            _current = null;
+            await PullAsync();
+        }
+        else if (_current is { } lease)
         {
             var me = this.GetPrimaryKeyString();
             var held = await GrainFactory.GetGrain<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Attempt);
-            if (!held)
+            // A run that has just finished hears the same from its own completion: nothing to cancel.
+            if (!held && host.IsExecuting(_device, lease.Job.Id))
             {
                 log.LogWarning("Worker {Worker} lost its lease on {JobId}; cancelling the run", me, lease.Job.Id);
                 host.Cancel(_device, lease.Job.Id);

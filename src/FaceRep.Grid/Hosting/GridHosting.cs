@@ -35,7 +35,15 @@ public static class GridHosting
         services.AddSingleton(sp => new DeviceInventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));
         services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<CheckpointStore>()));
-        services.TryAddSingleton<IJobExecutor, TorchJobExecutor>();
+        services.TryAddSingleton<IJobExecutor>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
+            var setting = ExecutorSetting.Parse(options.Executor, out var error)
+                ?? throw new InvalidOperationException($"GridOptions.Executor: {error}");
+            return setting.IsSleep
+                ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName))
+                : new TorchJobExecutor(sp.GetRequiredService<JobRunner>());
+        });
         services.AddSingleton(sp =>
         {
             var store = resultStore(sp);
@@ -44,6 +52,7 @@ public static class GridHosting
         });
         services.AddSingleton<TrainingHost>();
         services.AddHostedService<WorkerStarter>();
+        services.AddHostedService<DepartedSiloWatcher>();
         return builder;
     }
 
@@ -71,4 +80,46 @@ internal sealed class WorkerStarter(IGrainFactory grains, ILocalSiloDetails silo
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Tells the dispatcher when silos are declared dead, so the jobs leased there run elsewhere at
+/// once. Lease checks alone miss a job whose own grain lived on the dead silo: nothing would
+/// reactivate it. Every silo reports what it sees; the dispatcher acts once per departed silo.
+/// </summary>
+internal sealed class DepartedSiloWatcher(IClusterMembershipService membership, IGrainFactory grains, ILogger<DepartedSiloWatcher> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        HashSet<SiloAddress>? known = null;
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            {
+                var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToList();
+                if (known is null)
+                {
+                    // Silos that died before this one started are the business of those that saw it.
+                    known = [.. dead];
+                    continue;
+                }
+
+                var departed = dead.Where(known.Add).Select(s => s.ToParsableString()).ToList();
+                if (departed.Count == 0)
+                    continue;
+                try
+                {
+                    await grains.GetGrain<IDispatcherGrain>(0).SilosDepartedAsync(departed);
+                }
+                catch (Exception e) when (e is OrleansException or TimeoutException)
+                {
+                    log.LogWarning(e, "Could not tell the dispatcher that {Silos} left; lease checks will release their jobs", string.Join(", ", departed));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The silo is stopping.
+        }
+    }
 }

@@ -28,6 +28,13 @@ public sealed class GridOptions
     /// </summary>
     public int MaxLostLeases { get; set; } = 5;
 
+    /// <summary>
+    /// The trainer: <c>torch</c>, or <c>sleep:DURATION</c> (<see cref="Workers.SleepJobExecutor"/>,
+    /// which trains nothing and logs every run to <c>sleep-runs.log</c> under <see cref="ArtifactRoot"/>).
+    /// See <see cref="Workers.ExecutorSetting"/>.
+    /// </summary>
+    public string Executor { get; set; } = "torch";
+
     /// <summary>Software versions recorded with every result.</summary>
     public string Versions { get; set; } = DefaultVersions();
 

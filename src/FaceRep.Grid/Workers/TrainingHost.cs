@@ -52,11 +52,26 @@ public sealed class TrainingHost : IDisposable
     /// <summary>The job a device is running, if any.</summary>
     public string? CurrentJob(string device) => _threads.TryGetValue(device, out var t) ? t.Current?.Lease.Job.Id : null;
 
-    /// <summary>Cancels the job running on a device, if it is <paramref name="jobId"/>.</summary>
+    /// <summary>
+    /// True while a device's trainer is running <paramref name="jobId"/>; false once it has returned
+    /// and only the report to the job's grain is left (the device is still busy until then).
+    /// </summary>
+    public bool IsExecuting(string device, string jobId) =>
+        _threads.TryGetValue(device, out var t) && t.Current is { } current && current.Lease.Job.Id == jobId && current.Executing;
+
+    /// <summary>Cancels the job running on a device, if it is <paramref name="jobId"/> and still training.</summary>
     public void Cancel(string device, string jobId)
     {
-        if (_threads.TryGetValue(device, out var t) && t.Current?.Lease.Job.Id == jobId)
-            t.Current.Cancellation.Cancel();
+        if (!_threads.TryGetValue(device, out var t) || t.Current is not { } current || current.Lease.Job.Id != jobId || !current.Executing)
+            return;
+        try
+        {
+            current.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended just now.
+        }
     }
 
     /// <inheritdoc />
@@ -74,31 +89,77 @@ public sealed class TrainingHost : IDisposable
             JobId = job.Id,
             Cancellation = item.Cancellation.Token,
             Threads = device.Threads,
+            Worker = item.Worker,
+            Attempt = item.Lease.Attempt,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
         var experiment = _grains.GetGrain<IExperimentGrain>(job.Id);
         _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(), device.Name, item.Lease.Attempt);
+        JobOutcome outcome;
+        item.Executing = true;
         try
         {
-            var outcome = _executor.Execute(job, context);
+            outcome = _executor.Execute(job, context);
             if (job.Kind == JobKind.Evaluate)
                 _results.WriteAsync([ToRow(job, outcome, device, item.Lease.Attempt)]).GetAwaiter().GetResult();
-            var accepted = experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))
-                .GetAwaiter().GetResult();
-            _log.LogInformation("Job {JobId} succeeded in {Seconds:F1} s{Note}", job.Id, outcome.Duration.TotalSeconds,
-                accepted ? "" : " (its lease had passed to another worker; the result row is the same job's)");
+            item.Executing = false;
         }
         catch (Exception e)
         {
+            item.Executing = false;
             var (kind, message) = Classify(e);
             _log.LogWarning(e, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
+            if (!Report(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
+                _log.LogError("Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
+            return;
+        }
+
+        // The job is done and its result written: only telling its grain is left. A silo dying
+        // elsewhere makes that call fail for a few seconds; that is no failure of the job.
+        var accepted = false;
+        if (Report(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))))
+        {
+            _log.LogInformation("Job {JobId} succeeded in {Seconds:F1} s{Note}", job.Id, outcome.Duration.TotalSeconds,
+                accepted ? "" : " (its lease had passed to another worker; the result row is the same job's)");
+        }
+        else
+        {
+            _log.LogError("Could not report the success of {JobId}; its lease will expire and it will run again", job.Id);
+        }
+    }
+
+    /// <summary>
+    /// Makes a report to a job's grain, retrying while the cluster cannot deliver it (a silo died
+    /// and membership has not caught up, a storage write conflicted) for up to a lease's length:
+    /// after that the lease has lapsed and the job runs again anyway. False if it never got through.
+    /// </summary>
+    private bool Report(string jobId, string what, Func<Task> call)
+    {
+        var started = DateTime.UtcNow;
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message).GetAwaiter().GetResult();
+                call().GetAwaiter().GetResult();
+                return true;
             }
-            catch (Exception report)
+            catch (Exception e) when (e is OrleansException or TimeoutException)
             {
-                _log.LogError(report, "Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
+                if (DateTime.UtcNow - started + delay > _options.LeaseDuration)
+                {
+                    _log.LogError(e, "Reporting {What} of {JobId} failed {Attempts} times", what, jobId, attempt);
+                    return false;
+                }
+
+                _log.LogWarning("Reporting {What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds);
+                Thread.Sleep(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Reporting {What} of {JobId} failed", what, jobId);
+                return false;
             }
         }
     }
@@ -157,7 +218,16 @@ public sealed class TrainingHost : IDisposable
 
     private sealed record WorkItem(string Worker, JobLease Lease)
     {
+        private volatile bool _executing;
+
         public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>True while the trainer runs the job (not while its outcome is reported).</summary>
+        public bool Executing
+        {
+            get => _executing;
+            set => _executing = value;
+        }
     }
 
     /// <summary>One device's thread: takes one job at a time from a single-slot queue.</summary>

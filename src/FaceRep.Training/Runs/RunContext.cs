@@ -30,6 +30,12 @@ public sealed class RunContext
     /// </summary>
     public IReadOnlyList<string> Devices { get; init; } = ["cpu"];
 
+    /// <summary>Where the grid runs the job (its worker, <c>{silo}/{device}</c>); empty outside the grid. For logs and audits.</summary>
+    public string Worker { get; init; } = "";
+
+    /// <summary>Which lease of the job this run is (1 for the first); for logs and audits.</summary>
+    public int Attempt { get; init; } = 1;
+
     internal void Report(double fraction, string stage, double? loss = null) =>
         Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, loss));
 }
