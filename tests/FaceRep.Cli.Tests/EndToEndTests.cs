@@ -7,7 +7,7 @@ namespace FaceRep.Cli.Tests;
 [Collection(ProcessCollection.Name)]
 public sealed partial class EndToEndTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"facerep-e2e-{Guid.NewGuid():N}");
 
     public EndToEndTests() => Directory.CreateDirectory(_dir);
