@@ -12,8 +12,9 @@ public sealed class DispatcherState
 
 /// <summary>
 /// Hands ready jobs to pulling workers, highest priority first and first-come within a
-/// priority. The queue lives in memory; after a restart the active sweeps re-announce their
-/// ready jobs, so nothing persisted grows with the queue.
+/// priority, except that jobs which lost their worker go ahead of jobs never started. The
+/// queue lives in memory; after a restart, or when silos die, the active sweeps re-announce
+/// their ready jobs, so nothing persisted grows with the queue.
 /// </summary>
 public sealed class DispatcherGrain(
     [PersistentState("dispatcher", GridStorage.Name)] IPersistentState<DispatcherState> state,

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace FaceRep.Cluster.Tests;
+
+/// <summary>
+/// A throwaway redis-server (Debian's package; test.sh installs it when missing) on loopback, on a
+/// free port, working in a temporary directory, with an append-only file as a production server
+/// would have. Shut down and deleted on dispose.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly DirectoryInfo _directory;
+
+    private RedisServer(ChildProcess process, DirectoryInfo directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis connection string of the server.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var executable = FindExecutable("redis-server")
+            ?? throw new InvalidOperationException("redis-server is not installed; test.sh installs it, or run: apt-get install -y redis-server");
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = Directory.CreateTempSubdirectory("facerep-redis-");
+            var port = ChildProcess.FreePort();
+            var info = new ProcessStartInfo(executable) { WorkingDirectory = directory.FullName };
+            foreach (var arg in new[]
+            {
+                "--port", $"{port}", "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", directory.FullName,
+                "--daemonize", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "no", "--logfile", "",
+            })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            var process = new ChildProcess($"redis-server :{port}", info);
+            try
+            {
+                await process.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+                return new RedisServer(process, directory, port);
+            }
+            catch (InvalidOperationException) when (attempt < 3 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // Another test took the port between our probe and redis binding it.
+                process.Dispose();
+                directory.Delete(recursive: true);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port);
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n"));
+            await _process.Exited.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+        {
+            // It is gone or stuck; the kill below ends it either way.
+        }
+
+        _process.Dispose();
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is under the temp directory.
+        }
+    }
+
+    private static string? FindExecutable(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin").Append("/usr/bin")
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace FaceRep.Cluster.Tests;
+
+/// <summary>How a test's silos are configured; every silo of one cluster shares all but its ports and data directory.</summary>
+public sealed record SiloConfig
+{
+    public required string ClusterId { get; init; }
+
+    public required string ServiceId { get; init; }
+
+    public required string Redis { get; init; }
+
+    /// <summary>The artifact root every silo shares (and with it the sleep trainer's run log).</summary>
+    public required string ArtifactRoot { get; init; }
+
+    public int CpuSlots { get; init; } = 2;
+
+    public string Executor { get; init; } = "sleep:150ms";
+
+    public double HeartbeatSeconds { get; init; } = 1;
+
+    public double LeaseSeconds { get; init; } = 10;
+
+    public double ProbeTimeoutSeconds { get; init; } = 1;
+
+    public int MissedProbes { get; init; } = 2;
+
+    public double TableRefreshSeconds { get; init; } = 2;
+}
+
+/// <summary>
+/// One real silo: <c>dotnet FaceRep.Silo.dll</c> (copied next to the tests by the project
+/// reference) configured by FaceRep__* environment variables, as an operator runs it.
+/// </summary>
+public sealed class SiloProcess : IDisposable
+{
+    private readonly ChildProcess _process;
+
+    private SiloProcess(string name, ChildProcess process, int siloPort, int gatewayPort, string dataRoot)
+    {
+        Name = name;
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        DataRoot = dataRoot;
+    }
+
+    public string Name { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public string DataRoot { get; }
+
+    public int ProcessId => _process.Id;
+
+    public ChildProcess Process => _process;
+
+    /// <summary>True if a silo address (<c>127.0.0.1:PORT@GENERATION</c>, as the run log names silos) is this silo's.</summary>
+    public bool Owns(string siloAddress) => siloAddress.StartsWith($"127.0.0.1:{SiloPort}@", StringComparison.Ordinal);
+
+    /// <summary>Starts a silo; it is ready once <see cref="WaitReadyAsync"/> returns.</summary>
+    public static SiloProcess Start(string name, SiloConfig config, string dataRoot)
+    {
+        Directory.CreateDirectory(dataRoot);
+        var ports = ChildProcess.FreePorts(2);
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataRoot };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceRep.Silo.dll"));
+        string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+        var settings = new Dictionary<string, string>
+        {
+            ["ClusterId"] = config.ClusterId,
+            ["ServiceId"] = config.ServiceId,
+            ["Clustering"] = "redis",
+            ["State"] = "redis",
+            ["Redis"] = config.Redis,
+            ["AdvertisedAddress"] = "127.0.0.1",
+            ["SiloPort"] = $"{ports[0]}",
+            ["GatewayPort"] = $"{ports[1]}",
+            ["CpuSlots"] = $"{config.CpuSlots}",
+            ["DataRoot"] = dataRoot,
+            ["ArtifactRoot"] = config.ArtifactRoot,
+            ["Executor"] = config.Executor,
+            ["HeartbeatSeconds"] = Number(config.HeartbeatSeconds),
+            ["LeaseSeconds"] = Number(config.LeaseSeconds),
+            ["Membership__ProbeTimeoutSeconds"] = Number(config.ProbeTimeoutSeconds),
+            ["Membership__MissedProbes"] = $"{config.MissedProbes}",
+            ["Membership__TableRefreshSeconds"] = Number(config.TableRefreshSeconds),
+        };
+        foreach (var (key, value) in settings)
+            info.Environment[$"FaceRep__{key}"] = value;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return new SiloProcess(name, new ChildProcess(name, info), ports[0], ports[1], dataRoot);
+    }
+
+    /// <summary>Waits until the silo has joined the cluster and its workers pull jobs.</summary>
+    public Task WaitReadyAsync(TimeSpan timeout) =>
+        _process.WaitForLineAsync(l => l.Contains("WorkerStarter: Silo ", StringComparison.Ordinal) && l.Contains(" serves ", StringComparison.Ordinal), timeout);
+
+    /// <summary>SIGKILL: the silo gets no chance to leave the cluster or release anything. Returns when the signal was sent.</summary>
+    public DateTime Kill() => _process.Kill();
+
+    /// <summary>Waits for the silo to start its next job (its training host logs each start just before running it).</summary>
+    public Task WaitForNextJobAsync(TimeSpan timeout) =>
+        _process.WaitForLineAsync(l => l.Contains("TrainingHost: Job ", StringComparison.Ordinal) && l.Contains(" started on ", StringComparison.Ordinal), timeout, printedBefore: false);
+
+    /// <summary>The warnings and errors the silo printed, for a failing test's output.</summary>
+    public IEnumerable<string> Problems() =>
+        _process.Output.Split('\n').Where(l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal) || l.Contains(" FTL]", StringComparison.Ordinal));
+
+    public void Dispose() => _process.Dispose();
+}

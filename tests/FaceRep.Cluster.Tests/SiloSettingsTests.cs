@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace FaceRep.Cluster.Tests;
+
+public sealed class SiloSettingsTests
+{
+    [Fact]
+    public async Task A_silo_with_bad_settings_exits_with_code_2_naming_each_setting_and_what_to_write()
+    {
+        var directory = Directory.CreateTempSubdirectory("facerep-silo-settings-");
+        try
+        {
+            var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory.FullName };
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceRep.Silo.dll"));
+            info.Environment["FaceRep__Executor"] = "sleep:fast";
+            info.Environment["FaceRep__Membership__MissedProbes"] = "0";
+            info.Environment["FaceRep__HeartbeatSeconds"] = "10";
+            info.Environment["FaceRep__LeaseSeconds"] = "5";
+            using var silo = new ChildProcess("silo with bad settings", info);
+
+            var code = await silo.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(2, code);
+            Assert.Contains("FaceRep:Executor: 'sleep:fast' has no duration", silo.Output, StringComparison.Ordinal);
+            Assert.Contains("write it as 200ms or 2s", silo.Output, StringComparison.Ordinal);
+            Assert.Contains("FaceRep:Membership:MissedProbes is 0", silo.Output, StringComparison.Ordinal);
+            Assert.Contains("FaceRep:LeaseSeconds is 5", silo.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
