@@ -138,11 +138,8 @@ public sealed class SweepGrain(
     /// <inheritdoc />
     public async Task JobChangedAsync(string jobId, JobState state, long version)
     {
-        if (!Apply(jobId, state, version))
-            return;
-        if (state is JobState.Succeeded or JobState.Failed)
-            NotifyDependents(jobId, state == JobState.Succeeded);
-        await UpdateCountersAsync(force: false);
+        if (Apply(jobId, state, version))
+            await UpdateCountersAsync(force: false);
     }
 
     /// <inheritdoc />
@@ -230,11 +227,10 @@ public sealed class SweepGrain(
 
         if (!_dependents.TryGetValue(jobId, out var dependents))
             return;
+        // Every dependent is told, whatever this sweep last heard of it: its own state may be newer
+        // (a retry), and a job that is not waiting ignores the call.
         foreach (var dependent in dependents)
-        {
-            if (_jobs.TryGetValue(dependent, out var known) && known.State == JobState.Waiting)
-                GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
-        }
+            GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
     }
 
     /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
@@ -249,7 +245,11 @@ public sealed class SweepGrain(
         if (seen)
             _counts[(int)known.State]--;
         _counts[(int)state]++;
-        return !seen || known.State != state;
+        var changed = !seen || known.State != state;
+        // However the sweep learns that a job finished (a notification, a recount, a cancel), its waiting jobs hear of it.
+        if (changed && state is (JobState.Succeeded or JobState.Failed) && definition.RecordExists)
+            NotifyDependents(jobId, state == JobState.Succeeded);
+        return changed;
     }
 
     private async Task RecountAsync()
