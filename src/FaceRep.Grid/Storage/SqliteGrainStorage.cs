@@ -1,3 +1,5 @@
+using System.Globalization;
+using FaceRep.Core.Concurrency;
 using Microsoft.Data.Sqlite;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -8,13 +10,18 @@ namespace FaceRep.Grid.Storage;
 /// Durable grain state in one local SQLite file (embedded mode): one row per (state name,
 /// grain id), serialised with Orleans' version-tolerant serializer, written with an etag check
 /// so a stale activation cannot overwrite newer state. WAL mode with synchronous=FULL: a write
-/// that returned survives a kill -9 of the process.
+/// that returned survives a kill -9 of the process. Writes from all grains are group-committed
+/// (<see cref="GroupCommit{T}"/>): one transaction, and one fsync, per batch of whatever queued
+/// during the previous commit, each write still returning only once it is on disk.
 /// </summary>
 public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _reader;
     private readonly Serializer _serializer;
     private readonly Lock _lock = new();
+    private readonly Lock _readLock = new();
+    private readonly GroupCommit<Write> _writes;
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
     public SqliteGrainStorage(string path, Serializer serializer)
@@ -37,21 +44,28 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
                 PRIMARY KEY (state_name, grain_id)
             ) WITHOUT ROWID;
             """);
+        // Activations read on their own connection: in WAL mode a reader never waits for a commit's fsync.
+        _reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        _reader.Open();
+        _writes = new GroupCommit<Write>("facerep-sqlite-state", CommitBatch, maxBatch: 2048);
     }
+
+    /// <summary>Transactions committed so far (each holding one or more writes).</summary>
+    public long Commits => _writes.Batches;
 
     /// <inheritdoc />
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var command = _connection.CreateCommand();
+            using var command = _reader.CreateCommand();
             command.CommandText = "SELECT etag, data FROM grain_state WHERE state_name = $s AND grain_id = $g";
             command.Parameters.AddWithValue("$s", stateName);
             command.Parameters.AddWithValue("$g", grainId.ToString());
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
-                grainState.ETag = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                grainState.ETag = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
                 grainState.State = _serializer.Deserialize<T>(new MemoryStream((byte[])reader["data"]));
                 grainState.RecordExists = true;
             }
@@ -67,33 +81,13 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
     }
 
     /// <inheritdoc />
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var data = _serializer.SerializeToArray(grainState.State);
-        lock (_lock)
-        {
-            var current = CurrentEtag(stateName, grainId);
-            var expected = grainState.ETag is null ? (long?)null : long.Parse(grainState.ETag, System.Globalization.CultureInfo.InvariantCulture);
-            if (current != expected)
-                throw new InconsistentStateException($"state '{stateName}' of {grainId} changed underneath this activation", current?.ToString(System.Globalization.CultureInfo.InvariantCulture), grainState.ETag);
-
-            var next = (current ?? 0) + 1;
-            using var command = _connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO grain_state (state_name, grain_id, etag, data, updated_utc) VALUES ($s, $g, $e, $d, $u)
-                ON CONFLICT (state_name, grain_id) DO UPDATE SET etag = excluded.etag, data = excluded.data, updated_utc = excluded.updated_utc
-                """;
-            command.Parameters.AddWithValue("$s", stateName);
-            command.Parameters.AddWithValue("$g", grainId.ToString());
-            command.Parameters.AddWithValue("$e", next);
-            command.Parameters.AddWithValue("$d", data);
-            command.Parameters.AddWithValue("$u", DateTime.UtcNow.ToString("O"));
-            command.ExecuteNonQuery();
-            grainState.ETag = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-
-        return Task.CompletedTask;
+        var write = new Write(stateName, grainId.ToString(), grainState.ETag is null ? null : long.Parse(grainState.ETag, CultureInfo.InvariantCulture),
+            _serializer.SerializeToArray(grainState.State));
+        await _writes.SubmitAsync(write);
+        grainState.ETag = write.Committed.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
     }
 
     /// <inheritdoc />
@@ -117,16 +111,68 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _writes.Dispose();
+        lock (_readLock)
+            _reader.Dispose();
         lock (_lock)
             _connection.Dispose();
     }
 
-    private long? CurrentEtag(string stateName, GrainId grainId)
+    /// <summary>
+    /// Commits a batch in one transaction. A write whose etag no longer matches (a stale
+    /// activation) fails on its own; the others commit.
+    /// </summary>
+    private void CommitBatch(IReadOnlyList<Write> batch, Exception?[] failures)
+    {
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var upsert = _connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = """
+                INSERT INTO grain_state (state_name, grain_id, etag, data, updated_utc) VALUES ($s, $g, $e, $d, $u)
+                ON CONFLICT (state_name, grain_id) DO UPDATE SET etag = excluded.etag, data = excluded.data, updated_utc = excluded.updated_utc
+                """;
+            var ps = upsert.Parameters;
+            var (state, grain, etag, data, updated) = (ps.Add("$s", SqliteType.Text), ps.Add("$g", SqliteType.Text), ps.Add("$e", SqliteType.Integer),
+                ps.Add("$d", SqliteType.Blob), ps.Add("$u", SqliteType.Text));
+            var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+            // Two writes of one grain in a batch: the later one must see the earlier one's etag.
+            var pending = new Dictionary<(string, string), long>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var w = batch[i];
+                var current = pending.TryGetValue((w.StateName, w.GrainId), out var p) ? p : CurrentEtag(w.StateName, w.GrainId, transaction);
+                if (current != w.Expected)
+                {
+                    failures[i] = new InconsistentStateException($"state '{w.StateName}' of {w.GrainId} changed underneath this activation",
+                        current?.ToString(CultureInfo.InvariantCulture), w.Expected?.ToString(CultureInfo.InvariantCulture));
+                    continue;
+                }
+
+                w.Committed = (current ?? 0) + 1;
+                (state.Value, grain.Value, etag.Value, data.Value, updated.Value) = (w.StateName, w.GrainId, w.Committed, w.Data, now);
+                upsert.ExecuteNonQuery();
+                pending[(w.StateName, w.GrainId)] = w.Committed;
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>One queued write; <see cref="Committed"/> is its new etag once committed.</summary>
+    private sealed record Write(string StateName, string GrainId, long? Expected, byte[] Data)
+    {
+        public long Committed { get; set; }
+    }
+
+    private long? CurrentEtag(string stateName, string grainId, SqliteTransaction transaction)
     {
         using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT etag FROM grain_state WHERE state_name = $s AND grain_id = $g";
         command.Parameters.AddWithValue("$s", stateName);
-        command.Parameters.AddWithValue("$g", grainId.ToString());
+        command.Parameters.AddWithValue("$g", grainId);
         return command.ExecuteScalar() is long etag ? etag : null;
     }
 
