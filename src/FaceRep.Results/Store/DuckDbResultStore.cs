@@ -44,6 +44,8 @@ public sealed class DuckDbResultStore : IResultStore
         );
         """;
 
+    private const int RowsPerStatement = 64;
+
     private readonly DuckDBConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -81,23 +83,50 @@ public sealed class DuckDbResultStore : IResultStore
     {
         if (rows.Count == 0)
             return;
+        // The last row written for a job wins, as if the rows had been written one by one.
+        var latest = rows.GroupBy(r => r.JobId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
         await _gate.WaitAsync(cancellationToken);
         try
         {
             using var transaction = _connection.BeginTransaction();
-            foreach (var row in rows)
+            // Set-based, not row by row: DuckDB pays dearly per statement and per bound parameter,
+            // so rows are appended to fresh staging tables and upserted through the primary keys'
+            // indexes in two statements (a DELETE ... IN would scan the table). A job written again
+            // replaces its row and its metrics of the same names, which are all it has: a job's
+            // metrics are fixed by its task.
+            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_results AS SELECT * FROM results LIMIT 0");
+            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_metrics AS SELECT * FROM metrics LIMIT 0");
+            Execute("TRUNCATE staged_results");
+            Execute("TRUNCATE staged_metrics");
+            using (var appender = _connection.CreateAppender("staged_results"))
             {
-                Execute("DELETE FROM metrics WHERE job_id = $1", row.JobId);
-                Execute("DELETE FROM results WHERE job_id = $1", row.JobId);
-                Execute(
-                    "INSERT INTO results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-                    row.JobId, row.PretrainId, row.Pretrain, row.PretrainDataset, row.PretrainMethod, row.Backbone, row.Width,
-                    row.Input, row.Task, row.Protocol, row.Shots, row.Seed, row.DurationSeconds, row.FinishedUtc.UtcDateTime,
-                    row.Device, row.Attempt, row.Versions, row.TrainIndices);
-                foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                    Execute("INSERT INTO metrics VALUES ($1, $2, $3)", row.JobId, metric, double.IsFinite(value) ? value : null);
+                foreach (var row in latest)
+                {
+                    var r = appender.CreateRow()
+                        .AppendValue(row.JobId).AppendValue(row.PretrainId).AppendValue(row.Pretrain);
+                    r = row.PretrainDataset is null ? r.AppendNullValue() : r.AppendValue(row.PretrainDataset);
+                    r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Width).AppendValue(row.Input)
+                        .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
+                        .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
+                        .AppendValue(row.Versions).AppendValue(row.TrainIndices)
+                        .EndRow();
+                }
             }
 
+            using (var appender = _connection.CreateAppender("staged_metrics"))
+            {
+                foreach (var row in latest)
+                {
+                    foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                    {
+                        var r = appender.CreateRow().AppendValue(row.JobId).AppendValue(metric);
+                        (double.IsFinite(value) ? r.AppendValue(value) : r.AppendNullValue()).EndRow();
+                    }
+                }
+            }
+
+            Execute("INSERT OR REPLACE INTO results SELECT * FROM staged_results");
+            Execute("INSERT OR REPLACE INTO metrics SELECT * FROM staged_metrics");
             transaction.Commit();
         }
         finally
@@ -113,14 +142,46 @@ public sealed class DuckDbResultStore : IResultStore
         try
         {
             using var transaction = _connection.BeginTransaction();
-            foreach (var id in jobIds)
-                Execute("INSERT INTO sweep_jobs VALUES ($1, $2) ON CONFLICT DO NOTHING", sweep, id);
+            StageIds(jobIds);
+            Execute("INSERT INTO sweep_jobs SELECT DISTINCT $1, job_id FROM staged_ids ON CONFLICT DO NOTHING", sweep);
             transaction.Commit();
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Upserts rows of <paramref name="columns"/> values each in one statement.</summary>
+    private void InsertOrReplace(string table, int columns, IEnumerable<object?[]> rows)
+    {
+        using var command = _connection.CreateCommand();
+        var sql = new System.Text.StringBuilder($"INSERT OR REPLACE INTO {table} VALUES ");
+        var n = 0;
+        foreach (var row in rows)
+        {
+            sql.Append(n == 0 ? "(" : ", (");
+            for (var c = 0; c < columns; c++)
+            {
+                sql.Append(c == 0 ? "$" : ", $").Append(++n);
+                command.Parameters.Add(new DuckDBParameter(row[c] ?? DBNull.Value));
+            }
+
+            sql.Append(')');
+        }
+
+        command.CommandText = sql.ToString();
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Fills this connection's staging table with job ids (inside the caller's transaction).</summary>
+    private void StageIds(IEnumerable<string> ids)
+    {
+        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_ids (job_id VARCHAR NOT NULL)");
+        Execute("DELETE FROM staged_ids");
+        using var appender = _connection.CreateAppender("staged_ids");
+        foreach (var id in ids)
+            appender.CreateRow().AppendValue(id).EndRow();
     }
 
     /// <inheritdoc />
