@@ -84,7 +84,7 @@ builder.UseOrleans(silo =>
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
         },
-        _ => new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb")));
+        _ => new BatchingResultStore(new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb"))));
 });
 
 try

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using FaceRep.Core.Specs;
+using FaceRep.Grid.Hosting;
+using Serilog;
 using Spectre.Console;
 
 namespace FaceRep.Cli;
@@ -113,7 +115,7 @@ public static class Commands
         EmbeddedGrid embedded;
         try
         {
-            embedded = await EmbeddedGrid.StartAsync(paths, logger, options =>
+            embedded = await EmbeddedGrid.StartAsync(paths, services => services.AddSerilog(logger, dispose: false), options =>
             {
                 options.CpuSlots = result.GetValue(Slots);
                 options.ThreadsPerSlot = result.GetValue(Threads);

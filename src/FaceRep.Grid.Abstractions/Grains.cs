@@ -7,8 +7,8 @@ namespace FaceRep.Grid.Abstractions;
 [Alias("facerep.ISweepGrain")]
 public interface ISweepGrain : IGrainWithStringKey
 {
-    /// <summary>Submits (or resubmits, idempotently) the sweep.</summary>
-    [Alias("Submit")]
+    /// <summary>Submits (or resubmits, idempotently) the sweep; returns once every job exists (minutes for a very large sweep).</summary>
+    [Alias("Submit"), ResponseTimeout("00:15:00")]
     Task<SubmitResult> SubmitAsync(SweepSubmission submission);
 
     /// <summary>The sweep's progress.</summary>
@@ -23,16 +23,16 @@ public interface ISweepGrain : IGrainWithStringKey
     [Alias("Resume"), OneWay]
     Task ResumeAsync();
 
-    /// <summary>Told by a job's grain when its state changes.</summary>
-    [Alias("JobChanged"), OneWay]
+    /// <summary>Told by a job's grain when its state changes (interleaves with everything: it only counts).</summary>
+    [Alias("JobChanged"), OneWay, AlwaysInterleave]
     Task JobChangedAsync(string jobId, JobState state, long version);
 
     /// <summary>Cancels the sweep: jobs no other sweep needs stop (running ones promptly) and fail as cancelled. Resubmitting resumes it.</summary>
-    [Alias("Cancel")]
+    [Alias("Cancel"), ResponseTimeout("00:15:00")]
     Task<SweepStatus> CancelAsync();
 
     /// <summary>Runs the sweep's failed and cancelled jobs again; returns how many.</summary>
-    [Alias("RetryFailed")]
+    [Alias("RetryFailed"), ResponseTimeout("00:15:00")]
     Task<int> RetryFailedAsync();
 
     /// <summary>Subscribes an observer to progress; resubscribe periodically to stay subscribed.</summary>
@@ -81,8 +81,8 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("Fail")]
     Task<bool> FailAsync(string worker, int attempt, FailureKind kind, string error);
 
-    /// <summary>The job's status.</summary>
-    [Alias("GetStatus")]
+    /// <summary>The job's status (read-only: many evaluations may ask their pre-training job at once).</summary>
+    [Alias("GetStatus"), ReadOnly]
     Task<JobStatus> GetStatusAsync();
 
     /// <summary>Told (by a sweep holding both jobs) that the job this one waits for has finished; the job checks it and moves on.</summary>

@@ -1,5 +1,6 @@
 using FaceRep.Grid.Abstractions;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace FaceRep.Grid.Grains;
 
@@ -15,7 +16,14 @@ public sealed class DispatcherState
 /// priority, except that jobs which lost their worker go ahead of jobs never started. The
 /// queue lives in memory; after a restart, or when silos die, the active sweeps re-announce
 /// their ready jobs, so nothing persisted grows with the queue.
+/// <para>
+/// Reentrant: a lease awaits the job's grain (a durable write), and the dispatcher serves other
+/// workers meanwhile, so the writes of many leases share a commit. Every change to the queue
+/// happens between awaits; the one persisted write (<see cref="TrackSweepAsync"/>) is serialised
+/// by its own gate.
+/// </para>
 /// </summary>
+[Reentrant]
 public sealed class DispatcherGrain(
     [PersistentState("dispatcher", GridStorage.Name)] IPersistentState<DispatcherState> state,
     ILogger<DispatcherGrain> log) : Grain, IDispatcherGrain
@@ -26,12 +34,13 @@ public sealed class DispatcherGrain(
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
     private long _sequence;
     private long _firstSequence = long.MinValue;
+    private readonly SemaphoreSlim _writing = new(1, 1);
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         foreach (var sweep in state.State.ActiveSweeps)
-            GrainFactory.GetGrain<ISweepGrain>(sweep).ResumeAsync().Ignore();
+            GrainFactory.Ref<ISweepGrain>(sweep).ResumeAsync().Ignore();
         return Task.CompletedTask;
     }
 
@@ -71,7 +80,7 @@ public sealed class DispatcherGrain(
         log.LogInformation("Silo(s) {Silos} left the cluster; {Count} active sweep(s) reconcile their jobs so those leased there run elsewhere",
             string.Join(", ", fresh), state.State.ActiveSweeps.Count);
         foreach (var sweep in state.State.ActiveSweeps)
-            GrainFactory.GetGrain<ISweepGrain>(sweep).ResumeAsync().Ignore();
+            GrainFactory.Ref<ISweepGrain>(sweep).ResumeAsync().Ignore();
         return Task.CompletedTask;
     }
 
@@ -87,7 +96,7 @@ public sealed class DispatcherGrain(
                 JobLease? lease;
                 try
                 {
-                    lease = await GrainFactory.GetGrain<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
+                    lease = await GrainFactory.Ref<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
                 }
                 catch (Exception e) when (e is OrleansException or TimeoutException)
                 {
@@ -122,9 +131,17 @@ public sealed class DispatcherGrain(
     /// <inheritdoc />
     public async Task TrackSweepAsync(string sweep, bool active)
     {
-        var changed = active ? state.State.ActiveSweeps.Add(sweep) : state.State.ActiveSweeps.Remove(sweep);
-        if (changed)
-            await state.WriteStateAsync();
+        await _writing.WaitAsync();
+        try
+        {
+            var changed = active ? state.State.ActiveSweeps.Add(sweep) : state.State.ActiveSweeps.Remove(sweep);
+            if (changed)
+                await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -136,6 +153,6 @@ public sealed class DispatcherGrain(
         if (worker is null)
             return;
         _idle.Remove(worker);
-        GrainFactory.GetGrain<IWorkerGrain>(worker).WakeAsync().Ignore();
+        GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
 }

@@ -43,6 +43,7 @@ public sealed class ExperimentGrain(
     private ExperimentState S => state.State;
     private string Id => this.GetPrimaryKeyString();
     private IGrainTimer? _leaseTimer;
+    private IDispatcherGrain? _dispatcher;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -60,15 +61,25 @@ public sealed class ExperimentGrain(
 
         if (S.State == JobState.Unknown)
         {
+            // A new job is written once, in the state it starts in.
             S.Job = job;
             S.Sweeps.Add(sweep);
             S.Priority = priority;
-            S.State = JobState.Waiting;
-            await SaveAsync();
-            if (job.DependsOn is null)
-                await MakeReadyAsync();
-            else
-                await CheckDependencyAsync();
+            var dependency = job.DependsOn is null ? null : await GrainFactory.Ref<IExperimentGrain>(job.DependsOn).GetStatusAsync();
+            switch (dependency?.State)
+            {
+                case null or JobState.Succeeded:
+                    await MakeReadyAsync();
+                    break;
+                case JobState.Failed:
+                    await FinishFailedAsync(DependencyFailure(dependency), DependencyError(dependency));
+                    break;
+                default:
+                    S.State = JobState.Waiting;
+                    await SaveAsync();
+                    break;
+            }
+
             return Status();
         }
 
@@ -148,7 +159,7 @@ public sealed class ExperimentGrain(
         await SaveAsync();
         StopLeaseTimer();
         foreach (var dependent in S.Dependents)
-            GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(true, null).Ignore();
+            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(true, null).Ignore();
         return true;
     }
 
@@ -195,7 +206,7 @@ public sealed class ExperimentGrain(
             var worker = S.State == JobState.Leased ? S.Worker : null;
             await FinishFailedAsync(FailureKind.Cancelled, $"cancelled with sweep {sweep}");
             if (worker is not null)
-                GrainFactory.GetGrain<IWorkerGrain>(worker).CancelJobAsync(Id).Ignore();
+                GrainFactory.Ref<IWorkerGrain>(worker).CancelJobAsync(Id).Ignore();
         }
 
         return Status();
@@ -230,7 +241,7 @@ public sealed class ExperimentGrain(
         return true;
     }
 
-    private IDispatcherGrain Dispatcher => GrainFactory.GetGrain<IDispatcherGrain>(0);
+    private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -244,12 +255,17 @@ public sealed class ExperimentGrain(
     /// </summary>
     private async Task CheckDependencyAsync()
     {
-        var status = await GrainFactory.GetGrain<IExperimentGrain>(S.Job!.DependsOn!).GetStatusAsync();
+        var status = await GrainFactory.Ref<IExperimentGrain>(S.Job!.DependsOn!).GetStatusAsync();
         if (status.State == JobState.Succeeded)
             await MakeReadyAsync();
         else if (status.State == JobState.Failed)
-            await FinishFailedAsync(status.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic, $"pre-training job {S.Job.DependsOn} failed: {status.Error}");
+            await FinishFailedAsync(DependencyFailure(status), DependencyError(status));
     }
+
+    private static FailureKind DependencyFailure(JobStatus dependency) =>
+        dependency.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic;
+
+    private static string DependencyError(JobStatus dependency) => $"pre-training job {dependency.Id} failed: {dependency.Error}";
 
     /// <param name="lostWorker">True when the job is released from a worker it lost: it goes ahead of jobs that never started.</param>
     private async Task MakeReadyAsync(bool lostWorker = false)
@@ -291,7 +307,7 @@ public sealed class ExperimentGrain(
         StopLeaseTimer();
         log.LogWarning("Job {JobId} failed ({Kind}): {Error}", Id, kind, error);
         foreach (var dependent in S.Dependents)
-            GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(false, error).Ignore();
+            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(false, error).Ignore();
     }
 
     /// <summary>Persists a transition, then tells the job's sweeps.</summary>
@@ -300,7 +316,7 @@ public sealed class ExperimentGrain(
         S.Version++;
         await state.WriteStateAsync();
         foreach (var sweep in S.Sweeps)
-            GrainFactory.GetGrain<ISweepGrain>(sweep).JobChangedAsync(Id, S.State, S.Version).Ignore();
+            GrainFactory.Ref<ISweepGrain>(sweep).JobChangedAsync(Id, S.State, S.Version).Ignore();
     }
 
     private bool LeaseIsStale(out string why)

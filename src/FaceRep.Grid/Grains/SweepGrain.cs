@@ -36,7 +36,9 @@ public sealed class SweepCounters
 /// <summary>
 /// A sweep, keyed by name. Its job list is written once; afterwards only counters change. The
 /// per-job states it counts from live in memory and are recounted from the job grains on
-/// activation, so the counters always agree with the jobs.
+/// activation, so the counters always agree with the jobs. Job notifications only count (they
+/// interleave with everything); the counters are written, and observers told, at most every
+/// <see cref="FlushPeriod"/>, so a sweep of 100k jobs costs a few writes a second, not one per job.
 /// </summary>
 public sealed class SweepGrain(
     [PersistentState("sweep", GridStorage.Name)] IPersistentState<SweepDefinition> definition,
@@ -45,7 +47,13 @@ public sealed class SweepGrain(
     TimeProvider time,
     ILogger<SweepGrain> log) : Grain, ISweepGrain
 {
-    private const int Batch = 256;
+    private const int Batch = 1024;
+
+    /// <summary>How often changed counters are written and observers told.</summary>
+    public static readonly TimeSpan FlushPeriod = TimeSpan.FromMilliseconds(250);
+
+    private bool _dirty;
+    private IDispatcherGrain? _dispatcher;
     private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
     private readonly int[] _counts = new int[Enum.GetValues<JobState>().Length];
     private HashSet<string>? _members;
@@ -54,9 +62,12 @@ public sealed class SweepGrain(
 
     private string Name => this.GetPrimaryKeyString();
 
+    private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
+
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        this.RegisterGrainTimer(_ => _dirty ? UpdateCountersAsync(force: false) : Task.CompletedTask, new GrainTimerCreationOptions(FlushPeriod, FlushPeriod));
         if (definition.RecordExists)
             await RecountAsync();
     }
@@ -96,13 +107,13 @@ public sealed class SweepGrain(
         }
 
         await results.RecordSweepAsync(Name, ids);
-        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, true);
+        await Dispatcher.TrackSweepAsync(Name, true);
 
         // Pre-training jobs first, so evaluation jobs find their dependency created.
         foreach (var chunk in submission.Jobs.OrderBy(j => j.DependsOn is null ? 0 : 1).Chunk(Batch))
         {
             var statuses = await Task.WhenAll(chunk.Select(j =>
-                GrainFactory.GetGrain<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority)));
+                GrainFactory.Ref<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority)));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
         }
@@ -127,7 +138,7 @@ public sealed class SweepGrain(
         var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
         foreach (var chunk in unfinished.Chunk(Batch))
         {
-            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).ReconcileAsync()));
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).ReconcileAsync()));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
         }
@@ -136,10 +147,10 @@ public sealed class SweepGrain(
     }
 
     /// <inheritdoc />
-    public async Task JobChangedAsync(string jobId, JobState state, long version)
+    public Task JobChangedAsync(string jobId, JobState state, long version)
     {
-        if (Apply(jobId, state, version))
-            await UpdateCountersAsync(force: false);
+        Apply(jobId, state, version);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -153,12 +164,12 @@ public sealed class SweepGrain(
         await counters.WriteStateAsync();
         foreach (var chunk in unfinished.Chunk(Batch))
         {
-            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).CancelAsync(Name)));
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).CancelAsync(Name)));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
         }
 
-        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, false);
+        await Dispatcher.TrackSweepAsync(Name, false);
         await UpdateCountersAsync(force: true);
         return Status();
     }
@@ -176,11 +187,11 @@ public sealed class SweepGrain(
             .Select(j => j.id)
             .ToList();
         counters.State.CancelledUtc = null;
-        await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, true);
+        await Dispatcher.TrackSweepAsync(Name, true);
         var retried = 0;
         foreach (var chunk in ordered.Chunk(Batch))
         {
-            var results = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).RetryAsync(Name, definition.State.Priority)));
+            var results = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).RetryAsync(Name, definition.State.Priority)));
             retried += results.Count(r => r);
         }
 
@@ -230,7 +241,7 @@ public sealed class SweepGrain(
         // Every dependent is told, whatever this sweep last heard of it: its own state may be newer
         // (a retry), and a job that is not waiting ignores the call.
         foreach (var dependent in dependents)
-            GrainFactory.GetGrain<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
+            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
     }
 
     /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
@@ -246,6 +257,7 @@ public sealed class SweepGrain(
             _counts[(int)known.State]--;
         _counts[(int)state]++;
         var changed = !seen || known.State != state;
+        _dirty |= changed;
         // However the sweep learns that a job finished (a notification, a recount, a cancel), its waiting jobs hear of it.
         if (changed && state is (JobState.Succeeded or JobState.Failed) && definition.RecordExists)
             NotifyDependents(jobId, state == JobState.Succeeded);
@@ -256,7 +268,7 @@ public sealed class SweepGrain(
     {
         foreach (var chunk in definition.State.JobIds.Chunk(Batch))
         {
-            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IExperimentGrain>(id).GetStatusAsync()));
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).GetStatusAsync()));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
         }
@@ -266,6 +278,7 @@ public sealed class SweepGrain(
 
     private async Task UpdateCountersAsync(bool force)
     {
+        _dirty = false;
         var succeeded = _counts[(int)JobState.Succeeded];
         var failed = _counts[(int)JobState.Failed];
         var c = counters.State;
@@ -279,7 +292,7 @@ public sealed class SweepGrain(
             await counters.WriteStateAsync();
             if (complete)
             {
-                await GrainFactory.GetGrain<IDispatcherGrain>(0).TrackSweepAsync(Name, false);
+                await Dispatcher.TrackSweepAsync(Name, false);
                 log.LogInformation("Sweep {Sweep} complete: {Succeeded} succeeded, {Failed} failed", Name, succeeded, failed);
             }
         }

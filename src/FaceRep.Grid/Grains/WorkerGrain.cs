@@ -24,6 +24,7 @@ public sealed class WorkerGrain(
     private bool _pulling;
     private JobLease? _current;
     private IGrainTimer? _heartbeat;
+    private IDispatcherGrain? _dispatcher;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -90,7 +91,7 @@ public sealed class WorkerGrain(
             JobLease? lease;
             try
             {
-                lease = await GrainFactory.GetGrain<IDispatcherGrain>(0).LeaseAsync(me, silo.SiloAddress.ToParsableString());
+                lease = await (_dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0)).LeaseAsync(me, silo.SiloAddress.ToParsableString());
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {
@@ -105,7 +106,7 @@ public sealed class WorkerGrain(
             {
                 // Cannot happen while this grain is the device's only worker; hand the job back.
                 log.LogError("Device {Device} refused {JobId}; returning it", _device, lease.Job.Id);
-                await GrainFactory.GetGrain<IExperimentGrain>(lease.Job.Id).FailAsync(me, lease.Attempt, Core.Experiments.FailureKind.Transient, "device busy");
+                await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).FailAsync(me, lease.Attempt, Core.Experiments.FailureKind.Transient, "device busy");
                 return;
             }
 
@@ -130,7 +131,7 @@ public sealed class WorkerGrain(
         else if (_current is { } lease)
         {
             var me = this.GetPrimaryKeyString();
-            var held = await GrainFactory.GetGrain<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Attempt);
+            var held = await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Attempt);
             // A run that has just finished hears the same from its own completion: nothing to cancel.
             if (!held && host.IsExecuting(_device, lease.Job.Id))
             {

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using FaceRep.Grid.Hosting;
 using FaceRep.Results.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Serilog;
 
-namespace FaceRep.Cli;
+namespace FaceRep.Grid.Hosting;
 
 /// <summary>Where embedded mode keeps everything, all under one output directory so a second run resumes.</summary>
 /// <param name="Root">The output directory (default ./facerep-out).</param>
@@ -17,6 +15,9 @@ public sealed record EmbeddedPaths(string Root)
 
     /// <summary>The result store.</summary>
     public string Results => Path.Combine(Root, "results.duckdb");
+
+    /// <summary>Results written but not yet moved to the result store (see <see cref="OutboxResultStore"/>).</summary>
+    public string ResultsOutbox => Path.Combine(Root, "results-outbox.db");
 
     /// <summary>Checkpoints.</summary>
     public string Artifacts => Path.Combine(Root, "artifacts");
@@ -47,16 +48,13 @@ public sealed class EmbeddedGrid : IAsyncDisposable
 
     /// <summary>Starts the silo.</summary>
     /// <param name="paths">Output layout.</param>
-    /// <param name="logger">Serilog logger for the host.</param>
+    /// <param name="configureServices">Logging and extra services, e.g. a different job executor for tests.</param>
     /// <param name="configure">Extra grid settings (slots, threads).</param>
-    /// <param name="configureServices">Extra services, e.g. a different job executor for tests.</param>
-    public static async Task<EmbeddedGrid> StartAsync(EmbeddedPaths paths, Serilog.ILogger logger, Action<GridOptions>? configure = null,
-        Action<IServiceCollection>? configureServices = null)
+    public static async Task<EmbeddedGrid> StartAsync(EmbeddedPaths paths, Action<IServiceCollection> configureServices, Action<GridOptions>? configure = null)
     {
         Directory.CreateDirectory(paths.Root);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = paths.Root });
-        builder.Services.AddSerilog(logger, dispose: false);
-        configureServices?.Invoke(builder.Services);
+        configureServices(builder.Services);
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "facerep", clusterId: "facerep-embedded");
@@ -67,7 +65,7 @@ public sealed class EmbeddedGrid : IAsyncDisposable
                     options.ArtifactRoot = paths.Artifacts;
                     configure?.Invoke(options);
                 },
-                _ => new DuckDbResultStore(paths.Results));
+                _ => new OutboxResultStore(new DuckDbResultStore(paths.Results), paths.ResultsOutbox));
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -25,7 +25,10 @@ public static class GridHosting
     /// </summary>
     /// <param name="builder">The silo.</param>
     /// <param name="configure">Grid settings.</param>
-    /// <param name="resultStore">Creates the result store (DuckDB in embedded mode).</param>
+    /// <param name="resultStore">
+    /// Creates the result store, ready for many devices writing at once: in embedded mode DuckDB
+    /// behind an <see cref="OutboxResultStore"/>; a shared store behind a <see cref="BatchingResultStore"/>.
+    /// </param>
     public static ISiloBuilder AddFaceRepGrid(this ISiloBuilder builder, Action<GridOptions> configure, Func<IServiceProvider, IResultStore> resultStore)
     {
         var services = builder.Services;
@@ -40,8 +43,8 @@ public static class GridHosting
             var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
             var setting = ExecutorSetting.Parse(options.Executor, out var error)
                 ?? throw new InvalidOperationException($"GridOptions.Executor: {error}");
-            return setting.IsSleep
-                ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName))
+            return setting.IsSleep ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName))
+                : setting.IsNoop ? new NoopJobExecutor()
                 : new TorchJobExecutor(sp.GetRequiredService<JobRunner>());
         });
         services.AddSingleton(sp =>

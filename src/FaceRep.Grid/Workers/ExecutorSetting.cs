@@ -3,11 +3,12 @@ using System.Globalization;
 namespace FaceRep.Grid.Workers;
 
 /// <summary>
-/// Which trainer a silo runs jobs with: <c>torch</c> (the real one) or <c>sleep:DURATION</c>
+/// Which trainer a silo runs jobs with: <c>torch</c> (the real one), <c>sleep:DURATION</c>
 /// (<see cref="SleepJobExecutor"/>: no training, each job takes DURATION, such as <c>200ms</c>
-/// or <c>2s</c>), for exercising a cluster's scheduling and failover without TorchSharp.
+/// or <c>2s</c>), for exercising a cluster's scheduling and failover without TorchSharp, or
+/// <c>noop</c> (<see cref="NoopJobExecutor"/>: returns at once), for measuring the grid's own cost per job.
 /// </summary>
-/// <param name="Kind"><c>torch</c> or <c>sleep</c>.</param>
+/// <param name="Kind"><c>torch</c>, <c>sleep</c> or <c>noop</c>.</param>
 /// <param name="SleepDuration">How long a sleep job takes; zero for torch.</param>
 public sealed record ExecutorSetting(string Kind, TimeSpan SleepDuration)
 {
@@ -18,18 +19,26 @@ public sealed record ExecutorSetting(string Kind, TimeSpan SleepDuration)
     public static ExecutorSetting Torch { get; } = new("torch", TimeSpan.Zero);
 
     /// <summary>What the setting accepts, for error messages.</summary>
-    public const string Accepted = "torch or sleep:DURATION (sleep:200ms, sleep:2s)";
+    public const string Accepted = "torch, noop or sleep:DURATION (sleep:200ms, sleep:2s)";
+
+    /// <summary>The trainer that returns at once.</summary>
+    public static ExecutorSetting Noop { get; } = new("noop", TimeSpan.Zero);
 
     /// <summary>True for the sleep trainer.</summary>
     public bool IsSleep => Kind == "sleep";
 
-    /// <summary>Parses <c>torch</c>, <c>sleep:200ms</c> or <c>sleep:1.5s</c>; null with <paramref name="error"/> otherwise.</summary>
+    /// <summary>True for the no-op trainer.</summary>
+    public bool IsNoop => Kind == "noop";
+
+    /// <summary>Parses <c>torch</c>, <c>noop</c>, <c>sleep:200ms</c> or <c>sleep:1.5s</c>; null with <paramref name="error"/> otherwise.</summary>
     public static ExecutorSetting? Parse(string? text, out string? error)
     {
         error = null;
         var value = text?.Trim() ?? "";
         if (value.Equals("torch", StringComparison.OrdinalIgnoreCase))
             return Torch;
+        if (value.Equals("noop", StringComparison.OrdinalIgnoreCase))
+            return Noop;
         if (value.StartsWith("sleep:", StringComparison.OrdinalIgnoreCase))
         {
             var duration = ParseDuration(value["sleep:".Length..]);

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Grains;
 using FaceRep.Grid.Hosting;
 using FaceRep.Results.Store;
 using FaceRep.Training.Runs;
@@ -81,7 +81,8 @@ public sealed class TrainingHost : IDisposable
             t.Dispose();
     }
 
-    private void Run(Device device, WorkItem item)
+    /// <summary>Runs a job's trainer on its device's thread; the outcome is reported asynchronously (<see cref="ReportAsync"/>).</summary>
+    private (JobOutcome? Outcome, Exception? Error) Execute(Device device, WorkItem item)
     {
         var job = item.Lease.Job;
         var context = new RunContext
@@ -93,23 +94,48 @@ public sealed class TrainingHost : IDisposable
             Attempt = item.Lease.Attempt,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
-        var experiment = _grains.GetGrain<IExperimentGrain>(job.Id);
         _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(), device.Name, item.Lease.Attempt);
-        JobOutcome outcome;
         item.Executing = true;
         try
         {
-            outcome = _executor.Execute(job, context);
-            if (job.Kind == JobKind.Evaluate)
-                _results.WriteAsync([ToRow(job, outcome, device, item.Lease.Attempt)]).GetAwaiter().GetResult();
-            item.Executing = false;
+            return (_executor.Execute(job, context), null);
         }
         catch (Exception e)
         {
+            return (null, e);
+        }
+        finally
+        {
             item.Executing = false;
-            var (kind, message) = Classify(e);
-            _log.LogWarning(e, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
-            if (!Report(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
+        }
+    }
+
+    /// <summary>
+    /// Writes a finished job's result (first, so a crash after it loses nothing) and tells its
+    /// grain, off the device's thread: the device stays busy until this is done, but no thread
+    /// blocks on the grid meanwhile.
+    /// </summary>
+    private async Task ReportAsync(Device device, WorkItem item, JobOutcome? outcome, Exception? error)
+    {
+        var job = item.Lease.Job;
+        var experiment = _grains.Ref<IExperimentGrain>(job.Id);
+        if (outcome is not null && job.Kind == JobKind.Evaluate)
+        {
+            try
+            {
+                await _results.WriteAsync([ToRow(job, outcome, device, item.Lease.Attempt)]);
+            }
+            catch (Exception e)
+            {
+                (outcome, error) = (null, new IOException($"writing the result failed: {e.Message}", e));
+            }
+        }
+
+        if (outcome is null)
+        {
+            var (kind, message) = Classify(error!);
+            _log.LogWarning(error, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
+            if (!await DeliverAsync(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
                 _log.LogError("Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
             return;
         }
@@ -117,7 +143,7 @@ public sealed class TrainingHost : IDisposable
         // The job is done and its result written: only telling its grain is left. A silo dying
         // elsewhere makes that call fail for a few seconds; that is no failure of the job.
         var accepted = false;
-        if (Report(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))))
+        if (await DeliverAsync(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))))
         {
             _log.LogInformation("Job {JobId} succeeded in {Seconds:F1} s{Note}", job.Id, outcome.Duration.TotalSeconds,
                 accepted ? "" : " (its lease had passed to another worker; the result row is the same job's)");
@@ -133,7 +159,7 @@ public sealed class TrainingHost : IDisposable
     /// and membership has not caught up, a storage write conflicted) for up to a lease's length:
     /// after that the lease has lapsed and the job runs again anyway. False if it never got through.
     /// </summary>
-    private bool Report(string jobId, string what, Func<Task> call)
+    private async Task<bool> DeliverAsync(string jobId, string what, Func<Task> call)
     {
         var started = DateTime.UtcNow;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -141,7 +167,7 @@ public sealed class TrainingHost : IDisposable
         {
             try
             {
-                call().GetAwaiter().GetResult();
+                await call();
                 return true;
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
@@ -153,7 +179,7 @@ public sealed class TrainingHost : IDisposable
                 }
 
                 _log.LogWarning("Reporting {What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds);
-                Thread.Sleep(delay);
+                await Task.Delay(delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
             }
             catch (Exception e)
@@ -164,11 +190,11 @@ public sealed class TrainingHost : IDisposable
         }
     }
 
-    private void NotifyWorker(WorkItem item)
+    private async Task NotifyWorkerAsync(WorkItem item)
     {
         try
         {
-            _grains.GetGrain<IWorkerGrain>(item.Worker).JobEndedAsync(item.Lease.Job.Id).GetAwaiter().GetResult();
+            await _grains.Ref<IWorkerGrain>(item.Worker).JobEndedAsync(item.Lease.Job.Id);
         }
         catch (Exception e)
         {
@@ -230,13 +256,19 @@ public sealed class TrainingHost : IDisposable
         }
     }
 
-    /// <summary>One device's thread: takes one job at a time from a single-slot queue.</summary>
+    /// <summary>
+    /// One device's thread: runs one job at a time. It sleeps on a monitor while idle (no spinning:
+    /// a silo may have dozens of devices on a few cores), and the device counts as busy from
+    /// <see cref="TryStart"/> until the job's outcome has been reported.
+    /// </summary>
     private sealed class DeviceThread : IDisposable
     {
         private readonly TrainingHost _host;
         private readonly Device _device;
-        private readonly BlockingCollection<WorkItem> _queue = new(boundedCapacity: 1);
+        private readonly object _gate = new();
         private readonly Thread _thread;
+        private WorkItem? _next;
+        private bool _stopping;
         private int _finished;
 
         public DeviceThread(TrainingHost host, Device device)
@@ -253,41 +285,74 @@ public sealed class TrainingHost : IDisposable
 
         public bool TryStart(WorkItem item)
         {
-            lock (_queue)
+            lock (_gate)
             {
-                if (Current is not null || _queue.Count > 0)
+                if (Current is not null || _stopping)
                     return false;
-                Current = item;
-                return _queue.TryAdd(item);
+                Current = _next = item;
+                Monitor.Pulse(_gate);
+                return true;
             }
         }
 
         public void Dispose()
         {
-            _queue.CompleteAdding();
-            Current?.Cancellation.Cancel();
+            WorkItem? current;
+            lock (_gate)
+            {
+                _stopping = true;
+                current = Current;
+                Monitor.Pulse(_gate);
+            }
+
+            try
+            {
+                current?.Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended just now.
+            }
+
             _thread.Join(TimeSpan.FromSeconds(10));
         }
 
         private void Loop()
         {
-            foreach (var item in _queue.GetConsumingEnumerable())
+            while (true)
             {
-                try
+                WorkItem item;
+                lock (_gate)
                 {
-                    _host.Run(_device, item);
-                }
-                finally
-                {
-                    lock (_queue)
-                        Current = null;
-                    Interlocked.Increment(ref _finished);
-                    item.Cancellation.Dispose();
+                    while (_next is null && !_stopping)
+                        Monitor.Wait(_gate);
+                    if (_stopping)
+                        return;
+                    item = _next!;
+                    _next = null;
                 }
 
-                // Only now is the device free: the worker may lease its next job.
-                _host.NotifyWorker(item);
+                var (outcome, error) = _host.Execute(_device, item);
+                _ = FinishAsync(item, outcome, error);
             }
+        }
+
+        private async Task FinishAsync(WorkItem item, JobOutcome? outcome, Exception? error)
+        {
+            try
+            {
+                await _host.ReportAsync(_device, item, outcome, error);
+            }
+            finally
+            {
+                lock (_gate)
+                    Current = null;
+                Interlocked.Increment(ref _finished);
+                item.Cancellation.Dispose();
+            }
+
+            // Only now is the device free: the worker may lease its next job.
+            await _host.NotifyWorkerAsync(item);
         }
     }
 }

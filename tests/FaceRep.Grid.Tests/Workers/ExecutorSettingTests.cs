@@ -6,6 +6,7 @@ public sealed class ExecutorSettingTests
 {
     [Theory]
     [InlineData("torch", "torch", 0)]
+    [InlineData("noop", "noop", 0)]
     [InlineData("sleep:200ms", "sleep", 200)]
     [InlineData("sleep:1.5s", "sleep", 1500)]
     [InlineData(" SLEEP:2S ", "sleep", 2000)]
