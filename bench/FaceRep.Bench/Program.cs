@@ -9,15 +9,25 @@ using FaceRep.Training.Methods;
 using static TorchSharp.torch;
 
 // FaceRep.Grid benchmarks. Run in Release on an otherwise idle machine:
-//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|all] [train options]
+//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|all] [options]
 // train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
+// grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
-if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "all"))
+if (what == "grid-one")
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke or all");
+    return await GridBench.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
+        int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "all"))
+{
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid or all");
     return 2;
 }
+
+if (what == "grid")
+    return await GridBench.RunAsync(GridBench.Settings.Parse(args.Skip(1).ToArray()));
 
 Console.WriteLine($"# FaceRep.Bench on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TorchRuntime.Describe()}");
 if (what is "synthface" or "all")
