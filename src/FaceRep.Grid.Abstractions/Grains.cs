@@ -57,7 +57,11 @@ public interface ISweepObserver : IGrainObserver
 [Alias("facerep.IExperimentGrain")]
 public interface IExperimentGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the job for a sweep, or attaches the sweep to an existing job and reconciles it; returns its status.</summary>
+    /// <summary>
+    /// Creates the job for a sweep, or attaches the sweep to an existing job and reconciles it;
+    /// returns its status. A job created ready is not queued: the sweep queues its batch at once
+    /// (<see cref="IDispatcherGrain.EnqueueManyAsync"/>).
+    /// </summary>
     [Alias("Init")]
     Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority);
 
@@ -108,6 +112,10 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     /// <summary>Adds a ready job to the queue (idempotent).</summary>
     [Alias("Enqueue"), OneWay]
     Task EnqueueAsync(string jobId, int priority);
+
+    /// <summary>Adds ready jobs of one priority to the queue, in order (idempotent).</summary>
+    [Alias("EnqueueMany"), OneWay]
+    Task EnqueueManyAsync(IReadOnlyList<string> jobIds, int priority);
 
     /// <summary>
     /// Adds a job that lost its worker (its silo died, its lease lapsed) ahead of the ready jobs of

@@ -57,6 +57,21 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
+    public Task EnqueueManyAsync(IReadOnlyList<string> jobIds, int priority)
+    {
+        foreach (var jobId in jobIds)
+        {
+            if (_queued.Add(jobId))
+            {
+                _queue.Enqueue(jobId, (-priority, _sequence++));
+                WakeOne();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task EnqueueFirstAsync(string jobId, int priority)
     {
         if (_queued.Add(jobId))

@@ -45,6 +45,9 @@ public sealed class ExperimentGrain(
     private IGrainTimer? _leaseTimer;
     private IDispatcherGrain? _dispatcher;
 
+    /// <summary>A sweep that is not told of the transition being saved: it called, and hears it in the answer.</summary>
+    private string? _quiet;
+
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -61,23 +64,33 @@ public sealed class ExperimentGrain(
 
         if (S.State == JobState.Unknown)
         {
-            // A new job is written once, in the state it starts in.
+            // A new job is written once, in the state it starts in. The sweep creating it learns
+            // that state from the answer, and queues it with the rest of its batch if it is ready.
             S.Job = job;
             S.Sweeps.Add(sweep);
             S.Priority = priority;
-            var dependency = job.DependsOn is null ? null : await GrainFactory.Ref<IExperimentGrain>(job.DependsOn).GetStatusAsync();
-            switch (dependency?.State)
+            _quiet = sweep;
+            try
             {
-                case null or JobState.Succeeded:
-                    await MakeReadyAsync();
-                    break;
-                case JobState.Failed:
-                    await FinishFailedAsync(DependencyFailure(dependency), DependencyError(dependency));
-                    break;
-                default:
-                    S.State = JobState.Waiting;
-                    await SaveAsync();
-                    break;
+                var dependency = job.DependsOn is null ? null : await GrainFactory.Ref<IExperimentGrain>(job.DependsOn).GetStatusAsync();
+                switch (dependency?.State)
+                {
+                    case null or JobState.Succeeded:
+                        S.State = JobState.Ready;
+                        await SaveAsync();
+                        break;
+                    case JobState.Failed:
+                        await FinishFailedAsync(DependencyFailure(dependency), DependencyError(dependency));
+                        break;
+                    default:
+                        S.State = JobState.Waiting;
+                        await SaveAsync();
+                        break;
+                }
+            }
+            finally
+            {
+                _quiet = null;
             }
 
             return Status();
@@ -316,7 +329,10 @@ public sealed class ExperimentGrain(
         S.Version++;
         await state.WriteStateAsync();
         foreach (var sweep in S.Sweeps)
-            GrainFactory.Ref<ISweepGrain>(sweep).JobChangedAsync(Id, S.State, S.Version).Ignore();
+        {
+            if (sweep != _quiet)
+                GrainFactory.Ref<ISweepGrain>(sweep).JobChangedAsync(Id, S.State, S.Version).Ignore();
+        }
     }
 
     private bool LeaseIsStale(out string why)

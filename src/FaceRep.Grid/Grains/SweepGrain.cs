@@ -116,6 +116,10 @@ public sealed class SweepGrain(
                 GrainFactory.Ref<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority)));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
+            // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
+            var ready = statuses.Where(s => s.State == JobState.Ready).Select(s => s.Id).ToList();
+            if (ready.Count > 0)
+                Dispatcher.EnqueueManyAsync(ready, submission.Priority).Ignore();
         }
 
         counters.State.ReusedAtSubmit = _counts[(int)JobState.Succeeded];

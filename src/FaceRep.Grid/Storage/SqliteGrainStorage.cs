@@ -127,33 +127,45 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
         lock (_lock)
         {
             using var transaction = _connection.BeginTransaction();
-            using var upsert = _connection.CreateCommand();
-            upsert.Transaction = transaction;
-            upsert.CommandText = """
-                INSERT INTO grain_state (state_name, grain_id, etag, data, updated_utc) VALUES ($s, $g, $e, $d, $u)
-                ON CONFLICT (state_name, grain_id) DO UPDATE SET etag = excluded.etag, data = excluded.data, updated_utc = excluded.updated_utc
+            // One statement per write, the etag check inside it: a new record only if none exists,
+            // an update only of the version the activation read.
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO grain_state (state_name, grain_id, etag, data, updated_utc) VALUES ($s, $g, 1, $d, $u)
+                ON CONFLICT (state_name, grain_id) DO NOTHING
                 """;
-            var ps = upsert.Parameters;
-            var (state, grain, etag, data, updated) = (ps.Add("$s", SqliteType.Text), ps.Add("$g", SqliteType.Text), ps.Add("$e", SqliteType.Integer),
-                ps.Add("$d", SqliteType.Blob), ps.Add("$u", SqliteType.Text));
+            using var update = _connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE grain_state SET etag = $e + 1, data = $d, updated_utc = $u
+                WHERE state_name = $s AND grain_id = $g AND etag = $e
+                """;
             var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-            // Two writes of one grain in a batch: the later one must see the earlier one's etag.
-            var pending = new Dictionary<(string, string), long>();
+            foreach (var command in new[] { insert, update })
+            {
+                foreach (var name in new[] { "$s", "$g", "$d", "$u", "$e" })
+                    command.Parameters.Add(name, name == "$d" ? SqliteType.Blob : name == "$e" ? SqliteType.Integer : SqliteType.Text).Value = DBNull.Value;
+                command.Parameters["$u"].Value = now;
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 var w = batch[i];
-                var current = pending.TryGetValue((w.StateName, w.GrainId), out var p) ? p : CurrentEtag(w.StateName, w.GrainId, transaction);
-                if (current != w.Expected)
+                var command = w.Expected is null ? insert : update;
+                command.Parameters["$s"].Value = w.StateName;
+                command.Parameters["$g"].Value = w.GrainId;
+                command.Parameters["$d"].Value = w.Data;
+                command.Parameters["$e"].Value = w.Expected is { } e ? e : DBNull.Value;
+                if (command.ExecuteNonQuery() == 1)
                 {
-                    failures[i] = new InconsistentStateException($"state '{w.StateName}' of {w.GrainId} changed underneath this activation",
-                        current?.ToString(CultureInfo.InvariantCulture), w.Expected?.ToString(CultureInfo.InvariantCulture));
+                    w.Committed = (w.Expected ?? 0) + 1;
                     continue;
                 }
 
-                w.Committed = (current ?? 0) + 1;
-                (state.Value, grain.Value, etag.Value, data.Value, updated.Value) = (w.StateName, w.GrainId, w.Committed, w.Data, now);
-                upsert.ExecuteNonQuery();
-                pending[(w.StateName, w.GrainId)] = w.Committed;
+                var current = CurrentEtag(w.StateName, w.GrainId, transaction);
+                failures[i] = new InconsistentStateException($"state '{w.StateName}' of {w.GrainId} changed underneath this activation",
+                    current?.ToString(CultureInfo.InvariantCulture), w.Expected?.ToString(CultureInfo.InvariantCulture));
             }
 
             transaction.Commit();

@@ -44,8 +44,6 @@ public sealed class DuckDbResultStore : IResultStore
         );
         """;
 
-    private const int RowsPerStatement = 64;
-
     private readonly DuckDBConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -88,46 +86,19 @@ public sealed class DuckDbResultStore : IResultStore
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            using var transaction = _connection.BeginTransaction();
-            // Set-based, not row by row: DuckDB pays dearly per statement and per bound parameter,
-            // so rows are appended to fresh staging tables and upserted through the primary keys'
-            // indexes in two statements (a DELETE ... IN would scan the table). A job written again
-            // replaces its row and its metrics of the same names, which are all it has: a job's
-            // metrics are fixed by its task.
-            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_results AS SELECT * FROM results LIMIT 0");
-            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_metrics AS SELECT * FROM metrics LIMIT 0");
-            Execute("TRUNCATE staged_results");
-            Execute("TRUNCATE staged_metrics");
-            using (var appender = _connection.CreateAppender("staged_results"))
+            // Set-based, not row by row: DuckDB pays dearly per statement and per bound parameter.
+            // New jobs (nearly all) are appended straight to the tables; if any job already has
+            // rows, the primary key refuses the batch, which is rolled back and upserted instead.
+            try
             {
-                foreach (var row in latest)
-                {
-                    var r = appender.CreateRow()
-                        .AppendValue(row.JobId).AppendValue(row.PretrainId).AppendValue(row.Pretrain);
-                    r = row.PretrainDataset is null ? r.AppendNullValue() : r.AppendValue(row.PretrainDataset);
-                    r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Width).AppendValue(row.Input)
-                        .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
-                        .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
-                        .AppendValue(row.Versions).AppendValue(row.TrainIndices)
-                        .EndRow();
-                }
+                using var transaction = _connection.BeginTransaction();
+                Append("results", "metrics", latest);
+                transaction.Commit();
             }
-
-            using (var appender = _connection.CreateAppender("staged_metrics"))
+            catch (DuckDBException)
             {
-                foreach (var row in latest)
-                {
-                    foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                    {
-                        var r = appender.CreateRow().AppendValue(row.JobId).AppendValue(metric);
-                        (double.IsFinite(value) ? r.AppendValue(value) : r.AppendNullValue()).EndRow();
-                    }
-                }
+                Upsert(latest);
             }
-
-            Execute("INSERT OR REPLACE INTO results SELECT * FROM staged_results");
-            Execute("INSERT OR REPLACE INTO metrics SELECT * FROM staged_metrics");
-            transaction.Commit();
         }
         finally
         {
@@ -152,26 +123,53 @@ public sealed class DuckDbResultStore : IResultStore
         }
     }
 
-    /// <summary>Upserts rows of <paramref name="columns"/> values each in one statement.</summary>
-    private void InsertOrReplace(string table, int columns, IEnumerable<object?[]> rows)
+    /// <summary>
+    /// Replaces the jobs' rows through staging tables and the primary keys' indexes (a DELETE ... IN
+    /// would scan the table). A job written again replaces its row and its metrics of the same
+    /// names, which are all it has: a job's metrics are fixed by its task.
+    /// </summary>
+    private void Upsert(IReadOnlyList<ResultRow> rows)
     {
-        using var command = _connection.CreateCommand();
-        var sql = new System.Text.StringBuilder($"INSERT OR REPLACE INTO {table} VALUES ");
-        var n = 0;
-        foreach (var row in rows)
-        {
-            sql.Append(n == 0 ? "(" : ", (");
-            for (var c = 0; c < columns; c++)
-            {
-                sql.Append(c == 0 ? "$" : ", $").Append(++n);
-                command.Parameters.Add(new DuckDBParameter(row[c] ?? DBNull.Value));
-            }
+        using var transaction = _connection.BeginTransaction();
+        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_results AS SELECT * FROM results LIMIT 0");
+        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_metrics AS SELECT * FROM metrics LIMIT 0");
+        Execute("TRUNCATE staged_results");
+        Execute("TRUNCATE staged_metrics");
+        Append("staged_results", "staged_metrics", rows);
+        Execute("INSERT OR REPLACE INTO results SELECT * FROM staged_results");
+        Execute("INSERT OR REPLACE INTO metrics SELECT * FROM staged_metrics");
+        transaction.Commit();
+    }
 
-            sql.Append(')');
+    /// <summary>Appends rows to a results table and their metrics to a metrics table.</summary>
+    private void Append(string resultsTable, string metricsTable, IReadOnlyList<ResultRow> rows)
+    {
+        using (var appender = _connection.CreateAppender(resultsTable))
+        {
+            foreach (var row in rows)
+            {
+                var r = appender.CreateRow()
+                    .AppendValue(row.JobId).AppendValue(row.PretrainId).AppendValue(row.Pretrain);
+                r = row.PretrainDataset is null ? r.AppendNullValue() : r.AppendValue(row.PretrainDataset);
+                r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Width).AppendValue(row.Input)
+                    .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
+                    .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
+                    .AppendValue(row.Versions).AppendValue(row.TrainIndices)
+                    .EndRow();
+            }
         }
 
-        command.CommandText = sql.ToString();
-        command.ExecuteNonQuery();
+        using (var appender = _connection.CreateAppender(metricsTable))
+        {
+            foreach (var row in rows)
+            {
+                foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                {
+                    var r = appender.CreateRow().AppendValue(row.JobId).AppendValue(metric);
+                    (double.IsFinite(value) ? r.AppendValue(value) : r.AppendNullValue()).EndRow();
+                }
+            }
+        }
     }
 
     /// <summary>Fills this connection's staging table with job ids (inside the caller's transaction).</summary>

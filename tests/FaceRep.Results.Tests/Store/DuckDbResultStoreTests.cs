@@ -55,6 +55,22 @@ public sealed class DuckDbResultStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_mixing_new_jobs_and_rewritten_ones_leaves_one_row_each_with_the_latest_values()
+    {
+        await using var store = await OpenAsync();
+        await store.WriteAsync([Row("a", "simclr", 0.1, 0, 0.5), Row("b", "simclr", 0.1, 1, 0.6)]);
+
+        await store.WriteAsync([Row("c", "simclr", 0.1, 2, 0.7), Row("a", "simclr", 0.1, 0, 0.25, attempt: 2), Row("c", "simclr", 0.1, 2, 0.75, attempt: 2)]);
+        var rows = await store.ReadAsync(null);
+
+        Assert.Equal(["a", "b", "c"], rows.Select(r => r.JobId).Order(StringComparer.Ordinal));
+        Assert.Equal((2, 0.25), (rows.Single(r => r.JobId == "a").Attempt, rows.Single(r => r.JobId == "a").Metrics["nme_io"]));
+        Assert.Equal(0.6, rows.Single(r => r.JobId == "b").Metrics["nme_io"]);
+        Assert.Equal((2, 0.75), (rows.Single(r => r.JobId == "c").Attempt, rows.Single(r => r.JobId == "c").Metrics["nme_io"]));
+        Assert.All(rows, r => Assert.Equal(2, r.Metrics.Count));
+    }
+
+    [Fact]
     public async Task The_summary_is_mean_and_sample_std_over_seeds_per_cell()
     {
         await using var store = await OpenAsync();
