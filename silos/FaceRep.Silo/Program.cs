@@ -70,7 +70,7 @@ builder.UseOrleans(silo =>
     });
 
     if (settings.State == "redis")
-        silo.AddRedisGrainStorage(FaceRep.Grid.Grains.GridStorage.Name, o => o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!));
+        silo.AddRedisGridStorage(settings.Redis!);
     else
         silo.AddSqliteGridStorage(Path.Combine(dataRoot, "state.db"));
 
