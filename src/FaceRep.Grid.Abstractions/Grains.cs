@@ -105,24 +105,28 @@ public interface IExperimentGrain : IGrainWithStringKey
     Task<bool> RetryAsync(string sweep, int priority);
 }
 
-/// <summary>Hands ready jobs to pulling workers by priority; one per cluster (key 0).</summary>
+/// <summary>
+/// Hands ready jobs to pulling workers: highest priority first, sweeps of equal priority in turn
+/// (fair share), jobs that lost their worker before jobs never started, and a job whose inputs a
+/// silo holds to that silo's workers first. One per cluster (key 0).
+/// </summary>
 [Alias("facerep.IDispatcherGrain")]
 public interface IDispatcherGrain : IGrainWithIntegerKey
 {
     /// <summary>Adds a ready job to the queue (idempotent).</summary>
     [Alias("Enqueue"), OneWay]
-    Task EnqueueAsync(string jobId, int priority);
+    Task EnqueueAsync(QueuedJob job);
 
-    /// <summary>Adds ready jobs of one priority to the queue, in order (idempotent).</summary>
+    /// <summary>Adds ready jobs to the queue, in order (idempotent).</summary>
     [Alias("EnqueueMany"), OneWay]
-    Task EnqueueManyAsync(IReadOnlyList<string> jobIds, int priority);
+    Task EnqueueManyAsync(IReadOnlyList<QueuedJob> jobs);
 
     /// <summary>
-    /// Adds a job that lost its worker (its silo died, its lease lapsed) ahead of the ready jobs of
-    /// its priority that never started: it was handed out before them (idempotent).
+    /// Adds a job that lost its worker (its silo died, its lease lapsed) ahead of its sweep's ready
+    /// jobs that never started: it was handed out before them (idempotent).
     /// </summary>
     [Alias("EnqueueFirst"), OneWay]
-    Task EnqueueFirstAsync(string jobId, int priority);
+    Task EnqueueFirstAsync(QueuedJob job);
 
     /// <summary>
     /// Told, by each silo that notices, that silos left the cluster (declared dead): the active
@@ -143,6 +147,10 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     /// <summary>Ready jobs queued.</summary>
     [Alias("GetQueueLength")]
     Task<int> GetQueueLengthAsync();
+
+    /// <summary>Ready jobs queued per sweep, highest priority first.</summary>
+    [Alias("GetQueues")]
+    Task<IReadOnlyList<SweepQueueLength>> GetQueuesAsync();
 }
 
 /// <summary>One device of one silo, keyed <c>{silo}/{device}</c> and pinned to that silo; runs one job at a time.</summary>

@@ -113,3 +113,22 @@ public sealed record SubmitResult(
     [property: Id(0)] bool Accepted,
     [property: Id(1)] string? Error,
     [property: Id(2)] SweepStatus Status);
+
+/// <summary>A ready job as the dispatcher queues it.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="Sweep">The sweep it is queued for (the one it counts against in fair sharing).</param>
+/// <param name="Priority">Higher runs first.</param>
+/// <param name="PreferredSilo">The silo holding what it needs (its pre-training job's checkpoint), if any: its workers get it first.</param>
+[GenerateSerializer, Immutable, Alias("facerep.QueuedJob")]
+public sealed record QueuedJob(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] string Sweep,
+    [property: Id(2)] int Priority,
+    [property: Id(3)] string? PreferredSilo = null);
+
+/// <summary>How many ready jobs of a sweep wait in the dispatcher's queue.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.SweepQueueLength")]
+public sealed record SweepQueueLength(
+    [property: Id(0)] string Sweep,
+    [property: Id(1)] int Priority,
+    [property: Id(2)] int Ready);

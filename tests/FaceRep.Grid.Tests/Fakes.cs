@@ -26,6 +26,9 @@ public sealed class FakeExecutor : IJobExecutor
     /// <summary>Run times for particular jobs (cancellation still ends them at once).</summary>
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
 
+    /// <summary>The worker (<c>{silo}/{device}</c>) of each job's latest run.</summary>
+    public ConcurrentDictionary<string, string> WorkerOf { get; } = new();
+
     /// <summary>Completed when a job's run starts, by job id.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource> Started { get; } = new();
 
@@ -41,6 +44,7 @@ public sealed class FakeExecutor : IJobExecutor
         var start = DateTime.UtcNow;
         if (_running.AddOrUpdate(job.Id, 1, (_, n) => n + 1) > 1)
             Interlocked.Increment(ref Overlaps);
+        WorkerOf[job.Id] = context.Worker;
         Started.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {

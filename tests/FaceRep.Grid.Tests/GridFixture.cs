@@ -5,6 +5,7 @@ using FaceRep.Grid.Grains;
 using FaceRep.Grid.Hosting;
 using FaceRep.Grid.Workers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
 namespace FaceRep.Grid.Tests;
@@ -15,6 +16,9 @@ public sealed class GridFixture : IAsyncLifetime
     public FakeExecutor Executor { get; } = new();
 
     public MemoryResultStore Results { get; } = new();
+
+    /// <summary>The grid's clock: it moves only when a test advances it, so leases expire only when a test says so.</summary>
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -37,6 +41,7 @@ public sealed class GridFixture : IAsyncLifetime
                 },
                 _ => Results);
             silo.Services.AddSingleton<IJobExecutor>(Executor);
+            silo.Services.AddKeyedSingleton<TimeProvider>(GridTime.Key, Time);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -61,6 +66,48 @@ public sealed class GridFixture : IAsyncLifetime
             .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
             .ToList();
         return (name, jobs);
+    }
+
+    /// <summary>
+    /// A sweep of <paramref name="count"/> landmark evaluations of the scratch backbone (plus the
+    /// scratch job they wait for, which every test shares), distinct from every other test's by
+    /// <paramref name="firstSeed"/>.
+    /// </summary>
+    public static List<JobDescriptor> Independent(int count, int firstSeed)
+    {
+        var spec = new SweepSpecParser().Parse($"""
+            name: independent
+            pretrain:
+              - {"{dataset: synth-curated, method: scratch}"}
+            tasks: [landmarks]
+            shots: [0.1]
+            seeds: [{string.Join(", ", Enumerable.Range(firstSeed, count))}]
+            """);
+        var grid = GridExpander.Expand(spec);
+        return grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+            .ToList();
+    }
+
+    /// <summary>One pre-training job that waits for nothing, distinct from every other test's by <paramref name="unique"/>.</summary>
+    public static JobDescriptor Alone(int unique)
+    {
+        var spec = new SweepSpecParser().Parse($$"""
+            name: alone
+            pretrain:
+              - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}}
+            tasks: [landmarks]
+            shots: [0.1]
+            seeds: [0]
+            """);
+        return JobDescriptor.From(GridExpander.Expand(spec).Pretrain.Single().Config, null);
+    }
+
+    /// <summary>Submits a sweep without waiting for it.</summary>
+    public async Task SubmitAsync(string name, List<JobDescriptor> jobs, int priority = 0)
+    {
+        var submitted = await Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", priority, jobs));
+        Assert.True(submitted.Accepted, submitted.Error);
     }
 
     /// <summary>Submits a sweep and waits for it to complete, driven by the sweep's own notifications.</summary>

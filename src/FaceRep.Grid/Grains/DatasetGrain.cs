@@ -1,3 +1,5 @@
+using FaceRep.Grid.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using System.Text;
 using FaceRep.Grid.Abstractions;
@@ -25,7 +27,7 @@ public sealed class DatasetState
 /// </summary>
 public sealed class DatasetGrain(
     [PersistentState("dataset", GridStorage.Name)] IPersistentState<DatasetState> state,
-    TimeProvider time) : Grain, IDatasetGrain
+    [FromKeyedServices(GridTime.Key)] TimeProvider time) : Grain, IDatasetGrain
 {
     private DatasetState S => state.State;
     private string Name => this.GetPrimaryKeyString();

@@ -1,3 +1,5 @@
+using FaceRep.Grid.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using FaceRep.Grid.Abstractions;
 
 namespace FaceRep.Grid.Grains;
@@ -22,7 +24,7 @@ public sealed class DatasetShardState
 /// </summary>
 public sealed class DatasetShardGrain(
     [PersistentState("datasetShard", GridStorage.Name)] IPersistentState<DatasetShardState> state,
-    TimeProvider time) : Grain, IDatasetShardGrain
+    [FromKeyedServices(GridTime.Key)] TimeProvider time) : Grain, IDatasetShardGrain
 {
     private DatasetShardState S => state.State;
     private string Key => this.GetPrimaryKeyString();

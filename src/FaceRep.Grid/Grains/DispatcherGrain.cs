@@ -12,10 +12,13 @@ public sealed class DispatcherState
 }
 
 /// <summary>
-/// Hands ready jobs to pulling workers, highest priority first and first-come within a
-/// priority, except that jobs which lost their worker go ahead of jobs never started. The
-/// queue lives in memory; after a restart, or when silos die, the active sweeps re-announce
-/// their ready jobs, so nothing persisted grows with the queue.
+/// Hands ready jobs to pulling workers. The queue is per sweep: the sweeps of the highest
+/// priority with work take turns (so a 100k-job sweep does not starve one submitted after it),
+/// and within a sweep jobs that lost their worker go first, then the rest in the order they
+/// became ready. A worker is offered its sweep's jobs whose inputs live on its silo before the
+/// others; it takes any job rather than idle. The queue lives in memory: after a restart, or
+/// when silos die, the active sweeps re-announce their ready jobs, so nothing persisted grows
+/// with it.
 /// <para>
 /// Reentrant: a lease awaits the job's grain (a durable write), and the dispatcher serves other
 /// workers meanwhile, so the writes of many leases share a commit. Every change to the queue
@@ -28,13 +31,15 @@ public sealed class DispatcherGrain(
     [PersistentState("dispatcher", GridStorage.Name)] IPersistentState<DispatcherState> state,
     ILogger<DispatcherGrain> log) : Grain, IDispatcherGrain
 {
-    private readonly PriorityQueue<string, (int Priority, long Sequence)> _queue = new();
-    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SweepQueue> _sweeps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SweepQueue> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private long _sequence;
     private long _firstSequence = long.MinValue;
-    private readonly SemaphoreSlim _writing = new(1, 1);
+    private long _turn;
+    private int _count;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -45,41 +50,24 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
-    public Task EnqueueAsync(string jobId, int priority)
+    public Task EnqueueAsync(QueuedJob job)
     {
-        if (_queued.Add(jobId))
-        {
-            _queue.Enqueue(jobId, (-priority, _sequence++));
-            WakeOne();
-        }
-
+        Add(job, _sequence++);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task EnqueueManyAsync(IReadOnlyList<string> jobIds, int priority)
+    public Task EnqueueManyAsync(IReadOnlyList<QueuedJob> jobs)
     {
-        foreach (var jobId in jobIds)
-        {
-            if (_queued.Add(jobId))
-            {
-                _queue.Enqueue(jobId, (-priority, _sequence++));
-                WakeOne();
-            }
-        }
-
+        foreach (var job in jobs)
+            Add(job, _sequence++);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task EnqueueFirstAsync(string jobId, int priority)
+    public Task EnqueueFirstAsync(QueuedJob job)
     {
-        if (_queued.Add(jobId))
-        {
-            _queue.Enqueue(jobId, (-priority, _firstSequence++));
-            WakeOne();
-        }
-
+        Add(job, _firstSequence++);
         return Task.CompletedTask;
     }
 
@@ -102,30 +90,30 @@ public sealed class DispatcherGrain(
     /// <inheritdoc />
     public async Task<JobLease?> LeaseAsync(string worker, string silo)
     {
-        List<(string JobId, (int, long) Place)>? unreachable = null;
+        List<(SweepQueue Queue, QueueEntry Entry)>? unreachable = null;
         try
         {
-            while (_queue.TryDequeue(out var jobId, out var place))
+            while (Next(silo) is { } next)
             {
-                _queued.Remove(jobId);
+                var (queue, entry) = next;
                 JobLease? lease;
                 try
                 {
-                    lease = await GrainFactory.Ref<IExperimentGrain>(jobId).TryLeaseAsync(worker, silo);
+                    lease = await GrainFactory.Ref<IExperimentGrain>(entry.Job.JobId).TryLeaseAsync(worker, silo);
                 }
                 catch (Exception e) when (e is OrleansException or TimeoutException)
                 {
                     // Its grain lived on a silo that just died and the cluster has not noticed yet:
                     // the job keeps its place and is offered again once its grain can be reached.
-                    log.LogDebug(e, "Could not lease {JobId}; it stays queued", jobId);
-                    (unreachable ??= []).Add((jobId, place));
+                    log.LogDebug(e, "Could not lease {JobId}; it stays queued", entry.Job.JobId);
+                    (unreachable ??= []).Add(next);
                     continue;
                 }
 
                 if (lease is not null)
                 {
                     _idle.Remove(worker);
-                    log.LogDebug("Leased {JobId} to {Worker}", jobId, worker);
+                    log.LogDebug("Leased {JobId} of {Sweep} to {Worker}", entry.Job.JobId, queue.Name, worker);
                     return lease;
                 }
             }
@@ -135,11 +123,8 @@ public sealed class DispatcherGrain(
         }
         finally
         {
-            foreach (var (jobId, place) in unreachable ?? [])
-            {
-                if (_queued.Add(jobId))
-                    _queue.Enqueue(jobId, place);
-            }
+            foreach (var (_, entry) in unreachable ?? [])
+                Add(entry.Job, entry.Place, wake: false);
         }
     }
 
@@ -160,14 +145,114 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
-    public Task<int> GetQueueLengthAsync() => Task.FromResult(_queue.Count);
+    public Task<int> GetQueueLengthAsync() => Task.FromResult(_count);
 
-    private void WakeOne()
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SweepQueueLength>> GetQueuesAsync() =>
+        Task.FromResult<IReadOnlyList<SweepQueueLength>>(_sweeps.Values
+            .Where(q => q.Count > 0)
+            .OrderByDescending(q => q.Priority).ThenBy(q => q.Name, StringComparer.Ordinal)
+            .Select(q => new SweepQueueLength(q.Name, q.Priority, q.Count))
+            .ToList());
+
+    private void Add(QueuedJob job, long place, bool wake = true)
     {
-        var worker = _idle.FirstOrDefault();
-        if (worker is null)
+        if (_queued.ContainsKey(job.JobId))
             return;
+        if (!_sweeps.TryGetValue(job.Sweep, out var queue))
+            _sweeps[job.Sweep] = queue = new SweepQueue(job.Sweep);
+        queue.Priority = job.Priority;
+        queue.Add(new QueueEntry(job, place));
+        _queued[job.JobId] = queue;
+        _count++;
+        if (wake)
+            WakeOne(job.PreferredSilo);
+    }
+
+    /// <summary>
+    /// The next job for a worker of <paramref name="silo"/>: from the sweeps of the highest
+    /// priority with work, the one served longest ago; from that sweep, a job preferring this
+    /// silo if it has one.
+    /// </summary>
+    private (SweepQueue Queue, QueueEntry Entry)? Next(string silo)
+    {
+        SweepQueue? best = null;
+        foreach (var queue in _sweeps.Values)
+        {
+            if (queue.Count > 0 && (best is null || queue.Priority > best.Priority || (queue.Priority == best.Priority && queue.LastTurn < best.LastTurn)))
+                best = queue;
+        }
+
+        if (best is null)
+            return null;
+        var entry = best.Take(silo);
+        best.LastTurn = ++_turn;
+        _queued.Remove(entry.Job.JobId);
+        _count--;
+        return (best, entry);
+    }
+
+    private void WakeOne(string? preferredSilo)
+    {
+        if (_idle.Count == 0)
+            return;
+        var worker = preferredSilo is null ? null : _idle.FirstOrDefault(w => w.StartsWith(preferredSilo + "/", StringComparison.Ordinal));
+        worker ??= _idle.First();
         _idle.Remove(worker);
         GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
+    }
+
+    /// <summary>A queued job and its place: lower goes first (lost jobs have places below every fresh one).</summary>
+    private sealed record QueueEntry(QueuedJob Job, long Place);
+
+    /// <summary>One sweep's ready jobs: those preferring a silo, by silo, and the rest.</summary>
+    private sealed class SweepQueue(string name)
+    {
+        private readonly PriorityQueue<QueueEntry, long> _anywhere = new();
+        private readonly Dictionary<string, PriorityQueue<QueueEntry, long>> _bySilo = new(StringComparer.Ordinal);
+
+        public string Name { get; } = name;
+
+        public int Priority { get; set; }
+
+        /// <summary>When the sweep was last served (larger is more recent).</summary>
+        public long LastTurn { get; set; }
+
+        public int Count { get; private set; }
+
+        public void Add(QueueEntry entry)
+        {
+            var queue = _anywhere;
+            if (entry.Job.PreferredSilo is { } silo && !_bySilo.TryGetValue(silo, out queue))
+                _bySilo[silo] = queue = new PriorityQueue<QueueEntry, long>();
+            queue.Enqueue(entry, entry.Place);
+            Count++;
+        }
+
+        /// <summary>This silo's first job; else the earliest of the rest (a worker never idles while its sweep has work).</summary>
+        public QueueEntry Take(string silo)
+        {
+            Count--;
+            if (_bySilo.TryGetValue(silo, out var local) && local.TryDequeue(out var mine, out _))
+            {
+                if (local.Count == 0)
+                    _bySilo.Remove(silo);
+                return mine;
+            }
+
+            var source = _anywhere;
+            var bestPlace = _anywhere.TryPeek(out _, out var p) ? p : long.MaxValue;
+            string? from = null;
+            foreach (var (other, queue) in _bySilo)
+            {
+                if (queue.TryPeek(out _, out var place) && place < bestPlace)
+                    (source, bestPlace, from) = (queue, place, other);
+            }
+
+            var entry = source.Dequeue();
+            if (from is not null && source.Count == 0)
+                _bySilo.Remove(from);
+            return entry;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +37,7 @@ public sealed class ExperimentGrain(
     [PersistentState("experiment", GridStorage.Name)] IPersistentState<ExperimentState> state,
     IClusterMembershipService membership,
     IOptions<GridOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(GridTime.Key)] TimeProvider time,
     ILogger<ExperimentGrain> log) : Grain, IExperimentGrain
 {
     private readonly GridOptions _options = options.Value;
@@ -47,6 +48,9 @@ public sealed class ExperimentGrain(
 
     /// <summary>A sweep that is not told of the transition being saved: it called, and hears it in the answer.</summary>
     private string? _quiet;
+
+    /// <summary>The silo its pre-training job ran on (where its checkpoint was written), once known.</summary>
+    private string? _preferredSilo;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -73,6 +77,7 @@ public sealed class ExperimentGrain(
             try
             {
                 var dependency = job.DependsOn is null ? null : await GrainFactory.Ref<IExperimentGrain>(job.DependsOn).GetStatusAsync();
+                _preferredSilo = SiloOf(dependency?.Worker);
                 switch (dependency?.State)
                 {
                     case null or JobState.Succeeded:
@@ -117,7 +122,7 @@ public sealed class ExperimentGrain(
                 await ReleaseIfStaleAsync();
                 break;
             case JobState.Ready:
-                Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
+                Dispatcher.EnqueueAsync(Queued()).Ignore();
                 break;
             case JobState.Waiting:
                 await CheckDependencyAsync();
@@ -269,11 +274,16 @@ public sealed class ExperimentGrain(
     private async Task CheckDependencyAsync()
     {
         var status = await GrainFactory.Ref<IExperimentGrain>(S.Job!.DependsOn!).GetStatusAsync();
+        _preferredSilo = SiloOf(status.Worker);
         if (status.State == JobState.Succeeded)
             await MakeReadyAsync();
         else if (status.State == JobState.Failed)
             await FinishFailedAsync(DependencyFailure(status), DependencyError(status));
     }
+
+    /// <summary>The silo of a worker key <c>{silo}/{device}</c>.</summary>
+    private static string? SiloOf(string? worker) =>
+        worker?.LastIndexOf('/') is > 0 and var slash ? worker[..slash] : null;
 
     private static FailureKind DependencyFailure(JobStatus dependency) =>
         dependency.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic;
@@ -288,9 +298,9 @@ public sealed class ExperimentGrain(
         S.LeaseSilo = null;
         await SaveAsync();
         if (lostWorker)
-            Dispatcher.EnqueueFirstAsync(Id, S.Priority).Ignore();
+            Dispatcher.EnqueueFirstAsync(Queued()).Ignore();
         else
-            Dispatcher.EnqueueAsync(Id, S.Priority).Ignore();
+            Dispatcher.EnqueueAsync(Queued()).Ignore();
     }
 
     private async Task ReleaseIfStaleAsync()
@@ -373,6 +383,13 @@ public sealed class ExperimentGrain(
         _leaseTimer?.Dispose();
         _leaseTimer = null;
     }
+
+    /// <summary>
+    /// The job as the dispatcher queues it: counted against the first of its sweeps (by name, so
+    /// every silo agrees), preferring the silo its pre-training job ran on.
+    /// </summary>
+    private QueuedJob Queued() =>
+        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo);
 
     private JobStatus Status() =>
         new(Id, S.State, S.Attempts, S.Worker, S.Failure, S.Error, S.FinishedUtc, S.Version);

@@ -1,7 +1,9 @@
+using FaceRep.Grid.Hosting;
 using System.Security.Cryptography;
 using System.Text;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Results.Store;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
 
@@ -44,7 +46,7 @@ public sealed class SweepGrain(
     [PersistentState("sweep", GridStorage.Name)] IPersistentState<SweepDefinition> definition,
     [PersistentState("sweep-counters", GridStorage.Name)] IPersistentState<SweepCounters> counters,
     IResultStore results,
-    TimeProvider time,
+    [FromKeyedServices(GridTime.Key)] TimeProvider time,
     ILogger<SweepGrain> log) : Grain, ISweepGrain
 {
     private const int Batch = 1024;
@@ -117,9 +119,9 @@ public sealed class SweepGrain(
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
             // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
-            var ready = statuses.Where(s => s.State == JobState.Ready).Select(s => s.Id).ToList();
+            var ready = statuses.Where(s => s.State == JobState.Ready).Select(s => new QueuedJob(s.Id, Name, submission.Priority)).ToList();
             if (ready.Count > 0)
-                Dispatcher.EnqueueManyAsync(ready, submission.Priority).Ignore();
+                Dispatcher.EnqueueManyAsync(ready).Ignore();
         }
 
         counters.State.ReusedAtSubmit = _counts[(int)JobState.Succeeded];

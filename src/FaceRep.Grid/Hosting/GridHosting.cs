@@ -34,7 +34,7 @@ public static class GridHosting
     {
         var services = builder.Services;
         services.Configure(configure);
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(GridTime.Key, TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         services.AddSingleton(sp => new DeviceInventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));

@@ -1,0 +1,145 @@
+using FaceRep.Core.Experiments;
+using FaceRep.Grid.Abstractions;
+
+namespace FaceRep.Grid.Tests.Grains;
+
+/// <summary>
+/// How the dispatcher orders work and how leases end, on the fixture's two silos of two devices
+/// each, with the fake trainer and the grid's fake clock (leases expire only when a test moves it).
+/// </summary>
+[Collection(GridCollection.Name)]
+public sealed class SchedulingTests(GridFixture grid)
+{
+    private static readonly TimeSpan RunTime = TimeSpan.FromMilliseconds(120);
+
+    /// <summary>Evaluations that take <see cref="RunTime"/> each (and the scratch job they wait for, which does not).</summary>
+    private List<JobDescriptor> Slow(int count, int firstSeed)
+    {
+        var jobs = GridFixture.Independent(count, firstSeed);
+        foreach (var job in jobs.Where(j => j.Kind == JobKind.Evaluate))
+            grid.Executor.Delays[job.Id] = RunTime;
+        return jobs;
+    }
+
+    private List<(string JobId, DateTime Start)> StartsOf(IEnumerable<JobDescriptor> jobs)
+    {
+        var ids = jobs.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
+        return grid.Executor.Runs.Where(r => ids.Contains(r.JobId)).Select(r => (r.JobId, r.Start)).OrderBy(r => r.Start).ToList();
+    }
+
+    [Fact]
+    public async Task A_higher_priority_sweep_runs_before_the_queued_jobs_of_a_lower_one()
+    {
+        var low = Slow(24, 10_000);
+        var high = Slow(8, 10_100);
+
+        await grid.SubmitAsync("priority-low", low, priority: 0);
+        await grid.Executor.StartedAsync(low.First(j => j.Kind == JobKind.Evaluate).Id).WaitAsync(TimeSpan.FromSeconds(30));
+        await grid.SubmitAsync("priority-high", high, priority: 5);
+        await grid.WaitAsync("priority-low", s => s.IsComplete);
+        await grid.WaitAsync("priority-high", s => s.IsComplete);
+
+        var lastHigh = StartsOf(high).Max(r => r.Start);
+        var lowAfter = StartsOf(low).Count(r => r.Start > lastHigh);
+        // Four devices may each have taken a low job while the high sweep was being created; the
+        // rest of the low sweep (at least 24 - 4 - the few started before) waits for the high one.
+        Assert.True(lowAfter >= 12, $"only {lowAfter} of 24 low-priority jobs started after the last high-priority one");
+    }
+
+    [Fact]
+    public async Task Sweeps_of_equal_priority_share_the_devices_in_turn()
+    {
+        var first = Slow(24, 10_200);
+        var second = Slow(24, 10_300);
+
+        await grid.SubmitAsync("fair-first", first);
+        await grid.SubmitAsync("fair-second", second);
+        await grid.WaitAsync("fair-first", s => s.IsComplete);
+        await grid.WaitAsync("fair-second", s => s.IsComplete);
+
+        // Queued first-come-first-served, the second sweep would start only after all 24 of the first.
+        var firstIds = first.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
+        var earliest = StartsOf(first.Concat(second)).Take(24).ToList();
+        var secondShare = earliest.Count(r => !firstIds.Contains(r.JobId));
+        Assert.InRange(secondShare, 8, 16);
+    }
+
+    [Fact]
+    public async Task A_lease_nobody_renews_expires_and_the_job_runs_on_a_live_worker()
+    {
+        var job = GridFixture.Alone(10_400);
+        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        await experiment.InitAsync(job, "lease-expiry", 0);
+        var activeSilo = grid.Cluster.Silos[0].SiloAddress.ToParsableString();
+
+        var lease = await experiment.TryLeaseAsync("ghost/cpu0", activeSilo);
+        Assert.NotNull(lease);
+        Assert.Equal(JobState.Leased, (await experiment.ReconcileAsync()).State);
+
+        grid.Time.Advance(TimeSpan.FromSeconds(11));
+        var released = await experiment.ReconcileAsync();
+
+        Assert.NotEqual(JobState.Leased, released.State);
+        await grid.Executor.EndedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        var finished = await WaitForAsync(experiment, s => s.State == JobState.Succeeded);
+        Assert.Equal(2, finished.Attempts);
+        Assert.DoesNotContain("ghost", finished.Worker, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_keeps_dying_is_failed_as_poison_not_leased_forever()
+    {
+        var job = GridFixture.Alone(10_500);
+        grid.Executor.Delays[job.Id] = TimeSpan.FromMinutes(5);
+        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        await experiment.InitAsync(job, "poison", 0);
+        var deadSilo = SiloAddress.New(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1), 1).ToParsableString();
+        // Every device busy with a long job, so a released job waits in the queue for the next "dead" worker.
+        var blockers = GridFixture.Independent(4, 10_510);
+        foreach (var blocker in blockers.Where(j => j.Kind == JobKind.Evaluate))
+            grid.Executor.Delays[blocker.Id] = TimeSpan.FromMinutes(5);
+        await grid.SubmitAsync("poison-blockers", blockers);
+        await Task.WhenAll(blockers.Where(j => j.Kind == JobKind.Evaluate).Select(j => grid.Executor.StartedAsync(j.Id))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        JobStatus status = await experiment.GetStatusAsync();
+        for (var lost = 0; lost < 5 && status.State != JobState.Failed; lost++)
+        {
+            // The job is taken from the queue by a worker on a silo that then dies, again and again.
+            var lease = await experiment.TryLeaseAsync("dead/cpu0", deadSilo);
+            Assert.True(lease is not null, $"not leasable after {lost} losses: {await experiment.GetStatusAsync()}");
+            status = await experiment.ReconcileAsync();
+        }
+
+        await grid.Client.GetGrain<ISweepGrain>("poison-blockers").CancelAsync();
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal(FailureKind.Deterministic, status.Failure);
+        Assert.Contains("lost its worker 5 times", status.Error, StringComparison.Ordinal);
+        Assert.False(grid.Executor.Started.ContainsKey(job.Id) && grid.Executor.Started[job.Id].Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_job_that_keeps_failing_transiently_stops_after_the_attempt_limit()
+    {
+        List<JobDescriptor> jobs = [GridFixture.Alone(10_600)];
+        grid.Executor.Failures[jobs[0].Id] = (FailureKind.Transient, 10);
+
+        var status = await grid.RunAsync("transient-exhausted", jobs);
+
+        Assert.Equal(1, status.Failed);
+        var job = await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
+        Assert.Equal((JobState.Failed, FailureKind.Transient, 3), (job.State, job.Failure, job.Attempts));
+        Assert.Equal(3, grid.Executor.Runs.Count(r => r.JobId == jobs[0].Id));
+    }
+
+    private static async Task<JobStatus> WaitForAsync(IExperimentGrain experiment, Func<JobStatus, bool> until)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var status = await experiment.GetStatusAsync();
+            if (until(status) || DateTime.UtcNow > deadline)
+                return status;
+            await Task.Delay(20);
+        }
+    }
+}
