@@ -73,6 +73,10 @@ builder.UseOrleans(silo =>
         silo.AddRedisGridStorage(settings.Redis!);
     else
         silo.AddSqliteGridStorage(Path.Combine(dataRoot, "state.db"));
+    if (settings.Clustering == "redis")
+        silo.AddRedisGridReminders(settings.Redis!);
+    else
+        silo.UseInMemoryReminderService();
 
     silo.AddFaceRepGrid(
         o =>

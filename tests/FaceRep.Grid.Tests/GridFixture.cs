@@ -30,6 +30,7 @@ public sealed class GridFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(GridStorage.Name);
+            silo.UseInMemoryReminderService();
             silo.AddFaceRepGrid(
                 o =>
                 {

@@ -1,5 +1,7 @@
 using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace FaceRep.Grid.Grains;
@@ -26,11 +28,20 @@ public sealed class DispatcherState
 /// by its own gate.
 /// </para>
 /// </summary>
+/// <para>
+/// A durable reminder (<see cref="GridOptions.ReconcileInterval"/>) has the active sweeps
+/// reconcile their jobs periodically, a safety net for one-way messages lost to a network fault:
+/// a ready job whose queueing never arrived is queued again, a lapsed lease released.
+/// </para>
 [Reentrant]
 public sealed class DispatcherGrain(
     [PersistentState("dispatcher", GridStorage.Name)] IPersistentState<DispatcherState> state,
-    ILogger<DispatcherGrain> log) : Grain, IDispatcherGrain
+    IOptions<GridOptions> options,
+    ILogger<DispatcherGrain> log) : Grain, IDispatcherGrain, IRemindable
 {
+    /// <summary>The name of the reconciliation reminder.</summary>
+    public const string ReconcileReminder = "reconcile";
+
     private readonly Dictionary<string, SweepQueue> _sweeps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SweepQueue> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
@@ -42,11 +53,37 @@ public sealed class DispatcherGrain(
     private int _count;
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        ResumeActiveSweeps();
+        var period = options.Value.ReconcileInterval;
+        try
+        {
+            await this.RegisterOrUpdateReminder(ReconcileReminder, period, period);
+        }
+        catch (Exception e) when (e is OrleansException or InvalidOperationException or ReminderException)
+        {
+            // Without a reminder service the grid still works; only the periodic safety net is missing.
+            log.LogWarning(e, "The dispatcher could not register its reconciliation reminder; lost messages are repaired only when a silo restarts or leaves");
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReconcileReminder && state.State.ActiveSweeps.Count > 0)
+        {
+            log.LogDebug("Reconciling {Count} active sweep(s)", state.State.ActiveSweeps.Count);
+            ResumeActiveSweeps();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void ResumeActiveSweeps()
     {
         foreach (var sweep in state.State.ActiveSweeps)
             GrainFactory.Ref<ISweepGrain>(sweep).ResumeAsync().Ignore();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -82,8 +119,7 @@ public sealed class DispatcherGrain(
         _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
         log.LogInformation("Silo(s) {Silos} left the cluster; {Count} active sweep(s) reconcile their jobs so those leased there run elsewhere",
             string.Join(", ", fresh), state.State.ActiveSweeps.Count);
-        foreach (var sweep in state.State.ActiveSweeps)
-            GrainFactory.Ref<ISweepGrain>(sweep).ResumeAsync().Ignore();
+        ResumeActiveSweeps();
         return Task.CompletedTask;
     }
 

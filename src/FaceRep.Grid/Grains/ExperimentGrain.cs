@@ -176,6 +176,7 @@ public sealed class ExperimentGrain(
         S.Error = null;
         await SaveAsync();
         StopLeaseTimer();
+        LetGoIfLeaf();
         foreach (var dependent in S.Dependents)
             GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(true, null).Ignore();
         return true;
@@ -328,9 +329,21 @@ public sealed class ExperimentGrain(
         S.FinishedUtc = Now;
         await SaveAsync();
         StopLeaseTimer();
+        LetGoIfLeaf();
         log.LogWarning("Job {JobId} failed ({Kind}): {Error}", Id, kind, error);
         foreach (var dependent in S.Dependents)
             GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(false, error).Ignore();
+    }
+
+    /// <summary>
+    /// A finished evaluation leaves memory once idle: nothing waits on it, and a 100k-job sweep
+    /// would otherwise hold every job it ever ran until the collector's age limit. (Pre-training
+    /// jobs stay: their evaluations ask after them.)
+    /// </summary>
+    private void LetGoIfLeaf()
+    {
+        if (S.Job?.Kind == JobKind.Evaluate)
+            this.DeactivateOnIdle();
     }
 
     /// <summary>Persists a transition, then tells the job's sweeps.</summary>

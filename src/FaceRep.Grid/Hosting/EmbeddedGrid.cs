@@ -59,6 +59,8 @@ public sealed class EmbeddedGrid : IAsyncDisposable
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "facerep", clusterId: "facerep-embedded");
             silo.AddSqliteGridStorage(paths.State);
+            // One process: the reminder lives as long as it does, and a restart re-registers it.
+            silo.UseInMemoryReminderService();
             silo.AddFaceRepGrid(
                 options =>
                 {

@@ -60,6 +60,10 @@ public static class GridHosting
         return builder;
     }
 
+    /// <summary>Reminders kept in Redis (cluster mode): they outlive any silo.</summary>
+    public static ISiloBuilder AddRedisGridReminders(this ISiloBuilder builder, string connectionString) =>
+        builder.UseRedisReminderService(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(connectionString));
+
     /// <summary>
     /// Grain state in Redis (cluster mode), written with Orleans' binary serializer, as the SQLite
     /// store is: the provider's default (Newtonsoft JSON with type names) took a sixth of a silo's

@@ -18,6 +18,12 @@ public sealed class GridOptions
     /// <summary>How often workers renew leases and idle workers look for work.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often the active sweeps reconcile every unfinished job (a durable reminder; Orleans'
+    /// minimum period is one minute): repairs what a lost one-way message left undone.
+    /// </summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Attempts allowed for a job that keeps failing transiently.</summary>
     public int MaxAttempts { get; set; } = 3;
 

@@ -1,5 +1,6 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceRep.Grid.Tests.Grains;
 
@@ -141,5 +142,22 @@ public sealed class SchedulingTests(GridFixture grid)
                 return status;
             await Task.Delay(20);
         }
+    }
+}
+
+[Collection(GridCollection.Name)]
+public sealed class ReconcileReminderTests(GridFixture grid)
+{
+    [Fact]
+    public async Task The_dispatcher_keeps_a_durable_reconciliation_reminder()
+    {
+        await grid.Client.GetGrain<IDispatcherGrain>(0).GetQueueLengthAsync();
+        var silo = (Orleans.TestingHost.InProcessSiloHandle)grid.Cluster.Silos[0];
+        var table = silo.SiloHost.Services.GetRequiredService<IReminderTable>();
+
+        var entries = (await table.ReadRows(GrainId.Create(GrainType.Create("dispatcher"), GrainIdKeyExtensions.CreateIntegerKey(0)))).Reminders;
+
+        var reminder = Assert.Single(entries, r => r.ReminderName == FaceRep.Grid.Grains.DispatcherGrain.ReconcileReminder);
+        Assert.Equal(TimeSpan.FromMinutes(2), reminder.Period);
     }
 }
