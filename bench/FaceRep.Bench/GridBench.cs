@@ -211,6 +211,9 @@ public static class GridBench
         {
             ClusterId = id, ServiceId = id, Redis = redis.ConnectionString, ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
             CpuSlots = devices, Executor = "noop", HeartbeatSeconds = 5, LeaseSeconds = 60,
+            // The silo's own membership defaults: the failover tests' 1 s × 2 probes declare a
+            // silo dead that is merely starved of CPU by this benchmark's load on two cores.
+            ProbeTimeoutSeconds = 5, MissedProbes = 3, TableRefreshSeconds = 60,
         };
         var processes = Enumerable.Range(0, silos).Select(i => SiloProcess.Start($"silo{i}", config, Path.Combine(root.FullName, $"silo{i}"))).ToList();
         try
