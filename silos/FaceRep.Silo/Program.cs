@@ -83,6 +83,7 @@ builder.UseOrleans(silo =>
         {
             o.ArtifactRoot = settings.ArtifactRoot ?? Path.Combine(dataRoot, "artifacts");
             o.CpuSlots = settings.CpuSlots;
+            o.Devices = settings.Devices;
             o.ThreadsPerSlot = settings.ThreadsPerSlot;
             o.Executor = settings.Executor;
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);

@@ -27,6 +27,9 @@ public sealed class SiloSettings
     /// <summary>Checkpoint directory: local disk for one silo, a shared filesystem for many.</summary>
     public string? ArtifactRoot { get; set; }
 
+    /// <summary>The devices, NAME[:THREADS] separated by commas (<c>cpu0:2,cuda0</c>); empty to inventory them.</summary>
+    public string? Devices { get; set; }
+
     /// <summary>CPU worker slots (0: one per ThreadsPerSlot cores).</summary>
     public int CpuSlots { get; set; }
 
@@ -71,6 +74,8 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:CpuSlots is {CpuSlots}; use 0 (automatic) or more");
         if (ThreadsPerSlot < 1)
             problems.Add($"FaceRep:ThreadsPerSlot is {ThreadsPerSlot}; use 1 or more");
+        if (!string.IsNullOrWhiteSpace(Devices) && DeviceInventory.Parse(Devices, Math.Max(1, ThreadsPerSlot), out var deviceError) is null)
+            problems.Add($"FaceRep:Devices: {deviceError}");
         foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
         {
             if (port is < 1 or > 65535)

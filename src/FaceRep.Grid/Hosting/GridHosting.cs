@@ -36,7 +36,13 @@ public static class GridHosting
         services.Configure(configure);
         services.TryAddKeyedSingleton(GridTime.Key, TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
-        services.AddSingleton(sp => new DeviceInventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
+            // Only the real trainer asks libtorch about GPUs (loading it costs a second and memory).
+            var torch = ExecutorSetting.Parse(options.Executor, out _) is { IsSleep: false, IsNoop: false };
+            return new DeviceInventory(options, torch ? CudaDevices : null);
+        });
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));
         services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<CheckpointStore>()));
         services.TryAddSingleton<IJobExecutor>(sp =>
@@ -59,6 +65,8 @@ public static class GridHosting
         services.AddHostedService<DepartedSiloWatcher>();
         return builder;
     }
+
+    private static int CudaDevices() => TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
 
     /// <summary>Reminders kept in Redis (cluster mode): they outlive any silo.</summary>
     public static ISiloBuilder AddRedisGridReminders(this ISiloBuilder builder, string connectionString) =>

@@ -9,6 +9,13 @@ public sealed class GridOptions
     /// <summary>CPU worker slots of this silo; 0 means one slot per <see cref="ThreadsPerSlot"/> cores.</summary>
     public int CpuSlots { get; set; }
 
+    /// <summary>
+    /// The devices, listed (<c>cpu0:2,cpu1:2,cuda0</c>: NAME[:THREADS]); empty to inventory them
+    /// (CUDA GPUs when the trainer is TorchSharp and libtorch sees any, else CPU slots). See
+    /// <see cref="Workers.DeviceInventory"/>.
+    /// </summary>
+    public string? Devices { get; set; }
+
     /// <summary>libtorch threads per CPU slot.</summary>
     public int ThreadsPerSlot { get; set; } = 1;
 

@@ -90,6 +90,7 @@ public sealed class TrainingHost : IDisposable
             JobId = job.Id,
             Cancellation = item.Cancellation.Token,
             Threads = device.Threads,
+            Devices = [device.TorchDevice],
             Worker = item.Worker,
             Attempt = item.Lease.Attempt,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
