@@ -132,6 +132,22 @@ public sealed class SchedulingTests(GridFixture grid)
         Assert.Equal(3, grid.Executor.Runs.Count(r => r.JobId == jobs[0].Id));
     }
 
+    [Theory]
+    [InlineData(FailureKind.OutOfMemory, 10_700)]
+    [InlineData(FailureKind.Deterministic, 10_701)]
+    public async Task Only_transient_failures_are_retried(FailureKind kind, int unique)
+    {
+        List<JobDescriptor> jobs = [GridFixture.Alone(unique)];
+        grid.Executor.Failures[jobs[0].Id] = (kind, 1);
+
+        var status = await grid.RunAsync($"not-retried-{kind}", jobs);
+
+        Assert.Equal(1, status.Failed);
+        var job = await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
+        Assert.Equal((JobState.Failed, kind, 1), (job.State, job.Failure, job.Attempts));
+        Assert.Single(grid.Executor.Runs, r => r.JobId == jobs[0].Id);
+    }
+
     private static async Task<JobStatus> WaitForAsync(IExperimentGrain experiment, Func<JobStatus, bool> until)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
