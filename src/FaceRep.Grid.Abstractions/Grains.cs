@@ -173,7 +173,11 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("GetCurrentJob")]
     Task<string?> GetCurrentJobAsync();
 
-    /// <summary>Stops the running job if it is <paramref name="jobId"/> (its cancellation token fires; the job ends at its next step).</summary>
+    /// <summary>
+    /// Stops the running job if it is <paramref name="jobId"/> under the lease <paramref name="token"/>
+    /// (its cancellation token fires; the job ends at its next step). A cancellation that arrives
+    /// after the job was retried and leased again names an old lease and stops nothing.
+    /// </summary>
     [Alias("CancelJob"), OneWay]
-    Task CancelJobAsync(string jobId);
+    Task CancelJobAsync(string jobId, long token);
 }

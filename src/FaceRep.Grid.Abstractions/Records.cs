@@ -43,11 +43,16 @@ public sealed record JobDescriptor(
 }
 
 /// <summary>A job handed to a worker: the job and the lease's attempt number.</summary>
+/// <param name="Job">The job.</param>
+/// <param name="Attempt">Its attempt number (counted afresh after an explicit retry).</param>
+/// <param name="ExpiresUtc">When the lease lapses without a heartbeat.</param>
+/// <param name="Token">Unique to this lease for the job's whole life, unlike the attempt: a cancellation names it, so a late one cannot stop a later run.</param>
 [GenerateSerializer, Immutable, Alias("facerep.JobLease")]
 public sealed record JobLease(
     [property: Id(0)] JobDescriptor Job,
     [property: Id(1)] int Attempt,
-    [property: Id(2)] DateTime ExpiresUtc);
+    [property: Id(2)] DateTime ExpiresUtc,
+    [property: Id(3)] long Token = 0);
 
 /// <summary>What a job's grain reports about it.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.JobStatus")]

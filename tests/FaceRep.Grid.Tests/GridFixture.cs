@@ -143,7 +143,20 @@ public sealed class GridFixture : IAsyncLifetime
         {
             var status = await sweep.GetStatusAsync();
             if (!until(status))
-                await observer.Reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+            {
+                try
+                {
+                    await observer.Reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+                }
+                catch (TimeoutException)
+                {
+                    // Say where it stuck: the sweep's counters and each unfinished job.
+                    var jobs = await Task.WhenAll((await sweep.GetJobIdsAsync()).Select(id => Client.GetGrain<IExperimentGrain>(id).GetStatusAsync()));
+                    var stuck = string.Join("; ", jobs.Where(j => j.State != JobState.Succeeded).Select(j => $"{j.Id} {j.State} attempts {j.Attempts} {j.Failure} {j.Error}"));
+                    throw new TimeoutException($"sweep {name} stuck at {await sweep.GetStatusAsync()}; not succeeded: {stuck}");
+                }
+            }
+
             return await sweep.GetStatusAsync();
         }
         finally

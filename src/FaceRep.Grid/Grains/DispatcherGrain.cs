@@ -195,9 +195,10 @@ public sealed class DispatcherGrain(
     {
         if (_queued.ContainsKey(job.JobId))
             return;
-        if (!_sweeps.TryGetValue(job.Sweep, out var queue))
-            _sweeps[job.Sweep] = queue = new SweepQueue(job.Sweep);
-        queue.Priority = job.Priority;
+        // A queue per sweep and priority: a job that another sweep raised must not raise the rest.
+        var key = $"{job.Priority}\u0000{job.Sweep}";
+        if (!_sweeps.TryGetValue(key, out var queue))
+            _sweeps[key] = queue = new SweepQueue(job.Sweep, job.Priority);
         queue.Add(new QueueEntry(job, place));
         _queued[job.JobId] = queue;
         _count++;
@@ -242,14 +243,14 @@ public sealed class DispatcherGrain(
     private sealed record QueueEntry(QueuedJob Job, long Place);
 
     /// <summary>One sweep's ready jobs: those preferring a silo, by silo, and the rest.</summary>
-    private sealed class SweepQueue(string name)
+    private sealed class SweepQueue(string name, int priority)
     {
         private readonly PriorityQueue<QueueEntry, long> _anywhere = new();
         private readonly Dictionary<string, PriorityQueue<QueueEntry, long>> _bySilo = new(StringComparer.Ordinal);
 
         public string Name { get; } = name;
 
-        public int Priority { get; set; }
+        public int Priority { get; } = priority;
 
         /// <summary>When the sweep was last served (larger is more recent).</summary>
         public long LastTurn { get; set; }

@@ -26,6 +26,8 @@ public sealed class ExperimentState
     [Id(11)] public int Priority { get; set; }
     [Id(12)] public long Version { get; set; }
     [Id(13)] public int LostLeases { get; set; }
+    /// <summary>The current lease's token: the version its grant was saved as.</summary>
+    [Id(14)] public long LeaseToken { get; set; }
 }
 
 /// <summary>
@@ -144,9 +146,10 @@ public sealed class ExperimentGrain(
         S.Worker = worker;
         S.LeaseSilo = silo;
         S.LeaseExpiresUtc = Now + _options.LeaseDuration;
+        S.LeaseToken = S.Version + 1;
         await SaveAsync();
         StartLeaseTimer();
-        return new JobLease(S.Job, S.Attempts, S.LeaseExpiresUtc);
+        return new JobLease(S.Job, S.Attempts, S.LeaseExpiresUtc, S.LeaseToken);
     }
 
     /// <inheritdoc />
@@ -222,10 +225,10 @@ public sealed class ExperimentGrain(
                 return Status();
             }
 
-            var worker = S.State == JobState.Leased ? S.Worker : null;
+            var (worker, token) = S.State == JobState.Leased ? (S.Worker, S.LeaseToken) : (null, 0);
             await FinishFailedAsync(FailureKind.Cancelled, $"cancelled with sweep {sweep}");
             if (worker is not null)
-                GrainFactory.Ref<IWorkerGrain>(worker).CancelJobAsync(Id).Ignore();
+                GrainFactory.Ref<IWorkerGrain>(worker).CancelJobAsync(Id, token).Ignore();
         }
 
         return Status();

@@ -63,9 +63,9 @@ public sealed class WorkerGrain(
     public Task<string?> GetCurrentJobAsync() => Task.FromResult(_current?.Job.Id);
 
     /// <inheritdoc />
-    public Task CancelJobAsync(string jobId)
+    public Task CancelJobAsync(string jobId, long token)
     {
-        if (_current?.Job.Id == jobId)
+        if (_current?.Job.Id == jobId && _current.Token == token)
         {
             log.LogInformation("Worker {Worker} cancelling {JobId}", this.GetPrimaryKeyString(), jobId);
             host.Cancel(_device, jobId);

@@ -132,6 +132,22 @@ public sealed class SchedulingTests(GridFixture grid)
         Assert.Equal(3, grid.Executor.Runs.Count(r => r.JobId == jobs[0].Id));
     }
 
+    [Fact]
+    public async Task A_cancellation_naming_an_earlier_lease_does_not_stop_the_run()
+    {
+        var job = GridFixture.Alone(10_800);
+        grid.Executor.Delays[job.Id] = TimeSpan.FromMilliseconds(800);
+        await grid.SubmitAsync("late-cancel", [job]);
+        await grid.Executor.StartedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+
+        // A cancellation sent for this job's earlier lease (before a retry) arrives late.
+        await grid.Client.GetGrain<IWorkerGrain>(grid.Executor.WorkerOf[job.Id]).CancelJobAsync(job.Id, token: 1);
+        var finished = await WaitForAsync(experiment, s => s.State is JobState.Succeeded or JobState.Failed);
+
+        Assert.Equal(JobState.Succeeded, finished.State);
+    }
+
     [Theory]
     [InlineData(FailureKind.OutOfMemory, 10_700)]
     [InlineData(FailureKind.Deterministic, 10_701)]
