@@ -57,7 +57,10 @@ public static class GridHosting
         services.AddSingleton(sp =>
         {
             var store = resultStore(sp);
-            store.InitialiseAsync().GetAwaiter().GetResult();
+            // Resolved inside the first worker's activation: awaiting there would queue the
+            // continuations on that grain's scheduler, which this wait blocks (a deadlock until
+            // the call times out). On the thread pool they run.
+            Task.Run(() => store.InitialiseAsync()).GetAwaiter().GetResult();
             return store;
         });
         services.AddSingleton<TrainingHost>();

@@ -10,8 +10,8 @@ namespace FaceRep.Results.Store;
 /// commit whatever its size): a result is durable once it is in a local SQLite outbox
 /// (group-committed, synchronous=FULL), and a background thread moves the outbox to the store in
 /// large batches, deleting rows only after the store has committed them. Reads first wait for the
-/// outbox to drain, so they see every result written before them; opening the store drains what a
-/// crash left. Writes stay idempotent by job id: a row moved twice replaces itself.
+/// outbox to drain, so they see every result written before them; what a crash left is moved as
+/// soon as the store is opened again. Writes stay idempotent by job id: a row moved twice replaces itself.
 /// <para>
 /// For embedded mode, where the outbox and the store share one disk. A cluster writes to its
 /// shared store directly (<see cref="BatchingResultStore"/>): a silo's local disk may not outlive it.
@@ -61,9 +61,11 @@ public sealed class OutboxResultStore : IResultStore
     public async Task InitialiseAsync(CancellationToken cancellationToken = default)
     {
         await _inner.InitialiseAsync(cancellationToken);
+        // What a crash left in the outbox is moved in the background from now on; opening does not
+        // wait for it (the store is opened while a silo starts, where blocking stalls activation),
+        // and every read waits for the outbox anyway.
         if (!_mover.IsAlive)
             _mover.Start();
-        await FlushAsync(cancellationToken);
     }
 
     /// <inheritdoc />
