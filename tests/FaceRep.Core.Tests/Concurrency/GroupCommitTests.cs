@@ -10,19 +10,24 @@ public sealed class GroupCommitTests
     {
         var committed = new ConcurrentQueue<int>();
         var batches = new ConcurrentQueue<int>();
+        using var entered = new SemaphoreSlim(0);
         using var release = new ManualResetEventSlim();
         using var commit = new GroupCommit<int>("test", (batch, _) =>
         {
             if (batches.IsEmpty)
+            {
+                entered.Release();
                 release.Wait(TimeSpan.FromSeconds(10));
+            }
+
             batches.Enqueue(batch.Count);
             foreach (var item in batch)
                 committed.Enqueue(item);
         });
 
         var first = commit.SubmitAsync(-1);
-        // Let the first commit start and block; everything below queues behind it.
-        await Task.Delay(50);
+        // The first commit has started and blocks; everything below queues behind it.
+        Assert.True(await entered.WaitAsync(TimeSpan.FromSeconds(10)));
 
         var rest = Enumerable.Range(0, 100).Select(commit.SubmitAsync).ToList();
         release.Set();
@@ -36,11 +41,16 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task A_write_completes_only_after_its_batch_has_committed()
     {
+        using var entered = new SemaphoreSlim(0);
         using var gate = new ManualResetEventSlim();
-        using var commit = new GroupCommit<string>("test", (_, _) => gate.Wait(TimeSpan.FromSeconds(10)));
+        using var commit = new GroupCommit<string>("test", (_, _) =>
+        {
+            entered.Release();
+            gate.Wait(TimeSpan.FromSeconds(10));
+        });
 
         var write = commit.SubmitAsync("a");
-        await Task.Delay(100);
+        Assert.True(await entered.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.False(write.IsCompleted);
 
         gate.Set();
@@ -90,6 +100,7 @@ public sealed class GroupCommitTests
         var committed = new ConcurrentQueue<int>();
         var commit = new GroupCommit<int>("test", (batch, _) =>
         {
+            // A slow commit, so writes are still queued when the store closes.
             Thread.Sleep(20);
             foreach (var item in batch)
                 committed.Enqueue(item);
