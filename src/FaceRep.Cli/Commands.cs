@@ -107,6 +107,15 @@ public static class Commands
             return ExitCodes.BadInput;
         }
 
+        // One process is one silo: a job needing more devices than it has would wait for ever.
+        var devices = GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) }).Devices.Count;
+        if (grid.Pretrain.FirstOrDefault(p => p.Config.Devices > devices) is { } tooBig)
+        {
+            console.MarkupLineInterpolated(
+                $"[red]error:[/] {fileName}: pretrain ({tooBig.Config.Label}).devices: {tooBig.Config.Devices} is more than the {devices} device(s) this machine's grid has; lower it or raise --slots");
+            return ExitCodes.BadInput;
+        }
+
         var paths = new EmbeddedPaths(Path.GetFullPath(result.GetValue(Out)!));
         var (logger, logs) = Logging.Create(paths.Root, result.GetValue(Verbose));
         await using var _ = logger;

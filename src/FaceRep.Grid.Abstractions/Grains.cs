@@ -85,6 +85,14 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("Fail")]
     Task<bool> FailAsync(string worker, int attempt, FailureKind kind, string error);
 
+    /// <summary>
+    /// Hands back a lease that never ran (its devices turned out to be taken): the job is ready
+    /// again at the head of its queue, and the attempt does not count. False if the worker does
+    /// not hold that lease.
+    /// </summary>
+    [Alias("ReturnLease")]
+    Task<bool> ReturnLeaseAsync(string worker, int attempt);
+
     /// <summary>The job's status (read-only: many evaluations may ask their pre-training job at once).</summary>
     [Alias("GetStatus"), ReadOnly]
     Task<JobStatus> GetStatusAsync();
@@ -136,9 +144,14 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     [Alias("SilosDeparted"), OneWay]
     Task SilosDepartedAsync(IReadOnlyList<string> silos);
 
-    /// <summary>Leases the next ready job to a worker; null when there is none (the worker is woken when one arrives).</summary>
+    /// <summary>
+    /// Leases the next ready job to a worker of a silo with <paramref name="siloDevices"/> devices;
+    /// null when there is none (the worker is woken when one arrives). A job of k devices is leased
+    /// to this worker together with k−1 idle workers of its silo (<see cref="JobLease.Gang"/>), or,
+    /// while too few are idle, the silo is held for it: its workers wait as they come free.
+    /// </summary>
     [Alias("Lease")]
-    Task<JobLease?> LeaseAsync(string worker, string silo);
+    Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices);
 
     /// <summary>Remembers a sweep with unfinished work, so it can be resumed after a restart.</summary>
     [Alias("TrackSweep")]

@@ -30,16 +30,21 @@ public enum JobState
 /// <param name="Kind">Pre-training or evaluation.</param>
 /// <param name="DependsOn">The pre-training job an evaluation waits for.</param>
 /// <param name="ConfigJson">Canonical JSON of the configuration (see <see cref="JobConfig"/>).</param>
+/// <param name="Devices">Devices of one silo the job needs at once (from its configuration; 0 in state written before gangs, meaning 1).</param>
 [GenerateSerializer, Immutable, Alias("facerep.JobDescriptor")]
 public sealed record JobDescriptor(
     [property: Id(0)] string Id,
     [property: Id(1)] JobKind Kind,
     [property: Id(2)] string? DependsOn,
-    [property: Id(3)] string ConfigJson)
+    [property: Id(3)] string ConfigJson,
+    [property: Id(4)] int Devices = 1)
 {
+    /// <summary>Devices the job is leased: at least one.</summary>
+    public int GangSize => Math.Max(1, Devices);
+
     /// <summary>Builds a descriptor from a configuration.</summary>
     public static JobDescriptor From(JobConfig config, string? dependsOn) =>
-        new(config.Id, config.Kind, dependsOn, config.ToCanonicalJson());
+        new(config.Id, config.Kind, dependsOn, config.ToCanonicalJson(), config is PretrainConfig p ? p.Devices : 1);
 }
 
 /// <summary>A job handed to a worker: the job and the lease's attempt number.</summary>
@@ -47,12 +52,14 @@ public sealed record JobDescriptor(
 /// <param name="Attempt">Its attempt number (counted afresh after an explicit retry).</param>
 /// <param name="ExpiresUtc">When the lease lapses without a heartbeat.</param>
 /// <param name="Token">Unique to this lease for the job's whole life, unlike the attempt: a cancellation names it, so a late one cannot stop a later run.</param>
+/// <param name="Gang">For a job of several devices, the other workers of the leasing worker's silo whose devices it also holds (the leasing worker runs it and renews the lease).</param>
 [GenerateSerializer, Immutable, Alias("facerep.JobLease")]
 public sealed record JobLease(
     [property: Id(0)] JobDescriptor Job,
     [property: Id(1)] int Attempt,
     [property: Id(2)] DateTime ExpiresUtc,
-    [property: Id(3)] long Token = 0);
+    [property: Id(3)] long Token = 0,
+    [property: Id(4)] IReadOnlyList<string>? Gang = null);
 
 /// <summary>What a job's grain reports about it.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.JobStatus")]
@@ -124,12 +131,14 @@ public sealed record SubmitResult(
 /// <param name="Sweep">The sweep it is queued for (the one it counts against in fair sharing).</param>
 /// <param name="Priority">Higher runs first.</param>
 /// <param name="PreferredSilo">The silo holding what it needs (its pre-training job's checkpoint), if any: its workers get it first.</param>
+/// <param name="Devices">Devices of one silo it needs at once (a gang lease when more than one).</param>
 [GenerateSerializer, Immutable, Alias("facerep.QueuedJob")]
 public sealed record QueuedJob(
     [property: Id(0)] string JobId,
     [property: Id(1)] string Sweep,
     [property: Id(2)] int Priority,
-    [property: Id(3)] string? PreferredSilo = null);
+    [property: Id(3)] string? PreferredSilo = null,
+    [property: Id(4)] int Devices = 1);
 
 /// <summary>How many ready jobs of a sweep wait in the dispatcher's queue.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.SweepQueueLength")]

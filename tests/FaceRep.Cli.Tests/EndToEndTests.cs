@@ -132,6 +132,27 @@ public sealed partial class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_needing_more_devices_than_the_machine_offers_is_refused_up_front()
+    {
+        File.WriteAllText(Path.Combine(_dir, "gang.yaml"), """
+            name: gang
+            pretrain:
+              - {dataset: synth-curated, method: simclr, devices: 3}
+            tasks: [landmarks]
+            shots: [0.05]
+            seeds: [0]
+            """);
+
+        var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "gang.yaml", "--slots", "2");
+        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(2, code);
+        Assert.Contains("gang.yaml", output, StringComparison.Ordinal);
+        Assert.Contains("devices: 3 is more than the 2 device(s)", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out")), "a refused spec must not create or touch any state");
+    }
+
+    [Fact]
     public async Task An_unknown_profile_is_refused()
     {
         var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "demo", "--profile", "nope");

@@ -28,6 +28,24 @@ public sealed class SerializationTests
     }
 
     [Fact]
+    public void A_gang_lease_round_trips_with_its_devices_and_workers()
+    {
+        var spec = new PretrainSpec("synth-curated", "simclr", 5, 1000, 64, 1e-3, 0.2, Devices: 4);
+        var job = JobDescriptor.From(PretrainConfig.From(spec, new BackboneSpec("resnet18", 0.25, 64)), null);
+        var lease = new JobLease(job, 2, new DateTime(2026, 11, 27, 0, 0, 0, DateTimeKind.Utc), 9, ["silo/d1", "silo/d2", "silo/d3"]);
+
+        var copy = RoundTrip(lease);
+
+        Assert.Equal(4, job.Devices);
+        Assert.Equal(job, copy.Job);
+        Assert.Equal(4, copy.Job.GangSize);
+        Assert.Equal(lease.Gang, copy.Gang);
+        Assert.Equal(9, copy.Token);
+        Assert.Equal(1, Descriptor().GangSize);
+        Assert.Equal(1, (Descriptor() with { Devices = 0 }).GangSize);
+    }
+
+    [Fact]
     public void A_job_status_with_a_failure_kind_round_trips()
     {
         var status = new JobStatus("ev-0123456789abcdef", JobState.Failed, 3, "silo/cpu0", FailureKind.Diverged, "loss became NaN", new DateTime(2026, 11, 27, 0, 0, 0, DateTimeKind.Utc), 7);

@@ -14,12 +14,19 @@ namespace FaceRep.Grid.Tests;
 public sealed class FakeExecutor : IJobExecutor
 {
     private readonly ConcurrentDictionary<string, int> _running = new();
+    private readonly ConcurrentDictionary<string, string> _busy = new();
 
     public ConcurrentQueue<(string JobId, JobKind Kind, DateTime Start, DateTime End)> Runs { get; } = new();
 
     public ConcurrentDictionary<string, (FailureKind Kind, int Times)> Failures { get; } = new();
 
     public int Overlaps;
+
+    /// <summary>Runs that started on a device (worker) another run was still using.</summary>
+    public int DeviceOverlaps;
+
+    /// <summary>The context of each job's latest run.</summary>
+    public ConcurrentDictionary<string, RunContext> ContextOf { get; } = new();
 
     public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(20);
 
@@ -45,6 +52,14 @@ public sealed class FakeExecutor : IJobExecutor
         if (_running.AddOrUpdate(job.Id, 1, (_, n) => n + 1) > 1)
             Interlocked.Increment(ref Overlaps);
         WorkerOf[job.Id] = context.Worker;
+        ContextOf[job.Id] = context;
+        var held = context.Gang.Prepend(context.Worker).Where(w => w.Length > 0).ToList();
+        foreach (var device in held)
+        {
+            if (!_busy.TryAdd(device, job.Id))
+                Interlocked.Increment(ref DeviceOverlaps);
+        }
+
         Started.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {
@@ -62,6 +77,8 @@ public sealed class FakeExecutor : IJobExecutor
         }
         finally
         {
+            foreach (var device in held)
+                _busy.TryRemove(KeyValuePair.Create(device, job.Id));
             _running.AddOrUpdate(job.Id, 0, (_, n) => n - 1);
             Runs.Enqueue((job.Id, job.Kind, start, DateTime.UtcNow));
             Ended.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

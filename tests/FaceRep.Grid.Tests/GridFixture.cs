@@ -11,7 +11,7 @@ using Orleans.TestingHost;
 namespace FaceRep.Grid.Tests;
 
 /// <summary>An in-process cluster of two silos running the grid with the fake trainer.</summary>
-public sealed class GridFixture : IAsyncLifetime
+public class GridFixture : IAsyncLifetime
 {
     public FakeExecutor Executor { get; } = new();
 
@@ -39,6 +39,7 @@ public sealed class GridFixture : IAsyncLifetime
                     o.HeartbeatInterval = TimeSpan.FromSeconds(1);
                     o.LeaseDuration = TimeSpan.FromSeconds(10);
                     o.MaxAttempts = 3;
+                    Configure(o);
                 },
                 _ => Results);
             silo.Services.AddSingleton<IJobExecutor>(Executor);
@@ -49,6 +50,11 @@ public sealed class GridFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Changes the grid's settings of every silo (after the defaults above).</summary>
+    protected virtual void Configure(GridOptions options)
+    {
+    }
 
     /// <summary>The smoke grid under a given name, as descriptors.</summary>
     public static (string Name, List<JobDescriptor> Jobs) Sweep(string name, string shots = "[0.05, 0.2]", string seeds = "[0, 1]", int epochs = 5)
@@ -91,12 +97,12 @@ public sealed class GridFixture : IAsyncLifetime
     }
 
     /// <summary>One pre-training job that waits for nothing, distinct from every other test's by <paramref name="unique"/>.</summary>
-    public static JobDescriptor Alone(int unique)
+    public static JobDescriptor Alone(int unique, int devices = 1)
     {
         var spec = new SweepSpecParser().Parse($$"""
             name: alone
             pretrain:
-              - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}}
+              - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}, devices: {{devices}}}
             tasks: [landmarks]
             shots: [0.1]
             seeds: [0]

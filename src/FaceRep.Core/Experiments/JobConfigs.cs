@@ -121,6 +121,8 @@ public abstract record JobConfig
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="Temperature">Contrastive temperature.</param>
 /// <param name="Options">The method's own settings; null means none (every default).</param>
+/// <param name="Devices">Devices the job trains on together (data parallel, so part of its identity: batch
+/// statistics are per device); the grid leases them as a gang on one silo.</param>
 public sealed record PretrainConfig(
     string Method,
     string? Dataset,
@@ -130,7 +132,8 @@ public sealed record PretrainConfig(
     int Batch,
     double LearningRate,
     double Temperature,
-    MethodOptions? Options = null) : JobConfig
+    MethodOptions? Options = null,
+    int Devices = 1) : JobConfig
 {
     /// <summary>The method's own settings (empty when all are at their defaults).</summary>
     public MethodOptions Settings => Options ?? MethodOptions.Empty;
@@ -152,7 +155,7 @@ public sealed record PretrainConfig(
     public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
         KnownNames.NeedsNoTraining(spec.Method)
             ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0, spec.Method == "scratch" ? null : NullIfEmpty(spec.Options))
-            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options));
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices);
 
     private static MethodOptions? NullIfEmpty(MethodOptions? options) => options is { Count: > 0 } ? options : null;
 
@@ -167,6 +170,9 @@ public sealed record PretrainConfig(
         {
             writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("dataset", Dataset);
+            // Written only above one, so single-device jobs keep the ids they had before gangs existed.
+            if (Devices > 1)
+                writer.WriteString("devices", Devices.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("epochs", Epochs.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("images", Images.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("lr", FormatNumber(LearningRate));
@@ -203,7 +209,8 @@ public sealed record PretrainConfig(
             ReadInt(e, "batch"),
             ParseNumber(e.GetProperty("lr").GetString()!),
             ParseNumber(e.GetProperty("temperature").GetString()!),
-            options);
+            options,
+            e.TryGetProperty("devices", out _) ? ReadInt(e, "devices") : 1);
     }
 }
 

@@ -35,6 +35,7 @@ public sealed record BackboneSpec(string Arch, double Width, int Input);
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="Temperature">Contrastive temperature (SimCLR, MoCo, SwAV).</param>
 /// <param name="Options">The method's own settings (checked by the method), or null for its defaults.</param>
+/// <param name="Devices">Devices of one silo the job trains on together (data parallel); leased as a gang.</param>
 public sealed record PretrainSpec(
     string Dataset,
     string Method,
@@ -43,7 +44,8 @@ public sealed record PretrainSpec(
     int Batch,
     double LearningRate,
     double Temperature,
-    MethodOptions? Options = null);
+    MethodOptions? Options = null,
+    int Devices = 1);
 
 /// <summary>Sizes and budgets of the downstream evaluation.</summary>
 /// <param name="TaskTrain">Size of each task's full training split (shots are fractions of it).</param>

@@ -39,7 +39,10 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
 
     private static readonly string[] BackboneKeys = ["arch", "width", "input"];
 
-    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "options"];
+    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "devices", "options"];
+
+    /// <summary>The most devices one job may ask for (a large node has 8 or 16 GPUs).</summary>
+    public const int MaxDevices = 64;
 
     private static readonly string[] ScaleKeys = ["task_train", "task_test", "finetune_steps", "finetune_batch", "finetune_lr"];
 
@@ -335,7 +338,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             var options = new List<KeyValuePair<string, string>>();
             var d = PretrainDefaults;
             string? dataset = d.Dataset, method = null;
-            int? epochs = d.Epochs, images = d.Images, batch = d.Batch;
+            int? epochs = d.Epochs, images = d.Images, batch = d.Batch, devices = d.Devices;
             double? lr = d.LearningRate, temperature = d.Temperature;
             var ok = true;
             foreach (var (key, value) in values)
@@ -350,6 +353,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
                     case "batch": batch = Int(value, field, 2, 65_536); ok &= batch is not null; break;
                     case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
                     case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
+                    case "devices": devices = Int(value, field, 1, MaxDevices); ok &= devices is not null; break;
                     case var option when option.StartsWith("options.", StringComparison.Ordinal):
                         var text = OptionValue(value, field);
                         ok &= text is not null;
@@ -361,7 +365,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             }
 
             return ok && method is not null
-                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null)
+                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null, devices!.Value)
                 : null;
         }
 

@@ -46,6 +46,10 @@ public sealed class DispatcherGrain(
     private readonly Dictionary<string, SweepQueue> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _siloDevices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (SweepQueue Queue, QueueEntry Entry)> _holds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _joining = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unplaceable = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writing = new(1, 1);
     private long _sequence;
     private long _firstSequence = long.MinValue;
@@ -117,6 +121,13 @@ public sealed class DispatcherGrain(
 
         // Their workers will not pull again; waking one would only fail to place it.
         _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
+        foreach (var silo in fresh)
+        {
+            _siloDevices.Remove(silo);
+            if (_holds.Remove(silo, out var hold))
+                Add(hold.Entry.Job, hold.Entry.Place);
+        }
+
         log.LogInformation("Silo(s) {Silos} left the cluster; {Count} active sweep(s) reconcile their jobs so those leased there run elsewhere",
             string.Join(", ", fresh), state.State.ActiveSweeps.Count);
         ResumeActiveSweeps();
@@ -124,14 +135,65 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobLease?> LeaseAsync(string worker, string silo)
+    public async Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices)
     {
-        List<(SweepQueue Queue, QueueEntry Entry)>? unreachable = null;
+        _siloDevices[silo] = siloDevices;
+        if (_joining.Contains(worker))
+        {
+            // Chosen for a gang whose lease is being made: its device is about to be taken.
+            return null;
+        }
+
+        List<(SweepQueue Queue, QueueEntry Entry)>? putBack = null;
         try
         {
+            if (_holds.TryGetValue(silo, out var held))
+            {
+                // The silo is held for a job of several devices: its workers gather until enough are free.
+                _idle.Add(worker);
+                if (IdleOf(silo, worker).Count < held.Entry.Job.Devices - 1)
+                    return null;
+                _holds.Remove(silo);
+                var (gangLease, reachable) = await TryGangAsync(held.Entry.Job, worker, silo);
+                if (gangLease is not null)
+                    return gangLease;
+                if (!reachable)
+                    (putBack ??= []).Add(held);
+            }
+
             while (Next(silo) is { } next)
             {
                 var (queue, entry) = next;
+                var size = Math.Max(1, entry.Job.Devices);
+                if (size > 1)
+                {
+                    if (size > siloDevices)
+                    {
+                        // Another silo may be big enough (or may join): the job stays queued.
+                        if (_unplaceable.Add(entry.Job.JobId))
+                            log.LogWarning("Job {JobId} needs {Size} devices of one silo; silo {Silo} has {Devices}, so it waits for a larger one", entry.Job.JobId, size, silo, siloDevices);
+                        (putBack ??= []).Add(next);
+                        continue;
+                    }
+
+                    if (IdleOf(silo, worker).Count < size - 1)
+                    {
+                        // Hold this silo for it: single-device jobs go to other silos meanwhile, and
+                        // this one's workers wait as they come free, so the gang is never starved.
+                        _holds[silo] = next;
+                        _idle.Add(worker);
+                        log.LogDebug("Holding silo {Silo} for {JobId} ({Size} devices)", silo, entry.Job.JobId, size);
+                        return null;
+                    }
+
+                    var (gang, ok) = await TryGangAsync(entry.Job, worker, silo);
+                    if (gang is not null)
+                        return gang;
+                    if (!ok)
+                        (putBack ??= []).Add(next);
+                    continue;
+                }
+
                 JobLease? lease;
                 try
                 {
@@ -142,7 +204,7 @@ public sealed class DispatcherGrain(
                     // Its grain lived on a silo that just died and the cluster has not noticed yet:
                     // the job keeps its place and is offered again once its grain can be reached.
                     log.LogDebug(e, "Could not lease {JobId}; it stays queued", entry.Job.JobId);
-                    (unreachable ??= []).Add(next);
+                    (putBack ??= []).Add(next);
                     continue;
                 }
 
@@ -159,10 +221,59 @@ public sealed class DispatcherGrain(
         }
         finally
         {
-            foreach (var (_, entry) in unreachable ?? [])
+            foreach (var (_, entry) in putBack ?? [])
                 Add(entry.Job, entry.Place, wake: false);
         }
     }
+
+    /// <summary>
+    /// Leases a job of k devices to <paramref name="worker"/> and k−1 idle workers of its silo. The
+    /// gang leaves the idle set before the lease is awaited, so no other lease can take its
+    /// workers; if the job cannot be leased they are idle again. Reachable is false when the job's
+    /// grain could not be reached (it stays queued).
+    /// </summary>
+    private async Task<(JobLease? Lease, bool Reachable)> TryGangAsync(QueuedJob job, string worker, string silo)
+    {
+        var gang = IdleOf(silo, worker).Take(Math.Max(1, job.Devices) - 1).ToList();
+        _idle.Remove(worker);
+        foreach (var member in gang)
+        {
+            _idle.Remove(member);
+            _joining.Add(member);
+        }
+
+        JobLease? lease = null;
+        var reachable = true;
+        try
+        {
+            lease = await GrainFactory.Ref<IExperimentGrain>(job.JobId).TryLeaseAsync(worker, silo);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            log.LogDebug(e, "Could not lease {JobId}; it stays queued", job.JobId);
+            reachable = false;
+        }
+        finally
+        {
+            foreach (var member in gang)
+                _joining.Remove(member);
+        }
+
+        if (lease is null)
+        {
+            _idle.UnionWith(gang);
+            _idle.Add(worker);
+            return (null, reachable);
+        }
+
+        _unplaceable.Remove(job.JobId);
+        log.LogDebug("Leased {JobId} to {Worker} with {Gang}", job.JobId, worker, string.Join(", ", gang));
+        return (lease with { Gang = gang }, true);
+    }
+
+    /// <summary>Idle workers of a silo other than <paramref name="except"/>.</summary>
+    private List<string> IdleOf(string silo, string except) =>
+        _idle.Where(w => w != except && w.Length > silo.Length && w[silo.Length] == '/' && w.StartsWith(silo, StringComparison.Ordinal)).ToList();
 
     /// <inheritdoc />
     public async Task TrackSweepAsync(string sweep, bool active)
@@ -193,7 +304,7 @@ public sealed class DispatcherGrain(
 
     private void Add(QueuedJob job, long place, bool wake = true)
     {
-        if (_queued.ContainsKey(job.JobId))
+        if (_queued.ContainsKey(job.JobId) || _holds.Values.Any(h => h.Entry.Job.JobId == job.JobId))
             return;
         // A queue per sweep and priority: a job that another sweep raised must not raise the rest.
         var key = $"{job.Priority}\u0000{job.Sweep}";
@@ -233,11 +344,18 @@ public sealed class DispatcherGrain(
     {
         if (_idle.Count == 0)
             return;
-        var worker = preferredSilo is null ? null : _idle.FirstOrDefault(w => w.StartsWith(preferredSilo + "/", StringComparison.Ordinal));
-        worker ??= _idle.First();
+        var worker = preferredSilo is null || _holds.ContainsKey(preferredSilo)
+            ? null
+            : _idle.FirstOrDefault(w => w.StartsWith(preferredSilo + "/", StringComparison.Ordinal));
+        // A held silo's idle workers are waiting for their gang; waking one would not place the job.
+        worker ??= _holds.Count == 0 ? _idle.First() : _idle.FirstOrDefault(w => !_holds.ContainsKey(SiloOf(w)));
+        if (worker is null)
+            return;
         _idle.Remove(worker);
         GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
+
+    private static string SiloOf(string worker) => worker[..worker.LastIndexOf('/')];
 
     /// <summary>A queued job and its place: lower goes first (lost jobs have places below every fresh one).</summary>
     private sealed record QueueEntry(QueuedJob Job, long Place);

@@ -204,6 +204,18 @@ public sealed class ExperimentGrain(
     }
 
     /// <inheritdoc />
+    public async Task<bool> ReturnLeaseAsync(string worker, int attempt)
+    {
+        if (!Holds(worker, attempt))
+            return false;
+        StopLeaseTimer();
+        log.LogInformation("Job {JobId} was handed back unstarted by {Worker}", Id, worker);
+        S.Attempts--;
+        await MakeReadyAsync(lostWorker: true);
+        return true;
+    }
+
+    /// <inheritdoc />
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
@@ -405,7 +417,7 @@ public sealed class ExperimentGrain(
     /// every silo agrees), preferring the silo its pre-training job ran on.
     /// </summary>
     private QueuedJob Queued() =>
-        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo);
+        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1);
 
     private JobStatus Status() =>
         new(Id, S.State, S.Attempts, S.Worker, S.Failure, S.Error, S.FinishedUtc, S.Version);

@@ -119,7 +119,8 @@ public sealed class SweepGrain(
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
             // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
-            var ready = statuses.Where(s => s.State == JobState.Ready).Select(s => new QueuedJob(s.Id, Name, submission.Priority)).ToList();
+            var ready = chunk.Zip(statuses).Where(p => p.Second.State == JobState.Ready)
+                .Select(p => new QueuedJob(p.First.Id, Name, submission.Priority, Devices: p.First.GangSize)).ToList();
             if (ready.Count > 0)
                 Dispatcher.EnqueueManyAsync(ready).Ignore();
         }

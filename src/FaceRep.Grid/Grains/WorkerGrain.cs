@@ -80,7 +80,9 @@ public sealed class WorkerGrain(
             return;
         if (host.CurrentJob(_device) is { } running)
         {
-            log.LogWarning("Worker {Worker} found {JobId} still running on its device; waiting for it", this.GetPrimaryKeyString(), running);
+            // A job of several devices holds this one too (its own worker runs it), or a run that
+            // outlived its lease is still ending; either way the device is not free yet.
+            log.LogDebug("Worker {Worker} finds its device busy with {JobId}; it pulls when that ends", this.GetPrimaryKeyString(), running);
             return;
         }
 
@@ -91,7 +93,7 @@ public sealed class WorkerGrain(
             JobLease? lease;
             try
             {
-                lease = await (_dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0)).LeaseAsync(me, silo.SiloAddress.ToParsableString());
+                lease = await (_dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0)).LeaseAsync(me, silo.SiloAddress.ToParsableString(), host.DeviceCount);
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {
@@ -104,9 +106,10 @@ public sealed class WorkerGrain(
                 return;
             if (!host.TryStart(_device, me, lease))
             {
-                // Cannot happen while this grain is the device's only worker; hand the job back.
-                log.LogError("Device {Device} refused {JobId}; returning it", _device, lease.Job.Id);
-                await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).FailAsync(me, lease.Attempt, Core.Experiments.FailureKind.Transient, "device busy");
+                // One of a gang's devices was taken between the dispatcher choosing it and now (its
+                // worker pulled a job of its own meanwhile): hand the job back unstarted.
+                log.LogInformation("Devices for {JobId} are busy; handing it back", lease.Job.Id);
+                await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).ReturnLeaseAsync(me, lease.Attempt);
                 return;
             }
 

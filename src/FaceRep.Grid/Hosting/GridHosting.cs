@@ -36,13 +36,7 @@ public static class GridHosting
         services.Configure(configure);
         services.TryAddKeyedSingleton(GridTime.Key, TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
-            // Only the real trainer asks libtorch about GPUs (loading it costs a second and memory).
-            var torch = ExecutorSetting.Parse(options.Executor, out _) is { IsSleep: false, IsNoop: false };
-            return new DeviceInventory(options, torch ? CudaDevices : null);
-        });
+        services.AddSingleton(sp => Inventory(sp.GetRequiredService<IOptions<GridOptions>>().Value));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IOptions<GridOptions>>().Value.ArtifactRoot));
         services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<CheckpointStore>()));
         services.TryAddSingleton<IJobExecutor>(sp =>
@@ -67,6 +61,14 @@ public static class GridHosting
         services.AddHostedService<WorkerStarter>();
         services.AddHostedService<DepartedSiloWatcher>();
         return builder;
+    }
+
+    /// <summary>The devices a silo with these settings offers.</summary>
+    public static DeviceInventory Inventory(GridOptions options)
+    {
+        // Only the real trainer asks libtorch about GPUs (loading it costs a second and memory).
+        var torch = ExecutorSetting.Parse(options.Executor, out _) is { IsSleep: false, IsNoop: false };
+        return new DeviceInventory(options, torch ? CudaDevices : null);
     }
 
     private static int CudaDevices() => TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;

@@ -41,12 +41,46 @@ public sealed class TrainingHost : IDisposable
     /// <summary>Jobs finished by this host since start (for tests and status).</summary>
     public int Finished => _threads.Values.Sum(t => t.Finished);
 
-    /// <summary>Queues a leased job on a device's thread; false if the device is busy.</summary>
+    /// <summary>The devices of this silo.</summary>
+    public int DeviceCount => _threads.Count;
+
+    /// <summary>
+    /// Queues a leased job on a device's thread, holding the devices of the lease's gang too (all
+    /// or none); false if any of them is busy.
+    /// </summary>
     public bool TryStart(string device, string worker, JobLease lease)
     {
         if (!_threads.TryGetValue(device, out var thread))
             throw new ArgumentException($"this silo has no device '{device}'", nameof(device));
-        return thread.TryStart(new WorkItem(worker, lease));
+        var gang = new List<(string Worker, DeviceThread Thread)>();
+        foreach (var member in lease.Gang ?? [])
+        {
+            var name = member[(member.LastIndexOf('/') + 1)..];
+            if (!_threads.TryGetValue(name, out var other) || other == thread)
+            {
+                _log.LogError("Lease of {JobId} names worker {Member}, which is not another device of this silo", lease.Job.Id, member);
+                return false;
+            }
+
+            gang.Add((member, other));
+        }
+
+        var item = new WorkItem(worker, lease, gang);
+        var claimed = new List<DeviceThread>();
+        foreach (var t in gang.Select(g => g.Thread).Prepend(thread))
+        {
+            if (!t.TryClaim(item))
+            {
+                foreach (var c in claimed)
+                    c.Release(item);
+                return false;
+            }
+
+            claimed.Add(t);
+        }
+
+        thread.Run(item);
+        return true;
     }
 
     /// <summary>The job a device is running, if any.</summary>
@@ -85,17 +119,21 @@ public sealed class TrainingHost : IDisposable
     private (JobOutcome? Outcome, Exception? Error) Execute(Device device, WorkItem item)
     {
         var job = item.Lease.Job;
+        var gang = item.Gang.Select(g => g.Thread.Device).ToList();
         var context = new RunContext
         {
             JobId = job.Id,
             Cancellation = item.Cancellation.Token,
-            Threads = device.Threads,
-            Devices = [device.TorchDevice],
+            // A gang's thread budgets add up: on CPU slots they are shares of the same cores.
+            Threads = device.Threads + gang.Sum(d => d.Threads),
+            Devices = [device.TorchDevice, .. gang.Select(d => d.TorchDevice)],
             Worker = item.Worker,
+            Gang = item.Gang.Select(g => g.Worker).ToList(),
             Attempt = item.Lease.Attempt,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
-        _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(), device.Name, item.Lease.Attempt);
+        _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(),
+            string.Join('+', gang.Select(d => d.Name).Prepend(device.Name)), item.Lease.Attempt);
         item.Executing = true;
         try
         {
@@ -191,15 +229,18 @@ public sealed class TrainingHost : IDisposable
         }
     }
 
-    private async Task NotifyWorkerAsync(WorkItem item)
+    private async Task NotifyWorkersAsync(WorkItem item)
     {
-        try
+        foreach (var worker in item.Gang.Select(g => g.Worker).Prepend(item.Worker))
         {
-            await _grains.Ref<IWorkerGrain>(item.Worker).JobEndedAsync(item.Lease.Job.Id);
-        }
-        catch (Exception e)
-        {
-            _log.LogError(e, "Could not tell worker {Worker} that {JobId} ended", item.Worker, item.Lease.Job.Id);
+            try
+            {
+                await _grains.Ref<IWorkerGrain>(worker).JobEndedAsync(item.Lease.Job.Id);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Could not tell worker {Worker} that {JobId} ended", worker, item.Lease.Job.Id);
+            }
         }
     }
 
@@ -243,7 +284,11 @@ public sealed class TrainingHost : IDisposable
         };
     }
 
-    private sealed record WorkItem(string Worker, JobLease Lease)
+    /// <summary>A leased job on its way through a device thread.</summary>
+    /// <param name="Worker">The worker that leased it (and renews the lease).</param>
+    /// <param name="Lease">The lease.</param>
+    /// <param name="Gang">The other workers and device threads a job of several devices holds.</param>
+    private sealed record WorkItem(string Worker, JobLease Lease, IReadOnlyList<(string Worker, DeviceThread Thread)> Gang)
     {
         private volatile bool _executing;
 
@@ -282,17 +327,39 @@ public sealed class TrainingHost : IDisposable
 
         public WorkItem? Current { get; private set; }
 
+        public Device Device => _device;
+
         public int Finished => Volatile.Read(ref _finished);
 
-        public bool TryStart(WorkItem item)
+        /// <summary>Marks the device busy with <paramref name="item"/>; false if it is busy or stopping.</summary>
+        public bool TryClaim(WorkItem item)
         {
             lock (_gate)
             {
                 if (Current is not null || _stopping)
                     return false;
-                Current = _next = item;
-                Monitor.Pulse(_gate);
+                Current = item;
                 return true;
+            }
+        }
+
+        /// <summary>Frees the device if <paramref name="item"/> holds it.</summary>
+        public void Release(WorkItem item)
+        {
+            lock (_gate)
+            {
+                if (Current == item)
+                    Current = null;
+            }
+        }
+
+        /// <summary>Runs a claimed item on this thread.</summary>
+        public void Run(WorkItem item)
+        {
+            lock (_gate)
+            {
+                _next = item;
+                Monitor.Pulse(_gate);
             }
         }
 
@@ -346,14 +413,15 @@ public sealed class TrainingHost : IDisposable
             }
             finally
             {
-                lock (_gate)
-                    Current = null;
+                foreach (var (_, member) in item.Gang)
+                    member.Release(item);
+                Release(item);
                 Interlocked.Increment(ref _finished);
                 item.Cancellation.Dispose();
             }
 
-            // Only now is the device free: the worker may lease its next job.
-            await _host.NotifyWorkerAsync(item);
+            // Only now are the devices free: their workers may lease their next jobs.
+            await _host.NotifyWorkersAsync(item);
         }
     }
 }

@@ -331,6 +331,8 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
             options.Problem($"batch {config.Batch} is larger than the {config.Images} pre-training images");
         if (config.Epochs < 1)
             options.Problem($"epochs {config.Epochs} must be at least 1");
+        if (config.Devices > 1 && config.Batch < 2 * config.Devices)
+            options.Problem($"batch {config.Batch} is too small for {config.Devices} devices: each device's share of a batch needs at least 2 images for batch norm");
         return (settings, trainer, options.Finish());
     }
 

@@ -33,6 +33,9 @@ public sealed class RunContext
     /// <summary>Where the grid runs the job (its worker, <c>{silo}/{device}</c>); empty outside the grid. For logs and audits.</summary>
     public string Worker { get; init; } = "";
 
+    /// <summary>For a job of several devices, the other workers whose devices it holds (<c>{silo}/{device}</c>). For logs and audits.</summary>
+    public IReadOnlyList<string> Gang { get; init; } = [];
+
     /// <summary>Which lease of the job this run is (1 for the first); for logs and audits.</summary>
     public int Attempt { get; init; } = 1;
 

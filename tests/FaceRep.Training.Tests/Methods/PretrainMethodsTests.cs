@@ -120,6 +120,16 @@ public sealed class PretrainMethodsTests
     }
 
     [Fact]
+    public void A_batch_too_small_to_split_over_its_devices_is_refused()
+    {
+        var fits = Config("simclr", batch: 16) with { Devices = 8 };
+        var tooMany = Config("simclr", batch: 16) with { Devices = 9 };
+
+        Assert.DoesNotContain(PretrainMethods.Get("simclr").Validate(fits), p => p.Contains("devices", StringComparison.Ordinal));
+        Assert.Contains(PretrainMethods.Get("simclr").Validate(tooMany), p => p.Contains("batch 16 is too small for 9 devices", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_moco_queue_smaller_than_a_batch_is_refused()
     {
         var problems = PretrainMethods.Get("moco").Validate(Config("moco", options: [("queue", "8")]));
