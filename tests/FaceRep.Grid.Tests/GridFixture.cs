@@ -110,6 +110,23 @@ public class GridFixture : IAsyncLifetime
         return JobDescriptor.From(GridExpander.Expand(spec).Pretrain.Single().Config, null);
     }
 
+    /// <summary>A pre-training job that waits for nothing (as <see cref="Alone"/>) and <paramref name="evaluations"/> evaluations of it.</summary>
+    public static List<JobDescriptor> WithEvaluations(int unique, int evaluations)
+    {
+        var spec = new SweepSpecParser().Parse($$"""
+            name: with-evaluations
+            pretrain:
+              - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}}
+            tasks: [landmarks]
+            shots: [0.1]
+            seeds: [{{string.Join(", ", Enumerable.Range(0, evaluations))}}]
+            """);
+        var grid = GridExpander.Expand(spec);
+        return grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+            .ToList();
+    }
+
     /// <summary>Submits a sweep without waiting for it.</summary>
     public async Task SubmitAsync(string name, List<JobDescriptor> jobs, int priority = 0)
     {

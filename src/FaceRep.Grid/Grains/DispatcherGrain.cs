@@ -45,6 +45,7 @@ public sealed class DispatcherGrain(
     private readonly Dictionary<string, SweepQueue> _sweeps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SweepQueue> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _woken = new(StringComparer.Ordinal);
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _siloDevices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (SweepQueue Queue, QueueEntry Entry)> _holds = new(StringComparer.Ordinal);
@@ -121,6 +122,7 @@ public sealed class DispatcherGrain(
 
         // Their workers will not pull again; waking one would only fail to place it.
         _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
+        _woken.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
         foreach (var silo in fresh)
         {
             _siloDevices.Remove(silo);
@@ -138,6 +140,7 @@ public sealed class DispatcherGrain(
     public async Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices)
     {
         _siloDevices[silo] = siloDevices;
+        _woken.Remove(worker);
         if (_joining.Contains(worker))
         {
             // Chosen for a gang whose lease is being made: its device is about to be taken.
@@ -273,7 +276,7 @@ public sealed class DispatcherGrain(
 
     /// <summary>Idle workers of a silo other than <paramref name="except"/>.</summary>
     private List<string> IdleOf(string silo, string except) =>
-        _idle.Where(w => w != except && w.Length > silo.Length && w[silo.Length] == '/' && w.StartsWith(silo, StringComparison.Ordinal)).ToList();
+        _idle.Where(w => w != except && IsOf(w, silo)).ToList();
 
     /// <inheritdoc />
     public async Task TrackSweepAsync(string sweep, bool active)
@@ -320,7 +323,8 @@ public sealed class DispatcherGrain(
     /// <summary>
     /// The next job for a worker of <paramref name="silo"/>: from the sweeps of the highest
     /// priority with work, the one served longest ago; from that sweep, a job preferring this
-    /// silo if it has one.
+    /// silo if it has one, else the earliest of the rest, leaving those whose own silo has a
+    /// worker on its way to them (<see cref="IsComing"/>).
     /// </summary>
     private (SweepQueue Queue, QueueEntry Entry)? Next(string silo)
     {
@@ -333,11 +337,55 @@ public sealed class DispatcherGrain(
 
         if (best is null)
             return null;
-        var entry = best.Take(silo);
+        var entry = best.Take(silo, IsComing);
+        if (entry is null)
+        {
+            // The best sweep's jobs all wait for workers of their own silos that are on their way;
+            // the next sweeps in turn may have something for this one.
+            foreach (var queue in _sweeps.Values.Where(q => q.Count > 0 && q != best).OrderByDescending(q => q.Priority).ThenBy(q => q.LastTurn))
+            {
+                if ((entry = queue.Take(silo, IsComing)) is not null)
+                {
+                    best = queue;
+                    break;
+                }
+            }
+
+            if (entry is null)
+                return null;
+        }
+
         best.LastTurn = ++_turn;
         _queued.Remove(entry.Job.JobId);
         _count--;
         return (best, entry);
+    }
+
+    /// <summary>
+    /// True when a worker of <paramref name="silo"/> is on its way to the dispatcher: one woken
+    /// and not yet here, or an idle one, which is woken now. Jobs preferring that silo are left
+    /// for it rather than taken by a worker of another silo. A held silo's workers wait for their gang.
+    /// </summary>
+    private bool IsComing(string silo)
+    {
+        if (_holds.ContainsKey(silo))
+            return false;
+        if (_woken.Any(w => IsOf(w, silo)))
+            return true;
+        if (_idle.FirstOrDefault(w => IsOf(w, silo)) is not { } idle)
+            return false;
+        Wake(idle);
+        return true;
+    }
+
+    private static bool IsOf(string worker, string silo) =>
+        worker.Length > silo.Length && worker[silo.Length] == '/' && worker.StartsWith(silo, StringComparison.Ordinal);
+
+    private void Wake(string worker)
+    {
+        _idle.Remove(worker);
+        _woken.Add(worker);
+        GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
 
     private void WakeOne(string? preferredSilo)
@@ -351,63 +399,8 @@ public sealed class DispatcherGrain(
         worker ??= _holds.Count == 0 ? _idle.First() : _idle.FirstOrDefault(w => !_holds.ContainsKey(SiloOf(w)));
         if (worker is null)
             return;
-        _idle.Remove(worker);
-        GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
+        Wake(worker);
     }
 
     private static string SiloOf(string worker) => worker[..worker.LastIndexOf('/')];
-
-    /// <summary>A queued job and its place: lower goes first (lost jobs have places below every fresh one).</summary>
-    private sealed record QueueEntry(QueuedJob Job, long Place);
-
-    /// <summary>One sweep's ready jobs: those preferring a silo, by silo, and the rest.</summary>
-    private sealed class SweepQueue(string name, int priority)
-    {
-        private readonly PriorityQueue<QueueEntry, long> _anywhere = new();
-        private readonly Dictionary<string, PriorityQueue<QueueEntry, long>> _bySilo = new(StringComparer.Ordinal);
-
-        public string Name { get; } = name;
-
-        public int Priority { get; } = priority;
-
-        /// <summary>When the sweep was last served (larger is more recent).</summary>
-        public long LastTurn { get; set; }
-
-        public int Count { get; private set; }
-
-        public void Add(QueueEntry entry)
-        {
-            var queue = _anywhere;
-            if (entry.Job.PreferredSilo is { } silo && !_bySilo.TryGetValue(silo, out queue))
-                _bySilo[silo] = queue = new PriorityQueue<QueueEntry, long>();
-            queue.Enqueue(entry, entry.Place);
-            Count++;
-        }
-
-        /// <summary>This silo's first job; else the earliest of the rest (a worker never idles while its sweep has work).</summary>
-        public QueueEntry Take(string silo)
-        {
-            Count--;
-            if (_bySilo.TryGetValue(silo, out var local) && local.TryDequeue(out var mine, out _))
-            {
-                if (local.Count == 0)
-                    _bySilo.Remove(silo);
-                return mine;
-            }
-
-            var source = _anywhere;
-            var bestPlace = _anywhere.TryPeek(out _, out var p) ? p : long.MaxValue;
-            string? from = null;
-            foreach (var (other, queue) in _bySilo)
-            {
-                if (queue.TryPeek(out _, out var place) && place < bestPlace)
-                    (source, bestPlace, from) = (queue, place, other);
-            }
-
-            var entry = source.Dequeue();
-            if (from is not null && source.Count == 0)
-                _bySilo.Remove(from);
-            return entry;
-        }
-    }
 }

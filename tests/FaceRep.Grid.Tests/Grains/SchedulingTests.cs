@@ -192,4 +192,21 @@ public sealed class ReconcileReminderTests(GridFixture grid)
         var reminder = Assert.Single(entries, r => r.ReminderName == FaceRep.Grid.Grains.DispatcherGrain.ReconcileReminder);
         Assert.Equal(TimeSpan.FromMinutes(2), reminder.Period);
     }
+
+    [Fact]
+    public async Task An_evaluation_runs_on_the_silo_its_pretraining_ran_on_when_a_worker_there_is_free()
+    {
+        // Every other device is idle too, and idle workers of the other silo keep asking for work:
+        // each time the evaluation must still go to its pre-training's silo.
+        for (var round = 0; round < 6; round++)
+        {
+            var jobs = GridFixture.WithEvaluations(11_000 + round, evaluations: 1);
+            var status = await grid.RunAsync($"locality-{round}", jobs);
+
+            Assert.Equal(2, status.Succeeded);
+            var pretrained = grid.Executor.WorkerOf[jobs[0].Id];
+            var evaluated = grid.Executor.WorkerOf[jobs[1].Id];
+            Assert.Equal(pretrained[..pretrained.LastIndexOf('/')], evaluated[..evaluated.LastIndexOf('/')]);
+        }
+    }
 }
