@@ -61,6 +61,9 @@ builder.UseOrleans(silo =>
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
     }
 
+    // A stable name: result rows name the device they ran on by it, and dataset copies the silo holding them.
+    silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName ?? $"{Dns.GetHostName()}-{settings.SiloPort}");
+
     silo.Configure<ClusterMembershipOptions>(o =>
     {
         o.ProbeTimeout = TimeSpan.FromSeconds(settings.Membership.ProbeTimeoutSeconds);
@@ -84,6 +87,7 @@ builder.UseOrleans(silo =>
             o.ArtifactRoot = settings.ArtifactRoot ?? Path.Combine(dataRoot, "artifacts");
             o.CpuSlots = settings.CpuSlots;
             o.Devices = settings.Devices;
+            o.DatasetRoots = settings.DatasetRoots;
             o.ThreadsPerSlot = settings.ThreadsPerSlot;
             o.Executor = settings.Executor;
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);

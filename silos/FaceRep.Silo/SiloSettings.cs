@@ -30,6 +30,12 @@ public sealed class SiloSettings
     /// <summary>The devices, NAME[:THREADS] separated by commas (<c>cpu0:2,cuda0</c>); empty to inventory them.</summary>
     public string? Devices { get; set; }
 
+    /// <summary>The silo's name in results and dataset copies; default <c>{host name}-{SiloPort}</c>, the same across restarts.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>Dataset directories this silo holds a copy of (commas or semicolons between them); registered at start.</summary>
+    public string? DatasetRoots { get; set; }
+
     /// <summary>CPU worker slots (0: one per ThreadsPerSlot cores).</summary>
     public int CpuSlots { get; set; }
 
@@ -76,6 +82,8 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:ThreadsPerSlot is {ThreadsPerSlot}; use 1 or more");
         if (!string.IsNullOrWhiteSpace(Devices) && DeviceInventory.Parse(Devices, Math.Max(1, ThreadsPerSlot), out var deviceError) is null)
             problems.Add($"FaceRep:Devices: {deviceError}");
+        foreach (var root in Grid.Datasets.DatasetRootRegistration.Roots(DatasetRoots).Where(r => !Directory.Exists(r)))
+            problems.Add($"FaceRep:DatasetRoots: '{root}' is not a directory");
         foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
         {
             if (port is < 1 or > 65535)

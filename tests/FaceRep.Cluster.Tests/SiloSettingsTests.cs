@@ -16,6 +16,7 @@ public sealed class SiloSettingsTests
             info.Environment["FaceRep__Membership__MissedProbes"] = "0";
             info.Environment["FaceRep__HeartbeatSeconds"] = "10";
             info.Environment["FaceRep__LeaseSeconds"] = "5";
+            info.Environment["FaceRep__DatasetRoots"] = "/nonexistent/faces";
             using var silo = new ChildProcess("silo with bad settings", info);
 
             var code = await silo.Exited.WaitAsync(TimeSpan.FromSeconds(60));
@@ -25,6 +26,7 @@ public sealed class SiloSettingsTests
             Assert.Contains("write it as 200ms or 2s", silo.Output, StringComparison.Ordinal);
             Assert.Contains("FaceRep:Membership:MissedProbes is 0", silo.Output, StringComparison.Ordinal);
             Assert.Contains("FaceRep:LeaseSeconds is 5", silo.Output, StringComparison.Ordinal);
+            Assert.Contains("FaceRep:DatasetRoots: '/nonexistent/faces' is not a directory", silo.Output, StringComparison.Ordinal);
         }
         finally
         {

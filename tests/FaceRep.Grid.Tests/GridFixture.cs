@@ -49,7 +49,7 @@ public class GridFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Cluster.DisposeAsync();
 
     /// <summary>Changes the grid's settings of every silo (after the defaults above).</summary>
     protected virtual void Configure(GridOptions options)

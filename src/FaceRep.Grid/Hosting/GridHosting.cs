@@ -60,6 +60,8 @@ public static class GridHosting
         services.AddSingleton<TrainingHost>();
         services.AddHostedService<WorkerStarter>();
         services.AddHostedService<DepartedSiloWatcher>();
+        services.AddSingleton<Datasets.DatasetRootRegistration>();
+        services.AddHostedService(sp => sp.GetRequiredService<Datasets.DatasetRootRegistration>());
         return builder;
     }
 

@@ -16,6 +16,14 @@ public sealed class GridOptions
     /// </summary>
     public string? Devices { get; set; }
 
+    /// <summary>
+    /// Directories of datasets (written by <c>facerep data</c>) this silo holds a copy of,
+    /// separated by commas or semicolons: each is a dataset directory (it has a manifest) or
+    /// holds dataset directories. At start the silo validates them and records its copies in the
+    /// dataset shard grains.
+    /// </summary>
+    public string? DatasetRoots { get; set; }
+
     /// <summary>libtorch threads per CPU slot.</summary>
     public int ThreadsPerSlot { get; set; } = 1;
 
