@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Runs the whole FaceRep.Grid test suite and ends with one line: "N passed, N failed".
-# Needs only the .NET SDK; servers that later suites use are installed and started here.
+# Needs only the .NET SDK and apt; the servers some suites use (redis-server, PostgreSQL) are
+# installed here and started by those suites on loopback.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
-# FaceRep.Cluster.Tests start their own redis-server (Debian's package) on loopback; install it
-# once where it is missing. Its output goes to a file so the last line stays the summary.
+# The cluster tests start their own redis-server, and the result-store tests their own PostgreSQL
+# server (Debian's packages), on loopback on free ports; install them once where they are missing.
+# apt's output goes to a file so the last line stays the summary.
+missing=""
 if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+    missing="redis-server"
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing="$missing postgresql"
+fi
+if [ -n "$missing" ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
-    echo "installing redis-server for the cluster tests (apt-get)"
-    if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >"$results/apt.log" 2>&1; then
-        echo "could not install redis-server, so the cluster tests will fail; apt said:"
+    echo "installing$missing for the tests (apt-get)"
+    # Only the binaries are used: the tests start their own servers, whatever the packages start.
+    if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } >"$results/apt.log" 2>&1; then
+        echo "could not install$missing, so the tests that need them will fail; apt said:"
         tail -n 5 "$results/apt.log"
     fi
 fi

@@ -93,12 +93,16 @@ builder.UseOrleans(silo =>
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
         },
-        _ => new BatchingResultStore(new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb"))));
+        _ => new BatchingResultStore(settings.Results == "postgres"
+            ? new PostgresResultStore(settings.Postgres!)
+            : new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb"))));
 });
 
 try
 {
-    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, trainer {Executor}, data in {DataRoot}", settings.Clustering, settings.State, settings.Executor, dataRoot);
+    // Never the connection strings: they carry passwords.
+    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, results {Results}, trainer {Executor}, data in {DataRoot}",
+        settings.Clustering, settings.State, settings.Results, settings.Executor, dataRoot);
     await builder.Build().RunAsync();
     return 0;
 }

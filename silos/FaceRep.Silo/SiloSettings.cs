@@ -21,6 +21,12 @@ public sealed class SiloSettings
     /// <summary>Redis connection string (host:port,password=…); prefer the FACEREP__Redis environment variable for secrets.</summary>
     public string? Redis { get; set; }
 
+    /// <summary>Where results go: <c>duckdb</c> (a file under DataRoot, this silo's alone) or <c>postgres</c> (shared by the cluster).</summary>
+    public string Results { get; set; } = "duckdb";
+
+    /// <summary>Npgsql connection string of the result database (Host=…;Database=…;Username=…;Password=…); prefer the FACEREP__Postgres environment variable for the password.</summary>
+    public string? Postgres { get; set; }
+
     /// <summary>Directory for the SQLite state file, the DuckDB results and logs.</summary>
     public string DataRoot { get; set; } = "facerep-silo";
 
@@ -76,6 +82,10 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:State is '{State}'; use sqlite or redis");
         if ((Clustering == "redis" || State == "redis") && string.IsNullOrWhiteSpace(Redis))
             problems.Add("FaceRep:Redis is empty but redis clustering or state was asked for; set FACEREP__Redis");
+        if (Results is not ("duckdb" or "postgres"))
+            problems.Add($"FaceRep:Results is '{Results}'; use duckdb or postgres");
+        if (Results == "postgres" && string.IsNullOrWhiteSpace(Postgres))
+            problems.Add("FaceRep:Postgres is empty but postgres results were asked for; set FACEREP__Postgres to Host=…;Database=…;Username=…;Password=…");
         if (CpuSlots < 0)
             problems.Add($"FaceRep:CpuSlots is {CpuSlots}; use 0 (automatic) or more");
         if (ThreadsPerSlot < 1)

@@ -2,147 +2,16 @@ using FaceRep.Results.Store;
 
 namespace FaceRep.Results.Tests.Store;
 
-public sealed class DuckDbResultStoreTests : IDisposable
+public sealed class DuckDbResultStoreTests : ResultStoreContract, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"facerep-results-{Guid.NewGuid():N}");
 
-    private string DbPath => Path.Combine(_dir, "results.duckdb");
-
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static ResultRow Row(string id, string pretrain, double shots, int seed, double nme, int attempt = 1) => new()
+    protected override async Task<IResultStore> OpenAsync()
     {
-        JobId = id,
-        PretrainId = $"pt-{pretrain}",
-        Pretrain = pretrain,
-        PretrainDataset = pretrain == "scratch" ? null : "synth-curated",
-        PretrainMethod = pretrain == "scratch" ? "scratch" : "simclr",
-        Backbone = "resnet18",
-        Width = 0.25,
-        Input = 64,
-        Task = "landmarks",
-        Protocol = "finetune",
-        Shots = shots,
-        Seed = seed,
-        Metrics = new Dictionary<string, double> { ["nme_io"] = nme, ["train_loss"] = 0.1 },
-        DurationSeconds = 1.5,
-        FinishedUtc = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero),
-        Device = "silo/cpu0",
-        Attempt = attempt,
-        Versions = "test",
-    };
-
-    private async Task<DuckDbResultStore> OpenAsync()
-    {
-        var store = new DuckDbResultStore(DbPath);
+        var store = new DuckDbResultStore(Path.Combine(_dir, "results.duckdb"));
         await store.InitialiseAsync();
         return store;
-    }
-
-    [Fact]
-    public async Task Writing_a_job_twice_leaves_one_row_with_the_latest_values()
-    {
-        await using var store = await OpenAsync();
-        await store.RecordSweepAsync("s", ["ev-1"]);
-
-        await store.WriteAsync([Row("ev-1", "scratch", 0.05, 0, 0.30)]);
-        await store.WriteAsync([Row("ev-1", "scratch", 0.05, 0, 0.25, attempt: 2)]);
-
-        var row = Assert.Single(await store.ReadAsync("s"));
-        Assert.Equal(0.25, row.Metrics["nme_io"]);
-        Assert.Equal(2, row.Attempt);
-        Assert.Equal(2, row.Metrics.Count);
-    }
-
-    [Fact]
-    public async Task A_batch_mixing_new_jobs_and_rewritten_ones_leaves_one_row_each_with_the_latest_values()
-    {
-        await using var store = await OpenAsync();
-        await store.WriteAsync([Row("a", "simclr", 0.1, 0, 0.5), Row("b", "simclr", 0.1, 1, 0.6)]);
-
-        await store.WriteAsync([Row("c", "simclr", 0.1, 2, 0.7), Row("a", "simclr", 0.1, 0, 0.25, attempt: 2), Row("c", "simclr", 0.1, 2, 0.75, attempt: 2)]);
-        var rows = await store.ReadAsync(null);
-
-        Assert.Equal(["a", "b", "c"], rows.Select(r => r.JobId).Order(StringComparer.Ordinal));
-        Assert.Equal((2, 0.25), (rows.Single(r => r.JobId == "a").Attempt, rows.Single(r => r.JobId == "a").Metrics["nme_io"]));
-        Assert.Equal(0.6, rows.Single(r => r.JobId == "b").Metrics["nme_io"]);
-        Assert.Equal((2, 0.75), (rows.Single(r => r.JobId == "c").Attempt, rows.Single(r => r.JobId == "c").Metrics["nme_io"]));
-        Assert.All(rows, r => Assert.Equal(2, r.Metrics.Count));
-    }
-
-    [Fact]
-    public async Task The_summary_is_mean_and_sample_std_over_seeds_per_cell()
-    {
-        await using var store = await OpenAsync();
-        await store.RecordSweepAsync("s", ["a", "b", "c", "d"]);
-        await store.WriteAsync([
-            Row("a", "scratch", 0.05, 0, 0.30),
-            Row("b", "scratch", 0.05, 1, 0.20),
-            Row("c", "scratch", 0.2, 0, 0.10),
-            Row("d", "synth-curated/simclr", 0.05, 0, 0.15),
-        ]);
-
-        var summary = await store.SummariseAsync("s", "nme_io");
-
-        Assert.Equal(3, summary.Count);
-        var cell = summary.Single(r => r.Pretrain == "scratch" && r.Shots == 0.05);
-        Assert.Equal(2, cell.Count);
-        Assert.Equal(0.25, cell.Mean, 12);
-        Assert.Equal(Math.Sqrt(0.005), cell.StdDev, 12);   // (0.05² + 0.05²) / (2 − 1)
-        Assert.Equal(0, summary.Single(r => r.Shots == 0.2).StdDev);
-    }
-
-    [Fact]
-    public async Task Queries_see_only_the_sweeps_jobs()
-    {
-        await using var store = await OpenAsync();
-        await store.RecordSweepAsync("one", ["a"]);
-        await store.RecordSweepAsync("two", ["a", "b"]);
-        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3), Row("b", "scratch", 0.05, 1, 0.2)]);
-
-        Assert.Single(await store.ReadAsync("one"));
-        Assert.Equal(2, (await store.ReadAsync("two")).Count);
-        Assert.Equal(2, (await store.ReadAsync(null)).Count);
-    }
-
-    [Fact]
-    public async Task Results_survive_reopening_the_file()
-    {
-        await using (var store = await OpenAsync())
-        {
-            await store.RecordSweepAsync("s", ["a"]);
-            await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3)]);
-        }
-
-        await using var reopened = await OpenAsync();
-        var row = Assert.Single(await reopened.ReadAsync("s"));
-        Assert.Equal(0.3, row.Metrics["nme_io"]);
-        Assert.Null(row.PretrainDataset);
-        Assert.Equal(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero), row.FinishedUtc);
-    }
-
-    [Fact]
-    public async Task A_non_finite_metric_is_stored_as_missing_and_left_out_of_summaries()
-    {
-        await using var store = await OpenAsync();
-        await store.RecordSweepAsync("s", ["a", "b"]);
-        await store.WriteAsync([Row("a", "scratch", 0.05, 0, double.NaN), Row("b", "scratch", 0.05, 1, 0.2)]);
-
-        var cell = Assert.Single(await store.SummariseAsync("s", "nme_io"));
-
-        Assert.Equal(1, cell.Count);
-        Assert.Equal(0.2, cell.Mean);
-        Assert.True(double.IsNaN((await store.ReadAsync("s")).Single(r => r.JobId == "a").Metrics["nme_io"]));
-    }
-
-    [Fact]
-    public async Task The_few_shot_indices_are_kept_with_the_result_for_audit()
-    {
-        await using var store = await OpenAsync();
-        await store.RecordSweepAsync("s", ["a"]);
-
-        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3) with { TrainIndices = "3,17,42" }]);
-
-        Assert.Equal("3,17,42", Assert.Single(await store.ReadAsync("s")).TrainIndices);
     }
 }
