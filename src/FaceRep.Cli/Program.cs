@@ -5,4 +5,5 @@ var root = new RootCommand("facerep: run facial representation-learning studies 
 root.Subcommands.Add(Commands.Demo());
 root.Subcommands.Add(Commands.Run());
 root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(ResultsCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -45,7 +45,7 @@ public sealed class DispatcherGrain(
     private readonly Dictionary<string, SweepQueue> _sweeps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SweepQueue> _queued = new(StringComparer.Ordinal);
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _woken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _woken = new(StringComparer.Ordinal);
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _siloDevices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (SweepQueue Queue, QueueEntry Entry)> _holds = new(StringComparer.Ordinal);
@@ -122,7 +122,8 @@ public sealed class DispatcherGrain(
 
         // Their workers will not pull again; waking one would only fail to place it.
         _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
-        _woken.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
+        foreach (var worker in _woken.Keys.Where(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal))).ToList())
+            _woken.Remove(worker);
         foreach (var silo in fresh)
         {
             _siloDevices.Remove(silo);
@@ -139,8 +140,15 @@ public sealed class DispatcherGrain(
     /// <inheritdoc />
     public async Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices)
     {
-        _siloDevices[silo] = siloDevices;
         _woken.Remove(worker);
+        if (_departed.Contains(silo))
+        {
+            // A request from a silo declared dead, delivered late: its worker must not be counted
+            // as idle (work would be left waiting for it).
+            return null;
+        }
+
+        _siloDevices[silo] = siloDevices;
         if (_joining.Contains(worker))
         {
             // Chosen for a gang whose lease is being made: its device is about to be taken.
@@ -370,8 +378,16 @@ public sealed class DispatcherGrain(
     {
         if (_holds.ContainsKey(silo))
             return false;
-        if (_woken.Any(w => IsOf(w, silo)))
-            return true;
+        // A woken worker that has not come within two heartbeats is not coming (its wake was lost,
+        // or it was busy): idle workers ask for work every heartbeat anyway.
+        var now = Environment.TickCount64;
+        var patience = (long)(2 * options.Value.HeartbeatInterval.TotalMilliseconds);
+        foreach (var (worker, woken) in _woken)
+        {
+            if (IsOf(worker, silo) && now - woken < patience)
+                return true;
+        }
+
         if (_idle.FirstOrDefault(w => IsOf(w, silo)) is not { } idle)
             return false;
         Wake(idle);
@@ -384,7 +400,7 @@ public sealed class DispatcherGrain(
     private void Wake(string worker)
     {
         _idle.Remove(worker);
-        _woken.Add(worker);
+        _woken[worker] = Environment.TickCount64;
         GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
 

@@ -8,7 +8,7 @@ namespace FaceRep.Results.Store;
 /// The embedded result store: one DuckDB file. Writes replace a job's rows in one transaction,
 /// so a job written twice (a retry, a resumed sweep) still has exactly one result.
 /// </summary>
-public sealed class DuckDbResultStore : IResultStore
+public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS results (
@@ -277,6 +277,25 @@ public sealed class DuckDbResultStore : IResultStore
             }
 
             return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Queries.AggregateRow>> QueryAsync(Queries.ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        var (sql, parameters) = query.ToSql(textOrder: "");
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            AddParameters(command, [.. parameters]);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await Queries.Aggregates.ReadAsync(reader, query.GroupBy.Count, cancellationToken);
         }
         finally
         {

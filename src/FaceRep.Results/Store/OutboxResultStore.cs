@@ -17,7 +17,7 @@ namespace FaceRep.Results.Store;
 /// shared store directly (<see cref="BatchingResultStore"/>): a silo's local disk may not outlive it.
 /// </para>
 /// </summary>
-public sealed class OutboxResultStore : IResultStore
+public sealed class OutboxResultStore : IResultStore, Queries.IResultQueries
 {
     private const int MoveBatch = 8192;
 
@@ -93,6 +93,15 @@ public sealed class OutboxResultStore : IResultStore
     {
         await FlushAsync(cancellationToken);
         return await _inner.SummariseAsync(sweep, metric, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Queries.AggregateRow>> QueryAsync(Queries.ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        if (_inner is not Queries.IResultQueries queries)
+            throw new NotSupportedException($"{_inner.GetType().Name} does not answer aggregate queries");
+        await FlushAsync(cancellationToken);
+        return await queries.QueryAsync(query, cancellationToken);
     }
 
     /// <summary>Waits until every row in the outbox when called has reached the store.</summary>

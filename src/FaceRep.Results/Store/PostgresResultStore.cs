@@ -9,7 +9,7 @@ namespace FaceRep.Results.Store;
 /// same names in one transaction (idempotent by job id), a batch goes in as one statement of
 /// arrays, and text sorts by code point (<c>COLLATE "C"</c>) whatever the server's locale.
 /// </summary>
-public sealed class PostgresResultStore : IResultStore
+public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
 {
     /// <summary>Serialises schema creation across silos starting together.</summary>
     private const long SchemaLock = 0x46616365526570; // "FaceRep"
@@ -237,6 +237,17 @@ public sealed class PostgresResultStore : IResultStore
         }
 
         return rows;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Queries.AggregateRow>> QueryAsync(Queries.ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        var (sql, parameters) = query.ToSql(textOrder: " COLLATE \"C\"");
+        await using var command = _source.CreateCommand(sql);
+        foreach (var value in parameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await Queries.Aggregates.ReadAsync(reader, query.GroupBy.Count, cancellationToken);
     }
 
     /// <inheritdoc />

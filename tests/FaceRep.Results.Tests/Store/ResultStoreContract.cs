@@ -1,3 +1,4 @@
+using FaceRep.Results.Queries;
 using FaceRep.Results.Store;
 
 namespace FaceRep.Results.Tests.Store;
@@ -138,5 +139,50 @@ public abstract class ResultStoreContract
         await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3) with { TrainIndices = "3,17,42" }]);
 
         Assert.Equal("3,17,42", Assert.Single(await store.ReadAsync("s")).TrainIndices);
+    }
+
+    [Fact]
+    public async Task An_aggregate_query_filters_groups_and_gives_mean_std_and_a_t_interval()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("q", ["a", "b", "c", "d", "e"]);
+        await store.RecordSweepAsync("other", ["f"]);
+        await store.WriteAsync([
+            Row("a", "scratch", 0.05, 0, 0.30),
+            Row("b", "scratch", 0.05, 1, 0.20),
+            Row("c", "scratch", 0.2, 0, 0.10),
+            Row("d", "synth-curated/simclr", 0.05, 0, 0.15),
+            Row("e", "synth-curated/simclr", 1.0, 0, 0.05),
+            Row("f", "scratch", 0.05, 2, 0.90),
+        ]);
+
+        var query = ResultQuery.Parse("nme_io", "q", ["shots=0.05,0.2", "task=landmarks"], ["pretrain,shots"]);
+        var rows = await ((IResultQueries)store).QueryAsync(query);
+
+        Assert.Equal(
+            [["scratch", "0.05"], ["scratch", "0.2"], ["synth-curated/simclr", "0.05"]],
+            rows.Select(r => r.Key.ToArray()));
+        var cell = rows[0];
+        Assert.Equal((2, 0.25, 0.2, 0.3), (cell.Count, Math.Round(cell.Mean, 12), cell.Min, cell.Max));
+        Assert.Equal(Math.Sqrt(0.005), cell.StdDev, 12);
+        // t(0.975, 1) = 12.706204736174698; half width = t · s / √n = 12.7062… · 0.05
+        Assert.Equal(0.25 - 0.6353102368087349, cell.CiLower, 9);
+        Assert.Equal(0.25 + 0.6353102368087349, cell.CiUpper, 9);
+        Assert.True(double.IsNaN(rows[1].CiLower));
+    }
+
+    [Fact]
+    public async Task A_query_without_groups_or_sweep_aggregates_every_result_of_the_metric()
+    {
+        await using var store = await OpenAsync();
+        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.30), Row("b", "scratch", 0.05, 1, double.NaN), Row("c", "scratch", 0.05, 2, 0.10)]);
+
+        var all = Assert.Single(await ((IResultQueries)store).QueryAsync(ResultQuery.Parse("nme_io", null, [], [])));
+        var none = await ((IResultQueries)store).QueryAsync(ResultQuery.Parse("no_such_metric", null, [], []));
+
+        Assert.Empty(all.Key);
+        Assert.Equal(2, all.Count);
+        Assert.Equal(0.2, all.Mean, 12);
+        Assert.Empty(none);
     }
 }

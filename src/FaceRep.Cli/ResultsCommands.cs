@@ -1,0 +1,234 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using FaceRep.Core.Metrics;
+using FaceRep.Grid.Hosting;
+using FaceRep.Results.Queries;
+using FaceRep.Results.Store;
+using Spectre.Console;
+
+namespace FaceRep.Cli;
+
+/// <summary><c>facerep results …</c>: query the result store directly (no cluster needed).</summary>
+public static class ResultsCommands
+{
+    private static readonly string[] Formats = ["table", "csv", "json", "parquet"];
+
+    /// <summary>The <c>results</c> verb and its sub-verbs.</summary>
+    public static Command Create()
+    {
+        var results = new Command("results", "Query finished jobs' results straight from the result store.");
+        results.Subcommands.Add(Query());
+        return results;
+    }
+
+    private static Command Query()
+    {
+        var metric = new Option<string>("--metric") { Description = "The metric to aggregate (nme_io, icc, accuracy, …).", Required = true };
+        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
+        var where = new Option<string[]>("--where")
+        {
+            Description = $"Keep results whose coordinate is one of the values: name=value[,value…]; repeatable. Coordinates: {string.Join(", ", Coordinate.All.Select(c => c.Name))}.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var groupBy = new Option<string[]>("--group-by") { Description = "Coordinates to group by, comma-separated or repeated (default: one group of everything)." };
+        var format = new Option<string>("--format") { Description = "table, csv, json or parquet.", DefaultValueFactory = _ => "table" };
+        var output = new Option<string?>("--output") { Description = "Write to this file instead of the console (required for parquet)." };
+        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Read a cluster's PostgreSQL result store instead (Npgsql connection string; default: the FACEREP_POSTGRES environment variable).",
+        };
+        var command = new Command("query", "Aggregate a metric over results: count, mean, std and a 95% t interval per group.")
+        {
+            metric, sweep, where, groupBy, format, output, store, postgres,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var console = AnsiConsole.Console;
+            ResultQuery query;
+            try
+            {
+                query = ResultQuery.Parse(result.GetValue(metric)!, result.GetValue(sweep), result.GetValue(where) ?? [], result.GetValue(groupBy) ?? []);
+            }
+            catch (FormatException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            var chosen = result.GetValue(format)!;
+            var file = result.GetValue(output);
+            if (!Formats.Contains(chosen))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] --format '{chosen}' is not one of {string.Join(", ", Formats)}");
+                return ExitCodes.BadInput;
+            }
+
+            if (chosen == "parquet" && string.IsNullOrWhiteSpace(file))
+            {
+                console.MarkupLine("[red]error:[/] --format parquet writes a file: give --output FILE.parquet");
+                return ExitCodes.BadInput;
+            }
+
+            var connection = result.GetValue(postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES");
+            IReadOnlyList<AggregateRow> rows;
+            try
+            {
+                await using var opened = OpenStore(result.GetValue(store)!, connection);
+                await opened.InitialiseAsync(cancellationToken);
+                rows = await ((IResultQueries)opened).QueryAsync(query, cancellationToken);
+            }
+            catch (FileNotFoundException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                // The message names the host and port, never the password.
+                console.MarkupLineInterpolated($"[red]error:[/] the PostgreSQL result store cannot be reached: {e.Message}");
+                return ExitCodes.Unreachable;
+            }
+
+            if (rows.Count == 0)
+                Console.Error.WriteLine($"No results of metric '{query.Metric}'{(query.Sweep is null ? "" : $" in sweep '{query.Sweep}'")} match.");
+            var text = chosen switch
+            {
+                "csv" => Csv(query, rows),
+                "json" => Json(query, rows),
+                "table" => null,
+                _ => null,
+            };
+            if (chosen == "parquet")
+            {
+                await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
+                console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
+            }
+            else if (text is not null && file is not null)
+            {
+                await File.WriteAllTextAsync(file, text, cancellationToken);
+            }
+            else if (text is not null)
+            {
+                Console.Out.Write(text);
+            }
+            else
+            {
+                console.Write(Table(query, rows));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static IResultStore OpenStore(string directory, string? postgres)
+    {
+        if (!string.IsNullOrWhiteSpace(postgres))
+            return new PostgresResultStore(postgres);
+        var paths = new EmbeddedPaths(Path.GetFullPath(directory));
+        if (!File.Exists(paths.Results) && !File.Exists(paths.ResultsOutbox))
+            throw new FileNotFoundException($"{paths.Root} holds no results ({Path.GetFileName(paths.Results)} is missing): run a sweep there first, give its --out, or give --postgres", paths.Results);
+        // Through the outbox, so rows a stopped run left there are counted too.
+        return new OutboxResultStore(new DuckDbResultStore(paths.Results), paths.ResultsOutbox);
+    }
+
+    private static string Header(ResultQuery query) => MetricDefinitions.Find(query.Metric) is { } known
+        ? $"{query.Metric} ({(known.Direction == MetricDirection.LowerIsBetter ? "lower" : "higher")} is better)"
+        : query.Metric;
+
+    private static Table Table(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    {
+        var table = new Table().Title(Markup.Escape(Header(query) + (query.Sweep is null ? "" : $" · sweep {query.Sweep}")));
+        foreach (var g in query.GroupBy)
+            table.AddColumn(g.Name);
+        foreach (var column in new[] { "n", "mean", "std", "95% CI", "min", "max" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (var row in rows)
+        {
+            table.AddRow([.. row.Key.Select(k => Markup.Escape(k.Length == 0 ? "—" : k)),
+                row.Count.ToString(CultureInfo.InvariantCulture), Number(row.Mean), Number(row.StdDev),
+                double.IsNaN(row.CiLower) ? "—" : $"[{Number(row.CiLower)}, {Number(row.CiUpper)}]".Replace("[", "[[", StringComparison.Ordinal).Replace("]", "]]", StringComparison.Ordinal),
+                Number(row.Min), Number(row.Max)]);
+        }
+
+        return table;
+    }
+
+    private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+    private static string Csv(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    {
+        var csv = new StringBuilder();
+        csv.AppendLine(string.Join(',', query.GroupBy.Select(g => g.Name).Concat(["metric", "n", "mean", "std", "ci95_lower", "ci95_upper", "min", "max"])));
+        foreach (var row in rows)
+        {
+            csv.AppendLine(string.Join(',', row.Key.Select(CsvField).Concat([
+                CsvField(query.Metric), row.Count.ToString(CultureInfo.InvariantCulture), R(row.Mean), R(row.StdDev), R(row.CiLower), R(row.CiUpper), R(row.Min), R(row.Max)])));
+        }
+
+        return csv.ToString();
+    }
+
+    private static string R(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string CsvField(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+
+    private static string Json(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    {
+        var json = new
+        {
+            metric = query.Metric,
+            direction = MetricDefinitions.Find(query.Metric)?.Direction.ToString(),
+            sweep = query.Sweep,
+            where = query.Filters.ToDictionary(f => f.Coordinate.Name, f => f.Values),
+            groupBy = query.GroupBy.Select(g => g.Name),
+            groups = rows.Select(r => new
+            {
+                key = query.GroupBy.Select((g, i) => (g.Name, Value: r.Key[i])).ToDictionary(p => p.Name, p => p.Value),
+                n = r.Count,
+                mean = r.Mean,
+                std = r.StdDev,
+                ci95 = double.IsNaN(r.CiLower) ? null : new[] { r.CiLower, r.CiUpper },
+                min = r.Min,
+                max = r.Max,
+            }),
+        };
+        return JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>Writes the groups as Parquet through an in-memory DuckDB (whichever store they came from).</summary>
+    private static async Task WriteParquetAsync(ResultQuery query, IReadOnlyList<AggregateRow> rows, string path, CancellationToken cancellationToken)
+    {
+        await using var db = new DuckDBConnection("Data Source=:memory:");
+        await db.OpenAsync(cancellationToken);
+        var keys = query.GroupBy.Select(g => $"\"{g.Name}\" VARCHAR").ToList();
+        await using (var create = db.CreateCommand())
+        {
+            create.CommandText = $"CREATE TABLE groups ({string.Join(", ", keys.Concat(["metric VARCHAR", "n INTEGER", "mean DOUBLE", "std DOUBLE", "ci95_lower DOUBLE", "ci95_upper DOUBLE", "min DOUBLE", "max DOUBLE"]))})";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        using (var appender = db.CreateAppender("groups"))
+        {
+            foreach (var row in rows)
+            {
+                var r = appender.CreateRow();
+                foreach (var k in row.Key)
+                    r = r.AppendValue(k);
+                r = r.AppendValue(query.Metric).AppendValue(row.Count).AppendValue(row.Mean).AppendValue(row.StdDev);
+                r = double.IsNaN(row.CiLower) ? r.AppendNullValue().AppendNullValue() : r.AppendValue(row.CiLower).AppendValue(row.CiUpper);
+                r.AppendValue(row.Min).AppendValue(row.Max).EndRow();
+            }
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var copy = db.CreateCommand();
+        copy.CommandText = $"COPY groups TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT PARQUET)";
+        await copy.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

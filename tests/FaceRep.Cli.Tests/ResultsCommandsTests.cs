@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using FaceRep.Results.Store;
+
+namespace FaceRep.Cli.Tests;
+
+/// <summary><c>facerep results query</c> through the real executable, on a store of known results.</summary>
+public sealed class ResultsCommandsTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+    private readonly string _dir = Directory.CreateTempSubdirectory("facerep-results-cli-").FullName;
+
+    private static ResultRow Row(string id, string pretrain, double shots, int seed, double nme) => new()
+    {
+        JobId = id,
+        PretrainId = $"pt-{pretrain}",
+        Pretrain = pretrain,
+        PretrainDataset = pretrain == "scratch" ? null : "synth-curated",
+        PretrainMethod = pretrain == "scratch" ? "scratch" : "simclr",
+        Backbone = "resnet18",
+        Width = 0.25,
+        Input = 64,
+        Task = "landmarks",
+        Protocol = "finetune",
+        Shots = shots,
+        Seed = seed,
+        Metrics = new Dictionary<string, double> { ["nme_io"] = nme },
+        DurationSeconds = 1,
+        FinishedUtc = DateTimeOffset.UnixEpoch,
+        Device = "silo/cpu0",
+        Attempt = 1,
+        Versions = "test",
+    };
+
+    public async Task InitializeAsync()
+    {
+        // The embedded layout: <out>/results.duckdb.
+        await using var store = new DuckDbResultStore(Path.Combine(_dir, "facerep-out", "results.duckdb"));
+        await store.InitialiseAsync();
+        await store.RecordSweepAsync("known", ["a", "b", "c", "d"]);
+        await store.WriteAsync([
+            Row("a", "scratch", 0.05, 0, 0.30),
+            Row("b", "scratch", 0.05, 1, 0.20),
+            Row("c", "synth-curated/simclr", 0.05, 0, 0.15),
+            Row("d", "synth-curated/simclr", 0.05, 1, 0.11),
+        ]);
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Csv_has_one_line_per_group_with_mean_std_and_interval()
+    {
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io", "--sweep", "known", "--group-by", "pretrain", "--format", "csv");
+
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("pretrain,metric,n,mean,std,ci95_lower,ci95_upper,min,max", lines[0]);
+        var scratch = lines.Single(l => l.StartsWith("scratch,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal("2", scratch[2]);
+        Assert.Equal(0.25, double.Parse(scratch[3], CultureInfo.InvariantCulture), 12);
+        Assert.Equal(Math.Sqrt(0.005), double.Parse(scratch[4], CultureInfo.InvariantCulture), 12);
+        Assert.Equal(0.25 - 0.6353102368087349, double.Parse(scratch[5], CultureInfo.InvariantCulture), 9);
+    }
+
+    [Fact]
+    public async Task Json_and_the_table_say_the_same_and_name_the_metric_direction()
+    {
+        var (jsonCode, json) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io", "--where", "pretrain=synth-curated/simclr", "--format", "json");
+        var (tableCode, table) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io", "--group-by", "pretrain");
+
+        Assert.Equal((0, 0), (jsonCode, tableCode));
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal("LowerIsBetter", doc.RootElement.GetProperty("direction").GetString());
+        var group = Assert.Single(doc.RootElement.GetProperty("groups").EnumerateArray());
+        Assert.Equal(0.13, group.GetProperty("mean").GetDouble(), 12);
+        Assert.Contains("lower is better", table, StringComparison.Ordinal);
+        Assert.Contains("0.13", table, StringComparison.Ordinal);
+        Assert.Contains("0.25", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parquet_is_written_and_reads_back_with_the_groups()
+    {
+        var file = Path.Combine(_dir, "groups.parquet");
+
+        var (code, _) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io", "--group-by", "pretrain,shots", "--format", "parquet", "--output", file);
+
+        Assert.Equal(0, code);
+        await using var db = new DuckDBConnection("Data Source=:memory:");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = $"SELECT pretrain, shots, n, mean FROM read_parquet('{file}') ORDER BY pretrain";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("scratch", "0.05", 2), (reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+        Assert.Equal(0.25, reader.GetDouble(3), 12);
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("synth-curated/simclr", reader.GetString(0));
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [Theory]
+    [InlineData(2, "unknown coordinate 'colour'", "--metric", "nme_io", "--where", "colour=red")]
+    [InlineData(2, "--format 'xml' is not one of table, csv, json, parquet", "--metric", "nme_io", "--format", "xml")]
+    [InlineData(2, "give --output FILE.parquet", "--metric", "nme_io", "--format", "parquet")]
+    [InlineData(2, "holds no results", "--metric", "nme_io", "--out", "elsewhere")]
+    [InlineData(3, "cannot be reached", "--metric", "nme_io", "--postgres", "Host=127.0.0.1;Port=1;Username=u;Password=hunter2-secret;Database=d;Timeout=2")]
+    public async Task Bad_input_gets_one_clear_line_and_its_exit_code(int expected, string message, params string[] args)
+    {
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, ["results", "query", .. args]);
+
+        Assert.Equal(expected, code);
+        // The console wraps long errors; compare with the line breaks taken out.
+        Assert.Contains(message, string.Join(' ', output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+}
