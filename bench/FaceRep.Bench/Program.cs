@@ -12,6 +12,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|all] [options]
 // train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
 // grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
+// results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
 if (what == "grid-one")
@@ -20,11 +21,14 @@ if (what == "grid-one")
         int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
 }
 
-if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results or all");
     return 2;
 }
+
+if (what == "results")
+    return await FaceRep.Bench.ResultsBench.RunAsync(args.Skip(1).ToArray());
 
 if (what == "grid")
     return await GridBench.RunAsync(GridBench.Settings.Parse(args.Skip(1).ToArray()));
