@@ -21,6 +21,7 @@ public static class ResultsCommands
     {
         var results = new Command("results", "Query finished jobs' results straight from the result store.");
         results.Subcommands.Add(Query());
+        results.Subcommands.Add(Compare());
         return results;
     }
 
@@ -73,25 +74,10 @@ public static class ResultsCommands
                 return ExitCodes.BadInput;
             }
 
-            var connection = result.GetValue(postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES");
-            IReadOnlyList<AggregateRow> rows;
-            try
-            {
-                await using var opened = OpenStore(result.GetValue(store)!, connection);
-                await opened.InitialiseAsync(cancellationToken);
-                rows = await ((IResultQueries)opened).QueryAsync(query, cancellationToken);
-            }
-            catch (FileNotFoundException e)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return ExitCodes.BadInput;
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-            {
-                // The message names the host and port, never the password.
-                console.MarkupLineInterpolated($"[red]error:[/] the PostgreSQL result store cannot be reached: {e.Message}");
-                return ExitCodes.Unreachable;
-            }
+            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
+                opened => ((IResultQueries)opened).QueryAsync(query, cancellationToken), cancellationToken);
+            if (rows is null)
+                return exit;
 
             if (rows.Count == 0)
                 Console.Error.WriteLine($"No results of metric '{query.Metric}'{(query.Sweep is null ? "" : $" in sweep '{query.Sweep}'")} match.");
@@ -123,6 +109,105 @@ public static class ResultsCommands
             return 0;
         });
         return command;
+    }
+
+    private static Command Compare()
+    {
+        var first = new Argument<string>("first") { Description = "A pre-training source (scratch, or dataset/method as in the results)." };
+        var second = new Argument<string>("second") { Description = "Another." };
+        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
+        var alpha = new Option<double>("--alpha") { Description = "Family-wise error level for the Holm-corrected tests.", DefaultValueFactory = _ => 0.05 };
+        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
+        var postgres = new Option<string?>("--postgres") { Description = "Read a cluster's PostgreSQL result store instead (default: FACEREP_POSTGRES)." };
+        var command = new Command("compare", "Paired comparison of two pre-training sources in every (task, protocol, shots) cell, matched by seed, Holm-corrected.")
+        {
+            first, second, sweep, alpha, store, postgres,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var console = AnsiConsole.Console;
+            var level = result.GetValue(alpha);
+            if (level is <= 0 or >= 1)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] --alpha {level} must be between 0 and 1");
+                return ExitCodes.BadInput;
+            }
+
+            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
+                opened => opened.ReadAsync(result.GetValue(sweep), cancellationToken), cancellationToken);
+            if (rows is null)
+                return exit;
+
+            var (a, b) = (result.GetValue(first)!, result.GetValue(second)!);
+            IReadOnlyList<Results.Analysis.CellComparison> cells;
+            try
+            {
+                cells = Results.Analysis.SourceComparison.Compare(rows, a, b, level);
+            }
+            catch (ArgumentException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            var table = new Table().Title(Markup.Escape($"{a} vs {b}: paired over seeds, Holm-corrected over {cells.Count(c => c.Verdict != Results.Analysis.Verdict.NotSupported)} cells at α = {level}"));
+            foreach (var column in new[] { "task", "protocol", "shots", "metric", "n", a, b, "better by", "d_z", "p (t)", "p (Wilcoxon)", "p (Holm)", "finding" })
+                table.AddColumn(Markup.Escape(column));
+            foreach (var c in cells)
+            {
+                var definition = MetricDefinitions.Find(c.Metric);
+                var scale = definition?.DisplayScale ?? 1;
+                string Shown(double v) => double.IsNaN(v) ? "—" : (v * scale).ToString("F2", CultureInfo.InvariantCulture);
+                string P(double p) => double.IsNaN(p) ? "—" : p < 1e-4 ? p.ToString("0.0e0", CultureInfo.InvariantCulture) : p.ToString("F4", CultureInfo.InvariantCulture);
+                var finding = c.Verdict switch
+                {
+                    Results.Analysis.Verdict.FirstBetter => $"{a} better",
+                    Results.Analysis.Verdict.SecondBetter => $"{b} better",
+                    Results.Analysis.Verdict.Inconclusive => "inconclusive",
+                    _ => "not supported (under 2 matched seeds)",
+                };
+                table.AddRow(Markup.Escape(c.Task), Markup.Escape(c.Protocol), c.Shots.ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape($"{c.Metric} ({(c.Direction == MetricDirection.LowerIsBetter ? "↓" : "↑")})"),
+                    c.Test.Count.ToString(CultureInfo.InvariantCulture), Shown(c.MeanFirst), Shown(c.MeanSecond), Shown(c.Improvement),
+                    double.IsNaN(c.Test.EffectSize) ? "—" : c.Test.EffectSize.ToString("F2", CultureInfo.InvariantCulture),
+                    P(c.Test.TPValue), P(c.Test.Wilcoxon.PValue), P(c.HolmP), Markup.Escape(finding));
+            }
+
+            console.Write(table);
+            var counts = cells.GroupBy(c => c.Verdict).ToDictionary(g => g.Key, g => g.Count());
+            int Of(Results.Analysis.Verdict v) => counts.GetValueOrDefault(v);
+            console.MarkupLineInterpolated(
+                $"{a} better in {Of(Results.Analysis.Verdict.FirstBetter)} cell(s), {b} better in {Of(Results.Analysis.Verdict.SecondBetter)}, inconclusive in {Of(Results.Analysis.Verdict.Inconclusive)}, not supported in {Of(Results.Analysis.Verdict.NotSupported)}.");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Opens the store (<paramref name="postgres"/>, else FACEREP_POSTGRES, else the embedded
+    /// directory), reads from it, and closes it; on failure prints one line and gives the exit code.
+    /// </summary>
+    private static async Task<(T? Value, int Exit)> FromStoreAsync<T>(IAnsiConsole console, string directory, string? postgres,
+        Func<IResultStore, Task<T>> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            await using var opened = OpenStore(directory, postgres ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES"));
+            await opened.InitialiseAsync(cancellationToken);
+            return (await read(opened), 0);
+        }
+        catch (FileNotFoundException e)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return (null, ExitCodes.BadInput);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            // The message names the host and port, never the password.
+            console.MarkupLineInterpolated($"[red]error:[/] the PostgreSQL result store cannot be reached: {e.Message}");
+            return (null, ExitCodes.Unreachable);
+        }
     }
 
     private static IResultStore OpenStore(string directory, string? postgres)

@@ -105,6 +105,22 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.False(await reader.ReadAsync());
     }
 
+    [Fact]
+    public async Task Compare_states_only_what_two_seeds_support_and_refuses_an_unknown_source()
+    {
+        var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "compare", "synth-curated/simclr", "scratch", "--sweep", "known");
+        var (unknown, refusal) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "compare", "scratch", "nope");
+        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(0, code);
+        // Differences 0.15 and 0.09 over two seeds: t = 4 on 1 degree of freedom, p = 0.156: no finding.
+        Assert.Contains("inconclusive", output, StringComparison.Ordinal);
+        Assert.Contains("better in 0 cell(s), scratch better in 0, inconclusive in 1, not supported in 0", output, StringComparison.Ordinal);
+        Assert.Contains("0.1560", output, StringComparison.Ordinal);
+        Assert.Equal(2, unknown);
+        Assert.Contains("no results of source 'nope'", string.Join(' ', refusal.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(2, "unknown coordinate 'colour'", "--metric", "nme_io", "--where", "colour=red")]
     [InlineData(2, "--format 'xml' is not one of table, csv, json, parquet", "--metric", "nme_io", "--format", "xml")]

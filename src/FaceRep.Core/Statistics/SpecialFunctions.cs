@@ -231,16 +231,7 @@ public static class SpecialFunctions
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public static double RegularizedGammaQ(double a, double x)
     {
-        if (!(a > 0) || double.IsPositiveInfinity(a))
-        {
-            throw new ArgumentOutOfRangeException(nameof(a), a, "a must be a positive finite number.");
-        }
-
-        if (!(x >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(x), x, "x must be ≥ 0.");
-        }
-
+        CheckGammaArguments(a, x);
         if (x == 0)
         {
             return 1;
@@ -254,11 +245,7 @@ public static class SpecialFunctions
         return x < a + 1 ? 1 - GammaSeries(a, x) : GammaContinuedFraction(a, x);
     }
 
-    /// <summary>Regularised lower incomplete gamma function P(a, x) = 1 − Q(a, x).</summary>
-    /// <param name="a">Shape, &gt; 0.</param>
-    /// <param name="x">Argument, ≥ 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
-    public static double RegularizedGammaP(double a, double x)
+    private static void CheckGammaArguments(double a, double x)
     {
         if (!(a > 0) || double.IsPositiveInfinity(a))
         {
@@ -269,7 +256,15 @@ public static class SpecialFunctions
         {
             throw new ArgumentOutOfRangeException(nameof(x), x, "x must be ≥ 0.");
         }
+    }
 
+    /// <summary>Regularised lower incomplete gamma function P(a, x) = 1 − Q(a, x).</summary>
+    /// <param name="a">Shape, &gt; 0.</param>
+    /// <param name="x">Argument, ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
+    public static double RegularizedGammaP(double a, double x)
+    {
+        CheckGammaArguments(a, x);
         if (x == 0)
         {
             return 0;

@@ -188,7 +188,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var metrics = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+            Dictionary<string, Dictionary<string, double>> metrics;
             using (var command = _connection.CreateCommand())
             {
                 command.CommandText = sweep is null
@@ -196,16 +196,10 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
                     : "SELECT m.job_id, m.metric, m.value FROM metrics m JOIN sweep_jobs s ON s.job_id = m.job_id WHERE s.sweep = $1";
                 AddParameters(command, sweep is null ? [] : [sweep]);
                 using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var id = reader.GetString(0);
-                    if (!metrics.TryGetValue(id, out var m))
-                        metrics[id] = m = new Dictionary<string, double>(StringComparer.Ordinal);
-                    m[reader.GetString(1)] = reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2);
-                }
+                metrics = await ResultRows.ReadMetricsAsync(reader, cancellationToken);
             }
 
-            var rows = new List<ResultRow>();
+            List<ResultRow> rows;
             using (var command = _connection.CreateCommand())
             {
                 command.CommandText = (sweep is null
@@ -214,32 +208,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
                     + " ORDER BY r.task, r.protocol, r.pretrain, r.shots, r.seed, r.job_id";
                 AddParameters(command, sweep is null ? [] : [sweep]);
                 using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var id = reader.GetString(0);
-                    rows.Add(new ResultRow
-                    {
-                        JobId = id,
-                        PretrainId = reader.GetString(1),
-                        Pretrain = reader.GetString(2),
-                        PretrainDataset = reader.IsDBNull(3) ? null : reader.GetString(3),
-                        PretrainMethod = reader.GetString(4),
-                        Backbone = reader.GetString(5),
-                        Width = reader.GetDouble(6),
-                        Input = reader.GetInt32(7),
-                        Task = reader.GetString(8),
-                        Protocol = reader.GetString(9),
-                        Shots = reader.GetDouble(10),
-                        Seed = reader.GetInt32(11),
-                        DurationSeconds = reader.GetDouble(12),
-                        FinishedUtc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(13), DateTimeKind.Utc)),
-                        Device = reader.GetString(14),
-                        Attempt = reader.GetInt32(15),
-                        Versions = reader.GetString(16),
-                        TrainIndices = reader.IsDBNull(17) ? "" : reader.GetString(17),
-                        Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
-                    });
-                }
+                rows = await ResultRows.ReadAsync(reader, metrics, cancellationToken);
             }
 
             return rows;

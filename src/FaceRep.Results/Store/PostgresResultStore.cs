@@ -153,7 +153,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         // One snapshot for both queries, so a row and its metrics agree.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var metrics = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        Dictionary<string, Dictionary<string, double>> metrics;
         await using (var command = new NpgsqlCommand(sweep is null
             ? "SELECT job_id, metric, value FROM metrics"
             : "SELECT m.job_id, m.metric, m.value FROM metrics m JOIN sweep_jobs s ON s.job_id = m.job_id WHERE s.sweep = $1", connection, transaction))
@@ -161,16 +161,10 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             if (sweep is not null)
                 command.Parameters.Add(new NpgsqlParameter { Value = sweep });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetString(0);
-                if (!metrics.TryGetValue(id, out var m))
-                    metrics[id] = m = new Dictionary<string, double>(StringComparer.Ordinal);
-                m[reader.GetString(1)] = reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2);
-            }
+            metrics = await ResultRows.ReadMetricsAsync(reader, cancellationToken);
         }
 
-        var rows = new List<ResultRow>();
+        List<ResultRow> rows;
         await using (var command = new NpgsqlCommand(
             (sweep is null
                 ? $"SELECT {Columns} FROM results r"
@@ -181,32 +175,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             if (sweep is not null)
                 command.Parameters.Add(new NpgsqlParameter { Value = sweep });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetString(0);
-                rows.Add(new ResultRow
-                {
-                    JobId = id,
-                    PretrainId = reader.GetString(1),
-                    Pretrain = reader.GetString(2),
-                    PretrainDataset = reader.IsDBNull(3) ? null : reader.GetString(3),
-                    PretrainMethod = reader.GetString(4),
-                    Backbone = reader.GetString(5),
-                    Width = reader.GetDouble(6),
-                    Input = reader.GetInt32(7),
-                    Task = reader.GetString(8),
-                    Protocol = reader.GetString(9),
-                    Shots = reader.GetDouble(10),
-                    Seed = reader.GetInt32(11),
-                    DurationSeconds = reader.GetDouble(12),
-                    FinishedUtc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(13), DateTimeKind.Utc)),
-                    Device = reader.GetString(14),
-                    Attempt = reader.GetInt32(15),
-                    Versions = reader.GetString(16),
-                    TrainIndices = reader.GetString(17),
-                    Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
-                });
-            }
+            rows = await ResultRows.ReadAsync(reader, metrics, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
