@@ -22,6 +22,7 @@ public static class ResultsCommands
         var results = new Command("results", "Query finished jobs' results straight from the result store.");
         results.Subcommands.Add(Query());
         results.Subcommands.Add(Compare());
+        results.Subcommands.Add(Rank());
         return results;
     }
 
@@ -178,6 +179,57 @@ public static class ResultsCommands
             int Of(Results.Analysis.Verdict v) => counts.GetValueOrDefault(v);
             console.MarkupLineInterpolated(
                 $"{a} better in {Of(Results.Analysis.Verdict.FirstBetter)} cell(s), {b} better in {Of(Results.Analysis.Verdict.SecondBetter)}, inconclusive in {Of(Results.Analysis.Verdict.Inconclusive)}, not supported in {Of(Results.Analysis.Verdict.NotSupported)}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Rank()
+    {
+        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
+        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
+        var postgres = new Option<string?>("--postgres") { Description = "Read a cluster's PostgreSQL result store instead (default: FACEREP_POSTGRES)." };
+        var command = new Command("rank", "Rank the pre-training sources in every (task, protocol, shots) cell by their mean over seeds (1 = best).")
+        {
+            sweep, store, postgres,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var console = AnsiConsole.Console;
+            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
+                opened => opened.ReadAsync(result.GetValue(sweep), cancellationToken), cancellationToken);
+            if (rows is null)
+                return exit;
+            var cells = Results.Analysis.SourceRanking.Rank(rows);
+            if (cells.Count == 0)
+            {
+                console.MarkupLine("No results to rank.");
+                return 0;
+            }
+
+            foreach (var group in cells.GroupBy(c => (c.Task, c.Protocol, c.Metric, c.Direction)))
+            {
+                var scale = MetricDefinitions.Find(group.Key.Metric)?.DisplayScale ?? 1;
+                var direction = group.Key.Direction == MetricDirection.LowerIsBetter ? "lower" : "higher";
+                var table = new Table().Title(Markup.Escape($"{group.Key.Task} · {group.Key.Protocol} · {group.Key.Metric} ({direction} is better): rank (mean)"));
+                table.AddColumn("source");
+                foreach (var cell in group)
+                    table.AddColumn(new TableColumn(cell.Shots.ToString(CultureInfo.InvariantCulture)).RightAligned());
+                foreach (var source in group.SelectMany(c => c.Ranks.Keys).Distinct().Order(StringComparer.Ordinal))
+                {
+                    table.AddRow([Markup.Escape(source), .. group.Select(c => c.Ranks.TryGetValue(source, out var r)
+                        ? $"{r.ToString("0.#", CultureInfo.InvariantCulture)} ({(c.Means[source] * scale).ToString("F2", CultureInfo.InvariantCulture)})"
+                        : "—")]);
+                }
+
+                console.Write(table);
+            }
+
+            var overall = new Table().Title("Mean rank over the cells each source was in");
+            overall.AddColumn("source").AddColumn(new TableColumn("mean rank").RightAligned()).AddColumn(new TableColumn("cells").RightAligned());
+            foreach (var (source, meanRank, count) in Results.Analysis.SourceRanking.MeanRanks(cells))
+                overall.AddRow(Markup.Escape(source), meanRank.ToString("F2", CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
+            console.Write(overall);
             return 0;
         });
         return command;

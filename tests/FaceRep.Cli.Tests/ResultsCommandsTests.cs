@@ -121,6 +121,19 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.Contains("no results of source 'nope'", string.Join(' ', refusal.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Rank_orders_the_sources_in_each_cell_with_lower_nme_first()
+    {
+        var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "rank", "--sweep", "known");
+        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(0, code);
+        // simclr's mean NME 0.13 beats scratch's 0.25 (shown in %).
+        Assert.Contains("synth-curated/simclr │ 1 (13.00)", output, StringComparison.Ordinal);
+        Assert.Contains("scratch │ 2 (25.00)", output, StringComparison.Ordinal);
+        Assert.Contains("lower is better", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(2, "unknown coordinate 'colour'", "--metric", "nme_io", "--where", "colour=red")]
     [InlineData(2, "--format 'xml' is not one of table, csv, json, parquet", "--metric", "nme_io", "--format", "xml")]
