@@ -254,6 +254,12 @@ public static class ResultsCommands
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return (null, ExitCodes.BadInput);
         }
+        catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            // DuckDB lets one process at a time open a file that is being written.
+            console.MarkupLineInterpolated($"[red]error:[/] the results in {Path.GetFullPath(directory)} are in use by another process (a facerep run or demo still going?); query them when it has finished");
+            return (null, ExitCodes.Unreachable);
+        }
         catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {
             // The message names the host and port, never the password.

@@ -134,6 +134,21 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.Contains("lower is better", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Results_held_open_by_a_running_process_are_refused_with_exit_3_not_a_stack_trace()
+    {
+        // As a facerep run still going would hold them.
+        await using var running = new DuckDbResultStore(Path.Combine(_dir, "facerep-out", "results.duckdb"));
+        await running.InitialiseAsync();
+
+        var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io");
+        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(3, code);
+        Assert.Contains("in use by another process", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", raw, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(2, "unknown coordinate 'colour'", "--metric", "nme_io", "--where", "colour=red")]
     [InlineData(2, "--format 'xml' is not one of table, csv, json, parquet", "--metric", "nme_io", "--format", "xml")]
