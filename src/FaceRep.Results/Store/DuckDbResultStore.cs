@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using DuckDB.NET.Data;
 
 namespace FaceRep.Results.Store;
@@ -226,26 +225,10 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT r.pretrain, r.task, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
-                FROM results r
-                JOIN sweep_jobs s ON s.job_id = r.job_id
-                JOIN metrics m ON m.job_id = r.job_id AND m.metric = $2
-                WHERE s.sweep = $1 AND m.value IS NOT NULL
-                GROUP BY r.pretrain, r.task, r.protocol, r.shots
-                ORDER BY r.task, r.protocol, r.pretrain, r.shots
-                """;
+            command.CommandText = ResultRows.SummarySql("");
             AddParameters(command, [sweep, metric]);
-            var rows = new List<SummaryRow>();
             using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new SummaryRow(
-                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), metric,
-                    Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture), reader.GetDouble(5), reader.GetDouble(6)));
-            }
-
-            return rows;
+            return await ResultRows.ReadSummaryAsync(reader, metric, cancellationToken);
         }
         finally
         {

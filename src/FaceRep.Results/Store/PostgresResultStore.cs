@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 
 namespace FaceRep.Results.Store;
@@ -185,27 +184,11 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
     /// <inheritdoc />
     public async Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("""
-            SELECT r.pretrain, r.task, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
-            FROM results r
-            JOIN sweep_jobs s ON s.job_id = r.job_id
-            JOIN metrics m ON m.job_id = r.job_id AND m.metric = $2
-            WHERE s.sweep = $1 AND m.value IS NOT NULL
-            GROUP BY r.pretrain, r.task, r.protocol, r.shots
-            ORDER BY r.task COLLATE "C", r.protocol COLLATE "C", r.pretrain COLLATE "C", r.shots
-            """);
+        await using var command = _source.CreateCommand(ResultRows.SummarySql(" COLLATE \"C\""));
         command.Parameters.Add(new NpgsqlParameter { Value = sweep });
         command.Parameters.Add(new NpgsqlParameter { Value = metric });
-        var rows = new List<SummaryRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new SummaryRow(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), metric,
-                Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture), reader.GetDouble(5), reader.GetDouble(6)));
-        }
-
-        return rows;
+        return await ResultRows.ReadSummaryAsync(reader, metric, cancellationToken);
     }
 
     /// <inheritdoc />

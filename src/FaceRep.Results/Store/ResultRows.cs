@@ -5,6 +5,34 @@ namespace FaceRep.Results.Store;
 /// <summary>Reading result rows and their metrics back from either store (the tables are the same).</summary>
 internal static class ResultRows
 {
+    /// <summary>
+    /// The query of <see cref="IResultStore.SummariseAsync"/> ($1 sweep, $2 metric) in SQL both stores
+    /// read; <paramref name="textOrder"/> follows each text column in ORDER BY (PostgreSQL: <c> COLLATE "C"</c>).
+    /// </summary>
+    public static string SummarySql(string textOrder) => $"""
+        SELECT r.pretrain, r.task, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
+        FROM results r
+        JOIN sweep_jobs s ON s.job_id = r.job_id
+        JOIN metrics m ON m.job_id = r.job_id AND m.metric = $2
+        WHERE s.sweep = $1 AND m.value IS NOT NULL
+        GROUP BY r.pretrain, r.task, r.protocol, r.shots
+        ORDER BY r.task{textOrder}, r.protocol{textOrder}, r.pretrain{textOrder}, r.shots
+        """;
+
+    /// <summary>Reads the rows of <see cref="SummarySql"/>.</summary>
+    public static async Task<IReadOnlyList<SummaryRow>> ReadSummaryAsync(DbDataReader reader, string metric, CancellationToken cancellationToken)
+    {
+        var rows = new List<SummaryRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new SummaryRow(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), metric,
+                Convert.ToInt32(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture), reader.GetDouble(5), reader.GetDouble(6)));
+        }
+
+        return rows;
+    }
+
     /// <summary>Reads <c>job_id, metric, value</c> rows into metrics by job (NULL is NaN: a metric that was not finite).</summary>
     public static async Task<Dictionary<string, Dictionary<string, double>>> ReadMetricsAsync(DbDataReader reader, CancellationToken cancellationToken)
     {

@@ -6,26 +6,7 @@ namespace FaceRep.Results.Tests.Analysis;
 
 public sealed class SourceRankingTests
 {
-    private static ResultRow Row(string source, string task, double shots, int seed, double value) => new()
-    {
-        JobId = $"ev-{source}-{task}-{shots}-{seed}",
-        PretrainId = $"pt-{source}",
-        Pretrain = source,
-        PretrainMethod = "m",
-        Backbone = "resnet18",
-        Width = 0.25,
-        Input = 64,
-        Task = task,
-        Protocol = "finetune",
-        Shots = shots,
-        Seed = seed,
-        Metrics = new Dictionary<string, double> { [MetricDefinitions.ForTask(task)[0].Name] = value },
-        DurationSeconds = 1,
-        FinishedUtc = DateTimeOffset.UnixEpoch,
-        Device = "d",
-        Attempt = 1,
-        Versions = "t",
-    };
+    private static ResultRow Row(string source, string task, double shots, int seed, double value) => HeadlineRows.Row(source, task, shots, seed, value);
 
     [Fact]
     public void Sources_are_ranked_per_cell_by_their_mean_with_lower_nme_best_and_ties_shared()
