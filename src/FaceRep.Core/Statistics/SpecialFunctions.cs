@@ -178,39 +178,9 @@ public static class SpecialFunctions
         {
             var m2 = 2 * m;
 
-            // Even step of the recurrence.
-            var aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-            d = 1 + (aa * d);
-            if (Math.Abs(d) < FloatingMin)
-            {
-                d = FloatingMin;
-            }
-
-            c = 1 + (aa / c);
-            if (Math.Abs(c) < FloatingMin)
-            {
-                c = FloatingMin;
-            }
-
-            d = 1 / d;
-            h *= d * c;
-
-            // Odd step.
-            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-            d = 1 + (aa * d);
-            if (Math.Abs(d) < FloatingMin)
-            {
-                d = FloatingMin;
-            }
-
-            c = 1 + (aa / c);
-            if (Math.Abs(c) < FloatingMin)
-            {
-                c = FloatingMin;
-            }
-
-            d = 1 / d;
-            var delta = d * c;
+            // Even step of the recurrence, then the odd step.
+            h *= LentzStep(m * (b - m) * x / ((qam + m2) * (a + m2)), ref c, ref d);
+            var delta = LentzStep(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), ref c, ref d);
             h *= delta;
             if (Math.Abs(delta - 1) <= Epsilon)
             {
@@ -220,6 +190,28 @@ public static class SpecialFunctions
 
         throw new InvalidOperationException(FormattableString.Invariant(
             $"Incomplete beta continued fraction did not converge for a = {a}, b = {b}, x = {x}."));
+    }
+
+    /// <summary>
+    /// One step of the modified Lentz method for a term <paramref name="aa"/> / (<paramref name="bb"/> + …);
+    /// returns the factor the fraction changes by.
+    /// </summary>
+    private static double LentzStep(double aa, ref double c, ref double d, double bb = 1)
+    {
+        d = bb + (aa * d);
+        if (Math.Abs(d) < FloatingMin)
+        {
+            d = FloatingMin;
+        }
+
+        c = bb + (aa / c);
+        if (Math.Abs(c) < FloatingMin)
+        {
+            c = FloatingMin;
+        }
+
+        d = 1 / d;
+        return d * c;
     }
 
     /// <summary>
@@ -308,22 +300,8 @@ public static class SpecialFunctions
         var h = d;
         for (var i = 1; i <= MaxIterations; i++)
         {
-            var an = -i * (i - a);
             b += 2;
-            d = (an * d) + b;
-            if (Math.Abs(d) < FloatingMin)
-            {
-                d = FloatingMin;
-            }
-
-            c = b + (an / c);
-            if (Math.Abs(c) < FloatingMin)
-            {
-                c = FloatingMin;
-            }
-
-            d = 1 / d;
-            var delta = d * c;
+            var delta = LentzStep(-i * (i - a), ref c, ref d, b);
             h *= delta;
             if (Math.Abs(delta - 1) <= Epsilon)
             {
