@@ -45,6 +45,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
 
     private readonly DuckDBConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _disposed;
 
     /// <summary>Opens (creating if needed) the DuckDB file at <paramref name="path"/>.</summary>
     public DuckDbResultStore(string path)
@@ -258,6 +259,9 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Disposing twice is harmless, as for any IAsyncDisposable.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _gate.WaitAsync();
         try
         {

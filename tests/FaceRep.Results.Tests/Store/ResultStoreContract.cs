@@ -185,4 +185,17 @@ public abstract class ResultStoreContract
         Assert.Equal(0.2, all.Mean, 12);
         Assert.Empty(none);
     }
+
+    [Fact]
+    public async Task Disposing_a_store_twice_is_harmless()
+    {
+        var store = await OpenAsync();
+        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.3)]);
+
+        await store.DisposeAsync();
+        await store.DisposeAsync();
+
+        await using var reopened = await OpenAsync();
+        Assert.Single(await reopened.ReadAsync(null));
+    }
 }
