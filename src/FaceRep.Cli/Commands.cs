@@ -108,7 +108,10 @@ public static class Commands
         }
 
         // One process is one silo: a job needing more devices than it has would wait for ever.
-        var devices = GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) }).Devices.Count;
+        // (Inventoried only for such jobs: asking libtorch about GPUs costs a second.)
+        var devices = grid.Pretrain.Any(p => p.Config.Devices > 1)
+            ? GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) }).Devices.Count
+            : 1;
         if (grid.Pretrain.FirstOrDefault(p => p.Config.Devices > devices) is { } tooBig)
         {
             console.MarkupLineInterpolated(

@@ -29,7 +29,7 @@ public static class ResultsCommands
     private static Command Query()
     {
         var metric = new Option<string>("--metric") { Description = "The metric to aggregate (nme_io, icc, accuracy, …).", Required = true };
-        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
+        var store = new StoreOptions();
         var where = new Option<string[]>("--where")
         {
             Description = $"Keep results whose coordinate is one of the values: name=value[,value…]; repeatable. Coordinates: {string.Join(", ", Coordinate.All.Select(c => c.Name))}.",
@@ -38,14 +38,9 @@ public static class ResultsCommands
         var groupBy = new Option<string[]>("--group-by") { Description = "Coordinates to group by, comma-separated or repeated (default: one group of everything)." };
         var format = new Option<string>("--format") { Description = "table, csv, json or parquet.", DefaultValueFactory = _ => "table" };
         var output = new Option<string?>("--output") { Description = "Write to this file instead of the console (required for parquet)." };
-        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
-        var postgres = new Option<string?>("--postgres")
-        {
-            Description = "Read a cluster's PostgreSQL result store instead (Npgsql connection string; default: the FACEREP_POSTGRES environment variable).",
-        };
         var command = new Command("query", "Aggregate a metric over results: count, mean, std and a 95% t interval per group.")
         {
-            metric, sweep, where, groupBy, format, output, store, postgres,
+            metric, store.Sweep, where, groupBy, format, output, store.Out, store.Postgres,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -53,7 +48,7 @@ public static class ResultsCommands
             ResultQuery query;
             try
             {
-                query = ResultQuery.Parse(result.GetValue(metric)!, result.GetValue(sweep), result.GetValue(where) ?? [], result.GetValue(groupBy) ?? []);
+                query = ResultQuery.Parse(result.GetValue(metric)!, result.GetValue(store.Sweep), result.GetValue(where) ?? [], result.GetValue(groupBy) ?? []);
             }
             catch (FormatException e)
             {
@@ -75,36 +70,28 @@ public static class ResultsCommands
                 return ExitCodes.BadInput;
             }
 
-            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
-                opened => ((IResultQueries)opened).QueryAsync(query, cancellationToken), cancellationToken);
+            var (rows, exit) = await store.ReadAsync(result, console, opened => ((IResultQueries)opened).QueryAsync(query, cancellationToken), cancellationToken);
             if (rows is null)
                 return exit;
 
             if (rows.Count == 0)
                 Console.Error.WriteLine($"No results of metric '{query.Metric}'{(query.Sweep is null ? "" : $" in sweep '{query.Sweep}'")} match.");
-            var text = chosen switch
+            switch (chosen)
             {
-                "csv" => Csv(query, rows),
-                "json" => Json(query, rows),
-                "table" => null,
-                _ => null,
-            };
-            if (chosen == "parquet")
-            {
-                await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
-                console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
-            }
-            else if (text is not null && file is not null)
-            {
-                await File.WriteAllTextAsync(file, text, cancellationToken);
-            }
-            else if (text is not null)
-            {
-                Console.Out.Write(text);
-            }
-            else
-            {
-                console.Write(Table(query, rows));
+                case "parquet":
+                    await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
+                    console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
+                    break;
+                case "table":
+                    console.Write(Table(query, rows));
+                    break;
+                default:
+                    var text = chosen == "csv" ? Csv(query, rows) : Json(query, rows);
+                    if (file is null)
+                        Console.Out.Write(text);
+                    else
+                        await File.WriteAllTextAsync(file, text, cancellationToken);
+                    break;
             }
 
             return 0;
@@ -116,13 +103,11 @@ public static class ResultsCommands
     {
         var first = new Argument<string>("first") { Description = "A pre-training source (scratch, or dataset/method as in the results)." };
         var second = new Argument<string>("second") { Description = "Another." };
-        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
         var alpha = new Option<double>("--alpha") { Description = "Family-wise error level for the Holm-corrected tests.", DefaultValueFactory = _ => 0.05 };
-        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
-        var postgres = new Option<string?>("--postgres") { Description = "Read a cluster's PostgreSQL result store instead (default: FACEREP_POSTGRES)." };
+        var store = new StoreOptions();
         var command = new Command("compare", "Paired comparison of two pre-training sources in every (task, protocol, shots) cell, matched by seed, Holm-corrected.")
         {
-            first, second, sweep, alpha, store, postgres,
+            first, second, store.Sweep, alpha, store.Out, store.Postgres,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -134,8 +119,7 @@ public static class ResultsCommands
                 return ExitCodes.BadInput;
             }
 
-            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
-                opened => opened.ReadAsync(result.GetValue(sweep), cancellationToken), cancellationToken);
+            var (rows, exit) = await store.ReadAsync(result, console, opened => opened.ReadAsync(result.GetValue(store.Sweep), cancellationToken), cancellationToken);
             if (rows is null)
                 return exit;
 
@@ -186,18 +170,15 @@ public static class ResultsCommands
 
     private static Command Rank()
     {
-        var sweep = new Option<string?>("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
-        var store = new Option<string>("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
-        var postgres = new Option<string?>("--postgres") { Description = "Read a cluster's PostgreSQL result store instead (default: FACEREP_POSTGRES)." };
+        var store = new StoreOptions();
         var command = new Command("rank", "Rank the pre-training sources in every (task, protocol, shots) cell by their mean over seeds (1 = best).")
         {
-            sweep, store, postgres,
+            store.Sweep, store.Out, store.Postgres,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
-            var (rows, exit) = await FromStoreAsync(console, result.GetValue(store)!, result.GetValue(postgres),
-                opened => opened.ReadAsync(result.GetValue(sweep), cancellationToken), cancellationToken);
+            var (rows, exit) = await store.ReadAsync(result, console, opened => opened.ReadAsync(result.GetValue(store.Sweep), cancellationToken), cancellationToken);
             if (rows is null)
                 return exit;
             var cells = Results.Analysis.SourceRanking.Rank(rows);
@@ -235,36 +216,49 @@ public static class ResultsCommands
         return command;
     }
 
-    /// <summary>
-    /// Opens the store (<paramref name="postgres"/>, else FACEREP_POSTGRES, else the embedded
-    /// directory), reads from it, and closes it; on failure prints one line and gives the exit code.
-    /// </summary>
-    private static async Task<(T? Value, int Exit)> FromStoreAsync<T>(IAnsiConsole console, string directory, string? postgres,
-        Func<IResultStore, Task<T>> read, CancellationToken cancellationToken)
-        where T : class
+    /// <summary>The options every <c>results</c> verb reads the store with, and the reading itself.</summary>
+    private sealed class StoreOptions
     {
-        try
+        public Option<string?> Sweep { get; } = new("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
+
+        public Option<string> Out { get; } = new("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
+
+        public Option<string?> Postgres { get; } = new("--postgres")
         {
-            await using var opened = OpenStore(directory, postgres ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES"));
-            await opened.InitialiseAsync(cancellationToken);
-            return (await read(opened), 0);
-        }
-        catch (FileNotFoundException e)
+            Description = "Read a cluster's PostgreSQL result store instead (Npgsql connection string; default: the FACEREP_POSTGRES environment variable).",
+        };
+
+        /// <summary>
+        /// Opens the store (--postgres, else FACEREP_POSTGRES, else the embedded directory), reads
+        /// from it, and closes it; on failure prints one line and gives the exit code.
+        /// </summary>
+        public async Task<(T? Value, int Exit)> ReadAsync<T>(ParseResult result, IAnsiConsole console, Func<IResultStore, Task<T>> read, CancellationToken cancellationToken)
+            where T : class
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return (null, ExitCodes.BadInput);
-        }
-        catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
-        {
-            // DuckDB lets one process at a time open a file that is being written.
-            console.MarkupLineInterpolated($"[red]error:[/] the results in {Path.GetFullPath(directory)} are in use by another process (a facerep run or demo still going?); query them when it has finished");
-            return (null, ExitCodes.Unreachable);
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            // The message names the host and port, never the password.
-            console.MarkupLineInterpolated($"[red]error:[/] the PostgreSQL result store cannot be reached: {e.Message}");
-            return (null, ExitCodes.Unreachable);
+            var directory = result.GetValue(Out)!;
+            try
+            {
+                await using var opened = OpenStore(directory, result.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES"));
+                await opened.InitialiseAsync(cancellationToken);
+                return (await read(opened), 0);
+            }
+            catch (FileNotFoundException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return (null, ExitCodes.BadInput);
+            }
+            catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+            {
+                // DuckDB lets one process at a time open a file that is being written.
+                console.MarkupLineInterpolated($"[red]error:[/] the results in {Path.GetFullPath(directory)} are in use by another process (a facerep run or demo still going?); query them when it has finished");
+                return (null, ExitCodes.Unreachable);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                // The message names the host and port, never the password.
+                console.MarkupLineInterpolated($"[red]error:[/] the PostgreSQL result store cannot be reached: {e.Message}");
+                return (null, ExitCodes.Unreachable);
+            }
         }
     }
 

@@ -47,7 +47,6 @@ public sealed class DispatcherGrain(
     private readonly HashSet<string> _idle = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _woken = new(StringComparer.Ordinal);
     private readonly HashSet<string> _departed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _siloDevices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (SweepQueue Queue, QueueEntry Entry)> _holds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _joining = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unplaceable = new(StringComparer.Ordinal);
@@ -121,12 +120,11 @@ public sealed class DispatcherGrain(
             return Task.CompletedTask;
 
         // Their workers will not pull again; waking one would only fail to place it.
-        _idle.RemoveWhere(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal)));
-        foreach (var worker in _woken.Keys.Where(worker => fresh.Any(silo => worker.StartsWith(silo + "/", StringComparison.Ordinal))).ToList())
+        _idle.RemoveWhere(worker => fresh.Any(silo => IsOf(worker, silo)));
+        foreach (var worker in _woken.Keys.Where(worker => fresh.Any(silo => IsOf(worker, silo))).ToList())
             _woken.Remove(worker);
         foreach (var silo in fresh)
         {
-            _siloDevices.Remove(silo);
             if (_holds.Remove(silo, out var hold))
                 Add(hold.Entry.Job, hold.Entry.Place);
         }
@@ -148,7 +146,6 @@ public sealed class DispatcherGrain(
             return null;
         }
 
-        _siloDevices[silo] = siloDevices;
         if (_joining.Contains(worker))
         {
             // Chosen for a gang whose lease is being made: its device is about to be taken.
@@ -410,7 +407,7 @@ public sealed class DispatcherGrain(
             return;
         var worker = preferredSilo is null || _holds.ContainsKey(preferredSilo)
             ? null
-            : _idle.FirstOrDefault(w => w.StartsWith(preferredSilo + "/", StringComparison.Ordinal));
+            : _idle.FirstOrDefault(w => IsOf(w, preferredSilo));
         // A held silo's idle workers are waiting for their gang; waking one would not place the job.
         worker ??= _holds.Count == 0 ? _idle.First() : _idle.FirstOrDefault(w => !_holds.ContainsKey(SiloOf(w)));
         if (worker is null)
