@@ -9,7 +9,8 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 # The cluster tests start their own redis-server, and the result-store tests their own PostgreSQL
-# server (Debian's packages), on loopback on free ports; install them once where they are missing.
+# server (Debian's packages), on loopback on free ports; install them once where they are missing,
+# with chromium for the report's browser test.
 # apt's output goes to a file so the last line stays the summary.
 missing=""
 if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
@@ -17,6 +18,10 @@ if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; 
 fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing="$missing postgresql"
+fi
+# The report's browser test renders report.html in headless chromium.
+if [ ! -x /usr/bin/chromium ]; then
+    missing="$missing chromium"
 fi
 if [ -n "$missing" ]; then
     sudo=""

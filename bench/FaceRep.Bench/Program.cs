@@ -9,9 +9,10 @@ using FaceRep.Training.Methods;
 using static TorchSharp.torch;
 
 // FaceRep.Grid benchmarks. Run in Release on an otherwise idle machine:
-//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|all] [options]
+//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|results|report|all] [options]
 // train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
 // grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
+// report options: --jobs N (default 10,000): report generation for a sweep of N evaluation results (see ReportBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
@@ -21,14 +22,17 @@ if (what == "grid-one")
         int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
 }
 
-if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report or all");
     return 2;
 }
 
 if (what == "results")
     return await FaceRep.Bench.ResultsBench.RunAsync(args.Skip(1).ToArray());
+
+if (what == "report")
+    return await FaceRep.Bench.ReportBench.RunAsync(args.Skip(1).ToArray());
 
 if (what == "grid")
     return await GridBench.RunAsync(GridBench.Settings.Parse(args.Skip(1).ToArray()));

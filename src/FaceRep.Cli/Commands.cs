@@ -38,7 +38,7 @@ public static class Commands
         var profile = new Option<string>("--profile")
         {
             Description = $"Built-in sweep to run: {string.Join(", ", Profiles.Names)}.",
-            DefaultValueFactory = _ => "smoke",
+            DefaultValueFactory = _ => "demo",
         };
         var command = new Command("demo", "Run a built-in sweep in embedded mode (no servers) and print its results.");
         command.Options.Add(profile);
@@ -143,7 +143,7 @@ public static class Commands
         await using (embedded)
         {
             var runner = new SweepRunner(embedded.Client, embedded.Results, console);
-            return await runner.RunAsync(grid, specText, cancellationToken);
+            return await runner.RunAsync(grid, specText, Path.Combine(paths.Root, "reports"), cancellationToken);
         }
     }
 }

@@ -10,4 +10,5 @@ root.Subcommands.Add(Commands.Demo());
 root.Subcommands.Add(Commands.Run());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(ResultsCommands.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return await root.Parse(args).InvokeAsync();

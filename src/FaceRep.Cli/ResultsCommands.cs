@@ -217,11 +217,13 @@ public static class ResultsCommands
     }
 
     /// <summary>The options every <c>results</c> verb reads the store with, and the reading itself.</summary>
-    private sealed class StoreOptions
+    /// <summary>Where a results verb reads from: an embedded run's directory or a PostgreSQL store.</summary>
+    /// <param name="runOption">The name of the option naming the embedded run's directory.</param>
+    internal sealed class StoreOptions(string runOption = "--out")
     {
         public Option<string?> Sweep { get; } = new("--sweep") { Description = "Only this sweep's results (default: every result in the store)." };
 
-        public Option<string> Out { get; } = new("--out") { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
+        public Option<string> Out { get; } = new(runOption) { Description = "The embedded run's directory (as given to facerep run/demo).", DefaultValueFactory = _ => "facerep-out" };
 
         public Option<string?> Postgres { get; } = new("--postgres")
         {

@@ -49,7 +49,11 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     }
 
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>
-    public async Task<int> RunAsync(GridExpansion grid, string specText, CancellationToken cancellationToken)
+    /// <param name="grid">The expanded sweep.</param>
+    /// <param name="specText">Its spec.</param>
+    /// <param name="reports">Directory under which the sweep's report is written (in a folder named after it), or null for none.</param>
+    /// <param name="cancellationToken">Stops watching.</param>
+    public async Task<int> RunAsync(GridExpansion grid, string specText, string? reports, CancellationToken cancellationToken)
     {
         var spec = grid.Spec;
         var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
@@ -73,6 +77,8 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
 
         var final = await WatchAsync(sweep, submitted.Status, cancellationToken);
         await PrintResultsAsync(spec, cancellationToken);
+        if (reports is not null && await ReportCommand.BuildAsync(results, spec.Name, Path.GetDirectoryName(Path.GetFullPath(reports)) ?? reports, 0.05, cancellationToken) is { } report)
+            ReportCommand.PrintSummary(console, report, Reports.ReportWriter.Write(report, Path.Combine(reports, spec.Name)));
         if (final.Failed > 0)
         {
             console.MarkupLineInterpolated($"[red]{final.Failed} job(s) failed.[/] See the log for their errors.");

@@ -41,6 +41,12 @@ public sealed partial class EndToEndTests : IDisposable
         Assert.All(table, l => Assert.Equal(2, NmeCell().Matches(l).Count));
         Assert.True(File.Exists(Path.Combine(_dir, "facerep-out", "state.db")));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir, "facerep-out", "logs"), "facerep-*.log"));
+        // The run writes its report and prints the conclusions' one-line answers.
+        Assert.Contains("Does pre-training help most when labels are few?", first, StringComparison.Ordinal);
+        var report = Path.Combine(_dir, "facerep-out", "reports", "smoke");
+        Assert.Contains("## Conclusions", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("name: smoke", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(report, "charts", "landmarks-finetune.png")));
 
         var (again, second) = await FacerepProcess.RunAsync(_dir, Timeout, "demo", "--profile", "smoke");
 

@@ -45,6 +45,38 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
             Row("c", "synth-curated/simclr", 0.05, 0, 0.15),
             Row("d", "synth-curated/simclr", 0.05, 1, 0.11),
         ]);
+        await store.RecordSpecAsync("known", "name: known\nseeds: [0, 1]\n");
+    }
+
+    [Fact]
+    public async Task Report_writes_the_markdown_the_page_and_a_chart_and_prints_the_conclusions()
+    {
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "report", "known", "--out", "rep");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Which pre-training source is best for each task and shot count?", output, StringComparison.Ordinal);
+        Assert.Contains("Not measured by this sweep: no self-supervised source on an uncurated set", output, StringComparison.Ordinal);
+        var markdown = File.ReadAllText(Path.Combine(_dir, "rep", "report.md"));
+        Assert.Contains("# Sweep known: results and conclusions", markdown, StringComparison.Ordinal);
+        Assert.Contains("4 evaluation results of 4 evaluation jobs", markdown, StringComparison.Ordinal);
+        Assert.Contains("```yaml\nname: known\nseeds: [0, 1]\n```", markdown, StringComparison.Ordinal);
+        // scratch 25.00 ± 7.07 over seeds 30 and 20; simclr 13.00 ± 2.83.
+        Assert.Contains("| scratch | 25.00 ± 7.07 [20.00, 30.00] (n=2) |", markdown, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_dir, "rep", "charts", "landmarks-finetune.png")));
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(Path.Combine(_dir, "rep", "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_of_an_unknown_sweep_or_a_missing_run_is_one_line_and_exit_code_2()
+    {
+        var (unknown, unknownOutput) = await FacerepProcess.RunAsync(_dir, Timeout, "report", "nope", "--out", "rep");
+        var (missing, missingOutput) = await FacerepProcess.RunAsync(_dir, Timeout, "report", "known", "--run", "nowhere");
+
+        Assert.Equal((2, 2), (unknown, missing));
+        Assert.Contains("has no results or record of a sweep named 'nope'", unknownOutput, StringComparison.Ordinal);
+        Assert.Contains("holds no results", missingOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", unknownOutput + missingOutput, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "rep")));
     }
 
     public Task DisposeAsync()

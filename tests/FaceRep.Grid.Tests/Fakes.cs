@@ -91,6 +91,7 @@ public sealed class MemoryResultStore : IResultStore
 {
     private readonly ConcurrentDictionary<string, ResultRow> _rows = new();
     private readonly ConcurrentDictionary<(string Sweep, string Job), byte> _sweeps = new();
+    private readonly ConcurrentDictionary<string, string> _specs = new(StringComparer.Ordinal);
 
     public int Writes;
 
@@ -119,6 +120,19 @@ public sealed class MemoryResultStore : IResultStore
 
     public Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default)
+    {
+        _specs[sweep] = spec;
+        return Task.CompletedTask;
+    }
+
+    public Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default)
+    {
+        var ids = _sweeps.Keys.Where(k => k.Item1 == sweep).Select(k => k.Item2).ToList();
+        return Task.FromResult<SweepRecord?>(ids.Count == 0 && !_specs.ContainsKey(sweep) ? null
+            : new SweepRecord(sweep, ids.Count(i => i.StartsWith("pt-", StringComparison.Ordinal)), ids.Count(i => i.StartsWith("ev-", StringComparison.Ordinal)), _specs.GetValueOrDefault(sweep)));
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

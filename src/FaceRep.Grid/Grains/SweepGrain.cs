@@ -109,6 +109,8 @@ public sealed class SweepGrain(
         }
 
         await results.RecordSweepAsync(Name, ids);
+        if (definition.State.SpecText.Length > 0)
+            await results.RecordSpecAsync(Name, definition.State.SpecText);
         await Dispatcher.TrackSweepAsync(Name, true);
 
         // Pre-training jobs first, so evaluation jobs find their dependency created.

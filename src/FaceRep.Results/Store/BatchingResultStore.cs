@@ -37,6 +37,14 @@ public sealed class BatchingResultStore : IResultStore
         _inner.RecordSweepAsync(sweep, jobIds, cancellationToken);
 
     /// <inheritdoc />
+    public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default) =>
+        _inner.RecordSpecAsync(sweep, spec, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default) =>
+        _inner.ReadSweepAsync(sweep, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default) =>
         _inner.ReadAsync(sweep, cancellationToken);
 

@@ -41,6 +41,11 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             job_id VARCHAR NOT NULL,
             PRIMARY KEY (sweep, job_id)
         );
+        CREATE TABLE IF NOT EXISTS sweeps (
+            sweep VARCHAR PRIMARY KEY,
+            spec VARCHAR NOT NULL,
+            recorded_utc TIMESTAMPTZ NOT NULL
+        );
         """;
 
     private readonly DuckDBConnection _connection;
@@ -116,6 +121,38 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             StageIds(jobIds);
             Execute("INSERT INTO sweep_jobs SELECT DISTINCT $1, job_id FROM staged_ids ON CONFLICT DO NOTHING", sweep);
             transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            Execute(ResultRows.RecordSpecSql, sweep, spec);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = ResultRows.SweepRecordSql;
+            AddParameters(command, [sweep]);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await ResultRows.ReadSweepRecordAsync(reader, sweep, cancellationToken);
         }
         finally
         {

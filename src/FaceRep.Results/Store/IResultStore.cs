@@ -15,6 +15,19 @@ public interface IResultStore : IAsyncDisposable
     /// <summary>Reads the result rows of a sweep (all sweeps when null), ordered by coordinates.</summary>
     Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default);
 
+    /// <summary>Records the spec a sweep was expanded from (replacing an earlier one of the same sweep).</summary>
+    Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default);
+
+    /// <summary>What is recorded of a sweep (its job counts and spec), or null when nothing is.</summary>
+    Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default);
+
     /// <summary>Mean and sample standard deviation of a metric over seeds per (pre-training, task, protocol, shots).</summary>
     Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What the store holds about a sweep besides its results.</summary>
+/// <param name="Sweep">Sweep name.</param>
+/// <param name="PretrainJobs">Pre-training jobs recorded for it.</param>
+/// <param name="EvaluationJobs">Evaluation jobs recorded for it.</param>
+/// <param name="Spec">The spec it was expanded from, or null when none was recorded.</param>
+public sealed record SweepRecord(string Sweep, int PretrainJobs, int EvaluationJobs, string? Spec);

@@ -82,6 +82,14 @@ public sealed class OutboxResultStore : IResultStore, Queries.IResultQueries
         _inner.RecordSweepAsync(sweep, jobIds, cancellationToken);
 
     /// <inheritdoc />
+    public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default) =>
+        _inner.RecordSpecAsync(sweep, spec, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default) =>
+        _inner.ReadSweepAsync(sweep, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default)
     {
         await FlushAsync(cancellationToken);

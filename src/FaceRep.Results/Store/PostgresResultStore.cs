@@ -45,6 +45,11 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             job_id TEXT NOT NULL,
             PRIMARY KEY (sweep, job_id)
         );
+        CREATE TABLE IF NOT EXISTS sweeps (
+            sweep TEXT PRIMARY KEY,
+            spec TEXT NOT NULL,
+            recorded_utc TIMESTAMPTZ NOT NULL
+        );
         CREATE INDEX IF NOT EXISTS results_cell ON results (task, protocol, pretrain, shots);
         """;
 
@@ -144,6 +149,24 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
         command.Parameters.Add(new NpgsqlParameter { Value = sweep });
         Add(command, jobIds);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(ResultRows.RecordSpecSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = sweep });
+        command.Parameters.Add(new NpgsqlParameter { Value = spec });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(ResultRows.SweepRecordSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = sweep });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ResultRows.ReadSweepRecordAsync(reader, sweep, cancellationToken);
     }
 
     /// <inheritdoc />

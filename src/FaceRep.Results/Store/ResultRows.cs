@@ -5,6 +5,28 @@ namespace FaceRep.Results.Store;
 /// <summary>Reading result rows and their metrics back from either store (the tables are the same).</summary>
 internal static class ResultRows
 {
+    /// <summary>A sweep's recorded job counts by kind and its spec; one parameter, the sweep.</summary>
+    public const string SweepRecordSql = """
+        SELECT (SELECT count(*) FROM sweep_jobs WHERE sweep = $1 AND job_id LIKE 'pt-%'),
+               (SELECT count(*) FROM sweep_jobs WHERE sweep = $1 AND job_id LIKE 'ev-%'),
+               (SELECT spec FROM sweeps WHERE sweep = $1)
+        """;
+
+    /// <summary>Records a sweep's spec; parameters: sweep, spec.</summary>
+    public const string RecordSpecSql =
+        "INSERT INTO sweeps (sweep, spec, recorded_utc) VALUES ($1, $2, now()) ON CONFLICT (sweep) DO UPDATE SET spec = excluded.spec, recorded_utc = excluded.recorded_utc";
+
+    /// <summary>Reads <see cref="SweepRecordSql"/>'s one row.</summary>
+    public static async Task<SweepRecord?> ReadSweepRecordAsync(System.Data.Common.DbDataReader reader, string sweep, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        var pretrain = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+        var evaluations = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+        var spec = reader.IsDBNull(2) ? null : reader.GetString(2);
+        return pretrain == 0 && evaluations == 0 && spec is null ? null : new SweepRecord(sweep, pretrain, evaluations, spec);
+    }
+
     /// <summary>
     /// The query of <see cref="IResultStore.SummariseAsync"/> ($1 sweep, $2 metric) in SQL both stores
     /// read; <paramref name="textOrder"/> follows each text column in ORDER BY (PostgreSQL: <c> COLLATE "C"</c>).

@@ -98,6 +98,10 @@ public sealed class OutboxResultStoreTests : IDisposable
 
         public Task RecordSweepAsync(string sweep, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default) => Task.FromResult<SweepRecord?>(null);
+
         public Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<ResultRow>>([]);
 

@@ -88,6 +88,21 @@ public abstract class ResultStoreContract
     }
 
     [Fact]
+    public async Task A_sweep_record_counts_its_jobs_by_kind_and_keeps_the_latest_spec()
+    {
+        await using var store = await OpenAsync();
+        Assert.Null(await store.ReadSweepAsync("s"));
+
+        await store.RecordSweepAsync("s", ["pt-1", "ev-1", "ev-2", "ev-2"]);
+        await store.RecordSweepAsync("other", ["pt-9"]);
+        await store.RecordSpecAsync("s", "name: s\nseeds: [0]\n");
+        await store.RecordSpecAsync("s", "name: s\nseeds: [0, 1]  # 'quoted' and ünïcode\n");
+
+        Assert.Equal(new SweepRecord("s", 1, 2, "name: s\nseeds: [0, 1]  # 'quoted' and ünïcode\n"), await store.ReadSweepAsync("s"));
+        Assert.Equal(new SweepRecord("other", 1, 0, null), await store.ReadSweepAsync("other"));
+    }
+
+    [Fact]
     public async Task Queries_see_only_the_sweeps_jobs()
     {
         await using var store = await OpenAsync();

@@ -1,0 +1,160 @@
+using System.Globalization;
+using FaceRep.Results.Analysis;
+
+namespace FaceRep.Reports;
+
+/// <summary>A block of a report, rendered alike to Markdown and HTML.</summary>
+public abstract record Block;
+
+/// <summary>A heading.</summary>
+/// <param name="Level">1 to 4.</param>
+/// <param name="Text">Its text.</param>
+/// <param name="Id">An anchor id.</param>
+public sealed record Heading(int Level, string Text, string Id) : Block;
+
+/// <summary>A paragraph of plain text (no markup).</summary>
+/// <param name="Text">Its text.</param>
+/// <param name="Emphasis">Whether to set it apart (a finding's summary).</param>
+public sealed record Paragraph(string Text, bool Emphasis = false) : Block;
+
+/// <summary>A table. A cell's heat, when given, is its rank's place from best (0) to worst (1).</summary>
+/// <param name="Kind">A class name for the table (<c>evidence</c>, <c>results</c>, <c>ranks</c>).</param>
+/// <param name="Headers">Column headers.</param>
+/// <param name="Rows">Cells, row by row.</param>
+/// <param name="Heat">Per cell, null or a heat in [0, 1].</param>
+public sealed record Table(string Kind, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, IReadOnlyList<IReadOnlyList<double?>>? Heat = null) : Block;
+
+/// <summary>A chart.</summary>
+/// <param name="File">Its file name under <c>charts/</c>.</param>
+/// <param name="Alt">Alternative text.</param>
+/// <param name="Png">The image.</param>
+public sealed record Chart(string File, string Alt, byte[] Png) : Block;
+
+/// <summary>Preformatted text.</summary>
+/// <param name="Language">Its language for highlighting.</param>
+/// <param name="Text">The text.</param>
+public sealed record Code(string Language, string Text) : Block;
+
+/// <summary>Lays a <see cref="SweepReport"/> out as blocks: conclusions first, then results, ranks, run statistics and spec.</summary>
+public static class ReportDocument
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>The report's title.</summary>
+    public static string Title(SweepReport report) => $"Sweep {report.Sweep}: results and conclusions";
+
+    /// <summary>The blocks of <paramref name="report"/>; charts are rendered unless <paramref name="charts"/> is false.</summary>
+    public static IReadOnlyList<Block> Layout(SweepReport report, bool charts = true)
+    {
+        var s = report.Statistics;
+        var blocks = new List<Block>
+        {
+            new Heading(1, Title(report), "top"),
+            new Paragraph($"Computed {report.Generated.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)} from {report.Source}: " +
+                          $"{s.Results} evaluation results of {s.Evaluations} evaluation jobs ({s.Pretrain} pre-training jobs). " +
+                          $"Every statement below is computed from these results; each question's p-values are corrected together " +
+                          $"with Holm's method at family-wise level α = {report.Alpha.ToString(Invariant)}."),
+            new Heading(2, "Conclusions", "conclusions"),
+        };
+
+        foreach (var question in report.Questions)
+        {
+            blocks.Add(new Heading(3, question.Title, question.Key));
+            blocks.Add(new Paragraph(Wording.Summary(question), Emphasis: true));
+            blocks.Add(new Paragraph($"Hypothesis: {question.Hypothesis}. {question.Method}"));
+            if (question.Evidence.Count > 0)
+                blocks.Add(question.Key == "best-source" ? BestTable(question) : EvidenceTable(question));
+        }
+
+        blocks.Add(new Heading(2, "Results by task", "results"));
+        blocks.Add(new Paragraph("Mean ± standard deviation over seeds, with the percentile bootstrap 95% interval of the mean and the number of seeds; " +
+                                 "in the charts the bars are the bootstrap intervals."));
+        foreach (var section in report.Sections)
+        {
+            blocks.Add(new Heading(3, $"{section.Task} · {section.Protocol}: {Wording.MetricHeading(section.Metric)}", $"task-{section.Key}"));
+            if (charts)
+                blocks.Add(new Chart($"{section.Key}.png", $"{section.Task} {section.Protocol}: {section.Metric.Name} against shots", Charts.Render(section)));
+            blocks.Add(ResultsTable(section));
+        }
+
+        blocks.Add(new Heading(2, "Ranks", "ranks"));
+        blocks.Add(new Paragraph("Rank of each source in each (task, protocol, shots) cell by its mean headline metric (1 best; ties share the average rank), and its mean rank over the cells."));
+        blocks.Add(RankTable(report));
+
+        blocks.Add(new Heading(2, "Run statistics", "run"));
+        blocks.Add(new Table("stats", ["", ""],
+        [
+            ["pre-training jobs", s.Pretrain.ToString(Invariant)],
+            ["evaluation jobs", s.Evaluations.ToString(Invariant)],
+            ["with a result", s.Results.ToString(Invariant)],
+            ["without a result (failed, cancelled or not run)", s.Missing.ToString(Invariant)],
+            ["results that needed a retry", s.Retried.ToString(Invariant)],
+            ["evaluation device-hours", s.DeviceHours.ToString("0.00", Invariant)],
+            ["devices", s.Devices.ToString(Invariant)],
+            ["first and last result", s.First is null ? "—" : $"{s.First:yyyy-MM-dd HH:mm:ss} – {s.Last:yyyy-MM-dd HH:mm:ss} UTC"],
+            ["software", string.Join("; ", s.Versions)],
+        ]));
+
+        blocks.Add(new Heading(2, "Spec", "spec"));
+        blocks.Add(report.Spec is null ? new Paragraph("The spec was not recorded with these results.") : new Code("yaml", report.Spec.TrimEnd()));
+        return blocks;
+    }
+
+    private static Table EvidenceTable(Question question)
+    {
+        var withProtocol = question.Evidence.Select(e => e.Protocol).Distinct().Count() > 1;
+        var estimate = question.Key == "gain-vs-shots" ? "gain lost per 10× shots [95% CI]" : $"{question.Evidence[0].First} − {question.Evidence[0].Second} [95% CI]";
+        return new Table("evidence", ["task", "metric", "n", estimate, "d_z", "p", "Holm p", "verdict"],
+            question.Evidence.Select(e => (IReadOnlyList<string>)
+            [
+                Wording.Scope(e, withProtocol), $"{e.Metric.Name}{Unit(e)}", e.Count.ToString(Invariant), Wording.Estimate(e),
+                Wording.Effect(e.EffectSize), Wording.P(e.P), Wording.P(e.HolmP), Wording.Verdict(e.Support),
+            ]).ToList());
+    }
+
+    private static Table BestTable(Question question) =>
+        new("evidence", ["task", "protocol", "shots", "best mean", "runner-up", "seeds", "margin [95% CI]", "Holm p", "verdict"],
+            question.Evidence.Select(e => (IReadOnlyList<string>)
+            [
+                e.Task, e.Protocol, e.Shots is { } shots ? Wording.Shots(shots) : "", e.First, e.Second, e.Count.ToString(Invariant),
+                Wording.Estimate(e) + Unit(e), Wording.P(e.HolmP), Wording.BestVerdict(e),
+            ]).ToList());
+
+    private static string Unit(Evidence e) => e.Metric.DisplayUnit.Length > 0 ? $" ({e.Metric.DisplayUnit})" : "";
+
+    private static Table ResultsTable(TaskSection section)
+    {
+        var rows = section.Sources.Select(source => (IReadOnlyList<string>)
+            new[] { source }.Concat(section.Shots.Select(shots => section.Cell(source, shots) is { } c
+                ? $"{Wording.Value(section.Metric, c.Summary.Mean)} ± {Wording.Value(section.Metric, c.Summary.StdDev)} " +
+                  $"[{Wording.Value(section.Metric, c.Interval.Lower)}, {Wording.Value(section.Metric, c.Interval.Upper)}] (n={c.Summary.Count})"
+                : "—")).ToList()).ToList();
+        return new Table("results", new[] { "source" }.Concat(section.Shots.Select(Wording.Shots)).ToList(), rows);
+    }
+
+    private static Table RankTable(SweepReport report)
+    {
+        var cells = report.Rankings;
+        var headers = new List<string> { "source", "mean rank" };
+        headers.AddRange(cells.Select(c => $"{c.Task} {(report.Sections.Select(s => s.Protocol).Distinct().Count() > 1 ? c.Protocol + " " : "")}{Wording.Shots(c.Shots)}"));
+        var rows = new List<IReadOnlyList<string>>();
+        var heat = new List<IReadOnlyList<double?>>();
+        foreach (var (source, meanRank, _) in report.MeanRanks)
+        {
+            var row = new List<string> { source, meanRank.ToString("0.0", Invariant) };
+            var rowHeat = new List<double?> { null, Heat(meanRank, report.MeanRanks.Count) };
+            foreach (var cell in cells)
+            {
+                row.Add(cell.Ranks.TryGetValue(source, out var rank) ? rank.ToString("0.#", Invariant) : "—");
+                rowHeat.Add(cell.Ranks.TryGetValue(source, out var r) ? Heat(r, cell.Ranks.Count) : null);
+            }
+
+            rows.Add(row);
+            heat.Add(rowHeat);
+        }
+
+        return new Table("ranks", headers, rows, heat);
+    }
+
+    private static double Heat(double rank, int count) => count <= 1 ? 0 : (rank - 1) / (count - 1);
+}

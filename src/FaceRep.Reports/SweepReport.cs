@@ -1,0 +1,124 @@
+using FaceRep.Core.Metrics;
+using FaceRep.Core.Statistics;
+using FaceRep.Results.Analysis;
+using FaceRep.Results.Store;
+
+namespace FaceRep.Reports;
+
+/// <summary>One source's headline metric in one (task, protocol, shots) cell, over its seeds.</summary>
+/// <param name="Source">Pre-training source.</param>
+/// <param name="Shots">Shot fraction.</param>
+/// <param name="Summary">Count, mean and sample standard deviation over seeds.</param>
+/// <param name="Interval">Percentile bootstrap 95% interval of the mean over seeds.</param>
+public sealed record CellSummary(string Source, double Shots, Summary Summary, ConfidenceInterval Interval);
+
+/// <summary>A task and protocol: its headline metric for every source and shot fraction.</summary>
+/// <param name="Task">Task.</param>
+/// <param name="Protocol">Protocol.</param>
+/// <param name="Metric">The task's headline metric.</param>
+/// <param name="Sources">Sources, in the order the report lists them.</param>
+/// <param name="Shots">Shot fractions, ascending.</param>
+/// <param name="Cells">The summaries present.</param>
+public sealed record TaskSection(string Task, string Protocol, MetricDefinition Metric, IReadOnlyList<string> Sources, IReadOnlyList<double> Shots, IReadOnlyList<CellSummary> Cells)
+{
+    /// <summary>The cell of a source and shot fraction, or null.</summary>
+    public CellSummary? Cell(string source, double shots) => Cells.FirstOrDefault(c => c.Source == source && c.Shots == shots);
+
+    /// <summary>A file-name-safe key.</summary>
+    public string Key => $"{Task}-{Protocol}";
+}
+
+/// <summary>What the sweep ran, from the result store.</summary>
+/// <param name="Pretrain">Pre-training jobs recorded for the sweep.</param>
+/// <param name="Evaluations">Evaluation jobs recorded for the sweep.</param>
+/// <param name="Results">Evaluation jobs with a result.</param>
+/// <param name="Retried">Results that took more than one attempt.</param>
+/// <param name="DeviceHours">Evaluation device-hours (sum of the results' wall-clock time).</param>
+/// <param name="Devices">Distinct devices that produced results.</param>
+/// <param name="First">Earliest result.</param>
+/// <param name="Last">Latest result.</param>
+/// <param name="Versions">Software versions that produced the results.</param>
+public sealed record RunStatistics(
+    int Pretrain, int Evaluations, int Results, int Retried, double DeviceHours, int Devices,
+    DateTimeOffset? First, DateTimeOffset? Last, IReadOnlyList<string> Versions)
+{
+    /// <summary>Evaluation jobs without a result: failed, cancelled or not run yet.</summary>
+    public int Missing => Math.Max(0, Evaluations - Results);
+}
+
+/// <summary>Everything a sweep's report shows, computed from its result rows alone.</summary>
+/// <param name="Sweep">Sweep name.</param>
+/// <param name="Generated">When the report was computed.</param>
+/// <param name="Source">Where the results were read from (never a password).</param>
+/// <param name="Sections">Per task and protocol, the metric against shots for every source.</param>
+/// <param name="Rankings">Ranks of the sources per cell.</param>
+/// <param name="MeanRanks">Each source's mean rank.</param>
+/// <param name="Questions">The conclusions.</param>
+/// <param name="Statistics">Run statistics.</param>
+/// <param name="Spec">The sweep spec, or null when not known.</param>
+/// <param name="Alpha">The family-wise level of the conclusions.</param>
+public sealed record SweepReport(
+    string Sweep, DateTimeOffset Generated, string Source,
+    IReadOnlyList<TaskSection> Sections, IReadOnlyList<CellRanking> Rankings,
+    IReadOnlyList<(string Source, double MeanRank, int Cells)> MeanRanks,
+    IReadOnlyList<Question> Questions, RunStatistics Statistics, string? Spec, double Alpha)
+{
+    /// <summary>Builds the report of <paramref name="rows"/> (one sweep's results).</summary>
+    /// <param name="sweep">Sweep name.</param>
+    /// <param name="rows">Its result rows.</param>
+    /// <param name="jobs">Its recorded (pre-training, evaluation) job counts.</param>
+    /// <param name="source">Where the rows came from.</param>
+    /// <param name="spec">The spec text, if known.</param>
+    /// <param name="alpha">Family-wise level for the conclusions.</param>
+    /// <param name="now">The time to stamp the report with.</param>
+    public static SweepReport Build(string sweep, IReadOnlyList<ResultRow> rows, (int Pretrain, int Evaluations) jobs, string source, string? spec, double alpha, DateTimeOffset now)
+    {
+        var named = Conclusions.Disambiguate(rows);
+        var rankings = SourceRanking.Rank(named);
+        var meanRanks = SourceRanking.MeanRanks(rankings);
+        var order = meanRanks.Select(m => m.Source).ToList();
+        var sections = named.GroupBy(r => (r.Task, r.Protocol))
+            .OrderBy(g => KnownTaskOrder(g.Key.Task)).ThenBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var metric = MetricDefinitions.ForTask(g.Key.Task)[0];
+                var cells = g.GroupBy(r => (r.Pretrain, r.Shots))
+                    .Select(c =>
+                    {
+                        var values = c.Select(r => r.Metrics.TryGetValue(metric.Name, out var v) ? v : double.NaN).Where(double.IsFinite).ToList();
+                        return new CellSummary(c.Key.Pretrain, c.Key.Shots, Summary.Of(values), BootstrapCi.OfMean(values, resamples: 2000));
+                    })
+                    .Where(c => c.Summary.Count > 0)
+                    .ToList();
+                var sources = cells.Select(c => c.Source).Distinct(StringComparer.Ordinal)
+                    .OrderBy(s => order.IndexOf(s) is var i && i >= 0 ? i : int.MaxValue).ThenBy(s => s, StringComparer.Ordinal).ToList();
+                return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells);
+            })
+            .Where(s => s.Cells.Count > 0)
+            .ToList();
+
+        var statistics = new RunStatistics(
+            jobs.Pretrain, jobs.Evaluations, rows.Count, rows.Count(r => r.Attempt > 1), rows.Sum(r => r.DurationSeconds) / 3600,
+            rows.Select(r => r.Device).Distinct(StringComparer.Ordinal).Count(),
+            rows.Count == 0 ? null : rows.Min(r => r.FinishedUtc), rows.Count == 0 ? null : rows.Max(r => r.FinishedUtc),
+            rows.Select(r => r.Versions).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
+        return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(rows, alpha), statistics, spec, alpha);
+    }
+
+    private static int KnownTaskOrder(string task) =>
+        Core.Specs.KnownNames.Tasks.IndexOf(task) is var i && i >= 0 ? i : int.MaxValue;
+}
+
+internal static class ListExtensions
+{
+    public static int IndexOf<T>(this IReadOnlyList<T> list, T item)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (EqualityComparer<T>.Default.Equals(list[i], item))
+                return i;
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,32 @@
+namespace FaceRep.Cli.Tests;
+
+/// <summary>The built-in profiles expand and pass every method's validation, with the sizes their comments promise.</summary>
+public sealed class ProfilesTests
+{
+    [Theory]
+    [InlineData("smoke", 2, 8)]
+    [InlineData("demo", 15, 450)]
+    [InlineData("paper", 18, 18 * 5 * 6 * 3 * 2)]
+    public void A_profile_expands_into_its_jobs(string name, int pretrain, int evaluations)
+    {
+        var text = Profiles.Read(name);
+        Assert.NotNull(text);
+
+        var grid = SweepRunner.Prepare(text, $"profile:{name}");
+
+        Assert.Equal(name, grid.Spec.Name);
+        Assert.Equal((pretrain, evaluations), (grid.Pretrain.Count, grid.Evaluations.Count));
+    }
+
+    [Fact]
+    public void The_demo_covers_the_study_in_miniature()
+    {
+        var grid = SweepRunner.Prepare(Profiles.Read("demo")!, "profile:demo");
+
+        Assert.Equal(["synth-curated", "synth-uncurated", "synth-video"], grid.Pretrain.Select(p => p.Config.Dataset).OfType<string>().Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["byol", "moco", "scratch", "simclr", "supervised", "swav"], grid.Pretrain.Select(p => p.Config.Method).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(5, grid.Spec.Tasks.Count);
+        Assert.True(grid.Spec.Shots.Count >= 3 && grid.Spec.Seeds.Count >= 2);
+        Assert.Equal(["demo", "paper", "smoke"], Profiles.Names);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using FaceRep.Results.Analysis;
+using SkiaSharp;
+
+namespace FaceRep.Reports.Tests;
+
+public sealed partial class ReportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("facerep-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void The_conclusions_state_the_planted_effects_and_call_the_null_inconclusive()
+    {
+        var report = PlantedStudy.Report();
+
+        var scratch = report.Questions.Single(q => q.Key == "ssl-uncurated-vs-scratch");
+        Assert.Equal(Support.Supported, scratch.Evidence.Single(e => e.Task == "landmarks").Support);
+        Assert.Equal(Support.Inconclusive, scratch.Evidence.Single(e => e.Task == "emotion").Support);
+        Assert.Equal(
+            "Supported on landmarks; inconclusive on emotion (hypothesis: self-supervised pre-training on the uncurated set is better than scratch).",
+            Wording.Summary(scratch));
+        // The sweep has no method on both the uncurated and the curated set but simclr, so that question is answered;
+        // supervised exists only on the curated set, so ssl-vs-supervised is answered there alone.
+        Assert.Equal(12, report.Questions.Single(q => q.Key == "ssl-vs-supervised").Evidence.Single(e => e.Task == "landmarks").Count);
+    }
+
+    [Fact]
+    public void Tables_summarise_each_cell_and_ranks_put_the_planted_best_first()
+    {
+        var report = PlantedStudy.Report();
+
+        var landmarks = report.Sections.Single(s => s.Task == "landmarks");
+        Assert.Equal(PlantedStudy.Shots, landmarks.Shots);
+        Assert.Equal(5 * 3, landmarks.Cells.Count);
+        Assert.All(landmarks.Cells, c => Assert.Equal(4, c.Summary.Count));
+        Assert.All(landmarks.Cells, c => Assert.True(c.Interval.Lower <= c.Summary.Mean && c.Summary.Mean <= c.Interval.Upper));
+        // Landmarks ranks the planted order; emotion's ranks are noise, so the uncurated source leads on the mean rank.
+        Assert.Equal("synth-uncurated/simclr", report.MeanRanks[0].Source);
+        Assert.Equal(["synth-uncurated/simclr", "synth-curated/simclr", "synth-curated/supervised", "synth-video/simclr", "scratch"],
+            report.Rankings.Where(c => c.Task == "landmarks" && c.Shots == 0.01).Single().Ranks.OrderBy(p => p.Value).Select(p => p.Key));
+        Assert.Equal((5, 130, 120, 10), (report.Statistics.Pretrain, report.Statistics.Evaluations, report.Statistics.Results, report.Statistics.Missing));
+        Assert.Equal(2 * 5 * 4 / 4, report.Statistics.Retried);   // attempt 2 at seed 3, 100% shots: 2 tasks × 5 sources
+        Assert.Equal(60, report.Statistics.DeviceHours, 9);        // 120 results × 1800 s
+        Assert.Equal(2, report.Statistics.Devices);
+    }
+
+    [Fact]
+    public void The_files_are_written_with_real_charts_and_a_self_contained_page()
+    {
+        var report = PlantedStudy.Report();
+        var files = ReportWriter.Write(report, _dir);
+
+        Assert.Equal(["emotion-linear.png", "landmarks-linear.png"], files.Charts.Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var chart in files.Charts)
+        {
+            using var bitmap = SKBitmap.Decode(chart);
+            Assert.Equal((Charts.Width, Charts.Height), (bitmap.Width, bitmap.Height));
+            // Five coloured lines, axes and text: far more than a blank canvas's one colour.
+            Assert.True(bitmap.Pixels.Distinct().Count() > 50, $"{chart} looks blank");
+        }
+
+        var markdown = File.ReadAllText(files.Markdown);
+        Assert.Contains("# Sweep planted: results and conclusions", markdown, StringComparison.Ordinal);
+        Assert.Contains("![landmarks linear: nme_io against shots](charts/landmarks-linear.png)", markdown, StringComparison.Ordinal);
+        Assert.Contains("**Supported on landmarks; inconclusive on emotion", markdown, StringComparison.Ordinal);
+        Assert.Contains("```yaml\n" + PlantedStudy.Spec, markdown, StringComparison.Ordinal);   // the spec verbatim
+        Assert.Contains("| scratch |", markdown, StringComparison.Ordinal);
+
+        var html = File.ReadAllText(files.Html);
+        Assert.Equal(2, ChartImage().Matches(html).Count);
+        Assert.DoesNotMatch(ExternalReference(), html);
+        Assert.Contains("&lt;script&gt;alert(", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(", html, StringComparison.Ordinal);
+        Assert.Contains("hsl(120,70%,78%)", html, StringComparison.Ordinal);   // the best rank's colour
+        // Six questions' evidence, two result tables, the ranks and the run statistics.
+        Assert.Equal(ReportDocument.Layout(report, charts: false).OfType<Table>().Count(), Regex.Matches(html, "<table ").Count);
+        Assert.Equal(6 + 2 + 1 + 1, Regex.Matches(html, "<table ").Count);
+    }
+
+    [GeneratedRegex("<img class=\"chart\"[^>]*src=\"data:image/png;base64,[A-Za-z0-9+/=]{1000,}\"")]
+    private static partial Regex ChartImage();
+
+    [GeneratedRegex("(src|href)=\"(https?:|//|file:)|<link ")]
+    private static partial Regex ExternalReference();
+}
