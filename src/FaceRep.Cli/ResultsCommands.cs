@@ -127,7 +127,7 @@ public static class ResultsCommands
             IReadOnlyList<Results.Analysis.CellComparison> cells;
             try
             {
-                cells = Results.Analysis.SourceComparison.Compare(rows, a, b, level);
+                cells = Results.Analysis.SourceComparison.Compare(Results.Analysis.HyperSelection.Select(rows).Rows, a, b, level);
             }
             catch (ArgumentException e)
             {
@@ -181,7 +181,7 @@ public static class ResultsCommands
             var (rows, exit) = await store.ReadAsync(result, console, opened => opened.ReadAsync(result.GetValue(store.Sweep), cancellationToken), cancellationToken);
             if (rows is null)
                 return exit;
-            var cells = Results.Analysis.SourceRanking.Rank(rows);
+            var cells = Results.Analysis.SourceRanking.Rank(Results.Analysis.HyperSelection.Select(rows).Rows);
             if (cells.Count == 0)
             {
                 console.MarkupLine("No results to rank.");

@@ -66,6 +66,9 @@ public static class ReportDocument
                 blocks.Add(question.Key == "best-source" ? BestTable(question) : EvidenceTable(question));
         }
 
+        if (report.Tuning.Choices.Count > 0 || report.Tuning.Unselectable > 0)
+            blocks.AddRange(TuningBlocks(report.Tuning));
+
         blocks.Add(new Heading(2, "Results by task", "results"));
         blocks.Add(new Paragraph("Mean ± standard deviation over seeds, with the percentile bootstrap 95% interval of the mean and the number of seeds; " +
                                  "in the charts the bars are the bootstrap intervals."));
@@ -98,6 +101,25 @@ public static class ReportDocument
         blocks.Add(new Heading(2, "Spec", "spec"));
         blocks.Add(report.Spec is null ? new Paragraph("The spec was not recorded with these results.") : new Code("yaml", report.Spec.TrimEnd()));
         return blocks;
+    }
+
+    private static IEnumerable<Block> TuningBlocks(HyperSelectionResult tuning)
+    {
+        var rates = tuning.Choices.SelectMany(c => c.Candidates.Select(k => k.LearningRate)).Distinct().Order().ToList();
+        yield return new Heading(2, "Learning-rate selection", "tuning");
+        yield return new Paragraph(
+            $"{tuning.Choices.Count} cells (source, task, protocol, shots, seed) ran {rates.Count} learning rates each " +
+            $"({string.Join(", ", rates.Select(r => r.ToString("G4", Invariant)))}). In each, the run with the best validation value of the task's headline metric " +
+            "was kept, and everything in this report uses its test metrics; test metrics took no part in the choice." +
+            (tuning.Unselectable > 0 ? $" {tuning.Unselectable} tuned cells had no finite validation metric and are left out." : ""));
+        var headers = new List<string> { "task", "protocol", "shots" };
+        headers.AddRange(rates.Select(r => $"lr {r.ToString("G4", Invariant)} chosen"));
+        yield return new Table("tuning", headers, tuning.Choices
+            .GroupBy(c => (c.Task, c.Protocol, c.Shots))
+            .OrderBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal).ThenBy(g => g.Key.Shots)
+            .Select(g => (IReadOnlyList<string>)new[] { g.Key.Task, g.Key.Protocol, Wording.Shots(g.Key.Shots) }
+                .Concat(rates.Select(r => $"{g.Count(c => c.Chosen == r)} of {g.Count()}")).ToList())
+            .ToList());
     }
 
     private static Table EvidenceTable(Question question)

@@ -57,11 +57,12 @@ public sealed record RunStatistics(
 /// <param name="Statistics">Run statistics.</param>
 /// <param name="Spec">The sweep spec, or null when not known.</param>
 /// <param name="Alpha">The family-wise level of the conclusions.</param>
+/// <param name="Tuning">The learning rates chosen on the validation split where the sweep tuned them.</param>
 public sealed record SweepReport(
     string Sweep, DateTimeOffset Generated, string Source,
     IReadOnlyList<TaskSection> Sections, IReadOnlyList<CellRanking> Rankings,
     IReadOnlyList<(string Source, double MeanRank, int Cells)> MeanRanks,
-    IReadOnlyList<Question> Questions, RunStatistics Statistics, string? Spec, double Alpha)
+    IReadOnlyList<Question> Questions, RunStatistics Statistics, string? Spec, double Alpha, HyperSelectionResult Tuning)
 {
     /// <summary>Builds the report of <paramref name="rows"/> (one sweep's results).</summary>
     /// <param name="sweep">Sweep name.</param>
@@ -73,7 +74,9 @@ public sealed record SweepReport(
     /// <param name="now">The time to stamp the report with.</param>
     public static SweepReport Build(string sweep, IReadOnlyList<ResultRow> rows, (int Pretrain, int Evaluations) jobs, string source, string? spec, double alpha, DateTimeOffset now)
     {
-        var named = Conclusions.Disambiguate(rows);
+        // Everything below sees one run per cell: where learning rates were tuned, the one chosen on validation.
+        var tuning = HyperSelection.Select(rows);
+        var named = Conclusions.Disambiguate(tuning.Rows);
         var rankings = SourceRanking.Rank(named);
         var meanRanks = SourceRanking.MeanRanks(rankings);
         var order = meanRanks.Select(m => m.Source).ToList();
@@ -102,7 +105,7 @@ public sealed record SweepReport(
             rows.Select(r => r.Device).Distinct(StringComparer.Ordinal).Count(),
             rows.Count == 0 ? null : rows.Min(r => r.FinishedUtc), rows.Count == 0 ? null : rows.Max(r => r.FinishedUtc),
             rows.Select(r => r.Versions).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
-        return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(rows, alpha), statistics, spec, alpha);
+        return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(tuning.Rows, alpha), statistics, spec, alpha, tuning);
     }
 
     private static int KnownTaskOrder(string task) =>

@@ -79,6 +79,35 @@ public sealed partial class ReportTests : IDisposable
         Assert.Equal(6 + 2 + 1 + 1, Regex.Matches(html, "<table ").Count);
     }
 
+    [Fact]
+    public void A_tuned_sweep_is_reported_on_the_learning_rate_chosen_on_validation()
+    {
+        // Every run twice: lr 0.01 is better on validation, lr 0.001 on test; the report must follow validation.
+        var rows = PlantedStudy.Rows().SelectMany(r =>
+        {
+            var metric = r.Metrics.Keys.Single();
+            var lowerBetter = r.Task == "landmarks";
+            var test = r.Metrics[metric];
+            return new[]
+            {
+                r with { JobId = r.JobId + "-a", LearningRate = 0.001, Metrics = new Dictionary<string, double> { [metric] = test, ["val_" + metric] = lowerBetter ? 0.9 : 0.1 } },
+                r with { JobId = r.JobId + "-b", LearningRate = 0.01, Metrics = new Dictionary<string, double> { [metric] = test + (lowerBetter ? 1 : -1), ["val_" + metric] = lowerBetter ? 0.1 : 0.9 } },
+            };
+        }).ToList();
+
+        var report = PlantedStudy.Report(rows);
+
+        Assert.Equal(120, report.Tuning.Choices.Count);
+        Assert.All(report.Tuning.Choices, c => Assert.Equal(0.01, c.Chosen));
+        var cell = report.Sections.Single(s => s.Task == "landmarks").Cell("scratch", 0.01)!;
+        var chosen = rows.Where(r => r.Task == "landmarks" && r.Pretrain == "scratch" && r.Shots == 0.01 && r.LearningRate == 0.01).Average(r => r.Metrics["nme_io"]);
+        Assert.Equal(chosen, cell.Summary.Mean, 12);
+        var markdown = ReportWriter.Markdown(ReportDocument.Layout(report, charts: false));
+        Assert.Contains("## Learning-rate selection", markdown, StringComparison.Ordinal);
+        Assert.Contains("120 cells (source, task, protocol, shots, seed) ran 2 learning rates each (0.001, 0.01)", markdown, StringComparison.Ordinal);
+        Assert.Contains("| landmarks | linear | 1% | 0 of 20 | 20 of 20 |", markdown, StringComparison.Ordinal);   // 5 sources × 4 seeds
+    }
+
     [GeneratedRegex("<img class=\"chart\"[^>]*src=\"data:image/png;base64,[A-Za-z0-9+/=]{1000,}\"")]
     private static partial Regex ChartImage();
 

@@ -25,7 +25,7 @@ public static class GridExpander
     public static long CountJobs(SweepSpec spec)
     {
         long pretrain = spec.Pretrain.Count;
-        return pretrain + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count;
+        return pretrain + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count * spec.Scale.LearningRates.Count;
     }
 
     /// <summary>Expands the grid. Identical pre-training sources become one job.</summary>
@@ -52,11 +52,14 @@ public static class GridExpander
                     {
                         foreach (var seed in spec.Seeds)
                         {
-                            var config = new EvaluateConfig(
-                                source.Config, task, protocol, shots, seed,
-                                spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.FinetuneSteps,
-                                spec.Scale.FinetuneBatch, spec.Scale.FinetuneLearningRate);
-                            evaluations.Add(new EvaluateJob(config.Id, source.Id, config));
+                            foreach (var lr in spec.Scale.LearningRates)
+                            {
+                                var config = new EvaluateConfig(
+                                    source.Config, task, protocol, shots, seed,
+                                    spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.FinetuneSteps,
+                                    spec.Scale.FinetuneBatch, lr);
+                                evaluations.Add(new EvaluateJob(config.Id, source.Id, config));
+                            }
                         }
                     }
                 }

@@ -29,6 +29,9 @@ public static class MetricDefinitions
 {
     private const string PerActionUnitIccPrefix = "icc_au";
 
+    /// <summary>Prefix of a metric measured on the validation split (<c>val_nme_io</c>); the unprefixed name is the test split's.</summary>
+    public const string ValidationPrefix = "val_";
+
     // Recognition (verification pairs).
 
     /// <summary>True-accept rate at a false-accept rate of 1e-3 (headline of recognition).</summary>
@@ -173,6 +176,8 @@ public static class MetricDefinitions
         ArgumentNullException.ThrowIfNull(name);
         if (ByName.TryGetValue(name, out var known))
             return known;
+        if (name.StartsWith(ValidationPrefix, StringComparison.Ordinal) && Find(name[ValidationPrefix.Length..]) is { } measured)
+            return measured with { Name = name, Description = $"{measured.Description}, on the validation split" };
         if (name.Length == PerActionUnitIccPrefix.Length + 2
             && name.StartsWith(PerActionUnitIccPrefix, StringComparison.Ordinal)
             && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1]))

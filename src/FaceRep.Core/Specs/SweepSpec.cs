@@ -52,5 +52,13 @@ public sealed record PretrainSpec(
 /// <param name="TaskTest">Size of each task's test split.</param>
 /// <param name="FinetuneSteps">Optimiser steps of each evaluation job.</param>
 /// <param name="FinetuneBatch">Batch size of evaluation jobs.</param>
-/// <param name="FinetuneLearningRate">Peak learning rate of evaluation jobs.</param>
-public sealed record ScaleSpec(int TaskTrain, int TaskTest, int FinetuneSteps, int FinetuneBatch, double FinetuneLearningRate);
+/// <param name="FinetuneLearningRate">Peak learning rate of evaluation jobs (the first, when several are tuned).</param>
+/// <param name="TunedLearningRates">
+/// Learning rates to choose from per cell, when the spec lists several: every one is run, and
+/// reports keep the one with the best validation metric (null: just <paramref name="FinetuneLearningRate"/>).
+/// </param>
+public sealed record ScaleSpec(int TaskTrain, int TaskTest, int FinetuneSteps, int FinetuneBatch, double FinetuneLearningRate, IReadOnlyList<double>? TunedLearningRates = null)
+{
+    /// <summary>Every learning rate evaluation jobs run with.</summary>
+    public IReadOnlyList<double> LearningRates => TunedLearningRates ?? [FinetuneLearningRate];
+}

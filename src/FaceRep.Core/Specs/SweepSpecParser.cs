@@ -383,10 +383,29 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             var test = f.TryGetValue("task_test", out var b) ? Int(b, "scale.task_test", 10, 100_000_000) : d.TaskTest;
             var steps = f.TryGetValue("finetune_steps", out var c) ? Int(c, "scale.finetune_steps", 1, 10_000_000) : d.FinetuneSteps;
             var batch = f.TryGetValue("finetune_batch", out var e) ? Int(e, "scale.finetune_batch", 1, 65_536) : d.FinetuneBatch;
-            var lr = f.TryGetValue("finetune_lr", out var g) ? Double(g, "scale.finetune_lr", 0, 100, exclusiveMin: true) : d.FinetuneLearningRate;
-            return train is null || test is null || steps is null || batch is null || lr is null
+            // One learning rate, or a list to tune per cell on the validation split.
+            var rates = new List<double>();
+            var ratesOk = true;
+            if (f.TryGetValue("finetune_lr", out var g))
+            {
+                foreach (var (item, path) in Items(g, "scale.finetune_lr", "a learning rate or a list of them such as [0.001, 0.003]"))
+                {
+                    if (Double(item, path, 0, 100, exclusiveMin: true) is not { } rate)
+                        ratesOk = false;
+                    else if (rates.Contains(rate))
+                        Error(item, path, $"{Format(rate)} is listed twice");
+                    else
+                        rates.Add(rate);
+                }
+            }
+            else
+            {
+                rates.Add(d.FinetuneLearningRate);
+            }
+
+            return train is null || test is null || steps is null || batch is null || !ratesOk || rates.Count == 0
                 ? null
-                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, lr.Value);
+                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, rates[0], rates.Count > 1 ? rates : null);
         }
 
         private List<double> ReadShots(YamlNode node)

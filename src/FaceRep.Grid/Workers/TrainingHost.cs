@@ -274,6 +274,7 @@ public sealed class TrainingHost : IDisposable
             Protocol = config.Protocol,
             Shots = config.Shots,
             Seed = config.Seed,
+            LearningRate = config.LearningRate,
             Metrics = outcome.Metrics,
             DurationSeconds = outcome.Duration.TotalSeconds,
             FinishedUtc = DateTimeOffset.UtcNow,

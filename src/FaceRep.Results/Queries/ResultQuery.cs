@@ -20,6 +20,7 @@ public sealed record Coordinate(string Name, string Column, bool IsNumber)
         new("protocol", "protocol", false),
         new("shots", "shots", true),
         new("seed", "seed", true),
+        new("lr", "finetune_lr", true),
         new("device", "device", false),
         new("attempt", "attempt", true),
     ];

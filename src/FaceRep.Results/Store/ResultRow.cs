@@ -60,6 +60,9 @@ public sealed record ResultRow
     /// <summary>Software versions that produced it.</summary>
     public required string Versions { get; init; }
 
+    /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
+    public double LearningRate { get; init; }
+
     /// <summary>The training-split indices the job trained on (its few-shot subset), comma-separated; empty if not recorded.</summary>
     public string TrainIndices { get; init; } = "";
 }

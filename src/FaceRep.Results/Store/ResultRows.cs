@@ -97,6 +97,7 @@ internal static class ResultRows
                 Attempt = reader.GetInt32(15),
                 Versions = reader.GetString(16),
                 TrainIndices = reader.IsDBNull(17) ? "" : reader.GetString(17),
+                LearningRate = reader.IsDBNull(18) ? 0 : reader.GetDouble(18),
                 Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
             });
         }

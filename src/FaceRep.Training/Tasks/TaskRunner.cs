@@ -19,6 +19,9 @@ public static class TaskRunner
 
     private const int PredictChunk = 128;
 
+    /// <summary>Prefix of the metrics measured on the validation split.</summary>
+    public const string ValidationPrefix = MetricDefinitions.ValidationPrefix;
+
     private static readonly Dictionary<string, EvaluationTask> Tasks = new EvaluationTask[]
     {
         new RecognitionTask(),
@@ -72,12 +75,15 @@ public static class TaskRunner
 
         context.Report(0.9, "evaluating");
         var predictions = Predict(backbone, task.Input, head, test, r);
-        var metrics = new Dictionary<string, double>(head.Metrics(predictions, test), StringComparer.Ordinal)
-        {
-            [MetricDefinitions.TrainLoss.Name] = lastLoss,
-            ["train_images"] = subset.Length,
-            ["test_images"] = test.Count,
-        };
+        var metrics = new Dictionary<string, double>(head.Metrics(predictions, test), StringComparer.Ordinal);
+        // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
+        var validation = TaskData.Load(splits.Validation, Enumerable.Range(0, splits.Validation.Count).ToArray(), task);
+        foreach (var (name, value) in head.Metrics(Predict(backbone, task.Input, head, validation, r), validation))
+            metrics[ValidationPrefix + name] = value;
+        metrics[MetricDefinitions.TrainLoss.Name] = lastLoss;
+        metrics["train_images"] = subset.Length;
+        metrics["test_images"] = test.Count;
+        metrics["validation_images"] = validation.Count;
         return metrics;
     }
 

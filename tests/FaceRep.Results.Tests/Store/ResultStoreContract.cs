@@ -88,6 +88,23 @@ public abstract class ResultStoreContract
     }
 
     [Fact]
+    public async Task The_learning_rate_and_validation_metrics_come_back_as_written()
+    {
+        await using var store = await OpenAsync();
+        var row = Row("ev-lr", "scratch", 0.05, 0, 0.30) with
+        {
+            LearningRate = 0.003,
+            Metrics = new Dictionary<string, double> { ["nme_io"] = 0.30, ["val_nme_io"] = 0.28 },
+        };
+
+        await store.WriteAsync([row]);
+        var read = Assert.Single(await store.ReadAsync(null));
+
+        Assert.Equal(0.003, read.LearningRate);
+        Assert.Equal(0.28, read.Metrics["val_nme_io"]);
+    }
+
+    [Fact]
     public async Task A_sweep_record_counts_its_jobs_by_kind_and_keeps_the_latest_spec()
     {
         await using var store = await OpenAsync();

@@ -47,6 +47,10 @@ public sealed class TaskRunnerTests
 
         Assert.Equal(indices.Length, metrics["train_images"]);
         Assert.Equal(40, metrics["test_images"]);
+        // The same metrics on the validation split, which hyper-parameters are chosen on; a different split gives different values.
+        Assert.Equal(40, metrics["validation_images"]);
+        Assert.All(MetricDefinitions.ForTask(task).Where(d => d != MetricDefinitions.TrainLoss), d => Assert.True(double.IsFinite(metrics["val_" + d.Name]), $"{task} val_{d.Name}"));
+        Assert.Contains(MetricDefinitions.ForTask(task).Where(d => d != MetricDefinitions.TrainLoss), d => metrics[d.Name] != metrics["val_" + d.Name]);
     }
 
     [Theory]
