@@ -316,6 +316,10 @@ public sealed class SweepGrain(
             return SweepStatus.None(Name);
         var c = counters.State;
         int Count(JobState s) => _counts[(int)s];
+        // Stamped when the live counts first show the sweep complete, not at the next flush of the
+        // counters, so no status says complete without a completion time (the flush persists it).
+        if (c.CompletedUtc is null && c.CancelledUtc is null && Count(JobState.Succeeded) + Count(JobState.Failed) == definition.State.JobIds.Count)
+            c.CompletedUtc = time.GetUtcNow().UtcDateTime;
         return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
             Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
             definition.State.SubmittedUtc, c.CompletedUtc)
