@@ -83,9 +83,11 @@ public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Fil
     /// <summary>
     /// The query as SQL of the results, metrics and sweep_jobs tables, with positional parameters
     /// (<c>$1</c>…) that DuckDB and PostgreSQL both read. <paramref name="textOrder"/> is appended to
-    /// text columns in ORDER BY (PostgreSQL: <c> COLLATE "C"</c>, so both sort by code point).
+    /// text columns in ORDER BY (PostgreSQL: <c> COLLATE "C"</c>, so both sort by code point). With
+    /// <paramref name="facts"/> it reads the read layout (<c>metric_facts</c>, <c>sweep_facts</c>: values stored with their
+    /// coordinates, no joins), which the DuckDB store keeps.
     /// </summary>
-    public (string Sql, IReadOnlyList<object> Parameters) ToSql(string textOrder)
+    public (string Sql, IReadOnlyList<object> Parameters) ToSql(string textOrder, bool facts = false)
     {
         var parameters = new List<object> { Metric };
         var sql = new StringBuilder();
@@ -93,15 +95,32 @@ public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Fil
         sql.Append("SELECT ");
         foreach (var g in groups)
             sql.Append(g).Append(", ");
-        sql.Append("count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0), min(m.value), max(m.value) FROM results r ");
-        sql.Append("JOIN metrics m ON m.job_id = r.job_id AND m.metric = $1 ");
-        if (Sweep is not null)
+        var measured = facts ? "r.value" : "m.value";
+        sql.Append($"count({measured}), avg({measured}), coalesce(stddev_samp({measured}), 0), min({measured}), max({measured}) ");
+        if (facts)
         {
-            parameters.Add(Sweep);
-            sql.Append($"JOIN sweep_jobs s ON s.job_id = r.job_id AND s.sweep = ${parameters.Count} ");
+            // The read layout: metric values stored with their coordinates, per sweep or for all jobs.
+            sql.Append(Sweep is null ? "FROM metric_facts r WHERE r.metric = $1" : "FROM sweep_facts r WHERE r.metric = $1");
+            if (Sweep is not null)
+            {
+                parameters.Add(Sweep);
+                sql.Append($" AND r.sweep = ${parameters.Count}");
+            }
+
+            sql.Append(" AND r.value IS NOT NULL");
+        }
+        else
+        {
+            sql.Append("FROM results r JOIN metrics m ON m.job_id = r.job_id AND m.metric = $1 ");
+            if (Sweep is not null)
+            {
+                parameters.Add(Sweep);
+                sql.Append($"JOIN sweep_jobs s ON s.job_id = r.job_id AND s.sweep = ${parameters.Count} ");
+            }
+
+            sql.Append("WHERE m.value IS NOT NULL");
         }
 
-        sql.Append("WHERE m.value IS NOT NULL");
         foreach (var filter in Filters)
         {
             var placeholders = new List<string>();

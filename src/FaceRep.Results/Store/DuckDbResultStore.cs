@@ -47,6 +47,25 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             spec VARCHAR NOT NULL,
             recorded_utc TIMESTAMPTZ NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS metric_facts (
+            job_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, value DOUBLE,
+            pretrain VARCHAR NOT NULL, pretrain_dataset VARCHAR, pretrain_method VARCHAR NOT NULL, backbone VARCHAR NOT NULL,
+            task VARCHAR NOT NULL, protocol VARCHAR NOT NULL, shots DOUBLE NOT NULL, seed INTEGER NOT NULL,
+            finetune_lr DOUBLE NOT NULL, device VARCHAR NOT NULL, attempt INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS sweep_facts (
+            sweep VARCHAR NOT NULL, job_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, value DOUBLE,
+            pretrain VARCHAR NOT NULL, pretrain_dataset VARCHAR, pretrain_method VARCHAR NOT NULL, backbone VARCHAR NOT NULL,
+            task VARCHAR NOT NULL, protocol VARCHAR NOT NULL, shots DOUBLE NOT NULL, seed INTEGER NOT NULL,
+            finetune_lr DOUBLE NOT NULL, device VARCHAR NOT NULL, attempt INTEGER NOT NULL
+        );
+        """;
+
+    /// <summary>The facts of jobs already in <c>results</c> and <c>metrics</c>: one row per metric with its job's coordinates.</summary>
+    private const string FactsOfResults = """
+        SELECT m.job_id, m.metric, m.value, r.pretrain, r.pretrain_dataset, r.pretrain_method, r.backbone,
+               r.task, r.protocol, r.shots, r.seed, r.finetune_lr, r.device, r.attempt
+        FROM metrics m JOIN results r ON r.job_id = m.job_id
         """;
 
     private readonly DuckDBConnection _connection;
@@ -72,9 +91,20 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = Schema;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = Schema;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // A file written before the read layout existed gets its facts once.
+            if (Scalar("SELECT count(*) FROM metric_facts") == 0 && Scalar("SELECT count(*) FROM metrics") > 0)
+            {
+                using var transaction = _connection.BeginTransaction();
+                Execute($"INSERT INTO metric_facts {FactsOfResults}");
+                Execute("INSERT INTO sweep_facts SELECT s.sweep, f.* FROM metric_facts f JOIN sweep_jobs s ON s.job_id = f.job_id");
+                transaction.Commit();
+            }
         }
         finally
         {
@@ -99,6 +129,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             {
                 using var transaction = _connection.BeginTransaction();
                 Append("results", "metrics", latest);
+                AddFacts(latest, replacing: false);
                 transaction.Commit();
             }
             catch (DuckDBException)
@@ -120,7 +151,12 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         {
             using var transaction = _connection.BeginTransaction();
             StageIds(jobIds);
-            Execute("INSERT INTO sweep_jobs SELECT DISTINCT $1, job_id FROM staged_ids ON CONFLICT DO NOTHING", sweep);
+            // Only the jobs new to the sweep: their finished results join the sweep's facts.
+            Execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (job_id VARCHAR NOT NULL)");
+            Execute("TRUNCATE new_ids");
+            Execute("INSERT INTO new_ids SELECT DISTINCT job_id FROM staged_ids EXCEPT SELECT job_id FROM sweep_jobs WHERE sweep = $1", sweep);
+            Execute("INSERT INTO sweep_jobs SELECT $1, job_id FROM new_ids", sweep);
+            Execute("INSERT INTO sweep_facts SELECT $1, f.* FROM metric_facts f WHERE f.job_id IN (SELECT job_id FROM new_ids)", sweep);
             transaction.Commit();
         }
         finally
@@ -176,7 +212,50 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         Append("staged_results", "staged_metrics", rows);
         Execute("INSERT OR REPLACE INTO results SELECT * FROM staged_results");
         Execute("INSERT OR REPLACE INTO metrics SELECT * FROM staged_metrics");
+        AddFacts(rows, replacing: true);
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Keeps the read layout: every metric value with its job's coordinates, in <c>metric_facts</c>
+    /// and, once per sweep the job is in, in <c>sweep_facts</c>. Aggregate queries read these
+    /// alone, without joining on job ids. Inside the caller's transaction.
+    /// </summary>
+    private void AddFacts(IReadOnlyList<ResultRow> rows, bool replacing)
+    {
+        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_facts AS SELECT * FROM metric_facts LIMIT 0");
+        Execute("TRUNCATE staged_facts");
+        using (var appender = _connection.CreateAppender("staged_facts"))
+        {
+            foreach (var row in rows)
+            {
+                foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                {
+                    var r = appender.CreateRow().AppendValue(row.JobId).AppendValue(metric);
+                    r = (double.IsFinite(value) ? r.AppendValue(value) : r.AppendNullValue()).AppendValue(row.Pretrain);
+                    r = row.PretrainDataset is null ? r.AppendNullValue() : r.AppendValue(row.PretrainDataset);
+                    r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Task).AppendValue(row.Protocol)
+                        .AppendValue(row.Shots).AppendValue(row.Seed).AppendValue(row.LearningRate).AppendValue(row.Device).AppendValue(row.Attempt)
+                        .EndRow();
+                }
+            }
+        }
+
+        if (replacing)
+        {
+            Execute("DELETE FROM metric_facts WHERE job_id IN (SELECT DISTINCT job_id FROM staged_facts)");
+            Execute("DELETE FROM sweep_facts WHERE job_id IN (SELECT DISTINCT job_id FROM staged_facts)");
+        }
+
+        Execute("INSERT INTO metric_facts SELECT * FROM staged_facts");
+        Execute("INSERT INTO sweep_facts SELECT s.sweep, f.* FROM staged_facts f JOIN sweep_jobs s ON s.job_id = f.job_id");
+    }
+
+    private long Scalar(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Appends rows to a results table and their metrics to a metrics table.</summary>
@@ -278,7 +357,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
     /// <inheritdoc />
     public async Task<IReadOnlyList<Queries.AggregateRow>> QueryAsync(Queries.ResultQuery query, CancellationToken cancellationToken = default)
     {
-        var (sql, parameters) = query.ToSql(textOrder: "");
+        var (sql, parameters) = query.ToSql(textOrder: "", facts: true);
         await _gate.WaitAsync(cancellationToken);
         try
         {

@@ -204,6 +204,27 @@ public abstract class ResultStoreContract
     }
 
     [Fact]
+    public async Task Queries_follow_rewrites_and_sweeps_recorded_after_their_results()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("early", ["a"]);
+        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.30), Row("b", "scratch", 0.05, 1, 0.20)]);
+        // A rewrite replaces the value; a sweep recorded (twice) after the results sees them once.
+        await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.10, attempt: 2)]);
+        await store.RecordSweepAsync("late", ["a", "b"]);
+        await store.RecordSweepAsync("late", ["b"]);
+
+        var queries = (IResultQueries)store;
+        var early = Assert.Single(await queries.QueryAsync(ResultQuery.Parse("nme_io", "early", [], [])));
+        var late = Assert.Single(await queries.QueryAsync(ResultQuery.Parse("nme_io", "late", [], [])));
+        var all = Assert.Single(await queries.QueryAsync(ResultQuery.Parse("nme_io", null, ["attempt=2"], [])));
+
+        Assert.Equal((1, 0.10), (early.Count, early.Mean));
+        Assert.Equal((2, 0.15), (late.Count, Math.Round(late.Mean, 12)));
+        Assert.Equal((1, 0.10), (all.Count, all.Mean));
+    }
+
+    [Fact]
     public async Task A_query_without_groups_or_sweep_aggregates_every_result_of_the_metric()
     {
         await using var store = await OpenAsync();
