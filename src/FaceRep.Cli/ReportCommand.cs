@@ -14,7 +14,7 @@ public static class ReportCommand
     {
         var sweep = new Argument<string>("sweep") { Description = "The sweep's name (as in its spec)." };
         var output = new Option<string?>("--out") { Description = "Directory to write report.md, report.html and charts/ into (default: RUN/reports/SWEEP)." };
-        var alpha = new Option<double>("--alpha") { Description = "Family-wise error level of each question's Holm-corrected tests.", DefaultValueFactory = _ => 0.05 };
+        var alpha = ResultsCommands.AlphaOption("Family-wise error level of each question's Holm-corrected tests.");
         var store = new ResultsCommands.StoreOptions("--run");
         var command = new Command("report", "Write a sweep's report: conclusions with their evidence, metric-against-shots charts, ranks, run statistics and spec.")
         {
@@ -23,12 +23,8 @@ public static class ReportCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
-            var level = result.GetValue(alpha);
-            if (level is <= 0 or >= 1)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] --alpha {level} must be between 0 and 1");
+            if (ResultsCommands.Level(result, alpha, console) is not { } level)
                 return ExitCodes.BadInput;
-            }
 
             var name = result.GetValue(sweep)!;
             var run = result.GetValue(store.Out)!;

@@ -103,7 +103,7 @@ public static class ResultsCommands
     {
         var first = new Argument<string>("first") { Description = "A pre-training source (scratch, or dataset/method as in the results)." };
         var second = new Argument<string>("second") { Description = "Another." };
-        var alpha = new Option<double>("--alpha") { Description = "Family-wise error level for the Holm-corrected tests.", DefaultValueFactory = _ => 0.05 };
+        var alpha = AlphaOption("Family-wise error level for the Holm-corrected tests.");
         var store = new StoreOptions();
         var command = new Command("compare", "Paired comparison of two pre-training sources in every (task, protocol, shots) cell, matched by seed, Holm-corrected.")
         {
@@ -112,12 +112,8 @@ public static class ResultsCommands
         command.SetAction(async (result, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
-            var level = result.GetValue(alpha);
-            if (level is <= 0 or >= 1)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] --alpha {level} must be between 0 and 1");
+            if (Level(result, alpha, console) is not { } level)
                 return ExitCodes.BadInput;
-            }
 
             var (rows, exit) = await store.ReadAsync(result, console, opened => opened.ReadAsync(result.GetValue(store.Sweep), cancellationToken), cancellationToken);
             if (rows is null)
@@ -217,6 +213,20 @@ public static class ResultsCommands
     }
 
     /// <summary>The options every <c>results</c> verb reads the store with, and the reading itself.</summary>
+    /// <summary>The <c>--alpha</c> option of the verbs that run Holm-corrected tests.</summary>
+    internal static Option<double> AlphaOption(string description) =>
+        new("--alpha") { Description = description, DefaultValueFactory = _ => 0.05 };
+
+    /// <summary>The level given with <c>--alpha</c>, or null (after saying why) when it is not between 0 and 1.</summary>
+    internal static double? Level(ParseResult result, Option<double> alpha, IAnsiConsole console)
+    {
+        var level = result.GetValue(alpha);
+        if (level is > 0 and < 1)
+            return level;
+        console.MarkupLineInterpolated($"[red]error:[/] --alpha {level} must be between 0 and 1");
+        return null;
+    }
+
     /// <summary>Where a results verb reads from: an embedded run's directory or a PostgreSQL store.</summary>
     /// <param name="runOption">The name of the option naming the embedded run's directory.</param>
     internal sealed class StoreOptions(string runOption = "--out")

@@ -55,6 +55,8 @@ public static class ReportDocument
                           $"Every statement below is computed from these results; each question's p-values are corrected together " +
                           $"with Holm's method at family-wise level α = {report.Alpha.ToString(Invariant)}."),
             new Heading(2, "Conclusions", "conclusions"),
+            new Paragraph("Every estimate is in the metric's display units and signed so that a positive value goes the way the hypothesis says " +
+                          "(a lower NME, a higher ICC or accuracy), with a 95% Student t interval."),
         };
 
         foreach (var question in report.Questions)
@@ -125,7 +127,10 @@ public static class ReportDocument
     private static Table EvidenceTable(Question question)
     {
         var withProtocol = question.Evidence.Select(e => e.Protocol).Distinct().Count() > 1;
-        var estimate = question.Key == "gain-vs-shots" ? "gain lost per 10× shots [95% CI]" : $"{question.Evidence[0].First} − {question.Evidence[0].Second} [95% CI]";
+        // Estimates are signed so that positive is the hypothesised direction, whatever the metric's direction.
+        var estimate = question.Key == "gain-vs-shots"
+            ? "gain lost per 10× more shots [95% CI]"
+            : $"gain of {question.Evidence[0].First} over {question.Evidence[0].Second} [95% CI]";
         return new Table("evidence", ["task", "metric", "n", estimate, "d_z", "p", "Holm p", "verdict"],
             question.Evidence.Select(e => (IReadOnlyList<string>)
             [
