@@ -44,11 +44,14 @@ public static class ResultsBench
     {
         await store.InitialiseAsync();
         var all = Generate(count).ToList();
+        // The sweep is recorded first, as the grid does at submit, so results join it as they are written.
         var clock = Stopwatch.StartNew();
+        await store.RecordSweepAsync("bench", all.Select(r => r.JobId).ToList());
+        var record = clock.Elapsed.TotalSeconds;
+        clock.Restart();
         foreach (var batch in all.Chunk(10_000))
             await store.WriteAsync(batch);
-        await store.RecordSweepAsync("bench", all.Select(r => r.JobId).ToList());
-        Console.WriteLine($"{name,-9} write {count:N0} rows in batches of 10,000: {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:N0} rows/s)");
+        Console.WriteLine($"{name,-9} record the sweep's {count:N0} job ids: {record:F1} s; write {count:N0} rows in batches of 10,000: {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:N0} rows/s)");
 
         var queries = new (string Label, ResultQuery Query)[]
         {
@@ -60,7 +63,9 @@ public static class ResultsBench
         var queryable = (IResultQueries)store;
         foreach (var (label, query) in queries)
         {
-            await queryable.QueryAsync(query);   // warm
+            clock.Restart();
+            await queryable.QueryAsync(query);   // first: DuckDB builds the sweep's facts of the metric here
+            var first = clock.Elapsed.TotalMilliseconds;
             var times = new List<double>();
             IReadOnlyList<AggregateRow> answer = [];
             for (var i = 0; i < 5; i++)
@@ -71,7 +76,7 @@ public static class ResultsBench
             }
 
             times.Sort();
-            Console.WriteLine($"{name,-9} {label}: median {times[2]:F1} ms, best {times[0]:F1} ms ({answer.Count} groups)");
+            Console.WriteLine($"{name,-9} {label}: median {times[2]:F1} ms, best {times[0]:F1} ms, first {first:F0} ms ({answer.Count} groups)");
         }
     }
 

@@ -59,17 +59,27 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             task VARCHAR NOT NULL, protocol VARCHAR NOT NULL, shots DOUBLE NOT NULL, seed INTEGER NOT NULL,
             finetune_lr DOUBLE NOT NULL, device VARCHAR NOT NULL, attempt INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS facts_generation (generation BIGINT NOT NULL);
+        INSERT INTO facts_generation SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM facts_generation);
+        CREATE TABLE IF NOT EXISTS sweep_facts_built (sweep VARCHAR NOT NULL, metric VARCHAR NOT NULL, generation BIGINT NOT NULL, PRIMARY KEY (sweep, metric));
         """;
 
-    /// <summary>The facts of jobs already in <c>results</c> and <c>metrics</c>: one row per metric with its job's coordinates.</summary>
-    private const string FactsOfResults = """
+    // Read layout for sweep-scoped queries: sweep_facts holds a sweep's values of a metric as of the
+    // write generation they were built at (sweep_facts_built). Writes and sweep records bump the
+    // generation; a query of a (sweep, metric) whose facts are older rebuilds them first, in one
+    // pass, so writes never pay for it and a finished sweep's facts are built once.
+    private const string BumpGeneration = "UPDATE facts_generation SET generation = generation + 1";
+
+    /// <summary>The facts of a metrics table's rows: one row per metric with its job's coordinates from a results table.</summary>
+    private static string FactsOf(string metrics, string results) => $"""
         SELECT m.job_id, m.metric, m.value, r.pretrain, r.pretrain_dataset, r.pretrain_method, r.backbone,
                r.task, r.protocol, r.shots, r.seed, r.finetune_lr, r.device, r.attempt
-        FROM metrics m JOIN results r ON r.job_id = m.job_id
+        FROM {metrics} m JOIN {results} r ON r.job_id = m.job_id
         """;
 
     private readonly DuckDBConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
     private int _disposed;
 
     /// <summary>Opens (creating if needed) the DuckDB file at <paramref name="path"/>.</summary>
@@ -101,8 +111,8 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             if (Scalar("SELECT count(*) FROM metric_facts") == 0 && Scalar("SELECT count(*) FROM metrics") > 0)
             {
                 using var transaction = _connection.BeginTransaction();
-                Execute($"INSERT INTO metric_facts {FactsOfResults}");
-                Execute("INSERT INTO sweep_facts SELECT s.sweep, f.* FROM metric_facts f JOIN sweep_jobs s ON s.job_id = f.job_id");
+                Execute($"INSERT INTO metric_facts {FactsOf("metrics", "results")}");
+                Execute(BumpGeneration);
                 transaction.Commit();
             }
         }
@@ -123,18 +133,21 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         try
         {
             // Set-based, not row by row: DuckDB pays dearly per statement and per bound parameter.
-            // New jobs (nearly all) are appended straight to the tables; if any job already has
-            // rows, the primary key refuses the batch, which is rolled back and upserted instead.
+            // The batch is staged once; new jobs (nearly all) are inserted as they are, and if any
+            // job already has rows, the primary key refuses the batch, which is rolled back and
+            // written again replacing them.
+            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_results AS SELECT * FROM results LIMIT 0");
+            Execute("CREATE TEMP TABLE IF NOT EXISTS staged_metrics AS SELECT * FROM metrics LIMIT 0");
+            Execute("TRUNCATE staged_results");
+            Execute("TRUNCATE staged_metrics");
+            Append("staged_results", "staged_metrics", latest);
             try
             {
-                using var transaction = _connection.BeginTransaction();
-                Append("results", "metrics", latest);
-                AddFacts(latest, replacing: false);
-                transaction.Commit();
+                Insert(replacing: false);
             }
             catch (DuckDBException)
             {
-                Upsert(latest);
+                Insert(replacing: true);
             }
         }
         finally
@@ -151,12 +164,8 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         {
             using var transaction = _connection.BeginTransaction();
             StageIds(jobIds);
-            // Only the jobs new to the sweep: their finished results join the sweep's facts.
-            Execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (job_id VARCHAR NOT NULL)");
-            Execute("TRUNCATE new_ids");
-            Execute("INSERT INTO new_ids SELECT DISTINCT job_id FROM staged_ids EXCEPT SELECT job_id FROM sweep_jobs WHERE sweep = $1", sweep);
-            Execute("INSERT INTO sweep_jobs SELECT $1, job_id FROM new_ids", sweep);
-            Execute("INSERT INTO sweep_facts SELECT $1, f.* FROM metric_facts f WHERE f.job_id IN (SELECT job_id FROM new_ids)", sweep);
+            Execute("INSERT INTO sweep_jobs SELECT DISTINCT $1, job_id FROM staged_ids ON CONFLICT DO NOTHING", sweep);
+            Execute(BumpGeneration);
             transaction.Commit();
         }
         finally
@@ -198,63 +207,34 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
     }
 
     /// <summary>
-    /// Replaces the jobs' rows through staging tables and the primary keys' indexes (a DELETE ... IN
-    /// would scan the table). A job written again replaces its row and its metrics of the same
-    /// names, which are all it has: a job's metrics are fixed by its task.
+    /// Moves the staged batch into the tables of record and keeps the read layout: every metric
+    /// value with its job's coordinates, in <c>metric_facts</c> and, once per sweep the job is in,
+    /// in <c>sweep_facts</c> (aggregate queries read these alone, without joins on job ids). When
+    /// <paramref name="replacing"/>, jobs written before are replaced: their row and their metrics
+    /// of the same names, which are all a job has (its metrics are fixed by its task), and their facts.
     /// </summary>
-    private void Upsert(IReadOnlyList<ResultRow> rows)
+    private void Insert(bool replacing)
     {
         using var transaction = _connection.BeginTransaction();
-        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_results AS SELECT * FROM results LIMIT 0");
-        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_metrics AS SELECT * FROM metrics LIMIT 0");
-        Execute("TRUNCATE staged_results");
-        Execute("TRUNCATE staged_metrics");
-        Append("staged_results", "staged_metrics", rows);
-        Execute("INSERT OR REPLACE INTO results SELECT * FROM staged_results");
-        Execute("INSERT OR REPLACE INTO metrics SELECT * FROM staged_metrics");
-        AddFacts(rows, replacing: true);
+        var verb = replacing ? "INSERT OR REPLACE" : "INSERT";
+        Execute($"{verb} INTO results SELECT * FROM staged_results");
+        Execute($"{verb} INTO metrics SELECT * FROM staged_metrics");
+        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_facts AS SELECT * FROM metric_facts LIMIT 0");
+        Execute("TRUNCATE staged_facts");
+        Execute($"INSERT INTO staged_facts {FactsOf("staged_metrics", "staged_results")}");
+        if (replacing)
+            Execute("DELETE FROM metric_facts WHERE job_id IN (SELECT job_id FROM staged_results)");
+
+        Execute("INSERT INTO metric_facts SELECT * FROM staged_facts");
+        Execute(BumpGeneration);
         transaction.Commit();
     }
 
-    /// <summary>
-    /// Keeps the read layout: every metric value with its job's coordinates, in <c>metric_facts</c>
-    /// and, once per sweep the job is in, in <c>sweep_facts</c>. Aggregate queries read these
-    /// alone, without joining on job ids. Inside the caller's transaction.
-    /// </summary>
-    private void AddFacts(IReadOnlyList<ResultRow> rows, bool replacing)
-    {
-        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_facts AS SELECT * FROM metric_facts LIMIT 0");
-        Execute("TRUNCATE staged_facts");
-        using (var appender = _connection.CreateAppender("staged_facts"))
-        {
-            foreach (var row in rows)
-            {
-                foreach (var (metric, value) in row.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                {
-                    var r = appender.CreateRow().AppendValue(row.JobId).AppendValue(metric);
-                    r = (double.IsFinite(value) ? r.AppendValue(value) : r.AppendNullValue()).AppendValue(row.Pretrain);
-                    r = row.PretrainDataset is null ? r.AppendNullValue() : r.AppendValue(row.PretrainDataset);
-                    r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Task).AppendValue(row.Protocol)
-                        .AppendValue(row.Shots).AppendValue(row.Seed).AppendValue(row.LearningRate).AppendValue(row.Device).AppendValue(row.Attempt)
-                        .EndRow();
-                }
-            }
-        }
-
-        if (replacing)
-        {
-            Execute("DELETE FROM metric_facts WHERE job_id IN (SELECT DISTINCT job_id FROM staged_facts)");
-            Execute("DELETE FROM sweep_facts WHERE job_id IN (SELECT DISTINCT job_id FROM staged_facts)");
-        }
-
-        Execute("INSERT INTO metric_facts SELECT * FROM staged_facts");
-        Execute("INSERT INTO sweep_facts SELECT s.sweep, f.* FROM staged_facts f JOIN sweep_jobs s ON s.job_id = f.job_id");
-    }
-
-    private long Scalar(string sql)
+    private long Scalar(string sql, params object?[] values)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
+        AddParameters(command, values);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -361,6 +341,22 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            if (query.Sweep is { } sweep)
+            {
+                using var transaction = _connection.BeginTransaction();
+                var current = Scalar("SELECT generation FROM facts_generation");
+                var built = Scalar("SELECT coalesce(max(generation), -1) FROM sweep_facts_built WHERE sweep = $1 AND metric = $2", sweep, query.Metric);
+                if (built != current)
+                {
+                    // Built per (sweep, metric) and inserted in one piece, so the table's zone maps skip the rest when it is read.
+                    Execute("DELETE FROM sweep_facts WHERE sweep = $1 AND metric = $2", sweep, query.Metric);
+                    Execute("INSERT INTO sweep_facts SELECT $1, f.* FROM metric_facts f WHERE f.metric = $2 AND f.job_id IN (SELECT job_id FROM sweep_jobs WHERE sweep = $1)", sweep, query.Metric);
+                    Execute("INSERT OR REPLACE INTO sweep_facts_built VALUES ($1, $2, $3)", sweep, query.Metric, current);
+                }
+
+                transaction.Commit();
+            }
+
             using var command = _connection.CreateCommand();
             command.CommandText = sql;
             AddParameters(command, [.. parameters]);
