@@ -219,13 +219,9 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         var verb = replacing ? "INSERT OR REPLACE" : "INSERT";
         Execute($"{verb} INTO results SELECT * FROM staged_results");
         Execute($"{verb} INTO metrics SELECT * FROM staged_metrics");
-        Execute("CREATE TEMP TABLE IF NOT EXISTS staged_facts AS SELECT * FROM metric_facts LIMIT 0");
-        Execute("TRUNCATE staged_facts");
-        Execute($"INSERT INTO staged_facts {FactsOf("staged_metrics", "staged_results")}");
         if (replacing)
             Execute("DELETE FROM metric_facts WHERE job_id IN (SELECT job_id FROM staged_results)");
-
-        Execute("INSERT INTO metric_facts SELECT * FROM staged_facts");
+        Execute($"INSERT INTO metric_facts {FactsOf("staged_metrics", "staged_results")}");
         Execute(BumpGeneration);
         transaction.Commit();
     }
