@@ -24,7 +24,7 @@ public static class Wording
     public static string P(double p) => double.IsNaN(p) ? "—" : p < 1e-4 ? p.ToString("0.0e0", Invariant) : p.ToString("0.0000", Invariant);
 
     /// <summary>An effect size.</summary>
-    public static string Effect(double d) => double.IsNaN(d) ? "—" : double.IsInfinity(d) ? (d > 0 ? "∞" : "−∞") : d.ToString("0.00", Invariant);
+    public static string Effect(double d) => double.IsNaN(d) ? "—" : double.IsInfinity(d) ? (d > 0 ? "∞" : "−∞") : d.ToString("0.00", Invariant).Replace('-', '−');
 
     /// <summary>An estimate with its interval, in display units.</summary>
     public static string Estimate(Evidence e) =>
