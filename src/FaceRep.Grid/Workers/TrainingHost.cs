@@ -267,6 +267,7 @@ public sealed class TrainingHost : IDisposable
             Pretrain = config.Pretrain.Label,
             PretrainDataset = config.Pretrain.Dataset,
             PretrainMethod = config.Pretrain.Method,
+            PretrainImages = config.Pretrain.Images,
             Backbone = config.Pretrain.Backbone.Arch,
             Width = config.Pretrain.Backbone.Width,
             Input = config.Pretrain.Backbone.Input,

@@ -63,7 +63,7 @@ public static class Conclusions
     /// <summary>Self-supervised methods.</summary>
     public static readonly IReadOnlySet<string> SelfSupervised = new HashSet<string>(["simclr", "moco", "swav", "byol", "barlow"], StringComparer.Ordinal);
 
-    private static readonly string[] Order = ["best-source", "ssl-uncurated-vs-scratch", "gain-vs-shots", "ssl-vs-supervised", "uncurated-vs-curated", "curated-vs-video"];
+    private static readonly string[] Order = ["best-source", "ssl-uncurated-vs-scratch", "gain-vs-shots", "ssl-vs-supervised", "uncurated-vs-curated", "curated-vs-video", "more-images"];
 
     /// <summary>Answers every question the rows can answer, at family-wise level <paramref name="alpha"/> per question.</summary>
     public static IReadOnlyList<Question> Answer(IReadOnlyList<ResultRow> rows, double alpha = 0.05)
@@ -101,6 +101,7 @@ public static class Conclusions
                 "curated", "video",
                 r => r.PretrainMethod == "scratch" ? Side.None : DatasetKind(r) == "curated" ? Side.First : DatasetKind(r) == "video" ? Side.Second : Side.None,
                 r => r.PretrainMethod, "no method pre-trained on both the curated and the video set"),
+            MoreImages(rows, alpha),
         };
         return questions.OrderBy(q => Array.IndexOf(Order, q.Key)).ToList();
     }
@@ -200,6 +201,41 @@ public static class Conclusions
         }
 
         return new Question(key, title, hypothesis, method, Judge(pending, alpha), pending.Count == 0 ? $"not measured: {missing}" : null);
+    }
+
+    /// <summary>
+    /// Pre-training set size: per (task, protocol), each (dataset, method, shots, seed) with sources
+    /// pre-trained on different numbers of images is one unit, the largest against the smallest.
+    /// </summary>
+    private static Question MoreImages(IReadOnlyList<ResultRow> rows, double alpha)
+    {
+        var pending = new List<(string, string, double?, string, string, MetricDefinition, double[])>();
+        foreach (var scope in Scopes(rows))
+        {
+            var metric = MetricDefinitions.ForTask(scope.Key.Task)[0];
+            var differences = new List<double>();
+            foreach (var unit in scope.Where(r => r.PretrainImages > 0 && r.PretrainDataset is not null && Headline(r, metric) is not null)
+                         .GroupBy(r => (Dataset: r.PretrainDataset!, Method: r.PretrainMethod, r.Shots, r.Seed))
+                         .OrderBy(g => g.Key.Dataset, StringComparer.Ordinal).ThenBy(g => g.Key.Method, StringComparer.Ordinal)
+                         .ThenBy(g => g.Key.Shots).ThenBy(g => g.Key.Seed))
+            {
+                var largest = unit.Max(r => r.PretrainImages);
+                var smallest = unit.Min(r => r.PretrainImages);
+                if (largest == smallest)
+                    continue;
+                differences.Add(Better(metric,
+                    unit.Where(r => r.PretrainImages == largest).Average(r => Headline(r, metric)!.Value),
+                    unit.Where(r => r.PretrainImages == smallest).Average(r => Headline(r, metric)!.Value)));
+            }
+
+            if (differences.Count > 0)
+                pending.Add((scope.Key.Task, scope.Key.Protocol, null, "most images", "fewest images", metric, differences.ToArray()));
+        }
+
+        return new Question("more-images", "Does pre-training on more images help?",
+            "pre-training on more images of the same dataset with the same method is better",
+            "Per task and protocol, each (dataset, method, shots, seed) whose sources were pre-trained on different numbers of images is one matched unit: the most images against the fewest (the entries may differ in other settings too; the spec says).",
+            Judge(pending, alpha), pending.Count == 0 ? "not measured: no dataset and method pre-trained on different numbers of images" : null);
     }
 
     private static IReadOnlyList<Evidence> Judge(

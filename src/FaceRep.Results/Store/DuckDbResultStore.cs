@@ -37,6 +37,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
         );
         ALTER TABLE results ADD COLUMN IF NOT EXISTS train_indices VARCHAR DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS finetune_lr DOUBLE DEFAULT 0;
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_images INTEGER DEFAULT 0;
         CREATE TABLE IF NOT EXISTS sweep_jobs (
             sweep VARCHAR NOT NULL,
             job_id VARCHAR NOT NULL,
@@ -247,7 +248,7 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
                 r.AppendValue(row.PretrainMethod).AppendValue(row.Backbone).AppendValue(row.Width).AppendValue(row.Input)
                     .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
                     .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
-                    .AppendValue(row.Versions).AppendValue(row.TrainIndices).AppendValue(row.LearningRate)
+                    .AppendValue(row.Versions).AppendValue(row.TrainIndices).AppendValue(row.LearningRate).AppendValue(row.PretrainImages)
                     .EndRow();
             }
         }

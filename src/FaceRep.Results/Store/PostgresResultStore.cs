@@ -46,6 +46,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             PRIMARY KEY (sweep, job_id)
         );
         ALTER TABLE results ADD COLUMN IF NOT EXISTS finetune_lr DOUBLE PRECISION NOT NULL DEFAULT 0;
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_images INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE IF NOT EXISTS sweeps (
             sweep TEXT PRIMARY KEY,
             spec TEXT NOT NULL,
@@ -55,7 +56,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
         """;
 
     private const string Columns =
-        "job_id, pretrain_id, pretrain, pretrain_dataset, pretrain_method, backbone, width, input, task, protocol, shots, seed, duration_s, finished_utc, device, attempt, versions, train_indices, finetune_lr";
+        "job_id, pretrain_id, pretrain, pretrain_dataset, pretrain_method, backbone, width, input, task, protocol, shots, seed, duration_s, finished_utc, device, attempt, versions, train_indices, finetune_lr, pretrain_images";
 
     private readonly NpgsqlDataSource _source;
 
@@ -94,14 +95,14 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             INSERT INTO results ({Columns})
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::int[],
                                  $9::text[], $10::text[], $11::float8[], $12::int[], $13::float8[], $14::timestamptz[], $15::text[], $16::int[],
-                                 $17::text[], $18::text[], $19::float8[])
+                                 $17::text[], $18::text[], $19::float8[], $20::int[])
             ON CONFLICT (job_id) DO UPDATE SET
                 pretrain_id = EXCLUDED.pretrain_id, pretrain = EXCLUDED.pretrain, pretrain_dataset = EXCLUDED.pretrain_dataset,
                 pretrain_method = EXCLUDED.pretrain_method, backbone = EXCLUDED.backbone, width = EXCLUDED.width, input = EXCLUDED.input,
                 task = EXCLUDED.task, protocol = EXCLUDED.protocol, shots = EXCLUDED.shots, seed = EXCLUDED.seed,
                 duration_s = EXCLUDED.duration_s, finished_utc = EXCLUDED.finished_utc, device = EXCLUDED.device,
                 attempt = EXCLUDED.attempt, versions = EXCLUDED.versions, train_indices = EXCLUDED.train_indices,
-                finetune_lr = EXCLUDED.finetune_lr
+                finetune_lr = EXCLUDED.finetune_lr, pretrain_images = EXCLUDED.pretrain_images
             """, connection, transaction))
         {
             Add(command, latest.Select(r => r.JobId));
@@ -123,6 +124,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             Add(command, latest.Select(r => r.Versions));
             Add(command, latest.Select(r => r.TrainIndices));
             Add(command, latest.Select(r => r.LearningRate));
+            Add(command, latest.Select(r => r.PretrainImages));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

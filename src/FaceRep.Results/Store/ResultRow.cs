@@ -60,6 +60,9 @@ public sealed record ResultRow
     /// <summary>Software versions that produced it.</summary>
     public required string Versions { get; init; }
 
+    /// <summary>Images the source was pre-trained on (0 for scratch and imports, and when not recorded).</summary>
+    public int PretrainImages { get; init; }
+
     /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
     public double LearningRate { get; init; }
 

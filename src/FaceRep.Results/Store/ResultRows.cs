@@ -98,6 +98,7 @@ internal static class ResultRows
                 Versions = reader.GetString(16),
                 TrainIndices = reader.IsDBNull(17) ? "" : reader.GetString(17),
                 LearningRate = reader.IsDBNull(18) ? 0 : reader.GetDouble(18),
+                PretrainImages = reader.IsDBNull(19) ? 0 : reader.GetInt32(19),
                 Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
             });
         }

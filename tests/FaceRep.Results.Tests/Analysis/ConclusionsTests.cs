@@ -167,6 +167,32 @@ public sealed class ConclusionsTests
     }
 
     [Fact]
+    public void More_pre_training_images_are_found_to_help_where_planted_and_not_where_they_change_nothing()
+    {
+        var random = new Random(9);
+        var rows = new List<ResultRow>();
+        foreach (var (task, gain) in new[] { ("landmarks", 0.02), ("emotion", 0.0) })
+        foreach (var images in new[] { 256, 4096 })
+        foreach (var shots in new[] { 0.1, 1.0 })
+        foreach (var seed in Enumerable.Range(0, 4))
+        {
+            var noise = (random.NextDouble() - 0.5) * 0.004;
+            // Landmarks NME falls by 0.02 with 16× the images; emotion does not move.
+            var value = task == "landmarks" ? 0.3 - (images == 4096 ? gain : 0) + noise : 0.4 + noise;
+            rows.Add(Row("synth-video", "simclr", task, shots, seed, value) with { PretrainImages = images, PretrainId = $"pt-video-{images}" });
+        }
+
+        var question = Conclusions.Answer(rows).Single(q => q.Key == "more-images");
+
+        Assert.Null(question.Missing);
+        var landmarks = question.Evidence.Single(e => e.Task == "landmarks");
+        Assert.Equal((Support.Supported, 8), (landmarks.Support, landmarks.Count));
+        Assert.InRange(landmarks.Estimate, 0.019, 0.021);
+        Assert.NotEqual(Support.Supported, question.Evidence.Single(e => e.Task == "emotion").Support);
+        Assert.Contains("not measured", Conclusions.Answer(Study()).Single(q => q.Key == "more-images").Missing, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Two_jobs_under_one_label_are_told_apart()
     {
         var rows = new[]

@@ -94,6 +94,7 @@ public abstract class ResultStoreContract
         var row = Row("ev-lr", "scratch", 0.05, 0, 0.30) with
         {
             LearningRate = 0.003,
+            PretrainImages = 4096,
             Metrics = new Dictionary<string, double> { ["nme_io"] = 0.30, ["val_nme_io"] = 0.28 },
         };
 
@@ -101,6 +102,7 @@ public abstract class ResultStoreContract
         var read = Assert.Single(await store.ReadAsync(null));
 
         Assert.Equal(0.003, read.LearningRate);
+        Assert.Equal(4096, read.PretrainImages);
         Assert.Equal(0.28, read.Metrics["val_nme_io"]);
     }
 
