@@ -78,27 +78,8 @@ public static class ReportBench
                 var gain = method == "scratch" ? 0 : 0.02 + 0.01 * (dataset.Length % 3);
                 var value = 0.5 + (metric.Direction == MetricDirection.LowerIsBetter ? -gain : gain) * (1 - Math.Log10(shots)) + (random.NextDouble() - 0.5) * 0.02;
                 var source = method == "scratch" ? "scratch" : $"{dataset}/{method}";
-                yield return new ResultRow
-                {
-                    JobId = $"ev-{n:x16}",
-                    PretrainId = $"pt-{source}",
-                    Pretrain = source,
-                    PretrainDataset = method == "scratch" ? null : dataset,
-                    PretrainMethod = method,
-                    Backbone = "resnet18",
-                    Width = 0.25,
-                    Input = 64,
-                    Task = task,
-                    Protocol = protocol,
-                    Shots = shots,
-                    Seed = seed,
-                    Metrics = new Dictionary<string, double> { [metric.Name] = value, ["train_loss"] = random.NextDouble() },
-                    DurationSeconds = random.NextDouble() * 60,
-                    FinishedUtc = DateTimeOffset.UnixEpoch.AddSeconds(n),
-                    Device = $"silo{n % 4}/cpu{n % 8}",
-                    Attempt = 1,
-                    Versions = "bench",
-                };
+                yield return ResultsBench.Row(n, source, task, protocol, shots, seed, random.NextDouble() * 60,
+                    new Dictionary<string, double> { [metric.Name] = value, ["train_loss"] = random.NextDouble() });
             }
         }
     }

@@ -100,31 +100,35 @@ public static class ResultsBench
                         {
                             if (n++ == count)
                                 yield break;
-                            yield return new ResultRow
-                            {
-                                JobId = $"ev-{n:x16}",
-                                PretrainId = $"pt-{source}",
-                                Pretrain = source,
-                                PretrainDataset = source == "scratch" ? null : source.Split('/')[0],
-                                PretrainMethod = source == "scratch" ? "scratch" : source.Split('/')[1],
-                                Backbone = "resnet18",
-                                Width = 0.25,
-                                Input = 64,
-                                Task = task,
-                                Protocol = protocol,
-                                Shots = shots,
-                                Seed = seed,
-                                Metrics = new Dictionary<string, double> { ["nme_io"] = random.NextDouble(), ["icc"] = random.NextDouble(), ["accuracy"] = random.NextDouble() },
-                                DurationSeconds = random.NextDouble() * 60,
-                                FinishedUtc = DateTimeOffset.UnixEpoch.AddSeconds(n),
-                                Device = $"silo{n % 4}/cpu{n % 8}",
-                                Attempt = 1,
-                                Versions = "bench",
-                            };
+                            yield return Row(n, source, task, protocol, shots, seed, random.NextDouble() * 60,
+                                new Dictionary<string, double> { ["nme_io"] = random.NextDouble(), ["icc"] = random.NextDouble(), ["accuracy"] = random.NextDouble() });
                         }
                     }
                 }
             }
         }
     }
+
+    /// <summary>The <paramref name="n"/>th result row of a benchmark sweep; <paramref name="source"/> is <c>scratch</c> or <c>dataset/method</c>.</summary>
+    internal static ResultRow Row(int n, string source, string task, string protocol, double shots, int seed, double seconds, Dictionary<string, double> metrics) => new()
+    {
+        JobId = $"ev-{n:x16}",
+        PretrainId = $"pt-{source}",
+        Pretrain = source,
+        PretrainDataset = source == "scratch" ? null : source.Split('/')[0],
+        PretrainMethod = source == "scratch" ? "scratch" : source.Split('/')[1],
+        Backbone = "resnet18",
+        Width = 0.25,
+        Input = 64,
+        Task = task,
+        Protocol = protocol,
+        Shots = shots,
+        Seed = seed,
+        Metrics = metrics,
+        DurationSeconds = seconds,
+        FinishedUtc = DateTimeOffset.UnixEpoch.AddSeconds(n),
+        Device = $"silo{n % 4}/cpu{n % 8}",
+        Attempt = 1,
+        Versions = "bench",
+    };
 }
