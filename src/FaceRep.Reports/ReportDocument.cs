@@ -51,7 +51,7 @@ public static class ReportDocument
         {
             new Heading(1, Title(report), "top"),
             new Paragraph($"Computed {report.Generated.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)} from {report.Source}: " +
-                          $"{s.Results} evaluation results of {s.Evaluations} evaluation jobs ({s.Pretrain} pre-training jobs). " +
+                          $"{Count(s.Results, "evaluation result")} of {Count(s.Evaluations, "evaluation job")} ({Count(s.Pretrain, "pre-training job")}). " +
                           $"Every statement below is computed from these results; each question's p-values are corrected together " +
                           $"with Holm's method at family-wise level α = {report.Alpha.ToString(Invariant)}."),
             new Heading(2, "Conclusions", "conclusions"),
@@ -182,6 +182,8 @@ public static class ReportDocument
 
         return new Table("ranks", headers, rows, heat);
     }
+
+    private static string Count(int n, string noun) => $"{n.ToString(Invariant)} {noun}{(n == 1 ? "" : "s")}";
 
     private static double Heat(double rank, int count) => count <= 1 ? 0 : (rank - 1) / (count - 1);
 }
