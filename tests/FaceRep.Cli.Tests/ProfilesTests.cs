@@ -19,6 +19,19 @@ public sealed class ProfilesTests
     }
 
     [Fact]
+    public void The_commented_example_spec_expands_as_its_comments_say()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "sweep.yaml");
+
+        var grid = SweepRunner.Prepare(File.ReadAllText(path), "sweep.yaml");
+
+        // scratch + supervised + 2 × 2 + 2 video sizes = 8 sources; 2 tasks × 3 shots × 3 seeds × 1 protocol × 2 rates.
+        Assert.Equal(8, grid.Pretrain.Count);
+        Assert.Equal(8 * 2 * 3 * 3 * 2, grid.Evaluations.Count);
+        Assert.Equal([256, 1024], grid.Pretrain.Where(p => p.Config.Dataset == "synth-video").Select(p => p.Config.Images).Order());
+    }
+
+    [Fact]
     public void The_demo_covers_the_study_in_miniature()
     {
         var grid = SweepRunner.Prepare(Profiles.Read("demo")!, "profile:demo");
