@@ -11,4 +11,21 @@ root.Subcommands.Add(Commands.Run());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(ResultsCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Bad input is one line per problem and exit code 2, with where the help is; no usage dump.
+    var path = new List<string>();
+    for (var command = parsed.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+        path.Insert(0, command.Command == root ? "facerep" : command.Command.Name);
+    // An unknown verb also leaves its parent without a command; the unknown word is the news.
+    var errors = parsed.Errors.Count > 1
+        ? parsed.Errors.Where(e => !e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)).ToList()
+        : parsed.Errors.ToList();
+    foreach (var error in errors)
+        Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine($"See '{string.Join(' ', path)} --help'.");
+    return ExitCodes.BadInput;
+}
+
+return await parsed.InvokeAsync();

@@ -66,6 +66,23 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.Contains("data:image/png;base64,", File.ReadAllText(Path.Combine(_dir, "rep", "report.html")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("nope", "Unrecognized command or argument 'nope'.", "See 'facerep --help'.")]
+    [InlineData("results query", "Option '--metric' is required.", "See 'facerep results query --help'.")]
+    [InlineData("results nope", "Unrecognized command or argument 'nope'.", "See 'facerep results --help'.")]
+    [InlineData("report", "Required argument missing for command: 'report'.", "See 'facerep report --help'.")]
+    [InlineData("demo --slots many", "Cannot parse argument 'many' for option '--slots'", "See 'facerep demo --help'.")]
+    public async Task Bad_arguments_are_one_error_line_and_where_help_is_with_exit_code_2(string arguments, string error, string help)
+    {
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, arguments.Split(' '));
+
+        Assert.Equal(2, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("error: " + error, lines[0], StringComparison.Ordinal);
+        Assert.Equal(help, lines[1]);
+    }
+
     [Fact]
     public async Task Report_of_an_unknown_sweep_or_a_missing_run_is_one_line_and_exit_code_2()
     {
