@@ -163,7 +163,8 @@ public static class ReportDocument
     {
         var cells = report.Rankings;
         var headers = new List<string> { "source", "mean rank" };
-        headers.AddRange(cells.Select(c => $"{c.Task} {(report.Sections.Select(s => s.Protocol).Distinct().Count() > 1 ? c.Protocol + " " : "")}{Wording.Shots(c.Shots)}"));
+        var protocols = report.Sections.Select(s => s.Protocol).Distinct().Count() > 1;
+        headers.AddRange(cells.Select(c => $"{c.Task} {(protocols ? c.Protocol + " " : "")}{Wording.Shots(c.Shots)}"));
         var rows = new List<IReadOnlyList<string>>();
         var heat = new List<IReadOnlyList<double?>>();
         foreach (var (source, meanRank, _) in report.MeanRanks)

@@ -79,7 +79,7 @@ public sealed record SweepReport(
         var named = Conclusions.Disambiguate(tuning.Rows);
         var rankings = SourceRanking.Rank(named);
         var meanRanks = SourceRanking.MeanRanks(rankings);
-        var order = meanRanks.Select(m => m.Source).ToList();
+        var order = meanRanks.Select((m, i) => (m.Source, i)).ToDictionary(p => p.Source, p => p.i, StringComparer.Ordinal);
         var sections = named.GroupBy(r => (r.Task, r.Protocol))
             .OrderBy(g => KnownTaskOrder(g.Key.Task)).ThenBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal)
             .Select(g =>
@@ -94,7 +94,7 @@ public sealed record SweepReport(
                     .Where(c => c.Summary.Count > 0)
                     .ToList();
                 var sources = cells.Select(c => c.Source).Distinct(StringComparer.Ordinal)
-                    .OrderBy(s => order.IndexOf(s) is var i && i >= 0 ? i : int.MaxValue).ThenBy(s => s, StringComparer.Ordinal).ToList();
+                    .OrderBy(s => order.GetValueOrDefault(s, int.MaxValue)).ThenBy(s => s, StringComparer.Ordinal).ToList();
                 return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells);
             })
             .Where(s => s.Cells.Count > 0)
@@ -109,19 +109,5 @@ public sealed record SweepReport(
     }
 
     private static int KnownTaskOrder(string task) =>
-        Core.Specs.KnownNames.Tasks.IndexOf(task) is var i && i >= 0 ? i : int.MaxValue;
-}
-
-internal static class ListExtensions
-{
-    public static int IndexOf<T>(this IReadOnlyList<T> list, T item)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (EqualityComparer<T>.Default.Equals(list[i], item))
-                return i;
-        }
-
-        return -1;
-    }
+        Core.Specs.KnownNames.Tasks.Contains(task) ? Core.Specs.KnownNames.Tasks.TakeWhile(t => t != task).Count() : int.MaxValue;
 }
