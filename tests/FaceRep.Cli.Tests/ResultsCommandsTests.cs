@@ -96,6 +96,9 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_dir, "rep")));
     }
 
+    /// <summary>The output with every run of white space as one space, so wrapped table cells read as one line.</summary>
+    private static string Flat(string output) => string.Join(' ', output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
     public Task DisposeAsync()
     {
         Directory.Delete(_dir, recursive: true);
@@ -159,7 +162,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
     {
         var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "compare", "synth-curated/simclr", "scratch", "--sweep", "known");
         var (unknown, refusal) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "compare", "scratch", "nope");
-        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        var output = Flat(raw);
 
         Assert.Equal(0, code);
         // Differences 0.15 and 0.09 over two seeds: t = 4 on 1 degree of freedom, p = 0.156: no finding.
@@ -167,14 +170,14 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.Contains("better in 0 cell(s), scratch better in 0, inconclusive in 1, not supported in 0", output, StringComparison.Ordinal);
         Assert.Contains("0.1560", output, StringComparison.Ordinal);
         Assert.Equal(2, unknown);
-        Assert.Contains("no results of source 'nope'", string.Join(' ', refusal.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Contains("no results of source 'nope'", Flat(refusal), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Rank_orders_the_sources_in_each_cell_with_lower_nme_first()
     {
         var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "rank", "--sweep", "known");
-        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        var output = Flat(raw);
 
         Assert.Equal(0, code);
         // simclr's mean NME 0.13 beats scratch's 0.25 (shown in %).
@@ -191,7 +194,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         await running.InitialiseAsync();
 
         var (code, raw) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io");
-        var output = string.Join(' ', raw.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        var output = Flat(raw);
 
         Assert.Equal(3, code);
         Assert.Contains("in use by another process", output, StringComparison.Ordinal);
@@ -210,7 +213,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
 
         Assert.Equal(expected, code);
         // The console wraps long errors; compare with the line breaks taken out.
-        Assert.Contains(message, string.Join(' ', output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Contains(message, Flat(output), StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
