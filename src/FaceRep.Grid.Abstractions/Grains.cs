@@ -35,6 +35,13 @@ public interface ISweepGrain : IGrainWithStringKey
     [Alias("RetryFailed"), ResponseTimeout("00:15:00")]
     Task<int> RetryFailedAsync();
 
+    /// <summary>
+    /// The sweep's status, its counts per stage, and its <paramref name="failures"/> most recent
+    /// failures with their errors (read from the failed jobs' grains).
+    /// </summary>
+    [Alias("GetProgress")]
+    Task<SweepProgress> GetProgressAsync(int failures);
+
     /// <summary>Subscribes an observer to progress; resubscribe periodically to stay subscribed.</summary>
     [Alias("Subscribe")]
     Task SubscribeAsync(ISweepObserver observer);
@@ -164,6 +171,10 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     /// <summary>Ready jobs queued per sweep, highest priority first.</summary>
     [Alias("GetQueues")]
     Task<IReadOnlyList<SweepQueueLength>> GetQueuesAsync();
+
+    /// <summary>Every sweep ever submitted to this cluster, oldest first.</summary>
+    [Alias("GetSweeps")]
+    Task<IReadOnlyList<KnownSweep>> GetSweepsAsync();
 }
 
 /// <summary>One device of one silo, keyed <c>{silo}/{device}</c> and pinned to that silo; runs one job at a time.</summary>
@@ -193,4 +204,16 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("CancelJob"), OneWay]
     Task CancelJobAsync(string jobId, long token);
+}
+
+/// <summary>
+/// A silo's training host as the cluster sees it, keyed <c>{silo}/host</c> and pinned to that
+/// silo: its devices and what they run, and whether it is draining.
+/// </summary>
+[Alias("facerep.ISiloHostGrain")]
+public interface ISiloHostGrain : IGrainWithStringKey
+{
+    /// <summary>The silo's report.</summary>
+    [Alias("GetReport")]
+    Task<SiloReport> GetReportAsync();
 }

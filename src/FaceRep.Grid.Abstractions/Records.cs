@@ -146,3 +146,67 @@ public sealed record SweepQueueLength(
     [property: Id(0)] string Sweep,
     [property: Id(1)] int Priority,
     [property: Id(2)] int Ready);
+
+/// <summary>One stage of a sweep (its pre-training or its evaluation jobs): counts by state.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.StageProgress")]
+public sealed record StageProgress(
+    [property: Id(0)] JobKind Kind,
+    [property: Id(1)] int Total,
+    [property: Id(2)] int Waiting,
+    [property: Id(3)] int Ready,
+    [property: Id(4)] int Running,
+    [property: Id(5)] int Succeeded,
+    [property: Id(6)] int Failed)
+{
+    /// <summary>Jobs that have finished, one way or the other.</summary>
+    public int Done => Succeeded + Failed;
+}
+
+/// <summary>A failed job of a sweep and why.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.JobFailureInfo")]
+public sealed record JobFailureInfo(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] JobKind Kind,
+    [property: Id(2)] FailureKind? Failure,
+    [property: Id(3)] string? Error,
+    [property: Id(4)] DateTime? FinishedUtc,
+    [property: Id(5)] int Attempts);
+
+/// <summary>A sweep's progress in detail: its status, counts per stage, and its latest failures.</summary>
+/// <param name="Status">The sweep's status.</param>
+/// <param name="Stages">Counts per stage, pre-training first (one stage of kind <see cref="JobKind.Evaluate"/> holding every job for a sweep recorded before stages were kept).</param>
+/// <param name="Failures">The most recent failures, newest first (at most the number asked for).</param>
+[GenerateSerializer, Immutable, Alias("facerep.SweepProgress")]
+public sealed record SweepProgress(
+    [property: Id(0)] SweepStatus Status,
+    [property: Id(1)] IReadOnlyList<StageProgress> Stages,
+    [property: Id(2)] IReadOnlyList<JobFailureInfo> Failures);
+
+/// <summary>A sweep the cluster knows of.</summary>
+/// <param name="Name">Its name (its id).</param>
+/// <param name="FirstSeenUtc">When it was first submitted (<see cref="DateTime.MinValue"/> if that was before the cluster kept the list).</param>
+/// <param name="Active">True while it has unfinished work.</param>
+[GenerateSerializer, Immutable, Alias("facerep.KnownSweep")]
+public sealed record KnownSweep(
+    [property: Id(0)] string Name,
+    [property: Id(1)] DateTime FirstSeenUtc,
+    [property: Id(2)] bool Active);
+
+/// <summary>One device of a silo and what it is doing.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.DeviceReport")]
+public sealed record DeviceReport(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] int Threads,
+    [property: Id(3)] string? CurrentJob);
+
+/// <summary>What a silo's training host reports about itself.</summary>
+[GenerateSerializer, Immutable, Alias("facerep.SiloReport")]
+public sealed record SiloReport(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Address,
+    [property: Id(2)] IReadOnlyList<DeviceReport> Devices,
+    [property: Id(3)] bool Draining,
+    [property: Id(4)] int JobsFinished,
+    [property: Id(5)] DateTime StartedUtc,
+    [property: Id(6)] string Executor);

@@ -6,11 +6,14 @@ using Orleans.Concurrency;
 
 namespace FaceRep.Grid.Grains;
 
-/// <summary>The dispatcher's persisted state: only the sweeps with unfinished work.</summary>
+/// <summary>The dispatcher's persisted state: the sweeps with unfinished work, and every sweep submitted.</summary>
 [GenerateSerializer, Alias("facerep.DispatcherState")]
 public sealed class DispatcherState
 {
     [Id(0)] public HashSet<string> ActiveSweeps { get; set; } = [];
+
+    /// <summary>Every sweep ever tracked, with when it first was (empty in state written before the list was kept).</summary>
+    [Id(1)] public Dictionary<string, DateTime> KnownSweeps { get; set; } = [];
 }
 
 /// <summary>
@@ -290,6 +293,7 @@ public sealed class DispatcherGrain(
         try
         {
             var changed = active ? state.State.ActiveSweeps.Add(sweep) : state.State.ActiveSweeps.Remove(sweep);
+            changed |= state.State.KnownSweeps.TryAdd(sweep, DateTime.UtcNow);
             if (changed)
                 await state.WriteStateAsync();
         }
@@ -297,6 +301,16 @@ public sealed class DispatcherGrain(
         {
             _writing.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<KnownSweep>> GetSweepsAsync()
+    {
+        var known = state.State.KnownSweeps;
+        return Task.FromResult<IReadOnlyList<KnownSweep>>(known.Keys.Union(state.State.ActiveSweeps, StringComparer.Ordinal)
+            .Select(name => new KnownSweep(name, known.TryGetValue(name, out var first) ? first : DateTime.MinValue, state.State.ActiveSweeps.Contains(name)))
+            .OrderBy(s => s.FirstSeenUtc).ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ToList());
     }
 
     /// <inheritdoc />

@@ -209,7 +209,7 @@ public sealed class ExperimentGrain(
         if (!Holds(worker, attempt))
             return false;
         StopLeaseTimer();
-        log.LogInformation("Job {JobId} was handed back unstarted by {Worker}", Id, worker);
+        log.LogInformation("Job {JobId} was handed back by {Worker} (unstarted, or its silo is stopping); it is ready again", Id, worker);
         S.Attempts--;
         await MakeReadyAsync(lostWorker: true);
         return true;

@@ -1,3 +1,4 @@
+using FaceRep.Core.Experiments;
 using FaceRep.Grid.Hosting;
 using System.Security.Cryptography;
 using System.Text;
@@ -22,6 +23,9 @@ public sealed class SweepDefinition
 
     /// <summary>For each job (in <see cref="JobIds"/> order), the index of the job it waits for, or −1.</summary>
     [Id(6)] public List<int>? Dependencies { get; set; }
+
+    /// <summary>Each job's kind (in <see cref="JobIds"/> order); null in a sweep recorded before stages were kept.</summary>
+    [Id(7)] public List<JobKind>? Kinds { get; set; }
 }
 
 /// <summary>A sweep's counters: small, rewritten as jobs finish. Field ids are persisted.</summary>
@@ -103,6 +107,7 @@ public sealed class SweepGrain(
                 Fingerprint = fingerprint,
                 SubmittedUtc = time.GetUtcNow().UtcDateTime,
                 Dependencies = submission.Jobs.Select(j => j.DependsOn is { } d && index.TryGetValue(d, out var at) ? at : -1).ToList(),
+                Kinds = submission.Jobs.Select(j => j.Kind).ToList(),
             };
             await definition.WriteStateAsync();
             log.LogInformation("Sweep {Sweep} recorded with {Jobs} jobs", Name, ids.Count);
@@ -208,6 +213,61 @@ public sealed class SweepGrain(
         await RecountAsync();
         log.LogInformation("Sweep {Sweep}: {Retried} failed jobs run again", Name, retried);
         return retried;
+    }
+
+    /// <inheritdoc />
+    public async Task<SweepProgress> GetProgressAsync(int failures)
+    {
+        var status = Status();
+        if (!definition.RecordExists)
+            return new SweepProgress(status, [], []);
+        var ids = definition.State.JobIds;
+        var kinds = Kinds();
+        var counts = new Dictionary<JobKind, int[]>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!counts.TryGetValue(kinds[i], out var c))
+                counts[kinds[i]] = c = new int[Enum.GetValues<JobState>().Length];
+            c[(int)(_jobs.TryGetValue(ids[i], out var known) ? known.State : JobState.Unknown)]++;
+        }
+
+        var stages = counts.OrderBy(c => c.Key == JobKind.Pretrain ? 0 : 1).Select(c => new StageProgress(c.Key, c.Value.Sum(),
+            c.Value[(int)JobState.Waiting] + c.Value[(int)JobState.Unknown], c.Value[(int)JobState.Ready], c.Value[(int)JobState.Leased],
+            c.Value[(int)JobState.Succeeded], c.Value[(int)JobState.Failed])).ToList();
+
+        var list = new List<JobFailureInfo>();
+        if (failures > 0)
+        {
+            var kindOf = new Dictionary<string, JobKind>(StringComparer.Ordinal);
+            for (var i = 0; i < ids.Count; i++)
+                kindOf.TryAdd(ids[i], kinds[i]);
+            // Bounded: a sweep with thousands of failures is read for its latest few hundred.
+            var failed = _jobs.Where(j => j.Value.State == JobState.Failed).OrderByDescending(j => j.Value.Version).Take(Math.Max(failures, 256)).Select(j => j.Key).ToList();
+            foreach (var chunk in failed.Chunk(Batch))
+            {
+                var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).GetStatusAsync()));
+                list.AddRange(statuses.Where(s => s.State == JobState.Failed)
+                    .Select(s => new JobFailureInfo(s.Id, kindOf[s.Id], s.Failure, s.Error, s.FinishedUtc, s.Attempts)));
+            }
+        }
+
+        return new SweepProgress(status, stages,
+            list.OrderByDescending(f => f.FinishedUtc ?? DateTime.MinValue).ThenBy(f => f.JobId, StringComparer.Ordinal).Take(failures).ToList());
+    }
+
+    /// <summary>Each job's kind; for a sweep recorded before kinds were kept, the jobs others wait for are pre-training.</summary>
+    private IReadOnlyList<JobKind> Kinds()
+    {
+        if (definition.State.Kinds is { } kinds && kinds.Count == definition.State.JobIds.Count)
+            return kinds;
+        var derived = Enumerable.Repeat(JobKind.Evaluate, definition.State.JobIds.Count).ToArray();
+        for (var i = 0; i < derived.Length; i++)
+        {
+            if (Dependency(i) is >= 0 and var d)
+                derived[d] = JobKind.Pretrain;
+        }
+
+        return derived;
     }
 
     /// <inheritdoc />

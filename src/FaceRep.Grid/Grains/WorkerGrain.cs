@@ -76,7 +76,7 @@ public sealed class WorkerGrain(
 
     private async Task PullAsync()
     {
-        if (_pulling || _current is not null)
+        if (_pulling || _current is not null || host.Draining)
             return;
         if (host.CurrentJob(_device) is { } running)
         {

@@ -59,6 +59,7 @@ public static class GridHosting
         });
         services.AddSingleton<TrainingHost>();
         services.AddHostedService<WorkerStarter>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GridDrain>();
         services.AddHostedService<DepartedSiloWatcher>();
         services.AddSingleton<Datasets.DatasetRootRegistration>();
         services.AddHostedService(sp => sp.GetRequiredService<Datasets.DatasetRootRegistration>());
@@ -100,6 +101,18 @@ public static class GridHosting
         builder.Services.AddGrainStorage(GridStorage.Name, (sp, _) => new SqliteGrainStorage(path, sp.GetRequiredService<Serializer>()));
         return builder;
     }
+}
+
+/// <summary>
+/// Drains the training host when the silo stops, first of all (the Active stage stops before the
+/// silo leaves the cluster or deactivates its grains): no new jobs, running ones finish or are
+/// handed back, and only then does the silo go.
+/// </summary>
+internal sealed class GridDrain(TrainingHost host, IOptions<GridOptions> options) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(GridDrain), ServiceLifecycleStage.Active, _ => Task.CompletedTask,
+            cancellationToken => host.DrainAsync(options.Value.DrainTimeout, cancellationToken));
 }
 
 /// <summary>Activates one worker grain per device of this silo once the silo is up.</summary>

@@ -34,6 +34,13 @@ public sealed class GridOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// When the silo stops: how long running jobs may go on to finish after it stops taking new
+    /// ones. Jobs still running then are stopped and handed back to the queue (their attempt
+    /// does not count), to run elsewhere or at the next start. Zero hands them back at once.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// How often the active sweeps reconcile every unfinished job (a durable reminder; Orleans'
     /// minimum period is one minute): repairs what a lost one-way message left undone.
     /// </summary>

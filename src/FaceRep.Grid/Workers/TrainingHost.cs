@@ -24,6 +24,8 @@ public sealed class TrainingHost : IDisposable
     private readonly GridOptions _options;
     private readonly ILogger<TrainingHost> _log;
     private readonly string _siloName;
+    private bool _draining;
+    private int _handedBack;
 
     /// <summary>Creates the host and its device threads.</summary>
     public TrainingHost(DeviceInventory inventory, IJobExecutor executor, IGrainFactory grains, IResultStore results,
@@ -36,6 +38,56 @@ public sealed class TrainingHost : IDisposable
         _log = log;
         _siloName = silo.Name;
         _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(this, d));
+        GridMetrics.Track(this);
+    }
+
+    /// <summary>When this host started.</summary>
+    public DateTime StartedUtc { get; } = DateTime.UtcNow;
+
+    /// <summary>True once the silo is stopping: no new job starts here.</summary>
+    public bool Draining => Volatile.Read(ref _draining);
+
+    /// <summary>The devices, and the job each runs.</summary>
+    public IReadOnlyList<DeviceReport> Report() =>
+        _threads.Values.Select(t => new DeviceReport(t.Device.Name, DeviceKinds.Of(t.Device.Name), t.Device.Threads, t.Current?.Lease.Job.Id)).ToList();
+
+    /// <summary>Devices running a job now.</summary>
+    public int BusyDevices => _threads.Values.Count(t => t.Current is not null);
+
+    /// <summary>
+    /// Stops taking jobs, lets running ones finish for up to <paramref name="grace"/>, then stops
+    /// the rest and hands them back to the queue (their attempt does not count). Returns when
+    /// every device is free and its job reported, or when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _draining, true);
+        var handedBefore = Volatile.Read(ref _handedBack);
+        var running = _threads.Values.Select(t => t.Current).OfType<WorkItem>().Distinct().ToList();
+        _log.LogInformation("Draining: no new jobs start here; {Count} running job(s) get {Seconds} s to finish", running.Count, grace.TotalSeconds);
+        var deadline = DateTime.UtcNow + grace;
+        while (BusyDevices > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(100, CancellationToken.None);
+
+        var left = _threads.Values.Select(t => t.Current).OfType<WorkItem>().Distinct().ToList();
+        foreach (var item in left)
+        {
+            _log.LogInformation("Handing {JobId} back to the queue: the silo is stopping", item.Lease.Job.Id);
+            item.HandBack = true;
+            try
+            {
+                item.Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended just now.
+            }
+        }
+
+        while (BusyDevices > 0 && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(100, CancellationToken.None);
+        var handed = Volatile.Read(ref _handedBack) - handedBefore;
+        _log.LogInformation("Drained: {Finished} job(s) finished while draining, {HandedBack} handed back", running.Count - handed, handed);
     }
 
     /// <summary>Jobs finished by this host since start (for tests and status).</summary>
@@ -52,6 +104,8 @@ public sealed class TrainingHost : IDisposable
     {
         if (!_threads.TryGetValue(device, out var thread))
             throw new ArgumentException($"this silo has no device '{device}'", nameof(device));
+        if (Draining)
+            return false;
         var gang = new List<(string Worker, DeviceThread Thread)>();
         foreach (var member in lease.Gang ?? [])
         {
@@ -111,6 +165,7 @@ public sealed class TrainingHost : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        GridMetrics.Untrack(this);
         foreach (var t in _threads.Values)
             t.Dispose();
     }
@@ -170,9 +225,26 @@ public sealed class TrainingHost : IDisposable
             }
         }
 
+        if (outcome is null && item.HandBack)
+        {
+            // Stopped because the silo is stopping: not the job's failure. Back to the head of its queue.
+            GridMetrics.Finished(job.Kind, "handed_back", null);
+            var returned = false;
+            if (await DeliverAsync(job.Id, "the hand-back", async () => returned = await experiment.ReturnLeaseAsync(item.Worker, item.Lease.Attempt)))
+            {
+                if (returned)
+                    Interlocked.Increment(ref _handedBack);
+                _log.LogInformation(returned ? "Job {JobId} handed back" : "Job {JobId} was not handed back: its lease had already passed on", job.Id);
+            }
+            else
+                _log.LogError("Could not hand back {JobId}; its lease will expire and it will run again", job.Id);
+            return;
+        }
+
         if (outcome is null)
         {
             var (kind, message) = Classify(error!);
+            GridMetrics.Finished(job.Kind, kind == FailureKind.Cancelled ? "cancelled" : "failed", null);
             _log.LogWarning(error, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
             if (!await DeliverAsync(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
                 _log.LogError("Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
@@ -181,6 +253,7 @@ public sealed class TrainingHost : IDisposable
 
         // The job is done and its result written: only telling its grain is left. A silo dying
         // elsewhere makes that call fail for a few seconds; that is no failure of the job.
+        GridMetrics.Finished(job.Kind, "succeeded", outcome.Duration.TotalSeconds);
         var accepted = false;
         if (await DeliverAsync(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))))
         {
@@ -295,6 +368,9 @@ public sealed class TrainingHost : IDisposable
         private volatile bool _executing;
 
         public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>Set when the silo stops the job to leave: it is handed back, not failed.</summary>
+        public bool HandBack { get; set; }
 
         /// <summary>True while the trainer runs the job (not while its outcome is reported).</summary>
         public bool Executing
