@@ -2,16 +2,28 @@ using System.Net;
 using FaceRep.Grid.Hosting;
 using FaceRep.Results.Store;
 using FaceRep.Silo;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using StackExchange.Redis;
 
-var builder = Host.CreateApplicationBuilder(args);
-var settings = builder.Configuration.GetSection("FaceRep").Get<SiloSettings>() ?? new SiloSettings();
+// Settings come from appsettings.json, FaceRep__* environment variables and --FaceRep:Key=value,
+// read once before the host is built: whether it serves HTTP decides which host it is.
+var configuration = new ConfigurationBuilder()
+    .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .AddCommandLine(args)
+    .Build();
+var settings = configuration.GetSection("FaceRep").Get<SiloSettings>() ?? new SiloSettings();
 var problems = settings.Validate();
 if (problems.Count > 0)
 {
@@ -33,7 +45,30 @@ Log.Logger = new LoggerConfiguration()
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
     .WriteTo.File(new CompactJsonFormatter(), Path.Combine(dataRoot, "logs", "silo-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
     .CreateLogger();
+
+WebApplicationBuilder? web = null;
+IHostApplicationBuilder builder;
+if (settings.HttpPort > 0)
+{
+    web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    var loopback = IPAddress.TryParse(settings.AdvertisedAddress, out var advertised) && IPAddress.IsLoopback(advertised);
+    web.WebHost.ConfigureKestrel(k =>
+    {
+        if (loopback)
+            k.Listen(IPAddress.Loopback, settings.HttpPort);
+        else
+            k.ListenAnyIP(settings.HttpPort);
+    });
+    builder = web;
+}
+else
+{
+    builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+}
+
 builder.Services.AddSerilog();
+// Stopping drains first (see DrainSeconds); the host must wait for that and for leaving the cluster.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainSeconds + 30));
 
 builder.UseOrleans(silo =>
 {
@@ -44,7 +79,17 @@ builder.UseOrleans(silo =>
             o.ClusterId = settings.ClusterId;
             o.ServiceId = settings.ServiceId;
         });
-        if (string.IsNullOrWhiteSpace(settings.AdvertisedAddress))
+        if (settings.Kubernetes)
+        {
+            // Name, address and ids from the pod; the ports stay ours.
+            silo.UseKubernetesHosting();
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloPort = settings.SiloPort;
+                o.GatewayPort = settings.GatewayPort;
+            });
+        }
+        else if (string.IsNullOrWhiteSpace(settings.AdvertisedAddress))
         {
             silo.ConfigureEndpoints(Dns.GetHostName(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
@@ -62,7 +107,8 @@ builder.UseOrleans(silo =>
     }
 
     // A stable name: result rows name the device they ran on by it, and dataset copies the silo holding them.
-    silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName ?? $"{Dns.GetHostName()}-{settings.SiloPort}");
+    if (!settings.Kubernetes)
+        silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName ?? $"{Dns.GetHostName()}-{settings.SiloPort}");
 
     silo.Configure<ClusterMembershipOptions>(o =>
     {
@@ -92,26 +138,55 @@ builder.UseOrleans(silo =>
             o.Executor = settings.Executor;
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
+            o.DrainTimeout = TimeSpan.FromSeconds(settings.DrainSeconds);
         },
         _ => new BatchingResultStore(settings.Results == "postgres"
             ? new PostgresResultStore(settings.Postgres!)
             : new DuckDbResultStore(Path.Combine(dataRoot, "results.duckdb"))));
+    if (web is not null)
+        silo.AddDashboard();
 });
 
-try
+if (web is null)
 {
-    // Never the connection strings: they carry passwords.
-    Log.Information("FaceRep silo starting: clustering {Clustering}, state {State}, results {Results}, trainer {Executor}, data in {DataRoot}",
-        settings.Clustering, settings.State, settings.Results, settings.Executor, dataRoot);
-    await builder.Build().RunAsync();
-    return 0;
+    await RunAsync(((HostApplicationBuilder)builder).Build());
+    return Environment.ExitCode;
 }
-catch (Exception e)
+
+web.Services.AddSingleton(sp => new ClusterMetricsPoller(
+    sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ClusterMetricsPoller>>(), TimeSpan.FromSeconds(5)));
+web.Services.AddHostedService(sp => sp.GetRequiredService<ClusterMetricsPoller>());
+web.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    .AddMeter(GridMetrics.MeterName, "Microsoft.Orleans")
+    .AddPrometheusExporter());
+web.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo");
+var app = web.Build();
+app.MapOrleansDashboard(routePrefix: "/dashboard");
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.MapHealthChecks("/health", SiloHealthCheck.Options(ready: true));
+app.MapHealthChecks("/health/live", SiloHealthCheck.Options(ready: false));
+app.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Redirect("/dashboard"));
+await RunAsync(app);
+return Environment.ExitCode;
+
+static async Task RunAsync(IHost host)
 {
-    Log.Fatal(e, "The silo stopped");
-    return 3;
-}
-finally
-{
-    await Log.CloseAndFlushAsync();
+    try
+    {
+        var settings = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GridOptions>>().Value;
+        // Never the connection strings: they carry passwords.
+        Log.Information("FaceRep silo starting: trainer {Executor}, artifacts in {ArtifactRoot}, drain {Drain} s",
+            settings.Executor, settings.ArtifactRoot, settings.DrainTimeout.TotalSeconds);
+        await host.RunAsync();
+        Log.Information("FaceRep silo stopped");
+    }
+    catch (Exception e)
+    {
+        Log.Fatal(e, "The silo stopped");
+        Environment.ExitCode = 3;
+    }
+    finally
+    {
+        await Log.CloseAndFlushAsync();
+    }
 }

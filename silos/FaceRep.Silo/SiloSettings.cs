@@ -69,6 +69,27 @@ public sealed class SiloSettings
     /// <summary>Seconds between lease heartbeats (and between idle workers' looks for work, and checks of leases held by departed silos).</summary>
     public double HeartbeatSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Port of the silo's HTTP endpoint: the Orleans Dashboard at <c>/dashboard</c>, Prometheus
+    /// metrics at <c>/metrics</c>, readiness at <c>/health</c> (503 while draining or not yet an
+    /// active member) and liveness at <c>/health/live</c>. 0 serves none of them.
+    /// </summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>
+    /// On SIGTERM (or Ctrl+C) the silo stops taking jobs, lets running ones finish for up to this
+    /// many seconds, hands the rest back to the queue, then leaves the cluster. Give the process
+    /// manager a grace period longer than this (Kubernetes terminationGracePeriodSeconds, compose stop_grace_period).
+    /// </summary>
+    public double DrainSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Running in Kubernetes: the silo takes its name and address from the pod (POD_NAME,
+    /// POD_NAMESPACE, POD_IP) and its cluster and service ids from the pod's
+    /// <c>orleans/clusterId</c> and <c>orleans/serviceId</c> labels, and removes pods that are gone from membership.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>How fast the cluster notices a dead silo (Orleans' membership protocol).</summary>
     public MembershipSettings Membership { get; set; } = new();
 
@@ -102,6 +123,14 @@ public sealed class SiloSettings
 
         if (!string.IsNullOrWhiteSpace(AdvertisedAddress) && !IPAddress.TryParse(AdvertisedAddress, out _))
             problems.Add($"FaceRep:AdvertisedAddress is '{AdvertisedAddress}'; use an IP address such as 10.0.0.5 or 127.0.0.1, or leave it empty");
+        if (HttpPort is < 0 or > 65535)
+            problems.Add($"FaceRep:HttpPort is {HttpPort}; use 1-65535, or 0 for no HTTP endpoint");
+        if (HttpPort != 0 && (HttpPort == SiloPort || HttpPort == GatewayPort))
+            problems.Add($"FaceRep:HttpPort is {HttpPort}, the same as the silo or gateway port; give it a port of its own");
+        if (!(DrainSeconds is >= 0 and <= 86400))
+            problems.Add($"FaceRep:DrainSeconds is {DrainSeconds}; use 0-86400");
+        if (Kubernetes && Clustering != "redis")
+            problems.Add($"FaceRep:Kubernetes is true but FaceRep:Clustering is '{Clustering}'; a Kubernetes deployment of several pods needs redis clustering");
         if (ExecutorSetting.Parse(Executor, out var executorError) is null)
             problems.Add($"FaceRep:Executor: {executorError}");
         if (!(HeartbeatSeconds > 0))
