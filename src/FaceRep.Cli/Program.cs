@@ -11,6 +11,9 @@ root.Subcommands.Add(Commands.Run());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(ResultsCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(SweepCommands.Create());
+root.Subcommands.Add(ClusterCommands.Create());
+root.Subcommands.Add(ModelCommands.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

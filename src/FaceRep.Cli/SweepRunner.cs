@@ -48,6 +48,15 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         return grid;
     }
 
+    /// <summary>The submission of an expanded sweep: pre-training jobs first, then evaluations.</summary>
+    public static SweepSubmission Submission(GridExpansion grid, string specText)
+    {
+        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+            .ToList();
+        return new SweepSubmission(grid.Spec.Name, specText, grid.Spec.Priority, jobs);
+    }
+
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>
     /// <param name="grid">The expanded sweep.</param>
     /// <param name="specText">Its spec.</param>
@@ -56,13 +65,10 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     public async Task<int> RunAsync(GridExpansion grid, string specText, string? reports, CancellationToken cancellationToken)
     {
         var spec = grid.Spec;
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
         var sweep = client.GetGrain<ISweepGrain>(spec.Name);
 
         console.MarkupLineInterpolated($"Sweep [bold]{spec.Name}[/]: {grid.Pretrain.Count} pre-training and {grid.Evaluations.Count} evaluation jobs.");
-        var submitted = await sweep.SubmitAsync(new SweepSubmission(spec.Name, specText, spec.Priority, jobs));
+        var submitted = await sweep.SubmitAsync(Submission(grid, specText));
         if (!submitted.Accepted)
         {
             console.MarkupLineInterpolated($"[red]Refused:[/] {submitted.Error}");

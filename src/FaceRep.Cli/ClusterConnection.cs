@@ -1,0 +1,222 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Spectre.Console;
+using StackExchange.Redis;
+
+namespace FaceRep.Cli;
+
+/// <summary>
+/// How the console reaches a cluster: <c>--cluster CONN</c> (or <c>FACEREP_CLUSTER</c>), a Redis
+/// connection string as the silos' <c>FaceRep:Redis</c> (<c>host:port[,password=…][,ssl=true]</c>),
+/// and <c>--cluster-id</c> / <c>--service-id</c> (or <c>FACEREP_CLUSTER_ID</c> /
+/// <c>FACEREP_SERVICE_ID</c>) as the silos' ClusterId and ServiceId. Only the endpoints are ever
+/// shown: the password stays out of output and logs.
+/// </summary>
+public sealed class ClusterOptions
+{
+    /// <summary>The environment variable holding the connection string.</summary>
+    public const string ConnectionVariable = "FACEREP_CLUSTER";
+
+    /// <summary><c>--cluster</c>.</summary>
+    public Option<string?> Connection { get; } = new("--cluster")
+    {
+        Description = $"The cluster's Redis, as the silos' FaceRep:Redis: host:port[,password=…][,ssl=true] (default: ${ConnectionVariable}).",
+    };
+
+    /// <summary><c>--cluster-id</c>.</summary>
+    public Option<string?> ClusterId { get; } = new("--cluster-id")
+    {
+        Description = "The silos' ClusterId (default: $FACEREP_CLUSTER_ID, else facerep).",
+    };
+
+    /// <summary><c>--service-id</c>.</summary>
+    public Option<string?> ServiceId { get; } = new("--service-id")
+    {
+        Description = "The silos' ServiceId (default: $FACEREP_SERVICE_ID, else the cluster id).",
+    };
+
+    /// <summary>Adds the options to a command.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Connection);
+        command.Options.Add(ClusterId);
+        command.Options.Add(ServiceId);
+    }
+
+    /// <summary>
+    /// Connects, or prints one line saying why not and returns null with the exit code: 2 when no
+    /// or a malformed connection string was given, 3 when the cluster cannot be reached.
+    /// </summary>
+    public async Task<(ClusterConnection? Connection, int Exit)> ConnectAsync(ParseResult result, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var text = result.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            console.MarkupLine($"[red]error:[/] no cluster given: pass --cluster HOST:PORT[[,password=…]] or set {ConnectionVariable}");
+            return (null, ExitCodes.BadInput);
+        }
+
+        ConfigurationOptions redis;
+        try
+        {
+            redis = ConfigurationOptions.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] --cluster is not a Redis connection string: {Redact(e.Message, text)}");
+            return (null, ExitCodes.BadInput);
+        }
+
+        if (redis.EndPoints.Count == 0)
+        {
+            console.MarkupLine("[red]error:[/] --cluster names no Redis endpoint; write HOST:PORT[[,password=…]]");
+            return (null, ExitCodes.BadInput);
+        }
+
+        var clusterId = result.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("FACEREP_CLUSTER_ID") ?? "facerep";
+        var serviceId = result.GetValue(ServiceId) ?? Environment.GetEnvironmentVariable("FACEREP_SERVICE_ID") ?? clusterId;
+        var target = new ClusterTarget(text, clusterId, serviceId);
+        try
+        {
+            return (await ClusterConnection.OpenAsync(target, cancellationToken), ExitCodes.Ok);
+        }
+        catch (Exception e) when (ClusterConnection.IsConnectionError(e))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] cannot reach the cluster '{clusterId}' at {target.Endpoints}: {Redact(ClusterConnection.Reason(e), text)}");
+            return (null, ExitCodes.Unreachable);
+        }
+    }
+
+    /// <summary>Removes the connection string's password from a message.</summary>
+    public static string Redact(string message, string connection)
+    {
+        try
+        {
+            var password = ConfigurationOptions.Parse(connection).Password;
+            return string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            return message;
+        }
+    }
+}
+
+/// <summary>A cluster to connect to.</summary>
+/// <param name="Redis">The Redis connection string (it may hold a password: never print it).</param>
+/// <param name="ClusterId">The silos' ClusterId.</param>
+/// <param name="ServiceId">The silos' ServiceId.</param>
+public sealed record ClusterTarget(string Redis, string ClusterId, string ServiceId)
+{
+    /// <summary>The Redis endpoints, for messages.</summary>
+    public string Endpoints => string.Join(", ", ConfigurationOptions.Parse(Redis).EndPoints.Select(Format));
+
+    private static string Format(System.Net.EndPoint endpoint) => endpoint switch
+    {
+        System.Net.DnsEndPoint d => $"{d.Host}:{d.Port}",
+        _ => endpoint.ToString() ?? "?",
+    };
+
+    /// <inheritdoc />
+    public override string ToString() => $"{ClusterId} at {Endpoints}";
+}
+
+/// <summary>An Orleans client of a cluster, in a host of its own so that it can be dropped and opened again.</summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    /// <summary>How long connecting may take before the cluster counts as unreachable.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, ClusterTarget target)
+    {
+        _host = host;
+        Target = target;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The cluster.</summary>
+    public ClusterTarget Target { get; }
+
+    /// <summary>The client.</summary>
+    public IClusterClient Client { get; }
+
+    /// <summary>Connects to a cluster through its Redis membership table.</summary>
+    /// <exception cref="Exception">The cluster could not be reached within <see cref="ConnectTimeout"/>.</exception>
+    public static async Task<ClusterConnection> OpenAsync(ClusterTarget target, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(target.Redis);
+                o.ConfigurationOptions.ConnectTimeout = 5000;
+                o.ConfigurationOptions.AbortOnConnectFail = true;
+            });
+            client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = target.ClusterId;
+                o.ServiceId = target.ServiceId;
+            });
+            // Notice dead and new gateways within seconds, as the silos notice dead silos.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        });
+        var host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+            return new ClusterConnection(host, target);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new TimeoutException($"no silo answered within {ConnectTimeout.TotalSeconds:0} s");
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A one-line reason for a failed connection or call.</summary>
+    public static string Reason(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is { } next && inner is AggregateException or OrleansException)
+            inner = next;
+        var text = inner.Message.Split('\n')[0].Trim();
+        if (inner is RedisConnectionException)
+            return $"Redis did not answer ({text})";
+        if (text.Contains("gateway", StringComparison.OrdinalIgnoreCase))
+            return $"no silo of this cluster is running ({text})";
+        return text;
+    }
+
+    /// <summary>True for the errors a lost or unreachable cluster raises (worth reconnecting), not for bugs.</summary>
+    public static bool IsConnectionError(Exception e) =>
+        e is OrleansException or TimeoutException or RedisException or System.Net.Sockets.SocketException or ObjectDisposedException
+        || (e is AggregateException a && a.InnerExceptions.All(IsConnectionError));
+
+    /// <summary>Drops the client without waiting on a cluster that may be gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException || IsConnectionError(e))
+        {
+            // Leaving quietly: the cluster forgets a client that stops answering.
+        }
+
+        _host.Dispose();
+    }
+}
