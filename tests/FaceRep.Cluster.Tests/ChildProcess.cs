@@ -86,6 +86,21 @@ public sealed class ChildProcess : IDisposable
         return signalled;
     }
 
+    /// <summary>Waits for the process to end and for everything it printed to be read; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var code = await Exited.WaitAsync(timeout);
+        _process.WaitForExit();
+        return code;
+    }
+
+    /// <summary>Sends SIGTERM: the process runs its shutdown code (a silo drains and leaves the cluster).</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && Sys.Kill(_process.Id, Sys.SigTerm) != 0)
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>The last lines printed.</summary>
     public string Tail(int lines)
     {
@@ -146,4 +161,12 @@ public sealed class ChildProcess : IDisposable
             }
         }
     }
+}
+
+internal static class Sys
+{
+    public const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static extern int Kill(int pid, int signal);
 }

@@ -28,6 +28,12 @@ public sealed record SiloConfig
     public int MissedProbes { get; init; } = 2;
 
     public double TableRefreshSeconds { get; init; } = 2;
+
+    /// <summary>Seconds a stopping silo lets running jobs finish before handing them back.</summary>
+    public double DrainSeconds { get; init; } = 5;
+
+    /// <summary>Devices by name (<c>cpu0,cuda0</c>); null for <see cref="CpuSlots"/> CPU slots.</summary>
+    public string? Devices { get; init; }
 }
 
 /// <summary>
@@ -38,12 +44,13 @@ public sealed class SiloProcess : IDisposable
 {
     private readonly ChildProcess _process;
 
-    private SiloProcess(string name, ChildProcess process, int siloPort, int gatewayPort, string dataRoot)
+    private SiloProcess(string name, ChildProcess process, int siloPort, int gatewayPort, int httpPort, string dataRoot)
     {
         Name = name;
         _process = process;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
         DataRoot = dataRoot;
     }
 
@@ -52,6 +59,9 @@ public sealed class SiloProcess : IDisposable
     public int SiloPort { get; }
 
     public int GatewayPort { get; }
+
+    /// <summary>The port of its dashboard, metrics and health endpoints.</summary>
+    public int HttpPort { get; }
 
     public string DataRoot { get; }
 
@@ -66,7 +76,7 @@ public sealed class SiloProcess : IDisposable
     public static SiloProcess Start(string name, SiloConfig config, string dataRoot)
     {
         Directory.CreateDirectory(dataRoot);
-        var ports = ChildProcess.FreePorts(2);
+        var ports = ChildProcess.FreePorts(3);
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataRoot };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceRep.Silo.dll"));
         string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
@@ -81,6 +91,8 @@ public sealed class SiloProcess : IDisposable
             ["SiloPort"] = $"{ports[0]}",
             ["GatewayPort"] = $"{ports[1]}",
             ["CpuSlots"] = $"{config.CpuSlots}",
+            ["HttpPort"] = $"{ports[2]}",
+            ["DrainSeconds"] = Number(config.DrainSeconds),
             ["DataRoot"] = dataRoot,
             ["ArtifactRoot"] = config.ArtifactRoot,
             ["Executor"] = config.Executor,
@@ -90,15 +102,20 @@ public sealed class SiloProcess : IDisposable
             ["Membership__MissedProbes"] = $"{config.MissedProbes}",
             ["Membership__TableRefreshSeconds"] = Number(config.TableRefreshSeconds),
         };
+        if (config.Devices is { } devices)
+            settings["Devices"] = devices;
         foreach (var (key, value) in settings)
             info.Environment[$"FaceRep__{key}"] = value;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return new SiloProcess(name, new ChildProcess(name, info), ports[0], ports[1], dataRoot);
+        return new SiloProcess(name, new ChildProcess(name, info), ports[0], ports[1], ports[2], dataRoot);
     }
 
     /// <summary>Waits until the silo has joined the cluster and its workers pull jobs.</summary>
     public Task WaitReadyAsync(TimeSpan timeout) =>
         _process.WaitForLineAsync(l => l.Contains("WorkerStarter: Silo ", StringComparison.Ordinal) && l.Contains(" serves ", StringComparison.Ordinal), timeout);
+
+    /// <summary>SIGTERM, as an operator or Kubernetes stops a silo: it drains and leaves. Returns when the signal was sent.</summary>
+    public void Terminate() => _process.Terminate();
 
     /// <summary>SIGKILL: the silo gets no chance to leave the cluster or release anything. Returns when the signal was sent.</summary>
     public DateTime Kill() => _process.Kill();
