@@ -45,6 +45,14 @@ public static class ClusterCommands
         return command;
     }
 
+    /// <summary>The kinds of device (gpu, cpu) the cluster's active silos have.</summary>
+    internal static async Task<IReadOnlySet<string>> DeviceKindsAsync(ClusterConnection connection)
+    {
+        var hosts = await connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var reports = await Task.WhenAll(hosts.Keys.Select(h => connection.Client.GetGrain<ISiloHostGrain>(SiloHostGrain.KeyFor(h)).GetReportAsync()));
+        return reports.SelectMany(r => r.Devices).Select(d => d.Kind).ToHashSet(StringComparer.Ordinal);
+    }
+
     private static async Task WriteAsync(ClusterConnection connection, IAnsiConsole console)
     {
         var client = connection.Client;

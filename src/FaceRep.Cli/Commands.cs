@@ -109,9 +109,20 @@ public static class Commands
 
         // One process is one silo: a job needing more devices than it has would wait for ever.
         // (Inventoried only for such jobs: asking libtorch about GPUs costs a second.)
-        var devices = grid.Pretrain.Any(p => p.Config.Devices > 1)
-            ? GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) }).Devices.Count
-            : 1;
+        var placement = grid.Spec.Placement;
+        var inventory = grid.Pretrain.Any(p => p.Config.Devices > 1) || placement != Core.Specs.PlacementSpec.Anywhere
+            ? GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) })
+            : null;
+        var devices = inventory?.Devices.Count ?? 1;
+        foreach (var (stage, kind) in new[] { ("pretrain", placement.Pretrain), ("evaluate", placement.Evaluate) })
+        {
+            if (inventory is not null && kind != Core.Specs.PlacementSpec.Any && !inventory.Devices.Any(d => Grid.Workers.DeviceKinds.Of(d.Name) == kind))
+            {
+                console.MarkupLineInterpolated(
+                    $"[red]error:[/] {fileName}: placement.{stage}: {kind}, but this machine's grid has no {kind} device ({string.Join(", ", inventory.Devices.Select(d => d.Name))}); its jobs would wait for ever. Remove the placement or submit the sweep to a cluster that has one");
+                return ExitCodes.BadInput;
+            }
+        }
         if (grid.Pretrain.FirstOrDefault(p => p.Config.Devices > devices) is { } tooBig)
         {
             console.MarkupLineInterpolated(

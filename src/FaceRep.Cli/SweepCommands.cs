@@ -88,6 +88,7 @@ public static class SweepCommands
                     return ExitCodes.BadInput;
                 }
 
+                await WarnUnplaceableAsync(connection, grid.Spec.Placement, console);
                 var s = submitted.Status;
                 console.MarkupLineInterpolated(
                     $"Submitted sweep [bold]{name}[/] to {connection.Target}: {grid.Pretrain.Count} pre-training and {grid.Evaluations.Count} evaluation jobs; {s.Succeeded + s.Failed} already finished, {s.Total - s.Succeeded - s.Failed} to run.");
@@ -237,6 +238,19 @@ public static class SweepCommands
             });
         });
         return command;
+    }
+
+    /// <summary>Says so when a stage asks for a kind of device no silo of the cluster has now: its jobs wait until one joins.</summary>
+    private static async Task WarnUnplaceableAsync(ClusterConnection connection, PlacementSpec placement, IAnsiConsole console)
+    {
+        if (placement == PlacementSpec.Anywhere)
+            return;
+        var kinds = await ClusterCommands.DeviceKindsAsync(connection);
+        foreach (var (stage, kind) in new[] { ("pre-training", placement.Pretrain), ("evaluation", placement.Evaluate) })
+        {
+            if (kind != PlacementSpec.Any && !kinds.Contains(kind))
+                console.MarkupLineInterpolated($"[yellow]warning:[/] the {stage} jobs must run on a {kind} device and no silo of the cluster has one now; they wait until such a silo joins");
+        }
     }
 
     /// <summary>True for a line-per-change display: asked for, or output is not a terminal.</summary>

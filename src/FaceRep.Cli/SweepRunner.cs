@@ -51,8 +51,9 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     /// <summary>The submission of an expanded sweep: pre-training jobs first, then evaluations.</summary>
     public static SweepSubmission Submission(GridExpansion grid, string specText)
     {
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+        var placement = grid.Spec.Placement;
+        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null) with { Requires = placement.For(pretrain: true) })
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn) with { Requires = placement.For(pretrain: false) }))
             .ToList();
         return new SweepSubmission(grid.Spec.Name, specText, grid.Spec.Priority, jobs);
     }

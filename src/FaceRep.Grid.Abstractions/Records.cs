@@ -39,6 +39,13 @@ public sealed record JobDescriptor(
     [property: Id(3)] string ConfigJson,
     [property: Id(4)] int Devices = 1)
 {
+    /// <summary>
+    /// The kind of device the job must run on: <c>gpu</c>, <c>cpu</c>, or null for any. Placement
+    /// only: it is not part of the job's configuration or id.
+    /// </summary>
+    [Id(5)]
+    public string? Requires { get; init; }
+
     /// <summary>Devices the job is leased: at least one.</summary>
     public int GangSize => Math.Max(1, Devices);
 
@@ -138,7 +145,12 @@ public sealed record QueuedJob(
     [property: Id(1)] string Sweep,
     [property: Id(2)] int Priority,
     [property: Id(3)] string? PreferredSilo = null,
-    [property: Id(4)] int Devices = 1);
+    [property: Id(4)] int Devices = 1)
+{
+    /// <summary>The kind of device it must run on (<c>gpu</c>, <c>cpu</c>), or null for any.</summary>
+    [Id(5)]
+    public string? Requires { get; init; }
+}
 
 /// <summary>How many ready jobs of a sweep wait in the dispatcher's queue.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.SweepQueueLength")]

@@ -191,8 +191,15 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
     internal static async Task<(int ExitCode, string Output)> FacerepAsync(string dir, string[] args)
     {
         using var process = Facerep(dir, args);
-        var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        return (code, process.Output);
+        try
+        {
+            var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            return (code, process.Output);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"facerep {string.Join(' ', args.Take(3))} did not finish within 120 s; it printed:\n{process.Tail(40)}");
+        }
     }
 
     /// <summary>

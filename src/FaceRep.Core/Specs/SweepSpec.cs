@@ -21,7 +21,32 @@ public sealed record SweepSpec(
     IReadOnlyList<int> Seeds,
     IReadOnlyList<string> Protocols,
     ScaleSpec Scale,
-    int Priority);
+    int Priority)
+{
+    /// <summary>Which kind of device each stage's jobs run on (placement only: not part of any job's id).</summary>
+    public PlacementSpec Placement { get; init; } = PlacementSpec.Anywhere;
+}
+
+/// <summary>
+/// The kind of device a stage's jobs must run on in a cluster of mixed silos: <c>gpu</c>,
+/// <c>cpu</c>, or <c>any</c>. A job waits until a silo with such a device takes it.
+/// </summary>
+/// <param name="Pretrain">For the pre-training jobs.</param>
+/// <param name="Evaluate">For the evaluation jobs.</param>
+public sealed record PlacementSpec(string Pretrain, string Evaluate)
+{
+    /// <summary>Any device.</summary>
+    public const string Any = "any";
+
+    /// <summary>The kinds a stage may ask for.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [Any, "gpu", "cpu"];
+
+    /// <summary>Every job anywhere (the default).</summary>
+    public static PlacementSpec Anywhere { get; } = new(Any, Any);
+
+    /// <summary>The device kind a job of the stage requires, or null for any.</summary>
+    public string? For(bool pretrain) => (pretrain ? Pretrain : Evaluate) is var kind && kind != Any ? kind : null;
+}
 
 /// <summary>A backbone architecture, its width multiplier and its input resolution.</summary>
 public sealed record BackboneSpec(string Arch, double Width, int Input);

@@ -35,7 +35,9 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
     public static readonly BackboneSpec BackboneDefaults = new("resnet18", 0.25, 64);
 
     private static readonly string[] TopLevelKeys =
-        ["name", "description", "priority", "backbone", "pretrain", "tasks", "shots", "seeds", "protocols", "scale"];
+        ["name", "description", "priority", "backbone", "pretrain", "tasks", "shots", "seeds", "protocols", "scale", "placement"];
+
+    private static readonly string[] PlacementKeys = ["pretrain", "evaluate"];
 
     private static readonly string[] BackboneKeys = ["arch", "width", "input"];
 
@@ -186,11 +188,26 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
                 ? NameList(prNode, "protocols", KnownNames.Protocols, "protocol")
                 : ["finetune"];
             var scale = fields.TryGetValue("scale", out var scNode) ? ReadScale(scNode) : ScaleDefaults;
+            var placement = fields.TryGetValue("placement", out var plNode) ? ReadPlacement(plNode) : PlacementSpec.Anywhere;
 
-            if (Errors.Count > 0 || name is null || backbone is null || scale is null)
+            if (Errors.Count > 0 || name is null || backbone is null || scale is null || placement is null)
                 return null;
 
-            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority);
+            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement };
+        }
+
+        private PlacementSpec? ReadPlacement(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "placement", $"expected a mapping with {string.Join(", ", PlacementKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "placement", PlacementKeys);
+            var pretrain = f.TryGetValue("pretrain", out var p) ? Name(p, "placement.pretrain", PlacementSpec.Kinds, "device kind") : PlacementSpec.Any;
+            var evaluate = f.TryGetValue("evaluate", out var e) ? Name(e, "placement.evaluate", PlacementSpec.Kinds, "device kind") : PlacementSpec.Any;
+            return pretrain is null || evaluate is null ? null : new PlacementSpec(pretrain, evaluate);
         }
 
         private BackboneSpec? ReadBackbone(YamlNode node)

@@ -1,5 +1,6 @@
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;
+using FaceRep.Grid.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -172,7 +173,8 @@ public sealed class DispatcherGrain(
                     (putBack ??= []).Add(held);
             }
 
-            while (Next(silo) is { } next)
+            var kind = DeviceKinds.Of(worker);
+            while (Next(silo, kind) is { } next)
             {
                 var (queue, entry) = next;
                 var size = Math.Max(1, entry.Job.Devices);
@@ -336,7 +338,7 @@ public sealed class DispatcherGrain(
         _queued[job.JobId] = queue;
         _count++;
         if (wake)
-            WakeOne(job.PreferredSilo);
+            WakeOne(job.PreferredSilo, job.Requires ?? "");
     }
 
     /// <summary>
@@ -345,25 +347,25 @@ public sealed class DispatcherGrain(
     /// silo if it has one, else the earliest of the rest, leaving those whose own silo has a
     /// worker on its way to them (<see cref="IsComing"/>).
     /// </summary>
-    private (SweepQueue Queue, QueueEntry Entry)? Next(string silo)
+    private (SweepQueue Queue, QueueEntry Entry)? Next(string silo, string kind)
     {
         SweepQueue? best = null;
         foreach (var queue in _sweeps.Values)
         {
-            if (queue.Count > 0 && (best is null || queue.Priority > best.Priority || (queue.Priority == best.Priority && queue.LastTurn < best.LastTurn)))
+            if (queue.HasWorkFor(kind) && (best is null || queue.Priority > best.Priority || (queue.Priority == best.Priority && queue.LastTurn < best.LastTurn)))
                 best = queue;
         }
 
         if (best is null)
             return null;
-        var entry = best.Take(silo, IsComing);
+        var entry = best.Take(silo, kind, IsComing);
         if (entry is null)
         {
             // The best sweep's jobs all wait for workers of their own silos that are on their way;
             // the next sweeps in turn may have something for this one.
-            foreach (var queue in _sweeps.Values.Where(q => q.Count > 0 && q != best).OrderByDescending(q => q.Priority).ThenBy(q => q.LastTurn))
+            foreach (var queue in _sweeps.Values.Where(q => q.HasWorkFor(kind) && q != best).OrderByDescending(q => q.Priority).ThenBy(q => q.LastTurn))
             {
-                if ((entry = queue.Take(silo, IsComing)) is not null)
+                if ((entry = queue.Take(silo, kind, IsComing)) is not null)
                 {
                     best = queue;
                     break;
@@ -381,11 +383,12 @@ public sealed class DispatcherGrain(
     }
 
     /// <summary>
-    /// True when a worker of <paramref name="silo"/> is on its way to the dispatcher: one woken
-    /// and not yet here, or an idle one, which is woken now. Jobs preferring that silo are left
-    /// for it rather than taken by a worker of another silo. A held silo's workers wait for their gang.
+    /// True when a worker of <paramref name="silo"/> whose device can run jobs requiring
+    /// <paramref name="requires"/> is on its way to the dispatcher: one woken and not yet here, or
+    /// an idle one, which is woken now. Jobs preferring that silo are left for it rather than taken
+    /// by a worker of another silo. A held silo's workers wait for their gang.
     /// </summary>
-    private bool IsComing(string silo)
+    private bool IsComing(string silo, string requires)
     {
         if (_holds.ContainsKey(silo))
             return false;
@@ -395,11 +398,11 @@ public sealed class DispatcherGrain(
         var patience = (long)(2 * options.Value.HeartbeatInterval.TotalMilliseconds);
         foreach (var (worker, woken) in _woken)
         {
-            if (IsOf(worker, silo) && now - woken < patience)
+            if (IsOf(worker, silo) && now - woken < patience && SweepQueue.Serves(requires, DeviceKinds.Of(worker)))
                 return true;
         }
 
-        if (_idle.FirstOrDefault(w => IsOf(w, silo)) is not { } idle)
+        if (_idle.FirstOrDefault(w => IsOf(w, silo) && SweepQueue.Serves(requires, DeviceKinds.Of(w))) is not { } idle)
             return false;
         Wake(idle);
         return true;
@@ -415,15 +418,15 @@ public sealed class DispatcherGrain(
         GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
 
-    private void WakeOne(string? preferredSilo)
+    private void WakeOne(string? preferredSilo, string requires)
     {
         if (_idle.Count == 0)
             return;
         var worker = preferredSilo is null || _holds.ContainsKey(preferredSilo)
             ? null
-            : _idle.FirstOrDefault(w => IsOf(w, preferredSilo));
+            : _idle.FirstOrDefault(w => IsOf(w, preferredSilo) && SweepQueue.Serves(requires, DeviceKinds.Of(w)));
         // A held silo's idle workers are waiting for their gang; waking one would not place the job.
-        worker ??= _holds.Count == 0 ? _idle.First() : _idle.FirstOrDefault(w => !_holds.ContainsKey(SiloOf(w)));
+        worker ??= _idle.FirstOrDefault(w => SweepQueue.Serves(requires, DeviceKinds.Of(w)) && (_holds.Count == 0 || !_holds.ContainsKey(SiloOf(w))));
         if (worker is null)
             return;
         Wake(worker);

@@ -417,7 +417,7 @@ public sealed class ExperimentGrain(
     /// every silo agrees), preferring the silo its pre-training job ran on.
     /// </summary>
     private QueuedJob Queued() =>
-        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1);
+        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1) { Requires = S.Job?.Requires };
 
     private JobStatus Status() =>
         new(Id, S.State, S.Attempts, S.Worker, S.Failure, S.Error, S.FinishedUtc, S.Version);

@@ -127,7 +127,7 @@ public sealed class SweepGrain(
                 Apply(s.Id, s.State, s.Version);
             // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
             var ready = chunk.Zip(statuses).Where(p => p.Second.State == JobState.Ready)
-                .Select(p => new QueuedJob(p.First.Id, Name, submission.Priority, Devices: p.First.GangSize)).ToList();
+                .Select(p => new QueuedJob(p.First.Id, Name, submission.Priority, Devices: p.First.GangSize) { Requires = p.First.Requires }).ToList();
             if (ready.Count > 0)
                 Dispatcher.EnqueueManyAsync(ready).Ignore();
         }

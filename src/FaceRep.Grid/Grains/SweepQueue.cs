@@ -5,11 +5,14 @@ namespace FaceRep.Grid.Grains;
 /// <summary>A queued job and its place: lower goes first (lost jobs have places below every fresh one).</summary>
 internal sealed record QueueEntry(QueuedJob Job, long Place);
 
-/// <summary>One sweep's ready jobs: those preferring a silo, by silo, and the rest.</summary>
+/// <summary>
+/// One sweep's ready jobs, in lanes by the device kind they require (none, <c>gpu</c>, <c>cpu</c>):
+/// in each, those preferring a silo by silo, and the rest. A worker is offered only the lanes its
+/// device can serve.
+/// </summary>
 internal sealed class SweepQueue(string name, int priority)
 {
-    private readonly PriorityQueue<QueueEntry, long> _anywhere = new();
-    private readonly Dictionary<string, PriorityQueue<QueueEntry, long>> _bySilo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
 
     public string Name { get; } = name;
 
@@ -22,43 +25,109 @@ internal sealed class SweepQueue(string name, int priority)
 
     public void Add(QueueEntry entry)
     {
-        var queue = _anywhere;
-        if (entry.Job.PreferredSilo is { } silo && !_bySilo.TryGetValue(silo, out queue))
-            _bySilo[silo] = queue = new PriorityQueue<QueueEntry, long>();
-        queue.Enqueue(entry, entry.Place);
+        var key = entry.Job.Requires ?? "";
+        if (!_lanes.TryGetValue(key, out var lane))
+            _lanes[key] = lane = new Lane(key);
+        lane.Add(entry);
         Count++;
     }
 
+    /// <summary>True when some job here may run on a device of <paramref name="kind"/>.</summary>
+    public bool HasWorkFor(string kind) => _lanes.Any(l => l.Value.Count > 0 && Serves(l.Key, kind));
+
     /// <summary>
-    /// This silo's first job; else the earliest of the rest, except those preferring a silo
-    /// whose worker <paramref name="isComing"/> for them: a worker never idles while its sweep
-    /// has a job nobody else is about to take. Null if there is none.
+    /// For a worker of <paramref name="silo"/> with a device of <paramref name="kind"/>: this
+    /// silo's first job; else the earliest of the rest, except those preferring a silo whose
+    /// worker (of a device that can run them) <paramref name="isComing"/> for them: a worker never idles while its sweep has a job
+    /// it can run that nobody else is about to take. Null if there is none.
     /// </summary>
-    public QueueEntry? Take(string silo, Func<string, bool> isComing)
+    public QueueEntry? Take(string silo, string kind, Func<string, string, bool> isComing)
     {
-        if (_bySilo.TryGetValue(silo, out var local) && local.TryDequeue(out var mine, out _))
+        var lanes = _lanes.Where(l => l.Value.Count > 0 && Serves(l.Key, kind)).Select(l => l.Value).ToList();
+        Lane? local = null, other = null;
+        long localPlace = long.MaxValue, otherPlace = long.MaxValue;
+        foreach (var lane in lanes)
         {
+            if (lane.PeekLocal(silo) is { } place && (local is null || place < localPlace))
+                (local, localPlace) = (lane, place);
+        }
+
+        if (local is null)
+        {
+            foreach (var lane in lanes)
+            {
+                if (lane.PeekOther(silo, isComing) is { } place && (other is null || place < otherPlace))
+                    (other, otherPlace) = (lane, place);
+            }
+        }
+
+        var chosen = local is not null ? local.TakeLocal(silo) : other?.TakeOther(silo, isComing);
+        if (chosen is not null)
+            Count--;
+        return chosen;
+    }
+
+    /// <summary>Whether a device of <paramref name="kind"/> may run jobs requiring <paramref name="requires"/>.</summary>
+    public static bool Serves(string requires, string kind) => requires.Length == 0 || requires == kind;
+
+    /// <summary>Jobs of one requirement: those preferring a silo, by silo, and the rest.</summary>
+    /// <param name="requires">The device kind its jobs require ("" for any).</param>
+    private sealed class Lane(string requires)
+    {
+        private readonly PriorityQueue<QueueEntry, long> _anywhere = new();
+        private readonly Dictionary<string, PriorityQueue<QueueEntry, long>> _bySilo = new(StringComparer.Ordinal);
+
+        public int Count { get; private set; }
+
+        public void Add(QueueEntry entry)
+        {
+            var queue = _anywhere;
+            if (entry.Job.PreferredSilo is { } silo && !_bySilo.TryGetValue(silo, out queue))
+                _bySilo[silo] = queue = new PriorityQueue<QueueEntry, long>();
+            queue.Enqueue(entry, entry.Place);
+            Count++;
+        }
+
+        public long? PeekLocal(string silo) =>
+            _bySilo.TryGetValue(silo, out var local) && local.TryPeek(out _, out var place) ? place : null;
+
+        public QueueEntry TakeLocal(string silo)
+        {
+            var local = _bySilo[silo];
+            var entry = local.Dequeue();
             if (local.Count == 0)
                 _bySilo.Remove(silo);
             Count--;
-            return mine;
+            return entry;
         }
 
-        PriorityQueue<QueueEntry, long>? source = _anywhere.Count > 0 ? _anywhere : null;
-        var bestPlace = _anywhere.TryPeek(out _, out var p) ? p : long.MaxValue;
-        string? from = null;
-        foreach (var (other, queue) in _bySilo)
+        /// <summary>The place of the earliest job not preferring <paramref name="silo"/> that this silo may take.</summary>
+        public long? PeekOther(string silo, Func<string, string, bool> isComing) => Other(silo, isComing).Place;
+
+        public QueueEntry? TakeOther(string silo, Func<string, string, bool> isComing)
         {
-            if (queue.TryPeek(out _, out var place) && place < bestPlace && !isComing(other))
-                (source, bestPlace, from) = (queue, place, other);
+            var (source, place, from) = Other(silo, isComing);
+            if (source is null || place is null)
+                return null;
+            var entry = source.Dequeue();
+            if (from is not null && source.Count == 0)
+                _bySilo.Remove(from);
+            Count--;
+            return entry;
         }
 
-        if (source is null)
-            return null;
-        var entry = source.Dequeue();
-        if (from is not null && source.Count == 0)
-            _bySilo.Remove(from);
-        Count--;
-        return entry;
+        private (PriorityQueue<QueueEntry, long>? Source, long? Place, string? From) Other(string silo, Func<string, string, bool> isComing)
+        {
+            PriorityQueue<QueueEntry, long>? source = _anywhere.Count > 0 ? _anywhere : null;
+            var bestPlace = _anywhere.TryPeek(out _, out var p) ? p : long.MaxValue;
+            string? from = null;
+            foreach (var (other, queue) in _bySilo)
+            {
+                if (other != silo && queue.TryPeek(out _, out var place) && place < bestPlace && !isComing(other, requires))
+                    (source, bestPlace, from) = (queue, place, other);
+            }
+
+            return source is null ? (null, null, null) : (source, bestPlace, from);
+        }
     }
 }
