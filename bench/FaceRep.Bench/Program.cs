@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 // train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
 // grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
 // report options: --jobs N (default 10,000): report generation for a sweep of N evaluation results (see ReportBench).
+// scaling options: --job-ms N (500), --drain 0,10 (DrainSeconds to try), --rounds N (3): a silo joining and one draining (see ScalingBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
@@ -22,14 +23,17 @@ if (what == "grid-one")
         int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
 }
 
-if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling or all");
     return 2;
 }
 
 if (what == "results")
     return await FaceRep.Bench.ResultsBench.RunAsync(args.Skip(1).ToArray());
+
+if (what == "scaling")
+    return await FaceRep.Bench.ScalingBench.RunAsync(args.Skip(1).ToArray());
 
 if (what == "report")
     return await FaceRep.Bench.ReportBench.RunAsync(args.Skip(1).ToArray());

@@ -51,7 +51,10 @@ public sealed class ClusterOptions
     /// </summary>
     public async Task<(ClusterConnection? Connection, int Exit)> ConnectAsync(ParseResult result, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        var text = result.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable);
+        var text = result.GetValue(Connection);
+        var from = "--cluster";
+        if (text is null)
+            (text, from) = (Environment.GetEnvironmentVariable(ConnectionVariable), ConnectionVariable);
         if (string.IsNullOrWhiteSpace(text))
         {
             console.MarkupLine($"[red]error:[/] no cluster given: pass --cluster HOST:PORT[[,password=…]] or set {ConnectionVariable}");
@@ -65,13 +68,13 @@ public sealed class ClusterOptions
         }
         catch (ArgumentException e)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] --cluster is not a Redis connection string: {Redact(e.Message, text)}");
+            console.MarkupLineInterpolated($"[red]error:[/] {from} is not a Redis connection string: {Redact(e.Message, text)}");
             return (null, ExitCodes.BadInput);
         }
 
         if (redis.EndPoints.Count == 0)
         {
-            console.MarkupLine("[red]error:[/] --cluster names no Redis endpoint; write HOST:PORT[[,password=…]]");
+            console.MarkupLineInterpolated($"[red]error:[/] {from} names no Redis endpoint; write HOST:PORT[[,password=…]]");
             return (null, ExitCodes.BadInput);
         }
 
@@ -148,6 +151,15 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <exception cref="Exception">The cluster could not be reached within <see cref="ConnectTimeout"/>.</exception>
     public static async Task<ClusterConnection> OpenAsync(ClusterTarget target, CancellationToken cancellationToken)
     {
+        // Redis first, so that a Redis that is down is named as such (the Orleans client would only
+        // time out looking for gateways).
+        var probe = ConfigurationOptions.Parse(target.Redis);
+        probe.ConnectTimeout = 5000;
+        probe.AbortOnConnectFail = true;
+        probe.ConnectRetry = 1;
+        using (var redis = await ConnectionMultiplexer.ConnectAsync(probe).WaitAsync(cancellationToken))
+            await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -192,8 +204,14 @@ public sealed class ClusterConnection : IAsyncDisposable
         while (inner.InnerException is { } next && inner is AggregateException or OrleansException)
             inner = next;
         var text = inner.Message.Split('\n')[0].Trim();
-        if (inner is RedisConnectionException)
-            return $"Redis did not answer ({text})";
+        if (inner is RedisConnectionException connection)
+        {
+            // Its message goes on with advice for the code that opened the connection; the failure type is the news.
+            return connection.FailureType == ConnectionFailureType.AuthenticationFailure
+                ? "Redis refused the password"
+                : $"Redis did not answer ({connection.FailureType})";
+        }
+
         if (text.Contains("gateway", StringComparison.OrdinalIgnoreCase))
             return $"no silo of this cluster is running ({text})";
         return text;

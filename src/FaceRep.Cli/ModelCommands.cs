@@ -79,23 +79,38 @@ public static class ModelCommands
         {
             var console = AnsiConsole.Console;
             var id = result.GetValue(job)!;
-            CheckpointStore store;
-            try
+            var root = Path.GetFullPath(result.GetValue(artifacts)!);
+            if (!IsJobId(id))
             {
-                store = new CheckpointStore(Path.GetFullPath(result.GetValue(artifacts)!));
-                if (!store.Exists(id))
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] no checkpoint of job '{id}' under {store.Root}; 'facerep results query' lists pre-training ids (coordinate pretrain)");
-                    return ExitCodes.BadInput;
-                }
-            }
-            catch (ArgumentException e)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] '{id}' is not a job id: {e.Message}");
+                console.MarkupLineInterpolated($"[red]error:[/] '{id}' is not a job id: use the id's letters, digits, '-' and '_' (at most 64)");
                 return ExitCodes.BadInput;
             }
 
-            var info = store.ReadInfo(id);
+            // Looked for without creating anything: a mistyped --artifacts must leave no directories behind.
+            if (!File.Exists(Path.Combine(root, "checkpoints", id, "checkpoint.json")))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] no checkpoint of job '{id}' under {root}; 'facerep results query --group-by pretrain' lists pre-training sources, and each silo's ArtifactRoot holds their checkpoints");
+                return ExitCodes.BadInput;
+            }
+
+            var store = new CheckpointStore(root);
+            CheckpointInfo info;
+            try
+            {
+                info = store.ReadInfo(id);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or IOException or Core.Experiments.JobFailedException)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] the checkpoint metadata of job '{id}' cannot be read: {e.Message.Split('\n')[0]}");
+                return ExitCodes.BadInput;
+            }
+
+            if (!BackboneRegistry.Names.Contains(info.Backbone.Arch))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] checkpoint {id} holds a '{info.Backbone.Arch}' backbone, which this build does not have");
+                return ExitCodes.BadInput;
+            }
+
             using var backbone = BackboneRegistry.Create(info.Backbone);
             try
             {
@@ -125,12 +140,14 @@ public static class ModelCommands
 
         if (!(width is > 0 and <= 4))
         {
-            console.MarkupLineInterpolated($"[red]error:[/] --width {width.ToString(CultureInfo.InvariantCulture)} is out of range; use a number in (0, 4]");
+            console.MarkupLineInterpolated($"[red]error:[/] --width {width.ToString(CultureInfo.InvariantCulture)} is out of range; use a number in (0, 4]]");
             return null;
         }
 
         return new BackboneSpec(arch, width, 224);
     }
+
+    private static bool IsJobId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string Sample(IReadOnlyList<string> keys) =>
         keys.Count == 0 ? "none" : string.Join(", ", keys.Take(5)) + (keys.Count > 5 ? ", …" : "");
