@@ -134,7 +134,10 @@ public static partial class ScalingBench
         {
             foreach (var s in silos)
                 s.Dispose();
-            root.Delete(recursive: true);
+            if (Environment.GetEnvironmentVariable("FACEREP_KEEP_BENCH_DIR") == "1")
+                Console.WriteLine($"  silo logs kept in {root.FullName}");
+            else
+                root.Delete(recursive: true);
         }
     }
 

@@ -142,6 +142,41 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
     }
 
     [Fact]
+    public async Task A_watch_survives_the_whole_cluster_going_down_and_coming_back()
+    {
+        // Arrange: 4 pre-training jobs and 96 evaluations of 300 ms on two silos.
+        var spec = Path.Combine(_dir, "restart.yaml");
+        await File.WriteAllTextAsync(spec, """
+            name: restart
+            pretrain:
+              - {dataset: synth-curated, method: simclr, epochs: [1, 2]}
+              - {dataset: synth-curated, method: byol, epochs: [1, 2]}
+            tasks: [landmarks]
+            shots: [0.05, 0.2]
+            seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+            """);
+        var (code, text) = await RunAsync("sweep", "submit", spec);
+        Assert.True(code == 0, text);
+        using var watch = Start("sweep", "watch", "restart", "--plain");
+        await watch.WaitForLineAsync(l => DoneOf(l) is >= 10, TimeSpan.FromSeconds(90));
+
+        // Act: every silo dies at once (SIGKILL); a while later two new ones start.
+        foreach (var silo in _cluster.Silos)
+            silo.Kill();
+        await watch.WaitForLineAsync(l => l.Contains("connection lost", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var replacements = new[] { _cluster.StartSilo(), _cluster.StartSilo() };
+        await Task.WhenAll(replacements.Select(r => r.WaitReadyAsync(TimeSpan.FromSeconds(60))));
+        var exit = await watch.WaitForExitAsync(TimeSpan.FromSeconds(180));
+
+        // Assert: the same watch reconnected by itself and followed the sweep to its end.
+        var watched = watch.Output;
+        Assert.True(exit == 0, watched);
+        Assert.Contains(watched.Split('\n'), l => l.Contains("reconnected after", StringComparison.Ordinal));
+        Assert.Contains("Sweep restart finished: 100 succeeded, 0 failed, of 100.", watched, StringComparison.Ordinal);
+        output.WriteLine(string.Join('\n', watched.Split('\n').Where(l => l.Contains("connection", StringComparison.Ordinal) || l.Contains("finished", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public async Task The_console_names_what_is_wrong_with_a_sweep_id_or_a_cluster()
     {
         // An unknown sweep id: exit code 2, one line, and no sweep created by asking.

@@ -58,6 +58,9 @@ public sealed class SweepGrain(
     /// <summary>How often changed counters are written and observers told.</summary>
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long a sweep waits before asking jobs it could not reach again.</summary>
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(5);
+
     private bool _dirty;
     private IDispatcherGrain? _dispatcher;
     private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
@@ -150,13 +153,7 @@ public sealed class SweepGrain(
         if (!definition.RecordExists)
             return;
         var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
-        foreach (var chunk in unfinished.Chunk(Batch))
-        {
-            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).ReconcileAsync()));
-            foreach (var s in statuses)
-                Apply(s.Id, s.State, s.Version);
-        }
-
+        await AskJobsAsync(unfinished, job => job.ReconcileAsync(), "reconcile");
         await UpdateCountersAsync(force: false);
     }
 
@@ -335,14 +332,60 @@ public sealed class SweepGrain(
 
     private async Task RecountAsync()
     {
-        foreach (var chunk in definition.State.JobIds.Chunk(Batch))
-        {
-            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).GetStatusAsync()));
-            foreach (var s in statuses)
-                Apply(s.Id, s.State, s.Version);
-        }
-
+        await AskJobsAsync(definition.State.JobIds, job => job.GetStatusAsync(), "recount");
         await UpdateCountersAsync(force: false);
+    }
+
+    /// <summary>
+    /// Asks each of <paramref name="ids"/> for its status and records it. A job whose grain cannot
+    /// be reached (its silo is leaving or has just died, and the cluster has not caught up) is
+    /// asked again, a few times over some seconds, then once more every few seconds from a timer:
+    /// a sweep that missed a job's news would otherwise wait for the reconciliation reminder, and
+    /// an activation that failed on it would drop the messages it had queued.
+    /// </summary>
+    private async Task AskJobsAsync(IReadOnlyList<string> ids, Func<IExperimentGrain, Task<JobStatus>> ask, string what)
+    {
+        IReadOnlyList<string> pending = ids;
+        for (var round = 0; pending.Count > 0; round++)
+        {
+            var unreachable = new List<string>();
+            foreach (var chunk in pending.Chunk(Batch))
+            {
+                var statuses = await Task.WhenAll(chunk.Select(async id =>
+                {
+                    try
+                    {
+                        return await ask(GrainFactory.Ref<IExperimentGrain>(id));
+                    }
+                    catch (Exception e) when (e is OrleansException or TimeoutException)
+                    {
+                        unreachable.Add(id);
+                        return null;
+                    }
+                }));
+                foreach (var s in statuses.OfType<JobStatus>())
+                    Apply(s.Id, s.State, s.Version);
+            }
+
+            pending = unreachable;
+            if (pending.Count == 0)
+                return;
+            if (round == 4)
+            {
+                log.LogWarning("Sweep {Sweep}: {Count} job(s) could not be reached to {What}; asking again in {Seconds} s", Name, pending.Count, what, RetryPeriod.TotalSeconds);
+                var later = pending;
+                IGrainTimer? timer = null;
+                timer = this.RegisterGrainTimer(async _ =>
+                {
+                    timer?.Dispose();
+                    await AskJobsAsync(later, ask, what);
+                    await UpdateCountersAsync(force: false);
+                }, new GrainTimerCreationOptions(RetryPeriod, Timeout.InfiniteTimeSpan));
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250 * (1 << round)));
+        }
     }
 
     private async Task UpdateCountersAsync(bool force)
