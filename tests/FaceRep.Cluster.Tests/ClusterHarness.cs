@@ -86,6 +86,18 @@ public sealed class ClusterHarness : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>
+    /// Starts a silo again on the address (ports) and data directory of one that died, as a
+    /// process manager restarts it: the cluster sees the same endpoint with a newer generation and
+    /// takes the old one for dead at once.
+    /// </summary>
+    public SiloProcess RestartSilo(SiloProcess dead)
+    {
+        var silo = SiloProcess.Start($"{dead.Name}'", Config, dead.DataRoot, [dead.SiloPort, dead.GatewayPort, dead.HttpPort]);
+        _silos.Add(silo);
+        return silo;
+    }
+
     /// <summary>Connects a new client through the Redis membership table, as the silos found each other.</summary>
     public async Task<GridClient> ConnectAsync()
     {

@@ -160,11 +160,12 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         using var watch = Start("sweep", "watch", "restart", "--plain");
         await watch.WaitForLineAsync(l => DoneOf(l) is >= 10, TimeSpan.FromSeconds(90));
 
-        // Act: every silo dies at once (SIGKILL); a while later two new ones start.
-        foreach (var silo in _cluster.Silos)
+        // Act: every silo dies at once (SIGKILL); then they are restarted where they ran.
+        var dead = _cluster.Silos.ToList();
+        foreach (var silo in dead)
             silo.Kill();
         await watch.WaitForLineAsync(l => l.Contains("connection lost", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        var replacements = new[] { _cluster.StartSilo(), _cluster.StartSilo() };
+        var replacements = dead.Select(_cluster.RestartSilo).ToList();
         await Task.WhenAll(replacements.Select(r => r.WaitReadyAsync(TimeSpan.FromSeconds(60))));
         var exit = await watch.WaitForExitAsync(TimeSpan.FromSeconds(180));
 

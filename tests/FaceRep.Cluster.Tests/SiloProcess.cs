@@ -73,10 +73,14 @@ public sealed class SiloProcess : IDisposable
     public bool Owns(string siloAddress) => siloAddress.StartsWith($"127.0.0.1:{SiloPort}@", StringComparison.Ordinal);
 
     /// <summary>Starts a silo; it is ready once <see cref="WaitReadyAsync"/> returns.</summary>
-    public static SiloProcess Start(string name, SiloConfig config, string dataRoot)
+    /// <param name="name">The silo's name in test output.</param>
+    /// <param name="config">Its settings.</param>
+    /// <param name="dataRoot">Its data directory.</param>
+    /// <param name="ports">Silo, gateway and HTTP ports (a restart on the same address); free ones when null.</param>
+    public static SiloProcess Start(string name, SiloConfig config, string dataRoot, int[]? ports = null)
     {
         Directory.CreateDirectory(dataRoot);
-        var ports = ChildProcess.FreePorts(3);
+        ports ??= ChildProcess.FreePorts(3);
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataRoot };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceRep.Silo.dll"));
         string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
