@@ -67,6 +67,8 @@ else
 }
 
 builder.Services.AddSerilog();
+// SIGTERM drains while the silo (and its health and metrics endpoints) is fully up, then stops it.
+builder.Services.AddSingleton<IHostLifetime, DrainingLifetime>();
 // Stopping drains first (see DrainSeconds); the host must wait for that and for leaving the cluster.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainSeconds + 30));
 

@@ -134,7 +134,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var info = Command(executable, arguments, asPostgres);
         using var process = new ChildProcess(Path.GetFileName(executable), info);
-        var code = await process.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+        var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         if (code != 0)
             throw new InvalidOperationException($"{Path.GetFileName(executable)} exited with code {code}:\n{process.Tail(20)}");
     }

@@ -19,7 +19,7 @@ public sealed class SiloSettingsTests
             info.Environment["FaceRep__DatasetRoots"] = "/nonexistent/faces";
             using var silo = new ChildProcess("silo with bad settings", info);
 
-            var code = await silo.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+            var code = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
             Assert.Equal(2, code);
             Assert.Contains("FaceRep:Executor: 'sleep:fast' has no duration", silo.Output, StringComparison.Ordinal);

@@ -26,6 +26,7 @@ public sealed class TrainingHost : IDisposable
     private readonly string _siloName;
     private bool _draining;
     private int _handedBack;
+    private Task? _drain;
 
     /// <summary>Creates the host and its device threads.</summary>
     public TrainingHost(DeviceInventory inventory, IJobExecutor executor, IGrainFactory grains, IResultStore results,
@@ -58,8 +59,15 @@ public sealed class TrainingHost : IDisposable
     /// Stops taking jobs, lets running ones finish for up to <paramref name="grace"/>, then stops
     /// the rest and hands them back to the queue (their attempt does not count). Returns when
     /// every device is free and its job reported, or when <paramref name="cancellationToken"/> fires.
+    /// Only the first call drains; later ones wait for it.
     /// </summary>
-    public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    public Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        lock (_threads)
+            return _drain ??= DrainOnceAsync(grace, cancellationToken);
+    }
+
+    private async Task DrainOnceAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _draining, true);
         var handedBefore = Volatile.Read(ref _handedBack);
