@@ -37,14 +37,11 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Act: SIGTERM while its jobs run.
         leaving.Terminate();
-        HttpResponseMessage? ready = null;
-        for (var i = 0; i < 40 && ready?.StatusCode != HttpStatusCode.ServiceUnavailable; i++)
-        {
-            await Task.Delay(50);
-            ready = await http.GetAsync($"{baseUri}/health");
-        }
+        // The host logs this once it has stopped taking jobs (its jobs take 4 s more).
+        await leaving.Process.WaitForLineAsync(l => l.Contains("Draining: no new jobs start here", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var ready = await http.GetAsync($"{baseUri}/health");
 
-        var body = await ready!.Content.ReadAsStringAsync();
+        var body = await ready.Content.ReadAsStringAsync();
         var live = await http.GetAsync($"{baseUri}/health/live");
         var metrics = await http.GetStringAsync($"{baseUri}/metrics");
         var exit = await leaving.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
