@@ -44,24 +44,32 @@ internal sealed class SweepQueue(string name, int priority)
     public QueueEntry? Take(string silo, string kind, Func<string, string, bool> isComing)
     {
         var lanes = _lanes.Where(l => l.Value.Count > 0 && Serves(l.Key, kind)).Select(l => l.Value).ToList();
-        Lane? local = null, other = null;
-        long localPlace = long.MaxValue, otherPlace = long.MaxValue;
+        Lane? local = null;
+        long localPlace = long.MaxValue;
         foreach (var lane in lanes)
         {
             if (lane.PeekLocal(silo) is { } place && (local is null || place < localPlace))
                 (local, localPlace) = (lane, place);
         }
 
-        if (local is null)
+        QueueEntry? chosen;
+        if (local is not null)
         {
+            chosen = local.TakeLocal(silo);
+        }
+        else
+        {
+            // Each lane's candidate is looked for once (looking may wake a worker that is coming for it).
+            (Lane Lane, Candidate Candidate)? other = null;
             foreach (var lane in lanes)
             {
-                if (lane.PeekOther(silo, isComing) is { } place && (other is null || place < otherPlace))
-                    (other, otherPlace) = (lane, place);
+                if (lane.Other(silo, isComing) is { } candidate && (other is null || candidate.Place < other.Value.Candidate.Place))
+                    other = (lane, candidate);
             }
+
+            chosen = other is { } o ? o.Lane.Take(o.Candidate) : null;
         }
 
-        var chosen = local is not null ? local.TakeLocal(silo) : other?.TakeOther(silo, isComing);
         if (chosen is not null)
             Count--;
         return chosen;
@@ -101,22 +109,18 @@ internal sealed class SweepQueue(string name, int priority)
             return entry;
         }
 
-        /// <summary>The place of the earliest job not preferring <paramref name="silo"/> that this silo may take.</summary>
-        public long? PeekOther(string silo, Func<string, string, bool> isComing) => Other(silo, isComing).Place;
-
-        public QueueEntry? TakeOther(string silo, Func<string, string, bool> isComing)
+        /// <summary>Removes and returns the job a <see cref="Candidate"/> names.</summary>
+        public QueueEntry Take(Candidate candidate)
         {
-            var (source, place, from) = Other(silo, isComing);
-            if (source is null || place is null)
-                return null;
-            var entry = source.Dequeue();
-            if (from is not null && source.Count == 0)
+            var entry = candidate.Source.Dequeue();
+            if (candidate.From is { } from && candidate.Source.Count == 0)
                 _bySilo.Remove(from);
             Count--;
             return entry;
         }
 
-        private (PriorityQueue<QueueEntry, long>? Source, long? Place, string? From) Other(string silo, Func<string, string, bool> isComing)
+        /// <summary>The earliest job not preferring <paramref name="silo"/> that this silo may take, if any.</summary>
+        public Candidate? Other(string silo, Func<string, string, bool> isComing)
         {
             PriorityQueue<QueueEntry, long>? source = _anywhere.Count > 0 ? _anywhere : null;
             var bestPlace = _anywhere.TryPeek(out _, out var p) ? p : long.MaxValue;
@@ -127,7 +131,10 @@ internal sealed class SweepQueue(string name, int priority)
                     (source, bestPlace, from) = (queue, place, other);
             }
 
-            return source is null ? (null, null, null) : (source, bestPlace, from);
+            return source is null ? null : new Candidate(source, bestPlace, from);
         }
     }
+
+    /// <summary>A lane's next job for a worker of another silo: the queue holding it, its place, and the silo that queue is for (null: any).</summary>
+    private readonly record struct Candidate(PriorityQueue<QueueEntry, long> Source, long Place, string? From);
 }
