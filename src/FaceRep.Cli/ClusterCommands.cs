@@ -22,57 +22,43 @@ public static class ClusterCommands
         var cluster = new ClusterOptions();
         var command = new Command("status", "The cluster's silos (devices, busy and idle workers, draining), and the ready jobs queued per sweep.");
         cluster.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetAction((result, cancellationToken) => cluster.WithConnectionAsync(result, AnsiConsole.Console, cancellationToken, async connection =>
         {
-            var console = AnsiConsole.Console;
-            var (connection, exit) = await cluster.ConnectAsync(result, console, cancellationToken);
-            if (connection is null)
-                return exit;
-            await using (connection)
-            {
-                try
-                {
-                    await WriteAsync(connection, console);
-                    return ExitCodes.Ok;
-                }
-                catch (Exception e) when (ClusterConnection.IsConnectionError(e))
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} stopped answering: {ClusterConnection.Reason(e)}");
-                    return ExitCodes.Unreachable;
-                }
-            }
-        });
+            await WriteAsync(connection, AnsiConsole.Console);
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 
     /// <summary>The kinds of device (gpu, cpu) the cluster's active silos have.</summary>
-    internal static async Task<IReadOnlySet<string>> DeviceKindsAsync(ClusterConnection connection)
+    internal static async Task<IReadOnlySet<string>> DeviceKindsAsync(ClusterConnection connection) =>
+        (await SilosAsync(connection.Client)).SelectMany(s => s.Report?.Devices ?? []).Select(d => d.Kind).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The active silos, each with its host's report (null when it did not answer within 10 s).</summary>
+    private static async Task<(MembershipEntry Host, SiloReport? Report)[]> SilosAsync(IClusterClient client)
     {
-        var hosts = await connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var reports = await Task.WhenAll(hosts.Keys.Select(h => connection.Client.GetGrain<ISiloHostGrain>(SiloHostGrain.KeyFor(h)).GetReportAsync()));
-        return reports.SelectMany(r => r.Devices).Select(d => d.Kind).ToHashSet(StringComparer.Ordinal);
+        var hosts = await client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+        return await Task.WhenAll(hosts.Select(async h =>
+        {
+            try
+            {
+                return (h, (SiloReport?)await client.GetGrain<ISiloHostGrain>(SiloHostGrain.KeyFor(h.SiloAddress)).GetReportAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+            catch (Exception e) when (ClusterConnection.IsConnectionError(e))
+            {
+                return (h, null);
+            }
+        }));
     }
 
     private static async Task WriteAsync(ClusterConnection connection, IAnsiConsole console)
     {
         var client = connection.Client;
-        var hosts = await client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
-        var reports = await Task.WhenAll(hosts.Select(async h =>
-        {
-            try
-            {
-                return (h, Report: (SiloReport?)await client.GetGrain<ISiloHostGrain>(SiloHostGrain.KeyFor(h.SiloAddress)).GetReportAsync().WaitAsync(TimeSpan.FromSeconds(10)));
-            }
-            catch (Exception e) when (ClusterConnection.IsConnectionError(e))
-            {
-                return (h, Report: null);
-            }
-        }));
-
-        var silos = new Table().Title($"Cluster {Markup.Escape(connection.Target.ToString())}: {hosts.Length} silo(s)")
+        var reports = await SilosAsync(client);
+        var silos = new Table().Title($"Cluster {Markup.Escape(connection.Target.ToString())}: {reports.Length} silo(s)")
             .AddColumns("silo", "address", "status", "devices", "busy", "idle", "jobs done", "up", "trainer", "running");
         var now = DateTime.UtcNow;
-        foreach (var (host, report) in reports.OrderBy(r => r.h.SiloName, StringComparer.Ordinal))
+        foreach (var (host, report) in reports.OrderBy(r => r.Host.SiloName, StringComparer.Ordinal))
         {
             if (report is null)
             {

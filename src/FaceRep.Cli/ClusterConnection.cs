@@ -92,6 +92,29 @@ public sealed class ClusterOptions
         }
     }
 
+    /// <summary>
+    /// Connects and runs <paramref name="action"/> on the connection, then drops it. A cluster
+    /// that cannot be reached, or that stops answering during the action, is one line and exit code 3.
+    /// </summary>
+    public async Task<int> WithConnectionAsync(ParseResult result, IAnsiConsole console, CancellationToken cancellationToken, Func<ClusterConnection, Task<int>> action)
+    {
+        var (connection, exit) = await ConnectAsync(result, console, cancellationToken);
+        if (connection is null)
+            return exit;
+        await using (connection)
+        {
+            try
+            {
+                return await action(connection);
+            }
+            catch (Exception e) when (ClusterConnection.IsConnectionError(e))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} stopped answering: {ClusterConnection.Reason(e)}");
+                return ExitCodes.Unreachable;
+            }
+        }
+    }
+
     /// <summary>Removes the connection string's password from a message.</summary>
     public static string Redact(string message, string connection)
     {

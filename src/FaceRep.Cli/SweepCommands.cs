@@ -65,10 +65,7 @@ public static class SweepCommands
                 return ExitCodes.BadInput;
             }
 
-            var (connection, exit) = await cluster.ConnectAsync(result, console, cancellationToken);
-            if (connection is null)
-                return exit;
-            await using (connection)
+            return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
                 var name = grid.Spec.Name;
                 SubmitResult submitted;
@@ -99,7 +96,7 @@ public static class SweepCommands
                 }
 
                 return await new SweepWatch(console, Plain(result, plain)).RunAsync(connection, name, cancellationToken);
-            }
+            });
         });
         return command;
     }
@@ -114,15 +111,8 @@ public static class SweepCommands
             sweep, plain,
         };
         cluster.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var console = AnsiConsole.Console;
-            var (connection, exit) = await cluster.ConnectAsync(result, console, cancellationToken);
-            if (connection is null)
-                return exit;
-            await using (connection)
-                return await new SweepWatch(console, Plain(result, plain)).RunAsync(connection, result.GetValue(sweep)!, cancellationToken);
-        });
+        command.SetAction((result, cancellationToken) => WithSweepAsync(result, cluster, sweep, cancellationToken,
+            (connection, name, _) => new SweepWatch(AnsiConsole.Console, Plain(result, plain)).RunAsync(connection, name, cancellationToken)));
         return command;
     }
 
@@ -164,36 +154,25 @@ public static class SweepCommands
         command.SetAction(async (result, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
-            var (connection, exit) = await cluster.ConnectAsync(result, console, cancellationToken);
-            if (connection is null)
-                return exit;
-            await using (connection)
+            return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
-                try
-                {
-                    var known = await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
-                    var shown = known.Where(k => k.Active || result.GetValue(all)).ToList();
-                    // A finished sweep's grain is activated only when asked for (it recounts its jobs).
-                    var statuses = await Task.WhenAll(shown.Select(k => connection.Client.GetGrain<ISweepGrain>(k.Name).GetStatusAsync()));
-                    var table = new Table().AddColumns("sweep", "submitted (UTC)", "state", "done", "running", "ready", "waiting", "failed");
-                    foreach (var s in statuses)
-                    {
-                        table.AddRow(Markup.Escape(s.Name), s.SubmittedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–", SweepView.State(s),
-                            $"{s.Succeeded + s.Failed}/{s.Total}", $"{s.Running}", $"{s.Ready}", $"{s.Waiting}", s.Failed > 0 ? $"[red]{s.Failed}[/]" : "0");
-                    }
-
-                    if (statuses.Length == 0)
-                        console.MarkupLine(known.Count == 0 ? "No sweeps have been submitted to this cluster." : $"No unfinished sweeps ({known.Count} finished; --all lists them).");
-                    else
-                        console.Write(table);
-                    return ExitCodes.Ok;
-                }
-                catch (Exception e) when (ClusterConnection.IsConnectionError(e))
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} stopped answering: {ClusterConnection.Reason(e)}");
-                    return ExitCodes.Unreachable;
-                }
+                var known = await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
+            var shown = known.Where(k => k.Active || result.GetValue(all)).ToList();
+            // A finished sweep's grain is activated only when asked for (it recounts its jobs).
+            var statuses = await Task.WhenAll(shown.Select(k => connection.Client.GetGrain<ISweepGrain>(k.Name).GetStatusAsync()));
+            var table = new Table().AddColumns("sweep", "submitted (UTC)", "state", "done", "running", "ready", "waiting", "failed");
+            foreach (var s in statuses)
+            {
+                table.AddRow(Markup.Escape(s.Name), s.SubmittedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–", SweepView.State(s),
+                    $"{s.Succeeded + s.Failed}/{s.Total}", $"{s.Running}", $"{s.Ready}", $"{s.Waiting}", s.Failed > 0 ? $"[red]{s.Failed}[/]" : "0");
             }
+
+            if (statuses.Length == 0)
+                console.MarkupLine(known.Count == 0 ? "No sweeps have been submitted to this cluster." : $"No unfinished sweeps ({known.Count} finished; --all lists them).");
+            else
+                console.Write(table);
+            return ExitCodes.Ok;
+            });
         });
         return command;
     }
@@ -262,29 +241,18 @@ public static class SweepCommands
         Func<ClusterConnection, string, ISweepGrain, Task<int>> action)
     {
         var console = AnsiConsole.Console;
-        var (connection, exit) = await cluster.ConnectAsync(result, console, cancellationToken);
-        if (connection is null)
-            return exit;
-        await using (connection)
+        return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
         {
             var name = result.GetValue(sweep)!;
-            try
+            var grain = connection.Client.GetGrain<ISweepGrain>(name);
+            if (await SweepExistsAsync(connection, name, grain) is false)
             {
-                var grain = connection.Client.GetGrain<ISweepGrain>(name);
-                if (await SweepExistsAsync(connection, name, grain) is false)
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} has no sweep '{name}'; 'facerep sweep list --all' lists them");
-                    return ExitCodes.BadInput;
-                }
+                console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} has no sweep '{name}'; 'facerep sweep list --all' lists them");
+                return ExitCodes.BadInput;
+            }
 
-                return await action(connection, name, grain);
-            }
-            catch (Exception e) when (ClusterConnection.IsConnectionError(e))
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} stopped answering: {ClusterConnection.Reason(e)}");
-                return ExitCodes.Unreachable;
-            }
-        }
+            return await action(connection, name, grain);
+        });
     }
 
     /// <summary>
@@ -292,7 +260,7 @@ public static class SweepCommands
     /// does not create (and persist) a sweep grain; a sweep recorded before the list was kept is
     /// found by its own grain.
     /// </summary>
-    internal static async Task<bool> SweepExistsAsync(ClusterConnection connection, string name, ISweepGrain grain)
+    private static async Task<bool> SweepExistsAsync(ClusterConnection connection, string name, ISweepGrain grain)
     {
         var known = await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
         if (known.Any(k => k.Name == name))
@@ -314,22 +282,9 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
     private readonly Pace _pace = new();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
 
+    /// <summary>Follows an existing sweep to its end; returns the exit code.</summary>
     public async Task<int> RunAsync(ClusterConnection connection, string name, CancellationToken cancellationToken)
     {
-        try
-        {
-            if (!await SweepCommands.SweepExistsAsync(connection, name, connection.Client.GetGrain<ISweepGrain>(name)))
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} has no sweep '{name}'; 'facerep sweep list --all' lists them");
-                return ExitCodes.BadInput;
-            }
-        }
-        catch (Exception e) when (ClusterConnection.IsConnectionError(e))
-        {
-            console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} stopped answering: {ClusterConnection.Reason(e)}");
-            return ExitCodes.Unreachable;
-        }
-
         var current = connection;
         var owned = new List<ClusterConnection>();
         try
