@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using FaceRep.Core.Specs;
 using FaceRep.Training;
@@ -408,59 +407,18 @@ public sealed class ConsoleVerbsTests : IDisposable
     // ---- helpers ----
 
     /// <summary>
-    /// Runs facerep as <see cref="FacerepProcess"/> does, but with the cluster variables removed
-    /// and <paramref name="environment"/> set; returns the exit code, everything printed and how long it took.
+    /// Runs facerep with the cluster variables removed and <paramref name="environment"/> set;
+    /// returns the exit code, everything printed and how long it took.
     /// </summary>
     private async Task<(int ExitCode, string Output, TimeSpan Elapsed)> RunAsync(Dictionary<string, string?>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "facerep.dll"));
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        info.Environment["NO_COLOR"] = "1";
-        foreach (var variable in ClusterVariables)
-            info.Environment.Remove(variable);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-            info.Environment[name] = value;
-
-        var output = new StringBuilder();
-        void OnLine(string? line)
-        {
-            if (line is null)
-                return;
-            lock (output)
-                output.AppendLine(line);
-        }
-
+        var variables = ClusterVariables.ToDictionary(v => v, _ => (string?)null);
+        foreach (var (name, value) in environment ?? [])
+            variables[name] = value;
         var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            lock (output)
-                throw new TimeoutException($"facerep {string.Join(' ', args)} did not finish within {Timeout}; it printed:\n{output}");
-        }
-
-        process.WaitForExit();
-        clock.Stop();
-        lock (output)
-            return (process.ExitCode, output.ToString(), clock.Elapsed);
+        using var process = FacerepProcess.StartWith(_dir, variables, args);
+        var code = await process.WaitForExitAsync(Timeout);
+        return (code, process.Output, clock.Elapsed);
     }
 
     /// <summary>A loopback port nothing listens on: bound to find it, then released.</summary>

@@ -10,7 +10,7 @@ public sealed class FacerepProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly List<(Func<string, bool> Predicate, TaskCompletionSource<string> Signal)> _waiters = [];
 
-    private FacerepProcess(string workingDirectory, IEnumerable<string> args)
+    private FacerepProcess(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -23,6 +23,14 @@ public sealed class FacerepProcess : IDisposable
         foreach (var a in args)
             info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                info.Environment.Remove(name);
+            else
+                info.Environment[name] = value;
+        }
+
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -41,6 +49,10 @@ public sealed class FacerepProcess : IDisposable
     }
 
     public static FacerepProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args);
+
+    /// <summary>Starts facerep with environment variables set (or, where the value is null, removed).</summary>
+    public static FacerepProcess StartWith(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        new(workingDirectory, args, environment);
 
     /// <summary>Runs to the end and returns the exit code and everything printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
