@@ -219,18 +219,7 @@ public static class GridBench
         try
         {
             await Task.WhenAll(processes.Select(p => p.WaitReadyAsync(TimeSpan.FromSeconds(60))));
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.UseOrleansClient(client =>
-            {
-                client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString));
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = id;
-                    o.ServiceId = id;
-                });
-            });
-            using var host = builder.Build();
-            await host.StartAsync();
+            using var host = await ClientAsync(redis.ConnectionString, id);
             var client = host.Services.GetRequiredService<IClusterClient>();
             await RunSweepAsync(client, "warm-up", warmUp.Spec, warmUp.Jobs, () => TimeSpan.Zero);
             var (submit, total, cpu) = await RunSweepAsync(client, $"bench-{jobs.Count}", spec, jobs,
@@ -245,6 +234,20 @@ public static class GridBench
                 p.Dispose();
             root.Delete(recursive: true);
         }
+    }
+
+    /// <summary>A started Orleans client of the Redis-clustered silos whose cluster and service id are <paramref name="id"/>.</summary>
+    internal static async Task<IHost> ClientAsync(string redis, string id)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (id, id));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 
     /// <summary>Submits the sweep and polls its counters until it completes.</summary>

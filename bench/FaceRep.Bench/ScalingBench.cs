@@ -2,13 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FaceRep.Cluster.Tests;
-using FaceRep.Core.Experiments;
-using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace FaceRep.Bench;
 
@@ -68,32 +63,14 @@ public static partial class ScalingBench
         {
             silos.AddRange(Enumerable.Range(0, 2).Select(i => SiloProcess.Start($"silo{i}", config, Path.Combine(root.FullName, $"silo{i}"))));
             await Task.WhenAll(silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(60))));
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.UseOrleansClient(client =>
-            {
-                client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString));
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (id, id));
-            });
-            using var host = builder.Build();
-            await host.StartAsync();
+            using var host = await GridBench.ClientAsync(redis.ConnectionString, id);
             var client = host.Services.GetRequiredService<IClusterClient>();
 
-            // 10 pre-training jobs and 240 evaluations.
-            var spec = new SweepSpecParser().Parse("""
-                name: scaling
-                pretrain:
-                  - {dataset: synth-curated, method: simclr, epochs: [1, 2, 3, 4, 5]}
-                  - {dataset: synth-curated, method: moco, epochs: [1, 2, 3, 4, 5]}
-                tasks: [landmarks]
-                shots: [0.05, 0.2]
-                seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
-                """);
-            var grid = GridExpander.Expand(spec);
-            var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-                .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn))).ToList();
+            // 10 pre-training jobs and 240 evaluations, as the console cluster test runs.
+            var submission = Sweeps.Expand("scaling", pretrainPerMethod: 5, seeds: 12);
             var sweep = client.GetGrain<ISweepGrain>("scaling");
             var clock = Stopwatch.StartNew();
-            await sweep.SubmitAsync(new SweepSubmission("scaling", "bench", 0, jobs));
+            await sweep.SubmitAsync(submission);
             await UntilAsync(sweep, s => s.Succeeded >= 30);
 
             // A third silo joins.
