@@ -79,7 +79,16 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         var drainLine = await drained.Process.WaitForLineAsync(l => l.Contains("Drained:", StringComparison.Ordinal), TimeSpan.FromSeconds(1));
 
         // The watch follows the sweep to its end.
-        var watchExit = await watch.WaitForExitAsync(TimeSpan.FromSeconds(180));
+        int watchExit;
+        try
+        {
+            watchExit = await watch.WaitForExitAsync(TimeSpan.FromSeconds(180));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the watch did not end within 180 s; it printed:\n{watch.Tail(15)}\nthe silos' last lines:\n{string.Join("\n", _cluster.Silos.Select(s => $"{s.Name}: {s.Process.Tail(8)}"))}");
+        }
+
         var watched = watch.Output;
 
         // Assert: the silo left cleanly, handing back what it ran; the watch saw every job succeed.
