@@ -219,13 +219,12 @@ public static class GridBench
         try
         {
             await Task.WhenAll(processes.Select(p => p.WaitReadyAsync(TimeSpan.FromSeconds(60))));
-            using var host = await ClientAsync(redis.ConnectionString, id);
-            var client = host.Services.GetRequiredService<IClusterClient>();
+            await using var host = await GridClient.ConnectAsync(redis.ConnectionString, id, id);
+            var client = host.Client;
             await RunSweepAsync(client, "warm-up", warmUp.Spec, warmUp.Jobs, () => TimeSpan.Zero);
             var (submit, total, cpu) = await RunSweepAsync(client, $"bench-{jobs.Count}", spec, jobs,
                 () => TimeSpan.FromSeconds(processes.Sum(p => CpuSeconds(p.ProcessId))));
             var peaks = processes.Select(p => PeakBytes(p.ProcessId)).ToArray();
-            await host.StopAsync();
             return new Figures("redis", jobs.Count, submit, total, cpu, peaks);
         }
         finally
@@ -234,20 +233,6 @@ public static class GridBench
                 p.Dispose();
             root.Delete(recursive: true);
         }
-    }
-
-    /// <summary>A started Orleans client of the Redis-clustered silos whose cluster and service id are <paramref name="id"/>.</summary>
-    internal static async Task<IHost> ClientAsync(string redis, string id)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client =>
-        {
-            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
-            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (id, id));
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     /// <summary>Submits the sweep and polls its counters until it completes.</summary>

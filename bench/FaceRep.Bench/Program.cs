@@ -14,6 +14,7 @@ using static TorchSharp.torch;
 // grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
 // report options: --jobs N (default 10,000): report generation for a sweep of N evaluation results (see ReportBench).
 // scaling options: --job-ms N (500), --drain 0,10 (DrainSeconds to try), --rounds N (3): a silo joining and one draining (see ScalingBench).
+// chaos options: --pretrain N (10), --seeds N (50), --job-ms N (400), --every MIN,MAX (15,30 s), --random-seed N: the chaos run (see ChaosBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var what = args.Length > 0 ? args[0] : "all";
@@ -23,9 +24,9 @@ if (what == "grid-one")
         int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
 }
 
-if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "all"))
+if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos or all");
     return 2;
 }
 
@@ -34,6 +35,9 @@ if (what == "results")
 
 if (what == "scaling")
     return await FaceRep.Bench.ScalingBench.RunAsync(args.Skip(1).ToArray());
+
+if (what == "chaos")
+    return await FaceRep.Bench.ChaosBench.RunAsync(args.Skip(1).ToArray());
 
 if (what == "report")
     return await FaceRep.Bench.ReportBench.RunAsync(args.Skip(1).ToArray());

@@ -63,8 +63,8 @@ public static partial class ScalingBench
         {
             silos.AddRange(Enumerable.Range(0, 2).Select(i => SiloProcess.Start($"silo{i}", config, Path.Combine(root.FullName, $"silo{i}"))));
             await Task.WhenAll(silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(60))));
-            using var host = await GridBench.ClientAsync(redis.ConnectionString, id);
-            var client = host.Services.GetRequiredService<IClusterClient>();
+            await using var host = await GridClient.ConnectAsync(redis.ConnectionString, id, id);
+            var client = host.Client;
 
             // 10 pre-training jobs and 240 evaluations, as the console cluster test runs.
             var submission = Sweeps.Expand("scaling", pretrainPerMethod: 5, seeds: 12);
@@ -105,7 +105,6 @@ public static partial class ScalingBench
             reads.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{drain,7:F0}  {round,5}  {joined,6:F1}  {firstJob,11:F2}  {exitSeconds,17:F1}  {m.Groups[1].Value,17}  {m.Groups[2].Value,11}  {reads[reads.Count / 2],9:F1}/{reads[(int)(reads.Count * 0.95)],-10:F1}  {clock.Elapsed.TotalSeconds,7:F1}  {stall,29:F1}  {final.Succeeded}/{final.Total}{(final.Failed > 0 ? $" ({final.Failed} FAILED)" : "")}"));
-            await host.StopAsync();
         }
         finally
         {

@@ -1,24 +1,7 @@
 using FaceRep.Grid.Workers;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace FaceRep.Cluster.Tests;
-
-/// <summary>An Orleans client of the test's cluster, in a host of its own so it can be dropped and replaced.</summary>
-public sealed class GridClient(IHost host) : IAsyncDisposable
-{
-    public IClusterClient Client { get; } = host.Services.GetRequiredService<IClusterClient>();
-
-    /// <summary>Drops the client as a crashed console would: no graceful stop.</summary>
-    public ValueTask DisposeAsync()
-    {
-        host.Dispose();
-        return ValueTask.CompletedTask;
-    }
-}
 
 /// <summary>
 /// A real cluster for one test: a throwaway Redis, silo processes sharing an artifact root, and
@@ -101,21 +84,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Connects a new client through the Redis membership table, as the silos found each other.</summary>
     public async Task<GridClient> ConnectAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client =>
-        {
-            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(Redis.ConnectionString));
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = Config.ClusterId;
-                o.ServiceId = Config.ServiceId;
-            });
-            // Notice dead and new gateways within a couple of seconds, as the silos notice dead silos.
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        var client = new GridClient(host);
+        var client = await GridClient.ConnectAsync(Redis.ConnectionString, Config.ClusterId, Config.ServiceId);
         _clients.Add(client);
         return client;
     }

@@ -209,7 +209,7 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
 
         // A Redis that answers, but no silo of this cluster id: exit code 3, the cluster named, the password not.
         var clock = Stopwatch.StartNew();
-        var (code3, text3) = await FacerepAsync(_dir, ["cluster", "status", "--cluster", $"{_cluster.Redis.ConnectionString},password=hunter2-secret", "--cluster-id", "nobody-runs-this"]);
+        var (code3, text3) = await FacerepConsole.RunAsync(_dir, ["cluster", "status", "--cluster", $"{_cluster.Redis.ConnectionString},password=hunter2-secret", "--cluster-id", "nobody-runs-this"]);
         Assert.True(code3 == 3, $"exit {code3}\n{text3}");
         Assert.Contains("cannot reach the cluster 'nobody-runs-this'", text3, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2-secret", text3, StringComparison.Ordinal);
@@ -227,56 +227,10 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     private Task<(int, string)> RunAsync(params string[] args) =>
-        FacerepAsync(_dir, [.. args, "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId]);
+        FacerepConsole.RunAsync(_dir, [.. args, "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId]);
 
     private ChildProcess Start(params string[] args) =>
-        Facerep(_dir, [.. args, "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId]);
-
-    /// <summary>Runs the real console to its end.</summary>
-    internal static async Task<(int ExitCode, string Output)> FacerepAsync(string dir, string[] args)
-    {
-        using var process = Facerep(dir, args);
-        try
-        {
-            var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
-            return (code, process.Output);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"facerep {string.Join(' ', args.Take(3))} did not finish within 120 s; it printed:\n{process.Tail(40)}");
-        }
-    }
-
-    /// <summary>
-    /// The console as built in its own project's output (the project reference builds it): the
-    /// copy beside these tests would resolve its assemblies against the silo's ASP.NET Core framework.
-    /// </summary>
-    private static string ConsolePath
-    {
-        get
-        {
-            var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = bin.Parent!.Parent!.Name;
-            var root = bin;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "FaceRep.Grid.sln")))
-                root = root.Parent;
-            var path = Path.Combine(root!.FullName, "src", "FaceRep.Cli", "bin", configuration, "net10.0", "linux-x64", "facerep.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"the console is not built at {path}", path);
-        }
-    }
-
-    /// <summary>Starts the real console, <c>dotnet facerep.dll</c>, as a researcher runs it.</summary>
-    internal static ChildProcess Facerep(string dir, string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dir };
-        info.ArgumentList.Add(ConsolePath);
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        info.Environment["NO_COLOR"] = "1";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment.Remove("FACEREP_CLUSTER");
-        return new ChildProcess($"facerep {string.Join(' ', args.Take(2))}", info);
-    }
+        FacerepConsole.Start(_dir, [.. args, "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId]);
 
     [GeneratedRegex(@"\] (\d+)/\d+ done")]
     private static partial Regex DoneCount();

@@ -49,12 +49,12 @@ public sealed class PlacementClusterTests(ITestOutputHelper output) : IAsyncLife
         var pretrainIds = grid.Pretrain.Select(p => p.Config.Id).ToHashSet(StringComparer.Ordinal);
 
         var cluster = new[] { "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId };
-        var (code, text) = await ConsoleClusterTests.FacerepAsync(_dir, ["cluster", "status", .. cluster]);
+        var (code, text) = await FacerepConsole.RunAsync(_dir, ["cluster", "status", .. cluster]);
         Assert.True(code == 0, text);
         Assert.Contains("gpu×1", text, StringComparison.Ordinal);
         Assert.Contains("cpu×2", text, StringComparison.Ordinal);
 
-        (code, text) = await ConsoleClusterTests.FacerepAsync(_dir, ["sweep", "submit", path, "--watch", "--plain", .. cluster]);
+        (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, "--watch", "--plain", .. cluster]);
         Assert.True(code == 0, text);
         Assert.Contains("Sweep placed finished: 42 succeeded, 0 failed, of 42.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("warning:", text, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private const string User = "facerep";
 
-    private readonly ChildProcess _process;
+    private ChildProcess _process;
     private readonly DirectoryInfo _directory;
     private int _databases;
 
@@ -51,12 +51,10 @@ public sealed class PostgresServer : IAsyncDisposable
                 ["-D", data, "-U", User, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
 
             var port = ChildProcess.FreePort();
-            var info = Command(Path.Combine(bin, "postgres"),
-                ["-D", data, "-p", $"{port}", "-k", directory.FullName, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"], asRoot);
-            var process = new ChildProcess($"postgres :{port}", info);
+            var process = Launch(bin, data, directory, port, asRoot);
             try
             {
-                await process.WaitForLineAsync(l => l.Contains("ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+                await WaitReadyAsync(process);
                 return new PostgresServer(process, directory, port, password);
             }
             catch (InvalidOperationException) when (attempt < 3 && process.Output.Contains("could not bind", StringComparison.Ordinal))
@@ -66,6 +64,47 @@ public sealed class PostgresServer : IAsyncDisposable
                 directory.Delete(recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// An immediate shutdown (SIGQUIT to the postmaster): every backend ends at once without a
+    /// checkpoint, as after a crash, and the next start replays the write-ahead log. Returns when
+    /// the server is gone, with the time the signal was sent.
+    /// </summary>
+    public async Task<DateTime> CrashAsync()
+    {
+        var at = DateTime.UtcNow;
+        await RunAsync("kill", ["-QUIT", await PostmasterPidAsync()]);
+        await _process.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        return at;
+    }
+
+    /// <summary>Starts the server again on its port and data after <see cref="CrashAsync"/>; returns when it accepts connections.</summary>
+    public async Task RestartAsync()
+    {
+        if (!_process.HasExited)
+            throw new InvalidOperationException("postgres is still running; crash it first");
+        _process.Dispose();
+        var bin = FindBinaries()!;
+        _process = Launch(bin, Path.Combine(_directory.FullName, "data"), _directory, Port, Environment.UserName == "root");
+        await WaitReadyAsync(_process);
+    }
+
+    private static ChildProcess Launch(string bin, string data, DirectoryInfo directory, int port, bool asRoot)
+    {
+        var info = Command(Path.Combine(bin, "postgres"),
+            ["-D", data, "-p", $"{port}", "-k", directory.FullName, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"], asRoot);
+        return new ChildProcess($"postgres :{port}", info);
+    }
+
+    private static Task WaitReadyAsync(ChildProcess process) =>
+        process.WaitForLineAsync(l => l.Contains("ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+    /// <summary>The postmaster's pid (not runuser's, which does not pass signals on).</summary>
+    private async Task<string> PostmasterPidAsync()
+    {
+        var pidFile = Path.Combine(_directory.FullName, "data", "postmaster.pid");
+        return File.Exists(pidFile) ? (await File.ReadAllLinesAsync(pidFile))[0].Trim() : $"{_process.Id}";
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
@@ -84,11 +123,9 @@ public sealed class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            // A fast shutdown (SIGINT to the postmaster, not to runuser, which does not pass it on):
-            // clients are disconnected and the server and all its processes exit.
-            var pidFile = Path.Combine(_directory.FullName, "data", "postmaster.pid");
-            var pid = File.Exists(pidFile) ? (await File.ReadAllLinesAsync(pidFile))[0].Trim() : $"{_process.Id}";
-            await RunAsync("kill", ["-INT", pid]);
+            // A fast shutdown (SIGINT): clients are disconnected and the server and all its processes exit.
+            if (!_process.HasExited)
+                await RunAsync("kill", ["-INT", await PostmasterPidAsync()]);
             await _process.Exited.WaitAsync(TimeSpan.FromSeconds(15));
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)

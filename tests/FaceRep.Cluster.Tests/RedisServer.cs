@@ -11,7 +11,7 @@ namespace FaceRep.Cluster.Tests;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
+    private ChildProcess _process;
     private readonly DirectoryInfo _directory;
 
     private RedisServer(ChildProcess process, DirectoryInfo directory, int port)
@@ -28,26 +28,14 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var executable = FindExecutable("redis-server")
-            ?? throw new InvalidOperationException("redis-server is not installed; test.sh installs it, or run: apt-get install -y redis-server");
         for (var attempt = 1; ; attempt++)
         {
             var directory = Directory.CreateTempSubdirectory("facerep-redis-");
             var port = ChildProcess.FreePort();
-            var info = new ProcessStartInfo(executable) { WorkingDirectory = directory.FullName };
-            foreach (var arg in new[]
-            {
-                "--port", $"{port}", "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", directory.FullName,
-                "--daemonize", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "no", "--logfile", "",
-            })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            var process = new ChildProcess($"redis-server :{port}", info);
+            var process = Launch(directory, port);
             try
             {
-                await process.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+                await WaitReadyAsync(process);
                 return new RedisServer(process, directory, port);
             }
             catch (InvalidOperationException) when (attempt < 3 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
@@ -58,6 +46,42 @@ public sealed class RedisServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>SIGKILL, as a crash: Redis writes nothing more. Returns when the signal was sent.</summary>
+    public DateTime Kill() => _process.Kill();
+
+    /// <summary>
+    /// Starts the server again on its port and directory after <see cref="Kill"/>: it reloads its
+    /// append-only file, so every write it acknowledged before the crash is back.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        if (!_process.HasExited)
+            throw new InvalidOperationException("redis-server is still running; kill it first");
+        _process.Dispose();
+        _process = Launch(_directory, Port);
+        await WaitReadyAsync(_process);
+    }
+
+    private static ChildProcess Launch(DirectoryInfo directory, int port)
+    {
+        var executable = FindExecutable("redis-server")
+            ?? throw new InvalidOperationException("redis-server is not installed; test.sh installs it, or run: apt-get install -y redis-server");
+        var info = new ProcessStartInfo(executable) { WorkingDirectory = directory.FullName };
+        foreach (var arg in new[]
+        {
+            "--port", $"{port}", "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", directory.FullName,
+            "--daemonize", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "no", "--logfile", "",
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new ChildProcess($"redis-server :{port}", info);
+    }
+
+    private static Task WaitReadyAsync(ChildProcess process) =>
+        process.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
 
     public async ValueTask DisposeAsync()
     {

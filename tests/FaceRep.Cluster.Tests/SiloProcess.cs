@@ -32,6 +32,9 @@ public sealed record SiloConfig
     /// <summary>Seconds a stopping silo lets running jobs finish before handing them back.</summary>
     public double DrainSeconds { get; init; } = 5;
 
+    /// <summary>The PostgreSQL result store every silo writes to; null for a DuckDB file in each silo's data directory.</summary>
+    public string? Postgres { get; init; }
+
     /// <summary>Devices by name (<c>cpu0,cuda0</c>); null for <see cref="CpuSlots"/> CPU slots.</summary>
     public string? Devices { get; init; }
 }
@@ -108,6 +111,8 @@ public sealed class SiloProcess : IDisposable
         };
         if (config.Devices is { } devices)
             settings["Devices"] = devices;
+        if (config.Postgres is { } postgres)
+            (settings["Results"], settings["Postgres"]) = ("postgres", postgres);
         foreach (var (key, value) in settings)
             info.Environment[$"FaceRep__{key}"] = value;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

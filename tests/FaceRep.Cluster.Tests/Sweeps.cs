@@ -14,8 +14,19 @@ public static class Sweeps
     /// </summary>
     public static SweepSubmission Expand(string name, int pretrainPerMethod, int seeds)
     {
+        var spec = new SweepSpecParser().Parse(SpecText(name, pretrainPerMethod, seeds));
+        var grid = GridExpander.Expand(spec);
+        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
+            .ToList();
+        return new SweepSubmission(name, "cluster test", 0, jobs);
+    }
+
+    /// <summary>The YAML spec of <see cref="Expand"/>'s sweep, as a researcher writes it for <c>facerep sweep submit</c>.</summary>
+    public static string SpecText(string name, int pretrainPerMethod, int seeds)
+    {
         var epochs = $"[{string.Join(", ", Enumerable.Range(1, pretrainPerMethod))}]";
-        var spec = new SweepSpecParser().Parse($"""
+        return $"""
             name: {name}
             pretrain:
               - {"{dataset: synth-curated, method: simclr, epochs: " + epochs + "}"}
@@ -23,12 +34,7 @@ public static class Sweeps
             tasks: [landmarks]
             shots: [0.05, 0.2]
             seeds: [{string.Join(", ", Enumerable.Range(0, seeds))}]
-            """);
-        var grid = GridExpander.Expand(spec);
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
-        return new SweepSubmission(name, "cluster test", 0, jobs);
+            """;
     }
 
     /// <summary>

@@ -223,14 +223,8 @@ public sealed class TrainingHost : IDisposable
         var experiment = _grains.Ref<IExperimentGrain>(job.Id);
         if (outcome is not null && job.Kind == JobKind.Evaluate)
         {
-            try
-            {
-                await _results.WriteAsync([ToRow(job, outcome, device, item.Lease.Attempt)]);
-            }
-            catch (Exception e)
-            {
+            if (await WriteResultAsync(job.Id, ToRow(job, outcome, device, item.Lease.Attempt)) is { } e)
                 (outcome, error) = (null, new IOException($"writing the result failed: {e.Message}", e));
-            }
         }
 
         if (outcome is null && item.HandBack)
@@ -275,37 +269,52 @@ public sealed class TrainingHost : IDisposable
     }
 
     /// <summary>
+    /// Writes a finished job's result row. While the store is unreachable for a while (a database
+    /// restarting) it tries again, for up to a lease's length: the device stays busy and its
+    /// worker keeps renewing the lease meanwhile, so a run is not thrown away and repeated for a
+    /// blip of the database. Null once written; the error when it cannot be.
+    /// </summary>
+    private Task<Exception?> WriteResultAsync(string jobId, ResultRow row) =>
+        PersistAsync(jobId, "writing the result", () => _results.WriteAsync([row]), StoreErrors.IsTransient);
+
+    /// <summary>
     /// Makes a report to a job's grain, retrying while the cluster cannot deliver it (a silo died
     /// and membership has not caught up, a storage write conflicted) for up to a lease's length:
     /// after that the lease has lapsed and the job runs again anyway. False if it never got through.
     /// </summary>
     private async Task<bool> DeliverAsync(string jobId, string what, Func<Task> call)
     {
+        var error = await PersistAsync(jobId, $"reporting {what}", call, e => e is OrleansException or TimeoutException);
+        if (error is not null)
+            _log.LogError(error, "Reporting {What} of {JobId} failed", what, jobId);
+        return error is null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/>, and again after 0.25, 0.5, 1, 2, 4, 4 … s while it fails with an
+    /// error <paramref name="transient"/> accepts, for up to a lease's length. Null once it
+    /// succeeded; otherwise the last error.
+    /// </summary>
+    private async Task<Exception?> PersistAsync(string jobId, string what, Func<Task> call, Func<Exception, bool> transient)
+    {
         var started = DateTime.UtcNow;
         var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
+        while (true)
         {
             try
             {
                 await call();
-                return true;
+                return null;
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
+            catch (Exception e) when (transient(e) && DateTime.UtcNow - started + delay <= _options.LeaseDuration)
             {
-                if (DateTime.UtcNow - started + delay > _options.LeaseDuration)
-                {
-                    _log.LogError(e, "Reporting {What} of {JobId} failed {Attempts} times", what, jobId, attempt);
-                    return false;
-                }
-
-                _log.LogWarning("Reporting {What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds);
+                _log.LogWarning("{What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds);
                 await Task.Delay(delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Reporting {What} of {JobId} failed", what, jobId);
-                return false;
+                return e;
             }
         }
     }
