@@ -5,10 +5,6 @@ using FaceRep.Core.Experiments;
 using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace FaceRep.Bench;
 

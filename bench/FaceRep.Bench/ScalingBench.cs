@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FaceRep.Cluster.Tests;
 using FaceRep.Grid.Abstractions;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceRep.Bench;
 

@@ -71,17 +71,24 @@ public static class Commands
             string text;
             try
             {
-                text = File.ReadAllText(path);
+                text = new SweepSpecParser().ReadFile(path);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (SpecException e)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]{path}:[/] cannot read the spec: {e.Message}");
-                return Task.FromResult(ExitCodes.BadInput);
+                return Task.FromResult(ReportSpecErrors(AnsiConsole.Console, e));
             }
 
             return RunEmbeddedAsync(text, Path.GetFileName(path), result, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Prints a refused spec's problems, one <c>error:</c> line each; returns the bad-input exit code.</summary>
+    internal static int ReportSpecErrors(IAnsiConsole console, SpecException e)
+    {
+        foreach (var error in e.Errors)
+            console.MarkupLineInterpolated($"[red]error:[/] {error.ToString()}");
+        return ExitCodes.BadInput;
     }
 
     private static void AddCommon(Command command)
@@ -102,9 +109,7 @@ public static class Commands
         }
         catch (SpecException e)
         {
-            foreach (var error in e.Errors)
-                console.MarkupLineInterpolated($"[red]error:[/] {error.ToString()}");
-            return ExitCodes.BadInput;
+            return ReportSpecErrors(console, e);
         }
 
         // One process is one silo: a job needing more devices than it has would wait for ever.

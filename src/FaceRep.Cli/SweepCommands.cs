@@ -43,26 +43,15 @@ public static class SweepCommands
             var console = AnsiConsole.Console;
             var path = result.GetValue(spec)!;
             string text;
-            try
-            {
-                text = await File.ReadAllTextAsync(path, cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] {path}: cannot read the spec: {e.Message}");
-                return ExitCodes.BadInput;
-            }
-
             GridExpansion grid;
             try
             {
+                text = new SweepSpecParser().ReadFile(path);
                 grid = SweepRunner.Prepare(text, Path.GetFileName(path));
             }
             catch (SpecException e)
             {
-                foreach (var error in e.Errors)
-                    console.MarkupLineInterpolated($"[red]error:[/] {error.ToString()}");
-                return ExitCodes.BadInput;
+                return Commands.ReportSpecErrors(console, e);
             }
 
             return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>

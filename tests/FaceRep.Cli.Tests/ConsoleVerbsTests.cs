@@ -120,7 +120,7 @@ public sealed class ConsoleVerbsTests : IDisposable
 
         Assert.True(code == 2, output);
         AssertOneError(output);
-        Assert.Contains("nowhere.yaml: cannot read the spec", output, StringComparison.Ordinal);
+        Assert.Contains("nowhere.yaml: file not found", output, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(_dir, "nowhere.yaml"), Flat(output), StringComparison.Ordinal);
         Assert.DoesNotContain("cannot reach", output, StringComparison.Ordinal);
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using FaceRep.Core.Experiments;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace FaceRep.Core.Specs;
@@ -52,36 +54,46 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
 
     /// <summary>Reads, parses and validates a spec file.</summary>
     /// <exception cref="SpecException">The file is missing, unreadable or invalid.</exception>
-    public SweepSpec ParseFile(string path)
+    public SweepSpec ParseFile(string path) => Parse(ReadFile(path), Path.GetFileName(path));
+
+    /// <summary>
+    /// Reads a spec file's text: it must exist, be no larger than the limit, and be UTF-8 (a
+    /// file in another encoding is named with the offset of its first bad byte, rather than
+    /// read with replacement characters that would surface as puzzling values).
+    /// </summary>
+    /// <exception cref="SpecException">The file is missing, unreadable, too large or not UTF-8.</exception>
+    public string ReadFile(string path)
     {
-        var name = Path.GetFileName(path);
-        FileInfo info;
+        byte[] bytes;
         try
         {
-            info = new FileInfo(path);
+            var info = new FileInfo(path);
             if (!info.Exists)
-                throw new SpecException(new SpecError(path, 0, 0, "", "file not found"));
+                throw new SpecException(new SpecError(Path.GetFullPath(path), 0, 0, "", Directory.Exists(path) ? "is a directory, not a spec file" : "file not found"));
+            if (info.Length > _limits.MaxBytes)
+                throw new SpecException(new SpecError(Path.GetFileName(path), 0, 0, "", $"file is {info.Length:N0} bytes; the limit is {_limits.MaxBytes:N0}"));
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new SpecException(new SpecError(path, 0, 0, "", $"cannot read the file: {e.Message}"));
         }
 
-        if (info.Length > _limits.MaxBytes)
-            throw new SpecException(new SpecError(name, 0, 0, "", $"file is {info.Length} bytes; the limit is {_limits.MaxBytes}"));
-
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+            return StrictUtf8.GetString(bytes, start, bytes.Length - start);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (DecoderFallbackException e)
         {
-            throw new SpecException(new SpecError(path, 0, 0, "", $"cannot read the file: {e.Message}"));
+            var offset = e.Index >= 0 ? e.Index : 0;
+            var bad = e.BytesUnknown is { Length: > 0 } unknown ? $"0x{unknown[0]:X2}" : "a byte";
+            var line = 1 + bytes.AsSpan(0, Math.Min(offset, bytes.Length)).Count((byte)'\n');
+            throw new SpecException(new SpecError(Path.GetFileName(path), line, 0, "", $"the file is not UTF-8: {bad} at byte offset {offset}; save it as UTF-8"));
         }
-
-        return Parse(text, name);
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Parses and validates a spec given as text.</summary>
     /// <exception cref="SpecException">The spec is invalid.</exception>
@@ -90,7 +102,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
         if (text.Length > _limits.MaxBytes)
             throw new SpecException(new SpecError(fileName, 0, 0, "", $"spec is {text.Length} characters; the limit is {_limits.MaxBytes}"));
 
-        var root = Load(text, fileName);
+        var root = Load(text, fileName, _limits);
         var reader = new Reader(fileName, _limits);
         var spec = reader.ReadSweep(root);
         if (reader.Errors.Count > 0 || spec is null)
@@ -106,11 +118,12 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
         return spec;
     }
 
-    private static YamlNode Load(string text, string fileName)
+    private static YamlNode Load(string text, string fileName, SpecLimits limits)
     {
         var stream = new YamlStream();
         try
         {
+            CheckNesting(text, fileName, limits);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -140,6 +153,40 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
         }
 
         return stream.Documents[0].RootNode;
+    }
+
+    /// <summary>The tags a spec may carry: YAML's own for plain values, and the non-specific "!".</summary>
+    private static readonly HashSet<string> PlainTags =
+        ["tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+         "tag:yaml.org,2002:null", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "!"];
+
+    /// <summary>
+    /// Refuses, before the document is loaded, nesting deeper than the limit (the node loader
+    /// recurses once per level, and a few hundred thousand brackets would overflow the stack and
+    /// end the process; the event parser this walks keeps its own stack) and tags other than
+    /// YAML's plain ones (<c>!!python/object</c> and the like mean nothing here).
+    /// </summary>
+    private static void CheckNesting(string text, string fileName, SpecLimits limits)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case SequenceStart or MappingStart when ++depth > limits.MaxDepth:
+                    var at = parser.Current.Start;
+                    throw new SpecException(new SpecError(fileName, (int)at.Line, (int)at.Column, "", $"the spec nests deeper than {limits.MaxDepth} levels"));
+                case SequenceEnd or MappingEnd:
+                    depth--;
+                    break;
+                case NodeEvent { Tag.IsEmpty: false } node when !PlainTags.Contains(node.Tag.Value):
+                    throw new SpecException(new SpecError(fileName, (int)node.Start.Line, (int)node.Start.Column, "",
+                        $"the tag '{Clip(node.Tag.Value)}' has no meaning in a sweep spec; write plain values"));
+                default:
+                    break;
+            }
+        }
     }
 
     private static string FirstLine(string message)
