@@ -139,6 +139,7 @@ builder.UseOrleans(silo =>
             o.ThreadsPerSlot = settings.ThreadsPerSlot;
             o.Executor = settings.Executor;
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
+            o.MaxSweepJobs = settings.MaxSweepJobs;
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
             o.DrainTimeout = TimeSpan.FromSeconds(settings.DrainSeconds);
         },

@@ -66,6 +66,9 @@ public sealed class SiloSettings
     /// <summary>Seconds a job's lease lasts without a heartbeat from its worker.</summary>
     public double LeaseSeconds { get; set; } = 60;
 
+    /// <summary>The most jobs one sweep may hold; larger submissions are refused with their size and this limit.</summary>
+    public int MaxSweepJobs { get; set; } = 1_000_000;
+
     /// <summary>Seconds between lease heartbeats (and between idle workers' looks for work, and checks of leases held by departed silos).</summary>
     public double HeartbeatSeconds { get; set; } = 10;
 
@@ -135,6 +138,8 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:Executor: {executorError}");
         if (!(HeartbeatSeconds > 0))
             problems.Add($"FaceRep:HeartbeatSeconds is {HeartbeatSeconds}; use a positive number");
+        if (MaxSweepJobs < 1)
+            problems.Add($"FaceRep:MaxSweepJobs is {MaxSweepJobs}; use at least 1");
         if (!(LeaseSeconds >= 2 * HeartbeatSeconds))
             problems.Add($"FaceRep:LeaseSeconds is {LeaseSeconds}; use at least twice HeartbeatSeconds ({HeartbeatSeconds}) so one late heartbeat does not lose a lease");
         problems.AddRange(Membership.Validate());

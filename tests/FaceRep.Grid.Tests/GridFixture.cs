@@ -20,6 +20,9 @@ public class GridFixture : IAsyncLifetime
     /// <summary>The grid's clock: it moves only when a test advances it, so leases expire only when a test says so.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>The most jobs a sweep may hold in these tests (the default is 1,000,000).</summary>
+    public const int MaxSweepJobs = 2_000;
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
@@ -39,6 +42,7 @@ public class GridFixture : IAsyncLifetime
                     o.HeartbeatInterval = TimeSpan.FromSeconds(1);
                     o.LeaseDuration = TimeSpan.FromSeconds(10);
                     o.MaxAttempts = 3;
+                    o.MaxSweepJobs = MaxSweepJobs;
                     Configure(o);
                 },
                 _ => Results);

@@ -1,11 +1,13 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Hosting;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Results.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 
 namespace FaceRep.Grid.Grains;
@@ -50,6 +52,7 @@ public sealed class SweepGrain(
     [PersistentState("sweep", GridStorage.Name)] IPersistentState<SweepDefinition> definition,
     [PersistentState("sweep-counters", GridStorage.Name)] IPersistentState<SweepCounters> counters,
     IResultStore results,
+    IOptions<GridOptions> options,
     [FromKeyedServices(GridTime.Key)] TimeProvider time,
     ILogger<SweepGrain> log) : Grain, ISweepGrain
 {
@@ -86,6 +89,15 @@ public sealed class SweepGrain(
     {
         if (submission.Name != Name)
             throw new ArgumentException($"submission for '{submission.Name}' sent to sweep '{Name}'", nameof(submission));
+
+        var limit = options.Value.MaxSweepJobs;
+        if (submission.Jobs.Count > limit && !definition.RecordExists)
+        {
+            log.LogWarning("Sweep {Sweep} refused: {Jobs} jobs, over the limit of {Limit}", Name, submission.Jobs.Count, limit);
+            return new SubmitResult(false,
+                string.Create(CultureInfo.InvariantCulture, $"the sweep has {submission.Jobs.Count:N0} jobs; this cluster takes at most {limit:N0} per sweep (MaxSweepJobs)"),
+                Status());
+        }
 
         var ids = submission.Jobs.Select(j => j.Id).ToList();
         var fingerprint = Fingerprint(ids);

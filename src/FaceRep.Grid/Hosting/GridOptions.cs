@@ -46,6 +46,13 @@ public sealed class GridOptions
     /// </summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The most jobs one sweep may hold. A larger submission is refused before anything is
+    /// recorded, with its size and this limit: the console checks specs against the same
+    /// default, but a cluster must not rely on its clients.
+    /// </summary>
+    public int MaxSweepJobs { get; set; } = 1_000_000;
+
     /// <summary>Attempts allowed for a job that keeps failing transiently.</summary>
     public int MaxAttempts { get; set; } = 3;
 

@@ -33,6 +33,32 @@ public sealed class SweepGrainTests(GridFixture grid)
     }
 
     [Fact]
+    public async Task A_sweep_over_the_configured_limit_is_refused_with_its_size_and_the_limit_and_nothing_is_recorded()
+    {
+        // Arrange: one pre-training job and 2,000 evaluations, one over the limit.
+        var jobs = GridFixture.WithEvaluations(40_000, evaluations: GridFixture.MaxSweepJobs);
+        Assert.Equal(GridFixture.MaxSweepJobs + 1, jobs.Count);
+        var sweep = grid.Client.GetGrain<ISweepGrain>("too-large");
+
+        // Act
+        var submitted = await sweep.SubmitAsync(new SweepSubmission("too-large", "test", 0, jobs));
+
+        // Assert: refused up front; no job, no result-store record, nothing queued.
+        Assert.False(submitted.Accepted);
+        Assert.Contains("the sweep has 2,001 jobs; this cluster takes at most 2,000 per sweep (MaxSweepJobs)", submitted.Error, StringComparison.Ordinal);
+        Assert.Equal(0, submitted.Status.Total);
+        Assert.Empty(await sweep.GetJobIdsAsync());
+        Assert.Null(await grid.Results.ReadSweepAsync("too-large"));
+        Assert.Equal(JobState.Unknown, (await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync()).State);
+
+        // One job fewer is taken.
+        var within = await sweep.SubmitAsync(new SweepSubmission("too-large", "test", 0, jobs.Take(GridFixture.MaxSweepJobs).ToList()));
+        Assert.True(within.Accepted, within.Error);
+        Assert.Equal(GridFixture.MaxSweepJobs, within.Status.Total);
+        await sweep.CancelAsync();
+    }
+
+    [Fact]
     public async Task Resubmitting_a_sweep_reuses_every_finished_job()
     {
         var (name, jobs) = GridFixture.Sweep("resubmit", seeds: "[20, 21]");
