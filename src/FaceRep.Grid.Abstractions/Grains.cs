@@ -118,6 +118,14 @@ public interface IExperimentGrain : IGrainWithStringKey
     /// <summary>Runs a failed (or cancelled) job again from a clean slate, for the given sweep; false if it had not failed.</summary>
     [Alias("Retry")]
     Task<bool> RetryAsync(string sweep, int priority);
+
+    /// <summary>
+    /// Told by a dependent job that this job's checkpoint is missing or corrupt: a succeeded job
+    /// runs again to write it anew. True when it is running again (or already was, for another
+    /// dependent); false when it failed, or has been rebuilt too often already.
+    /// </summary>
+    [Alias("Rebuild")]
+    Task<bool> RebuildAsync(string dependent, string reason);
 }
 
 /// <summary>

@@ -17,6 +17,12 @@ public enum FailureKind
 
     /// <summary>Someone cancelled it.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The checkpoint it starts from is missing, truncated or fails its checksum. The pre-training
+    /// job that wrote it runs again (a few times at most) and the job waits for it.
+    /// </summary>
+    CheckpointUnusable,
 }
 
 /// <summary>Thrown by a job to fail with a specific kind.</summary>

@@ -28,6 +28,8 @@ public sealed class ExperimentState
     [Id(13)] public int LostLeases { get; set; }
     /// <summary>The current lease's token: the version its grant was saved as.</summary>
     [Id(14)] public long LeaseToken { get; set; }
+    /// <summary>Times a succeeded job ran again because its checkpoint was found corrupt.</summary>
+    [Id(15)] public int Rebuilds { get; set; }
 }
 
 /// <summary>
@@ -191,6 +193,27 @@ public sealed class ExperimentGrain(
         if (!Holds(worker, attempt))
             return false;
         StopLeaseTimer();
+        if (kind == FailureKind.CheckpointUnusable && S.Job?.DependsOn is { } dependency)
+        {
+            // Not this job's fault: its input is bad. The job that wrote it runs again, and this
+            // one waits for it; the attempt does not count.
+            if (await GrainFactory.Ref<IExperimentGrain>(dependency).RebuildAsync(Id, error))
+            {
+                log.LogWarning("Job {JobId} found the checkpoint of {Dependency} unusable; it waits for that job to run again: {Error}", Id, dependency, error);
+                S.Attempts--;
+                S.Error = error;
+                S.State = JobState.Waiting;
+                S.Worker = null;
+                S.LeaseSilo = null;
+                await SaveAsync();
+                await CheckDependencyAsync();
+                return true;
+            }
+
+            kind = FailureKind.Deterministic;
+            error = $"{error}; its pre-training job {dependency} was not run again (it failed, or was rebuilt {MaxRebuilds} times already)";
+        }
+
         if (kind == FailureKind.Transient && S.Attempts < _options.MaxAttempts)
         {
             log.LogWarning("Job {JobId} failed transiently (attempt {Attempt} of {Max}); it will run again: {Error}", Id, attempt, _options.MaxAttempts, error);
@@ -274,6 +297,29 @@ public sealed class ExperimentGrain(
 
         return true;
     }
+
+    /// <inheritdoc />
+    public async Task<bool> RebuildAsync(string dependent, string reason)
+    {
+        switch (S.State)
+        {
+            case JobState.Succeeded when S.Rebuilds < MaxRebuilds && S.Job is not null:
+                S.Rebuilds++;
+                log.LogWarning("Job {JobId} runs again (rebuild {Rebuild} of at most {Max}): {Dependent} found its checkpoint unusable: {Reason}", Id, S.Rebuilds, MaxRebuilds, dependent, reason);
+                S.Attempts = 0;
+                S.LostLeases = 0;
+                S.FinishedUtc = null;
+                await MakeReadyAsync(lostWorker: true);
+                return true;
+            case JobState.Ready or JobState.Leased or JobState.Waiting:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>How often a job may run again because a dependent found its checkpoint unusable: a store that keeps corrupting checkpoints needs a person.</summary>
+    private const int MaxRebuilds = 3;
 
     private IDispatcherGrain Dispatcher => _dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0);
 

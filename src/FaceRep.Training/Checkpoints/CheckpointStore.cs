@@ -80,20 +80,62 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Loads a job's checkpoint into <paramref name="backbone"/> after verifying its checksum.</summary>
-    /// <exception cref="JobFailedException">The checkpoint is missing, corrupt, or for another architecture.</exception>
+    /// <exception cref="JobFailedException">
+    /// The checkpoint is missing, or corrupt (truncated, wrong checksum, unreadable metadata):
+    /// <see cref="FailureKind.CheckpointUnusable"/>, and a corrupt one is moved aside (see
+    /// <see cref="Quarantine"/>) so its job can write it again. For another architecture:
+    /// <see cref="FailureKind.Deterministic"/>.
+    /// </exception>
     public CheckpointInfo Load(string jobId, nn.Module backbone, BackboneSpec expected)
     {
         if (!Exists(jobId))
-            throw new JobFailedException(FailureKind.Deterministic, $"no checkpoint for {jobId} under {Root}");
-        var info = ReadInfo(jobId);
+            throw new JobFailedException(FailureKind.CheckpointUnusable, $"no checkpoint for {jobId} under {Root}");
+        CheckpointInfo info;
+        try
+        {
+            info = ReadInfo(jobId);
+        }
+        catch (Exception e) when (e is JsonException or JobFailedException or IOException)
+        {
+            throw Corrupt(jobId, $"its metadata is unreadable ({e.Message})");
+        }
+
         if (info.Backbone != expected)
             throw new JobFailedException(FailureKind.Deterministic, $"checkpoint {jobId} holds {info.Backbone}, not {expected}");
         var weights = Path.Combine(PathOf(jobId), WeightsFile);
-        var (sha, bytes) = Hash(weights);
+        var (sha, bytes) = File.Exists(weights) ? Hash(weights) : ("(missing)", 0L);
         if (sha != info.Sha256 || bytes != info.Bytes)
-            throw new JobFailedException(FailureKind.Deterministic, $"checkpoint {jobId} is corrupt: checksum {sha[..12]}… ({bytes} bytes), expected {info.Sha256[..12]}… ({info.Bytes} bytes)");
+            throw Corrupt(jobId, $"checksum {sha[..Math.Min(12, sha.Length)]}… ({bytes} bytes), expected {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… ({info.Bytes} bytes)");
         backbone.load(weights, strict: true);
         return info;
+    }
+
+    /// <summary>
+    /// Moves a job's corrupt checkpoint aside, to <c>checkpoints/{id}.corrupt-{utc}</c>, where it
+    /// is kept for inspection: the store never overwrites a finished checkpoint, so the job's
+    /// next run could not write a good one in its place. A checkpoint already moved (by another
+    /// worker that found it corrupt at the same time) is left alone. Returns where it went, or null.
+    /// </summary>
+    public string? Quarantine(string jobId)
+    {
+        var path = PathOf(jobId);
+        var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}";
+        try
+        {
+            Directory.Move(path, aside);
+            return aside;
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private JobFailedException Corrupt(string jobId, string why)
+    {
+        var aside = Quarantine(jobId);
+        var moved = aside is null ? "" : $"; moved aside to {Path.GetFileName(aside)}";
+        return new JobFailedException(FailureKind.CheckpointUnusable, $"checkpoint {jobId} is corrupt: {why}{moved}");
     }
 
     /// <summary>Reads a checkpoint's metadata.</summary>

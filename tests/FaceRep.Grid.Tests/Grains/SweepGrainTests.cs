@@ -154,6 +154,50 @@ public sealed class SweepGrainTests(GridFixture grid)
     }
 
     [Fact]
+    public async Task An_evaluation_that_finds_its_checkpoint_corrupt_waits_while_its_pretraining_runs_again()
+    {
+        // Arrange: the first run of one evaluation finds the SimCLR checkpoint unusable.
+        var (name, jobs) = GridFixture.Sweep("rebuilt", shots: "[0.5]", seeds: "[75]", epochs: 75);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
+        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, 1);
+
+        // Act
+        var status = await grid.RunAsync(name, jobs);
+
+        // Assert: the pre-training ran again before the evaluation's second run, and all succeeded.
+        Assert.Equal(status.Total, status.Succeeded);
+        var pretrainRuns = grid.Executor.Runs.Where(r => r.JobId == simclr.Id).OrderBy(r => r.Start).ToList();
+        var evaluationRuns = grid.Executor.Runs.Where(r => r.JobId == evaluation.Id).OrderBy(r => r.Start).ToList();
+        Assert.Equal(2, pretrainRuns.Count);
+        Assert.Equal(2, evaluationRuns.Count);
+        Assert.True(pretrainRuns[1].Start >= evaluationRuns[0].End, "the pre-training ran again before the evaluation found its checkpoint corrupt");
+        Assert.True(evaluationRuns[1].Start >= pretrainRuns[1].End, "the evaluation ran again before its pre-training had");
+        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        Assert.Equal(1, job.Attempts);
+        Assert.Single(await grid.Results.ReadAsync(name), r => r.JobId == evaluation.Id);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_keeps_coming_out_corrupt_is_rebuilt_three_times_then_the_evaluation_fails()
+    {
+        var (name, jobs) = GridFixture.Sweep("rebuilt-often", shots: "[0.5]", seeds: "[76]", epochs: 76);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
+        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, 100);
+
+        var status = await grid.RunAsync(name, jobs);
+
+        Assert.Equal(1, status.Failed);
+        Assert.Equal(4, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+        Assert.Equal(4, grid.Executor.Runs.Count(r => r.JobId == evaluation.Id));
+        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        Assert.Equal(FailureKind.Deterministic, job.Failure);
+        Assert.Contains($"its pre-training job {simclr.Id} was not run again", job.Error, StringComparison.Ordinal);
+        Assert.Equal(JobState.Succeeded, (await grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync()).State);
+    }
+
+    [Fact]
     public async Task Retrying_a_sweeps_failed_jobs_runs_them_again_and_their_evaluations_after_them()
     {
         var (name, jobs) = GridFixture.Sweep("retried", shots: "[0.5]", seeds: "[80, 81]", epochs: 81);

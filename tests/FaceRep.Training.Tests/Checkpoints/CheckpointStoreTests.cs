@@ -83,7 +83,66 @@ public sealed class CheckpointStoreTests : IDisposable
 
         var e = Assert.Throws<JobFailedException>(() => store.Load("pt-bbbbbbbbbbbbbbbb", model, Spec));
 
+        Assert.Equal(FailureKind.CheckpointUnusable, e.Kind);
         Assert.Contains("corrupt", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("flipped")]
+    [InlineData("metadata")]
+    [InlineData("weights gone")]
+    public void A_corrupt_checkpoint_is_moved_aside_so_its_job_can_write_it_again(string damage)
+    {
+        // Arrange: a finished checkpoint, then damaged.
+        var store = new CheckpointStore(_root);
+        using var model = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        const string id = "pt-dddddddddddddddd";
+        var good = store.Save(id, model, Spec);
+        var weights = Path.Combine(store.PathOf(id), "backbone.dat");
+        switch (damage)
+        {
+            case "truncated":
+                using (var f = new FileStream(weights, FileMode.Open))
+                    f.SetLength(f.Length / 2);
+                break;
+            case "flipped":
+                var bytes = File.ReadAllBytes(weights);
+                bytes[bytes.Length / 2] ^= 0x01;
+                File.WriteAllBytes(weights, bytes);
+                break;
+            case "metadata":
+                File.WriteAllText(Path.Combine(store.PathOf(id), "checkpoint.json"), "{\"JobId\": ");
+                break;
+            default:
+                File.Delete(weights);
+                break;
+        }
+
+        // Act
+        var e = Assert.Throws<JobFailedException>(() => store.Load(id, model, Spec));
+
+        // Assert: unusable, kept aside for inspection, and the job may write a fresh one.
+        Assert.Equal(FailureKind.CheckpointUnusable, e.Kind);
+        Assert.Contains($"checkpoint {id} is corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Contains("moved aside", e.Message, StringComparison.Ordinal);
+        Assert.False(store.Exists(id));
+        Assert.Single(Directory.GetDirectories(Path.Combine(_root, "checkpoints"), $"{id}.corrupt-*"));
+        using var again = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+        var rewritten = store.Save(id, again, Spec);
+        Assert.Equal(good.Sha256, rewritten.Sha256);
+        store.Load(id, model, Spec);
+    }
+
+    [Fact]
+    public void A_missing_checkpoint_is_unusable_so_its_job_runs_again()
+    {
+        var store = new CheckpointStore(_root);
+        using var model = TorchRuntime.Seeded(1, () => BackboneRegistry.Create(Spec));
+
+        var e = Assert.Throws<JobFailedException>(() => store.Load("pt-eeeeeeeeeeeeeeee", model, Spec));
+
+        Assert.Equal(FailureKind.CheckpointUnusable, e.Kind);
     }
 
     [Fact]
