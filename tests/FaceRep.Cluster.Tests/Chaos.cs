@@ -74,6 +74,9 @@ public sealed class ChaosReport
 
     public string FinalWatch { get; set; } = "";
 
+    /// <summary>Files (logs, the run log, the spec) searched for the servers' passwords.</summary>
+    public int FilesSearchedForSecrets { get; set; }
+
     /// <summary>The figures as lines for a console or a test's output.</summary>
     public IEnumerable<string> Describe()
     {
@@ -82,6 +85,7 @@ public sealed class ChaosReport
         foreach (var e in Events)
             yield return string.Create(CultureInfo.InvariantCulture, $"  {e.At,6:F1} s  {e.What,-16} {e.Target,-12} down {e.Down,4:F1} s  {e.Recovery}");
         yield return $"  the last watch printed: {FinalWatch}";
+        yield return $"  the Redis and PostgreSQL passwords appear in none of the {FilesSearchedForSecrets} files left and none of the processes' output" + (Problems.Any(p => p.Contains("password", StringComparison.Ordinal)) ? " — NOT SO, see below" : "");
         yield return Problems.Count == 0 ? "every promise kept" : $"{Problems.Count} problem(s):";
         foreach (var p in Problems.Take(30))
             yield return $"  {p}";
@@ -110,7 +114,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
     {
         var report = new ChaosReport { Jobs = options.Jobs };
         var root = Directory.CreateTempSubdirectory("facerep-chaos-");
-        await using var redis = await RedisServer.StartAsync();
+        // Both servers want passwords, as production ones do; no log or output may show them.
+        await using var redis = await RedisServer.StartAsync(password: $"redis-{Guid.NewGuid():N}");
         await using var postgres = await PostgresServer.StartAsync();
         var database = await postgres.CreateDatabaseAsync();
         var id = $"chaos-{Guid.NewGuid():N}"[..16];
@@ -125,7 +130,9 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
         var everySilo = new List<SiloProcess>(silos);
         ChildProcess? watch = null;
         var watches = new List<ChildProcess>();
-        string[] cluster = ["--cluster", redis.ConnectionString, "--cluster-id", id];
+        // The console finds the cluster, password included, in its environment, not on its command line.
+        string[] cluster = ["--cluster-id", id];
+        var environment = new Dictionary<string, string> { ["FACEREP_CLUSTER"] = redis.ConnectionString };
         try
         {
             await Task.WhenAll(silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(90))));
@@ -135,10 +142,10 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
             var spec = Path.Combine(root.FullName, "chaos.yaml");
             await File.WriteAllTextAsync(spec, Sweeps.SpecText(Sweep, options.PretrainPerMethod, options.Seeds));
             _clock.Start();
-            var (code, text) = await FacerepConsole.RunAsync(root.FullName, ["sweep", "submit", spec, .. cluster]);
+            var (code, text) = await FacerepConsole.RunAsync(root.FullName, ["sweep", "submit", spec, .. cluster], environment);
             if (code != 0)
                 throw new InvalidOperationException($"sweep submit exited with {code}: {text}");
-            watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster]);
+            watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster], environment);
             watches.Add(watch);
             log($"submitted {options.Jobs} jobs to {options.Silos} silos × {options.CpuSlots} slots");
 
@@ -197,7 +204,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
                     case "kill watcher":
                     {
                         var at = Seconds(watch.Kill());
-                        watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster]);
+                        watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster], environment);
                         watches.Add(watch);
                         report.Events.Add(new ChaosEvent(blow, "sweep watch", at, _clock.Elapsed.TotalSeconds - at, ""));
                         log($"{at:F1} s: SIGKILLed the watching console, started another");
@@ -210,6 +217,11 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
             await sampler;
             report.Seconds = _clock.Elapsed.TotalSeconds;
             await CheckAsync(report, client.Client, watch, database, Path.Combine(config.ArtifactRoot, SleepJobExecutor.RunLogName));
+            foreach (var w in watches)
+                w.Dispose();
+            foreach (var s in everySilo)
+                s.Dispose();
+            CheckSecrets(report, [redis.Password!, postgres.Password], root, everySilo.Select(s => (s.Name, s.Process.Output)).Concat(watches.Select(w => (w.Name, w.Output))).Append(("sweep submit", text)));
         }
         finally
         {
@@ -426,6 +438,31 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
         }
 
         report.Events.Sort((a, b) => a.At.CompareTo(b.At));
+    }
+
+    /// <summary>
+    /// The passwords of Redis and PostgreSQL appear in no file the run left (the silos' log
+    /// files, the run log, specs) and in nothing a silo or the console printed.
+    /// </summary>
+    private static void CheckSecrets(ChaosReport report, string[] secrets, DirectoryInfo root, IEnumerable<(string Name, string Output)> outputs)
+    {
+        var files = 0;
+        foreach (var file in root.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            files++;
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var text = new StreamReader(stream).ReadToEnd();
+            foreach (var secret in secrets.Where(s => text.Contains(s, StringComparison.Ordinal)))
+                report.Problems.Add($"{Path.GetRelativePath(root.FullName, file.FullName)} holds a password ({secret[..6]}…)");
+        }
+
+        foreach (var (name, output) in outputs)
+        {
+            foreach (var secret in secrets.Where(s => output.Contains(s, StringComparison.Ordinal)))
+                report.Problems.Add($"{name} printed a password ({secret[..6]}…)");
+        }
+
+        report.FilesSearchedForSecrets = files;
     }
 
     private static void TryDelete(DirectoryInfo directory)

@@ -31,6 +31,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         foreach (var blow in new[] { "kill silo", "restart redis", "kill watcher", "restart postgres" })
             Assert.Contains(report.Events, e => e.What == blow);
         Assert.True(report.CutShort >= 1, "no kill cut a run short, so the run tested no re-lease");
+        // The silos' log files, the run log and the spec were searched for the servers' passwords.
+        Assert.True(report.FilesSearchedForSecrets >= options.Silos + 2, $"only {report.FilesSearchedForSecrets} files were searched for passwords");
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Describe()));
     }
 }

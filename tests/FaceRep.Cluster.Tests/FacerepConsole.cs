@@ -6,9 +6,9 @@ namespace FaceRep.Cluster.Tests;
 public static class FacerepConsole
 {
     /// <summary>Runs the real console to its end.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string dir, string[] args)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string dir, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(dir, args);
+        using var process = Start(dir, args, environment);
         try
         {
             var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
@@ -39,7 +39,10 @@ public static class FacerepConsole
     }
 
     /// <summary>Starts the real console, <c>dotnet facerep.dll</c>, as a researcher runs it.</summary>
-    public static ChildProcess Start(string dir, string[] args)
+    /// <param name="dir">Its working directory.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <param name="environment">Environment variables to set (FACEREP_CLUSTER is otherwise removed).</param>
+    public static ChildProcess Start(string dir, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dir };
         info.ArgumentList.Add(ConsolePath);
@@ -48,6 +51,8 @@ public static class FacerepConsole
         info.Environment["NO_COLOR"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("FACEREP_CLUSTER");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         return new ChildProcess($"facerep {string.Join(' ', args.Take(2))}", info);
     }
 }

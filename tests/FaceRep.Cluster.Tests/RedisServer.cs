@@ -14,29 +14,34 @@ public sealed class RedisServer : IAsyncDisposable
     private ChildProcess _process;
     private readonly DirectoryInfo _directory;
 
-    private RedisServer(ChildProcess process, DirectoryInfo directory, int port)
+    private RedisServer(ChildProcess process, DirectoryInfo directory, int port, string? password)
     {
         _process = process;
         _directory = directory;
         Port = port;
+        Password = password;
     }
 
     public int Port { get; }
 
-    /// <summary>The StackExchange.Redis connection string of the server.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port}";
+    /// <summary>The password clients must give (<c>requirepass</c>), or null for none.</summary>
+    public string? Password { get; }
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>The StackExchange.Redis connection string of the server.</summary>
+    public string ConnectionString => Password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={Password}";
+
+    /// <summary>Starts a server; with <paramref name="password"/>, clients must authenticate.</summary>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             var directory = Directory.CreateTempSubdirectory("facerep-redis-");
             var port = ChildProcess.FreePort();
-            var process = Launch(directory, port);
+            var process = Launch(directory, port, password);
             try
             {
                 await WaitReadyAsync(process);
-                return new RedisServer(process, directory, port);
+                return new RedisServer(process, directory, port, password);
             }
             catch (InvalidOperationException) when (attempt < 3 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
             {
@@ -59,11 +64,11 @@ public sealed class RedisServer : IAsyncDisposable
         if (!_process.HasExited)
             throw new InvalidOperationException("redis-server is still running; kill it first");
         _process.Dispose();
-        _process = Launch(_directory, Port);
+        _process = Launch(_directory, Port, Password);
         await WaitReadyAsync(_process);
     }
 
-    private static ChildProcess Launch(DirectoryInfo directory, int port)
+    private static ChildProcess Launch(DirectoryInfo directory, int port, string? password)
     {
         var executable = FindExecutable("redis-server")
             ?? throw new InvalidOperationException("redis-server is not installed; test.sh installs it, or run: apt-get install -y redis-server");
@@ -75,6 +80,12 @@ public sealed class RedisServer : IAsyncDisposable
         })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (password is not null)
+        {
+            info.ArgumentList.Add("--requirepass");
+            info.ArgumentList.Add(password);
         }
 
         return new ChildProcess($"redis-server :{port}", info);
@@ -89,7 +100,8 @@ public sealed class RedisServer : IAsyncDisposable
         {
             using var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", Port);
-            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n"));
+            var auth = Password is null ? "" : $"*2\r\n$4\r\nAUTH\r\n${Password.Length}\r\n{Password}\r\n";
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(auth + "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n"));
             await _process.Exited.WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException)
