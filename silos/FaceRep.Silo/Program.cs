@@ -108,6 +108,10 @@ builder.UseOrleans(silo =>
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
     }
 
+    // Mutual TLS between silos and from clients (see GridTls).
+    if (settings.Tls is { } tls)
+        silo.UseTls(tls.Configure);
+
     // A stable name: result rows name the device they ran on by it, and dataset copies the silo holding them.
     if (!settings.Kubernetes)
         silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName ?? $"{Dns.GetHostName()}-{settings.SiloPort}");

@@ -1,4 +1,5 @@
 using System.Net;
+using FaceRep.Grid.Hosting;
 using FaceRep.Grid.Workers;
 
 namespace FaceRep.Silo;
@@ -66,6 +67,19 @@ public sealed class SiloSettings
     /// <summary>Seconds a job's lease lasts without a heartbeat from its worker.</summary>
     public double LeaseSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// This silo's TLS certificate with its private key (<c>.pfx</c>/<c>.p12</c>, or PEM with the
+    /// key in the same file). With <see cref="TlsCa"/>, every connection between silos and from
+    /// clients is mutual TLS: peers must present a certificate issued by that authority.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificate"/>, if it has one (set it by environment, FaceRep__TlsCertificatePassword).</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>The cluster's certificate authority (PEM or DER): only certificates it issued are let in.</summary>
+    public string? TlsCa { get; set; }
+
     /// <summary>The most jobs one sweep may hold; larger submissions are refused with their size and this limit.</summary>
     public int MaxSweepJobs { get; set; } = 1_000_000;
 
@@ -95,6 +109,9 @@ public sealed class SiloSettings
 
     /// <summary>How fast the cluster notices a dead silo (Orleans' membership protocol).</summary>
     public MembershipSettings Membership { get; set; } = new();
+
+    /// <summary>The TLS material, loaded by <see cref="Validate"/> when TLS is configured.</summary>
+    public GridTls? Tls { get; private set; }
 
     /// <summary>Problems with the settings, each naming the setting and its value.</summary>
     public IReadOnlyList<string> Validate()
@@ -138,6 +155,20 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:Executor: {executorError}");
         if (!(HeartbeatSeconds > 0))
             problems.Add($"FaceRep:HeartbeatSeconds is {HeartbeatSeconds}; use a positive number");
+        if (string.IsNullOrWhiteSpace(TlsCertificate) != string.IsNullOrWhiteSpace(TlsCa))
+            problems.Add("FaceRep:TlsCertificate and FaceRep:TlsCa go together: set both for mutual TLS, or neither");
+        else if (!string.IsNullOrWhiteSpace(TlsCertificate))
+        {
+            try
+            {
+                Tls = GridTls.Load(TlsCertificate, TlsCertificatePassword, TlsCa!);
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add($"FaceRep:TlsCertificate/TlsCa: {e.Message}");
+            }
+        }
+
         if (MaxSweepJobs < 1)
             problems.Add($"FaceRep:MaxSweepJobs is {MaxSweepJobs}; use at least 1");
         if (!(LeaseSeconds >= 2 * HeartbeatSeconds))

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FaceRep.Grid.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -37,12 +38,45 @@ public sealed class ClusterOptions
         Description = "The silos' ServiceId (default: $FACEREP_SERVICE_ID, else the cluster id).",
     };
 
+    /// <summary><c>--tls-cert</c>.</summary>
+    public Option<string?> TlsCertificate { get; } = new("--tls-cert")
+    {
+        Description = "For a cluster on mutual TLS: this client's certificate with its key, .pfx or PEM (default: $FACEREP_TLS_CERT; its password, if any, from $FACEREP_TLS_CERT_PASSWORD).",
+    };
+
+    /// <summary><c>--tls-ca</c>.</summary>
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "For a cluster on mutual TLS: the cluster's certificate authority, PEM or DER (default: $FACEREP_TLS_CA).",
+    };
+
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
         command.Options.Add(Connection);
         command.Options.Add(ClusterId);
         command.Options.Add(ServiceId);
+        command.Options.Add(TlsCertificate);
+        command.Options.Add(TlsCa);
+    }
+
+    /// <summary>The TLS material asked for, null for none, or the problem with it.</summary>
+    private (GridTls? Tls, string? Problem) ReadTls(ParseResult result)
+    {
+        var certificate = result.GetValue(TlsCertificate) ?? Environment.GetEnvironmentVariable("FACEREP_TLS_CERT");
+        var authority = result.GetValue(TlsCa) ?? Environment.GetEnvironmentVariable("FACEREP_TLS_CA");
+        if (string.IsNullOrWhiteSpace(certificate) && string.IsNullOrWhiteSpace(authority))
+            return (null, null);
+        if (string.IsNullOrWhiteSpace(certificate) || string.IsNullOrWhiteSpace(authority))
+            return (null, "--tls-cert and --tls-ca (or FACEREP_TLS_CERT and FACEREP_TLS_CA) go together: give both for a cluster on mutual TLS");
+        try
+        {
+            return (GridTls.Load(certificate, Environment.GetEnvironmentVariable("FACEREP_TLS_CERT_PASSWORD"), authority), null);
+        }
+        catch (InvalidOperationException e)
+        {
+            return (null, e.Message);
+        }
     }
 
     /// <summary>
@@ -78,9 +112,16 @@ public sealed class ClusterOptions
             return (null, ExitCodes.BadInput);
         }
 
+        var (tls, problem) = ReadTls(result);
+        if (problem is not null)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {problem}");
+            return (null, ExitCodes.BadInput);
+        }
+
         var clusterId = result.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("FACEREP_CLUSTER_ID") ?? "facerep";
         var serviceId = result.GetValue(ServiceId) ?? Environment.GetEnvironmentVariable("FACEREP_SERVICE_ID") ?? clusterId;
-        var target = new ClusterTarget(text, clusterId, serviceId);
+        var target = new ClusterTarget(text, clusterId, serviceId) { Tls = tls };
         try
         {
             return (await ClusterConnection.OpenAsync(target, cancellationToken), ExitCodes.Ok);
@@ -136,6 +177,9 @@ public sealed class ClusterOptions
 /// <param name="ServiceId">The silos' ServiceId.</param>
 public sealed record ClusterTarget(string Redis, string ClusterId, string ServiceId)
 {
+    /// <summary>The client's TLS material, for a cluster on mutual TLS.</summary>
+    public GridTls? Tls { get; init; }
+
     /// <summary>The Redis endpoints, for messages.</summary>
     public string Endpoints => string.Join(", ", ConfigurationOptions.Parse(Redis).EndPoints.Select(Format));
 
@@ -199,6 +243,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             });
             // Notice dead and new gateways within seconds, as the silos notice dead silos.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            if (target.Tls is { } tls)
+                client.UseTls(tls.Configure);
         });
         var host = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -14,7 +14,7 @@ public sealed class GridClient(IHost host) : IAsyncDisposable
     /// Connects a client through the Redis membership table, as the silos found each other; it
     /// notices dead and new gateways within a couple of seconds, as the silos notice dead silos.
     /// </summary>
-    public static async Task<GridClient> ConnectAsync(string redis, string clusterId, string serviceId)
+    public static async Task<GridClient> ConnectAsync(string redis, string clusterId, string serviceId, FaceRep.Grid.Hosting.GridTls? tls = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
@@ -22,6 +22,8 @@ public sealed class GridClient(IHost host) : IAsyncDisposable
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+            if (tls is not null)
+                client.UseTls(tls.Configure);
         });
         var host = builder.Build();
         await host.StartAsync();

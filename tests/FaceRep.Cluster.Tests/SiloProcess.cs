@@ -35,6 +35,9 @@ public sealed record SiloConfig
     /// <summary>The PostgreSQL result store every silo writes to; null for a DuckDB file in each silo's data directory.</summary>
     public string? Postgres { get; init; }
 
+    /// <summary>The silo's TLS certificate (.pfx), its password and the cluster's authority; null for no TLS.</summary>
+    public (string Certificate, string Password, string Authority)? Tls { get; init; }
+
     /// <summary>Devices by name (<c>cpu0,cuda0</c>); null for <see cref="CpuSlots"/> CPU slots.</summary>
     public string? Devices { get; init; }
 }
@@ -111,6 +114,8 @@ public sealed class SiloProcess : IDisposable
         };
         if (config.Devices is { } devices)
             settings["Devices"] = devices;
+        if (config.Tls is { } tls)
+            (settings["TlsCertificate"], settings["TlsCertificatePassword"], settings["TlsCa"]) = tls;
         if (config.Postgres is { } postgres)
             (settings["Results"], settings["Postgres"]) = ("postgres", postgres);
         foreach (var (key, value) in settings)
