@@ -144,6 +144,7 @@ builder.UseOrleans(silo =>
             o.Executor = settings.Executor;
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
             o.MaxSweepJobs = settings.MaxSweepJobs;
+            o.ImportRoots = settings.ImportRoots;
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
             o.DrainTimeout = TimeSpan.FromSeconds(settings.DrainSeconds);
         },

@@ -80,6 +80,9 @@ public sealed class SiloSettings
     /// <summary>The cluster's certificate authority (PEM or DER): only certificates it issued are let in.</summary>
     public string? TlsCa { get; set; }
 
+    /// <summary>Directories (commas between) that files named in specs, such as imported checkpoints, may be read from; default: <c>imports</c> under the artifact root.</summary>
+    public string? ImportRoots { get; set; }
+
     /// <summary>The most jobs one sweep may hold; larger submissions are refused with their size and this limit.</summary>
     public int MaxSweepJobs { get; set; } = 1_000_000;
 

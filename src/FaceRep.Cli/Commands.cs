@@ -147,6 +147,8 @@ public static class Commands
             {
                 options.CpuSlots = result.GetValue(Slots);
                 options.ThreadsPerSlot = result.GetValue(Threads);
+                // On one's own machine, files a spec names may come from where it is run, or from FACEREP_IMPORT_ROOTS.
+                options.ImportRoots = Environment.GetEnvironmentVariable("FACEREP_IMPORT_ROOTS") is { Length: > 0 } roots ? roots : Environment.CurrentDirectory;
             });
         }
         catch (Exception e) when (e is not OperationCanceledException)

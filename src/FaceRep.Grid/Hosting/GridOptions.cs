@@ -24,6 +24,23 @@ public sealed class GridOptions
     /// </summary>
     public string? DatasetRoots { get; set; }
 
+    /// <summary>
+    /// Directories (separated by commas or semicolons) that files named in a spec, such as an
+    /// imported checkpoint, may be read from; a path outside them (<c>..</c>, another absolute path,
+    /// a symbolic link leading out) fails its job. Empty: only <c>imports</c> under <see cref="ArtifactRoot"/>.
+    /// </summary>
+    public string? ImportRoots { get; set; }
+
+    /// <summary>The directories of <see cref="ImportRoots"/>, resolved (created when it is the default).</summary>
+    public Core.Paths.PathRoots ResolveImportRoots()
+    {
+        if (!string.IsNullOrWhiteSpace(ImportRoots))
+            return Core.Paths.PathRoots.Parse(ImportRoots);
+        var imports = Path.Combine(ArtifactRoot, "imports");
+        Directory.CreateDirectory(imports);
+        return new Core.Paths.PathRoots([imports]);
+    }
+
     /// <summary>libtorch threads per CPU slot.</summary>
     public int ThreadsPerSlot { get; set; } = 1;
 

@@ -24,6 +24,7 @@ public sealed class TrainingHost : IDisposable
     private readonly GridOptions _options;
     private readonly ILogger<TrainingHost> _log;
     private readonly string _siloName;
+    private readonly Lazy<Core.Paths.PathRoots> _inputRoots;
     private bool _draining;
     private int _handedBack;
     private Task? _drain;
@@ -38,6 +39,7 @@ public sealed class TrainingHost : IDisposable
         _options = options.Value;
         _log = log;
         _siloName = silo.Name;
+        _inputRoots = new Lazy<Core.Paths.PathRoots>(_options.ResolveImportRoots);
         _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(this, d));
         GridMetrics.Track(this);
     }
@@ -193,6 +195,7 @@ public sealed class TrainingHost : IDisposable
             Worker = item.Worker,
             Gang = item.Gang.Select(g => g.Worker).ToList(),
             Attempt = item.Lease.Attempt,
+            InputRoots = _inputRoots.Value,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
         };
         _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(),

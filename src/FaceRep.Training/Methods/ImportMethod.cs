@@ -1,4 +1,5 @@
 using FaceRep.Core.Experiments;
+using FaceRep.Core.Paths;
 using FaceRep.Training.Backbones;
 using FaceRep.Training.Checkpoints;
 using FaceRep.Training.Runs;
@@ -19,11 +20,11 @@ internal sealed class ImportMethod : IPretrainMethod
 
     public bool Trains => true;
 
-    public IReadOnlyList<string> Validate(PretrainConfig config) => Read(config).Problems;
+    public IReadOnlyList<string> Validate(PretrainConfig config) => Read(config, null).Problems;
 
     public ResNet Train(PretrainConfig config, RunContext context)
     {
-        var (path, allowMissing, problems) = Read(config);
+        var (path, allowMissing, problems) = Read(config, context.InputRoots);
         if (problems.Count > 0)
             throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
 
@@ -53,14 +54,23 @@ internal sealed class ImportMethod : IPretrainMethod
         }
     }
 
-    private static (string? Path, bool AllowMissing, IReadOnlyList<string> Problems) Read(PretrainConfig config)
+    /// <param name="config">The job.</param>
+    /// <param name="roots">Where the file may be read from (null: anywhere). Checked first, so a path outside them is refused without saying whether it exists; the path returned is the resolved one, the file actually opened.</param>
+    private static (string? Path, bool AllowMissing, IReadOnlyList<string> Problems) Read(PretrainConfig config, PathRoots? roots)
     {
         var options = new OptionReader(config);
         var path = options.Text("checkpoint");
         var allowMissing = options.Flag("allow_missing", false);
-        if (path is null)
+        if (path is not null && roots is not null)
+        {
+            path = roots.Resolve(path, out var outside);
+            if (path is null)
+                options.Problem($"import option checkpoint: {outside}");
+        }
+        else if (path is null)
             options.Problem("import needs option checkpoint: the path of a .pth, .pt or .safetensors file");
-        else if (!File.Exists(path))
+
+        if (path is not null && !File.Exists(path))
             options.Problem($"import option checkpoint: file '{path}' does not exist");
         return (path, allowMissing, options.Finish());
     }

@@ -18,6 +18,12 @@ public sealed class RunContext
     /// <summary>Receives progress; called on the training thread, so it must not block.</summary>
     public Action<JobProgress>? Progress { get; init; }
 
+    /// <summary>
+    /// The directories files named in the job's options (an imported checkpoint) may be read
+    /// from; null for no restriction, outside the grid.
+    /// </summary>
+    public FaceRep.Core.Paths.PathRoots? InputRoots { get; init; }
+
     /// <summary>Receives log lines.</summary>
     public Action<string>? Log { get; init; }
 

@@ -69,7 +69,7 @@ public sealed class JobRunnerTests : IDisposable
     }
 
     [Fact]
-    public void An_evaluation_whose_checkpoint_is_missing_fails_deterministically()
+    public void An_evaluation_whose_checkpoint_is_missing_fails_so_that_its_pretraining_runs_again()
     {
         var runner = new JobRunner(new CheckpointStore(_root));
         var simclr = new PretrainConfig("simclr", "synth-curated", Tiny, Epochs: 1, Images: 32, Batch: 16, LearningRate: 1e-3, Temperature: 0.2);
@@ -77,7 +77,7 @@ public sealed class JobRunnerTests : IDisposable
 
         var e = Assert.Throws<JobFailedException>(() => runner.Run(evaluation.Id, evaluation, new RunContext { JobId = evaluation.Id }));
 
-        Assert.Equal(FailureKind.Deterministic, e.Kind);
+        Assert.Equal(FailureKind.CheckpointUnusable, e.Kind);
         Assert.Contains(simclr.Id, e.Message, StringComparison.Ordinal);
     }
 
@@ -123,6 +123,29 @@ public sealed class JobRunnerTests : IDisposable
         foreach (var (name, tensor) in direct.state_dict())
             Assert.True(tensor.eq(fromStore.state_dict()[name]).all().item<bool>(), $"{name} differs from the imported file");
         Assert.True(double.IsFinite(evaluated.Metrics[MetricDefinitions.NmeInterOcular.Name]));
+    }
+
+    [Fact]
+    public void An_import_is_read_only_from_the_allowed_directories()
+    {
+        // Arrange: the fixture copied into an allowed directory, and linked there from outside it.
+        var allowed = Directory.CreateDirectory(Path.Combine(_root, "imports")).FullName;
+        File.Copy(Fixture("resnet18_w0125_release.pth"), Path.Combine(allowed, "release.pth"));
+        File.CreateSymbolicLink(Path.Combine(allowed, "linked.pth"), Fixture("resnet18_w0125_release.pth"));
+        var runner = new JobRunner(new CheckpointStore(_root));
+        var roots = new FaceRep.Core.Paths.PathRoots([allowed]);
+        RunContext Context(PretrainConfig c) => new() { JobId = c.Id, InputRoots = roots };
+
+        // Act and assert: a relative path inside works; outside, through .. or through a link, fails for good.
+        var inside = Import("release.pth");
+        Assert.NotNull(runner.Run(inside.Id, inside, Context(inside)).CheckpointPath);
+        foreach (var path in new[] { Fixture("resnet18_w0125_release.pth"), "../../" + Path.GetFileName(_root) + "/x.pth", "linked.pth" })
+        {
+            var outside = Import(path);
+            var e = Assert.Throws<JobFailedException>(() => runner.Run(outside.Id, outside, Context(outside)));
+            Assert.Equal(FailureKind.Deterministic, e.Kind);
+            Assert.Contains("outside the allowed directories", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
