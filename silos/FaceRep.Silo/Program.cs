@@ -145,6 +145,8 @@ builder.UseOrleans(silo =>
             o.LeaseDuration = TimeSpan.FromSeconds(settings.LeaseSeconds);
             o.MaxSweepJobs = settings.MaxSweepJobs;
             o.ImportRoots = settings.ImportRoots;
+            o.JobTimeBudget = TimeSpan.FromMinutes(settings.JobTimeBudgetMinutes);
+            o.JobMemoryBudgetBytes = settings.JobMemoryBudgetMB << 20;
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
             o.DrainTimeout = TimeSpan.FromSeconds(settings.DrainSeconds);
         },

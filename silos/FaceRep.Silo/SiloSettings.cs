@@ -83,6 +83,12 @@ public sealed class SiloSettings
     /// <summary>Directories (commas between) that files named in specs, such as imported checkpoints, may be read from; default: <c>imports</c> under the artifact root.</summary>
     public string? ImportRoots { get; set; }
 
+    /// <summary>The longest one job may run, in minutes (0: no limit); a job over it fails as over budget and is not retried.</summary>
+    public double JobTimeBudgetMinutes { get; set; }
+
+    /// <summary>The most memory one job may add to the silo, in MiB (0: no limit); a job over it fails as over budget and is not retried.</summary>
+    public long JobMemoryBudgetMB { get; set; }
+
     /// <summary>The most jobs one sweep may hold; larger submissions are refused with their size and this limit.</summary>
     public int MaxSweepJobs { get; set; } = 1_000_000;
 
@@ -172,6 +178,10 @@ public sealed class SiloSettings
             }
         }
 
+        if (!(JobTimeBudgetMinutes >= 0) || double.IsInfinity(JobTimeBudgetMinutes))
+            problems.Add($"FaceRep:JobTimeBudgetMinutes is {JobTimeBudgetMinutes}; use 0 (no limit) or a positive number of minutes");
+        if (JobMemoryBudgetMB < 0)
+            problems.Add($"FaceRep:JobMemoryBudgetMB is {JobMemoryBudgetMB}; use 0 (no limit) or a positive number of MiB");
         if (MaxSweepJobs < 1)
             problems.Add($"FaceRep:MaxSweepJobs is {MaxSweepJobs}; use at least 1");
         if (!(LeaseSeconds >= 2 * HeartbeatSeconds))

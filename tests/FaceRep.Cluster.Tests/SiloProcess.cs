@@ -38,6 +38,12 @@ public sealed record SiloConfig
     /// <summary>The silo's TLS certificate (.pfx), its password and the cluster's authority; null for no TLS.</summary>
     public (string Certificate, string Password, string Authority)? Tls { get; init; }
 
+    /// <summary>The longest one job may run, in minutes (0: no limit).</summary>
+    public double JobTimeBudgetMinutes { get; init; }
+
+    /// <summary>The most memory one job may add to the silo, in MiB (0: no limit).</summary>
+    public long JobMemoryBudgetMB { get; init; }
+
     /// <summary>Devices by name (<c>cpu0,cuda0</c>); null for <see cref="CpuSlots"/> CPU slots.</summary>
     public string? Devices { get; init; }
 }
@@ -103,6 +109,8 @@ public sealed class SiloProcess : IDisposable
             ["CpuSlots"] = $"{config.CpuSlots}",
             ["HttpPort"] = $"{ports[2]}",
             ["DrainSeconds"] = Number(config.DrainSeconds),
+            ["JobTimeBudgetMinutes"] = Number(config.JobTimeBudgetMinutes),
+            ["JobMemoryBudgetMB"] = $"{config.JobMemoryBudgetMB}",
             ["DataRoot"] = dataRoot,
             ["ArtifactRoot"] = config.ArtifactRoot,
             ["Executor"] = config.Executor,

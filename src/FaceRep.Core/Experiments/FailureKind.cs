@@ -23,6 +23,9 @@ public enum FailureKind
     /// job that wrote it runs again (a few times at most) and the job waits for it.
     /// </summary>
     CheckpointUnusable,
+
+    /// <summary>It ran longer, or took more memory, than the silo's budget for one job; not retried.</summary>
+    OverBudget,
 }
 
 /// <summary>Thrown by a job to fail with a specific kind.</summary>

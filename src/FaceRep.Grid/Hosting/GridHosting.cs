@@ -44,7 +44,7 @@ public static class GridHosting
             var options = sp.GetRequiredService<IOptions<GridOptions>>().Value;
             var setting = ExecutorSetting.Parse(options.Executor, out var error)
                 ?? throw new InvalidOperationException($"GridOptions.Executor: {error}");
-            return setting.IsSleep ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName))
+            return setting.IsSleep ? new SleepJobExecutor(setting.SleepDuration, Path.Combine(options.ArtifactRoot, SleepJobExecutor.RunLogName), setting.SleepMemoryBytes)
                 : setting.IsNoop ? new NoopJobExecutor()
                 : new TorchJobExecutor(sp.GetRequiredService<JobRunner>());
         });

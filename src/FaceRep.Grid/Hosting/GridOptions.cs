@@ -70,6 +70,22 @@ public sealed class GridOptions
     /// </summary>
     public int MaxSweepJobs { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// The longest one job may run on this silo (from its start on a device); zero for no limit.
+    /// A job over it is stopped and failed as <see cref="Core.Experiments.FailureKind.OverBudget"/>
+    /// (not retried), and its device takes the next job.
+    /// </summary>
+    public TimeSpan JobTimeBudget { get; set; }
+
+    /// <summary>
+    /// The most memory one job may add to the silo process, in bytes; zero for no limit. The silo
+    /// samples its resident memory four times a second; when it exceeds what it held with no job
+    /// running by more than this budget times the jobs running, the running job that has grown it
+    /// most since it started is stopped and failed as <see cref="Core.Experiments.FailureKind.OverBudget"/>.
+    /// Exact for a silo running one job at a time; with several, their sum is what is held.
+    /// </summary>
+    public long JobMemoryBudgetBytes { get; set; }
+
     /// <summary>Attempts allowed for a job that keeps failing transiently.</summary>
     public int MaxAttempts { get; set; } = 3;
 

@@ -7,6 +7,8 @@ namespace FaceRep.Grid.Workers;
 /// (<see cref="SleepJobExecutor"/>: no training, each job takes DURATION, such as <c>200ms</c>
 /// or <c>2s</c>), for exercising a cluster's scheduling and failover without TorchSharp, or
 /// <c>noop</c> (<see cref="NoopJobExecutor"/>: returns at once), for measuring the grid's own cost per job.
+/// <c>sleep:DURATION:MEMORY</c> (<c>sleep:2s:512MB</c>) also holds that much memory during each
+/// job, for trying a silo's memory budget.
 /// </summary>
 /// <param name="Kind"><c>torch</c>, <c>sleep</c> or <c>noop</c>.</param>
 /// <param name="SleepDuration">How long a sleep job takes; zero for torch.</param>
@@ -19,7 +21,13 @@ public sealed record ExecutorSetting(string Kind, TimeSpan SleepDuration)
     public static ExecutorSetting Torch { get; } = new("torch", TimeSpan.Zero);
 
     /// <summary>What the setting accepts, for error messages.</summary>
-    public const string Accepted = "torch, noop or sleep:DURATION (sleep:200ms, sleep:2s)";
+    public const string Accepted = "torch, noop or sleep:DURATION[:MEMORY] (sleep:200ms, sleep:2s, sleep:2s:512MB)";
+
+    /// <summary>The most memory a sleep job may hold.</summary>
+    public const long MaxSleepMemory = 64L << 30;
+
+    /// <summary>Memory each sleep job holds (resident) while it runs; zero for none.</summary>
+    public long SleepMemoryBytes { get; init; }
 
     /// <summary>The trainer that returns at once.</summary>
     public static ExecutorSetting Noop { get; } = new("noop", TimeSpan.Zero);
@@ -41,15 +49,36 @@ public sealed record ExecutorSetting(string Kind, TimeSpan SleepDuration)
             return Noop;
         if (value.StartsWith("sleep:", StringComparison.OrdinalIgnoreCase))
         {
-            var duration = ParseDuration(value["sleep:".Length..]);
-            if (duration is { } d && d > TimeSpan.Zero && d <= MaxSleep)
-                return new ExecutorSetting("sleep", d);
-            error = $"'{text}' has no duration between 1ms and {MaxSleep.TotalHours:0} h after 'sleep:'; write it as 200ms or 2s";
-            return null;
+            var parts = value["sleep:".Length..].Split(':');
+            var duration = ParseDuration(parts[0]);
+            if (duration is not { } d || d <= TimeSpan.Zero || d > MaxSleep || parts.Length > 2)
+            {
+                error = $"'{text}' has no duration between 1ms and {MaxSleep.TotalHours:0} h after 'sleep:'; write it as 200ms or 2s (and, to hold memory, :512MB)";
+                return null;
+            }
+
+            var memory = parts.Length == 2 ? ParseSize(parts[1]) : 0;
+            if (memory is not { } bytes || bytes < 0 || bytes > MaxSleepMemory)
+            {
+                error = $"'{text}' has no memory size up to 64GB after the duration; write it as 512MB or 2GB";
+                return null;
+            }
+
+            return new ExecutorSetting("sleep", d) { SleepMemoryBytes = bytes };
         }
 
         error = $"'{text}' is not a trainer; use {Accepted}";
         return null;
+    }
+
+    private static long? ParseSize(string text)
+    {
+        var (number, scale) = text.EndsWith("GB", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 1L << 30)
+            : text.EndsWith("MB", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 1L << 20)
+            : ("", 0L);
+        return scale > 0 && double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value > 0
+            ? (long)(value * scale)
+            : null;
     }
 
     private static TimeSpan? ParseDuration(string text)

@@ -29,14 +29,18 @@ public sealed class SleepJobExecutor : IJobExecutor
 
     private static readonly Lock Gate = new();
     private readonly TimeSpan _duration;
+    private readonly long _memory;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="duration">How long each run takes.</param>
     /// <param name="runLogPath">The shared run log (its directory is created).</param>
-    public SleepJobExecutor(TimeSpan duration, string runLogPath)
+    /// <param name="memory">Bytes each run holds, resident, while it sleeps.</param>
+    public SleepJobExecutor(TimeSpan duration, string runLogPath, long memory = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(memory);
         _duration = duration;
+        _memory = memory;
         RunLogPath = Path.GetFullPath(runLogPath);
         Directory.CreateDirectory(Path.GetDirectoryName(RunLogPath)!);
     }
@@ -58,8 +62,12 @@ public sealed class SleepJobExecutor : IJobExecutor
         var start = DateTime.UtcNow;
         Append(string.Create(CultureInfo.InvariantCulture, $"{prefix} {start.Ticks} - started"));
         var outcome = "failed";
+        var held = _memory > 0 ? System.Runtime.InteropServices.Marshal.AllocHGlobal((nint)_memory) : 0;
         try
         {
+            // Touch every page, so the memory is resident as a trainer's would be.
+            for (long page = 0; page < _memory; page += 4096)
+                System.Runtime.InteropServices.Marshal.WriteByte(held + (nint)page, 1);
             if (context.Cancellation.WaitHandle.WaitOne(_duration))
             {
                 outcome = "cancelled";
@@ -71,6 +79,8 @@ public sealed class SleepJobExecutor : IJobExecutor
         }
         finally
         {
+            if (held != 0)
+                System.Runtime.InteropServices.Marshal.FreeHGlobal(held);
             Append(string.Create(CultureInfo.InvariantCulture, $"{prefix} {start.Ticks} {DateTime.UtcNow.Ticks} {outcome}"));
         }
     }

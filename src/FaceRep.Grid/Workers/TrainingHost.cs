@@ -25,6 +25,8 @@ public sealed class TrainingHost : IDisposable
     private readonly ILogger<TrainingHost> _log;
     private readonly string _siloName;
     private readonly Lazy<Core.Paths.PathRoots> _inputRoots;
+    private readonly Timer? _budgetWatch;
+    private long _idleMemory;
     private bool _draining;
     private int _handedBack;
     private Task? _drain;
@@ -42,7 +44,13 @@ public sealed class TrainingHost : IDisposable
         _inputRoots = new Lazy<Core.Paths.PathRoots>(_options.ResolveImportRoots);
         _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(this, d));
         GridMetrics.Track(this);
+        _idleMemory = Environment.WorkingSet;
+        if (_options.JobTimeBudget > TimeSpan.Zero || _options.JobMemoryBudgetBytes > 0)
+            _budgetWatch = new Timer(_ => WatchBudgets(), null, BudgetPeriod, BudgetPeriod);
     }
+
+    /// <summary>How often running jobs are held to their time and memory budgets.</summary>
+    private static readonly TimeSpan BudgetPeriod = TimeSpan.FromMilliseconds(250);
 
     /// <summary>When this host started.</summary>
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
@@ -175,6 +183,7 @@ public sealed class TrainingHost : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _budgetWatch?.Dispose();
         GridMetrics.Untrack(this);
         foreach (var t in _threads.Values)
             t.Dispose();
@@ -200,6 +209,8 @@ public sealed class TrainingHost : IDisposable
         };
         _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(),
             string.Join('+', gang.Select(d => d.Name).Prepend(device.Name)), item.Lease.Attempt);
+        item.StartedUtc = DateTime.UtcNow;
+        item.MemoryAtStart = Environment.WorkingSet;
         item.Executing = true;
         try
         {
@@ -248,7 +259,7 @@ public sealed class TrainingHost : IDisposable
 
         if (outcome is null)
         {
-            var (kind, message) = Classify(error!);
+            var (kind, message) = item.OverBudget is { } budget ? (FailureKind.OverBudget, budget) : Classify(error!);
             GridMetrics.Finished(job.Kind, kind == FailureKind.Cancelled ? "cancelled" : "failed", null);
             _log.LogWarning(error, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
             if (!await DeliverAsync(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
@@ -379,6 +390,45 @@ public sealed class TrainingHost : IDisposable
         };
     }
 
+    /// <summary>
+    /// Holds running jobs to the silo's budgets (<see cref="GridOptions.JobTimeBudget"/>,
+    /// <see cref="GridOptions.JobMemoryBudgetBytes"/>): a job over one is cancelled with the reason,
+    /// which its failure then carries. Between jobs it notes the memory the silo holds idle.
+    /// </summary>
+    private void WatchBudgets()
+    {
+        var running = _threads.Values.Select(t => t.Current).OfType<WorkItem>().Where(i => i.Executing && i.OverBudget is null).Distinct().ToList();
+        var memory = Environment.WorkingSet;
+        if (running.Count == 0 && _threads.Values.All(t => t.Current is null))
+        {
+            Volatile.Write(ref _idleMemory, memory);
+            return;
+        }
+
+        var now = DateTime.UtcNow;
+        var time = _options.JobTimeBudget;
+        foreach (var item in running.Where(i => time > TimeSpan.Zero && now - i.StartedUtc > time))
+            Stop(item, $"exceeded the time budget of {Describe(time)} per job (ran {Describe(now - item.StartedUtc)})");
+
+        var budget = _options.JobMemoryBudgetBytes;
+        var idle = Volatile.Read(ref _idleMemory);
+        if (budget > 0 && running.Count > 0 && memory - idle > budget * running.Count)
+        {
+            var culprit = running.MaxBy(i => memory - i.MemoryAtStart)!;
+            Stop(culprit, $"exceeded the memory budget of {budget >> 20} MiB per job (the silo held {memory >> 20} MiB, {idle >> 20} MiB of it with no job running; {running.Count} job(s) running)");
+        }
+    }
+
+    private void Stop(WorkItem item, string reason)
+    {
+        item.OverBudget = reason;
+        _log.LogWarning("Stopping job {JobId}: it {Reason}", item.Lease.Job.Id, reason);
+        item.Cancellation.Cancel();
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#} h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
+
     /// <summary>A leased job on its way through a device thread.</summary>
     /// <param name="Worker">The worker that leased it (and renews the lease).</param>
     /// <param name="Lease">The lease.</param>
@@ -391,6 +441,15 @@ public sealed class TrainingHost : IDisposable
 
         /// <summary>Set when the silo stops the job to leave: it is handed back, not failed.</summary>
         public bool HandBack { get; set; }
+
+        /// <summary>Set when the job is stopped for going over a budget: why.</summary>
+        public string? OverBudget { get; set; }
+
+        /// <summary>When the trainer started it.</summary>
+        public DateTime StartedUtc { get; set; }
+
+        /// <summary>The silo's resident memory when it started.</summary>
+        public long MemoryAtStart { get; set; }
 
         /// <summary>True while the trainer runs the job (not while its outcome is reported).</summary>
         public bool Executing
