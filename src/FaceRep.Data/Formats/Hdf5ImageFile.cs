@@ -85,6 +85,13 @@ public sealed class Hdf5ImageFile : IDisposable
 
             return new Hdf5ImageFile(path, datasetName, file, dataset, (int)dims[0]);
         }
+        catch (Exception e) when (e is not (DataFormatException or OutOfMemoryException))
+        {
+            // The library reads the file's structure lazily and reports a file cut short or
+            // damaged with plain exceptions ("The file is too small"): still a format error.
+            file.Dispose();
+            throw new DataFormatException(path, null, null, $"not a readable HDF5 file (truncated or damaged): {e.Message}", e);
+        }
         catch
         {
             file.Dispose();
