@@ -52,6 +52,9 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
 
     private readonly SpecLimits _limits = limits ?? SpecLimits.Default;
 
+    /// <summary>The most problems reported for one spec.</summary>
+    public const int MaxErrors = 20;
+
     /// <summary>Reads, parses and validates a spec file.</summary>
     /// <exception cref="SpecException">The file is missing, unreadable or invalid.</exception>
     public SweepSpec ParseFile(string path) => Parse(ReadFile(path), Path.GetFileName(path));
@@ -327,14 +330,16 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
                     }
                 }
 
+                // The product's size first: a hostile entry could otherwise make a million specs before being refused.
+                var size = axes.Aggregate(1.0, (n, a) => n * Math.Max(1, a.Values.Count));
+                if (result.Count + size > limits.MaxJobs)
+                {
+                    Error(entry, path, string.Create(CultureInfo.InvariantCulture, $"expands to {size:N0} pre-training sources; the configured limit is {limits.MaxJobs:N0} jobs"));
+                    return result;
+                }
+
                 foreach (var combination in Cartesian(axes))
                 {
-                    if (result.Count > limits.MaxJobs)
-                    {
-                        Error(entry, path, $"expands to more than {limits.MaxJobs:N0} pre-training sources");
-                        return result;
-                    }
-
                     var spec = ReadPretrainCombination(combination, path);
                     if (spec is not null)
                         result.Add(spec);
@@ -686,8 +691,14 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             };
         }
 
-        private void Error(YamlNode node, string field, string message) =>
-            Errors.Add(new SpecError(file, (int)node.Start.Line, (int)node.Start.Column, field, message));
+        /// <summary>Records a problem; past <see cref="MaxErrors"/>, only counts it (a list of 200,000 bad names is one mistake repeated).</summary>
+        private void Error(YamlNode node, string field, string message)
+        {
+            if (Errors.Count < MaxErrors)
+                Errors.Add(new SpecError(file, (int)node.Start.Line, (int)node.Start.Column, field, message));
+            else if (Errors.Count == MaxErrors)
+                Errors.Add(new SpecError(file, 0, 0, "", "and more problems like these; fix these first"));
+        }
 
         private static bool IsNull(YamlScalarNode scalar) =>
             scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";

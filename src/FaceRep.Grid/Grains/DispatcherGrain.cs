@@ -59,6 +59,7 @@ public sealed class DispatcherGrain(
     private long _firstSequence = long.MinValue;
     private long _turn;
     private int _count;
+    private long _lastIdleReport;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -216,7 +217,7 @@ public sealed class DispatcherGrain(
                 {
                     // Its grain lived on a silo that just died and the cluster has not noticed yet:
                     // the job keeps its place and is offered again once its grain can be reached.
-                    log.LogDebug(e, "Could not lease {JobId}; it stays queued", entry.Job.JobId);
+                    log.LogInformation("Could not lease {JobId} ({Error}); it stays queued", entry.Job.JobId, e.Message.Split('\n')[0]);
                     (putBack ??= []).Add(next);
                     continue;
                 }
@@ -230,6 +231,7 @@ public sealed class DispatcherGrain(
             }
 
             _idle.Add(worker);
+            ReportIdleWithWork(worker);
             return null;
         }
         finally
@@ -406,6 +408,20 @@ public sealed class DispatcherGrain(
             return false;
         Wake(idle);
         return true;
+    }
+
+    /// <summary>
+    /// Says (at most every ten seconds) why a worker goes away empty-handed while jobs are
+    /// queued: which silos the jobs are left for. A worker idling while there is work for it is
+    /// what a stalled sweep looks like from here.
+    /// </summary>
+    private void ReportIdleWithWork(string worker)
+    {
+        if (_count == 0 || Environment.TickCount64 - _lastIdleReport < 10_000)
+            return;
+        _lastIdleReport = Environment.TickCount64;
+        log.LogInformation("Worker {Worker} found no job it may take among {Queued} queued; idle {Idle}, woken {Woken}, departed {Departed}, holds {Holds}",
+            worker, _count, string.Join(' ', _idle), string.Join(' ', _woken.Keys), string.Join(' ', _departed), string.Join(' ', _holds.Keys));
     }
 
     private static bool IsOf(string worker, string silo) =>

@@ -193,8 +193,8 @@ public static class HostileSpecs
         var epochs = string.Join(", ", Enumerable.Range(1, 100));
         Add("grid of seeds x shots x epochs", $"name: big\npretrain:\n  - {{method: [simclr, moco], epochs: [{epochs}]}}\ntasks: [landmarks, emotion]\nshots: [{shots}]\nseeds: [{seeds}]\n", "configured limit is 1,000,000");
         Add("grid of every task", $"name: big\npretrain:\n  - {{method: [simclr, moco, byol], epochs: [{epochs}]}}\ntasks: [recognition, landmarks, au, emotion, landmarks3d]\nshots: [{shots}]\nseeds: [{string.Join(", ", Enumerable.Range(0, 20))}]\n", "jobs; the configured limit");
-        Add("grid from pretrain products", $"name: big\npretrain:\n  - {{method: [simclr, moco, byol], epochs: [{epochs}], images: [{string.Join(", ", Enumerable.Range(16, 100))}], batch: [{string.Join(", ", Enumerable.Range(2, 100))}]}}\n{Rest}", "more than 1,000,000");
-        Add("grid from option products", $"name: big\npretrain:\n  - {{method: simclr, options: {{a: [{epochs}], b: [{epochs}], c: [{epochs}], d: [{epochs}]}}}}\n{Rest}", "more than 1,000,000");
+        Add("grid from pretrain products", $"name: big\npretrain:\n  - {{method: [simclr, moco, byol], epochs: [{epochs}], images: [{string.Join(", ", Enumerable.Range(16, 100))}], batch: [{string.Join(", ", Enumerable.Range(2, 100))}]}}\n{Rest}", "expands to 3,000,000 pre-training sources; the configured limit is 1,000,000 jobs");
+        Add("grid from option products", $"name: big\npretrain:\n  - {{method: simclr, options: {{a: [{epochs}], b: [{epochs}], c: [{epochs}], d: [{epochs}]}}}}\n{Rest}", "expands to 100,000,000 pre-training sources; the configured limit is 1,000,000 jobs");
         string[] methods = ["simclr", "moco", "byol", "barlow", "swav", "supervised"];
         for (var k = 2; k <= 6; k++)
         {
@@ -256,7 +256,8 @@ public static class HostileSpecs
         Add("method of 100 KB", Entry($"method: {new string('m', 100_000)}"), "pretrain[0].method");
         Add("task of 100 KB", With("tasks", $"[{new string('t', 100_000)}]"), "tasks[0]");
         Add("100,000 seeds", With("seeds", $"[{string.Join(", ", Enumerable.Range(0, 100_000))}]"), "");
-        Add("200,000 empty list items", With("tasks", $"[{string.Join(", ", Enumerable.Repeat("a", 200_000))}]"), "");
+        Add("20,000 unknown list items", With("tasks", $"[{string.Join(", ", Enumerable.Repeat("a", 20_000))}]"), "and more problems like these");
+        Add("200,000 list items", With("tasks", $"[{string.Join(", ", Enumerable.Repeat("a", 200_000))}]"), "YAML nodes");
         Add("number of 10,000 digits", With("seeds", $"[{new string('7', 10_000)}]"), "seeds[0]");
         Add("float of 10,000 digits", With("shots", $"[0.{new string('1', 10_000)}x]"), "shots[0]");
 
