@@ -153,14 +153,21 @@ public sealed class SweepGrainTests(GridFixture grid)
         Assert.Equal(FailureKind.Diverged, job.Failure);
     }
 
+    /// <summary>A sweep whose SimCLR job's first evaluation finds its checkpoint unusable on its first <paramref name="times"/> runs.</summary>
+    private (string Name, List<JobDescriptor> Jobs, JobDescriptor Simclr, JobDescriptor Evaluation) WithUnusableCheckpoint(string name, int unique, int times)
+    {
+        var (sweep, jobs) = GridFixture.Sweep(name, shots: "[0.5]", seeds: $"[{unique}]", epochs: unique);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
+        var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
+        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, times);
+        return (sweep, jobs, simclr, evaluation);
+    }
+
     [Fact]
     public async Task An_evaluation_that_finds_its_checkpoint_corrupt_waits_while_its_pretraining_runs_again()
     {
         // Arrange: the first run of one evaluation finds the SimCLR checkpoint unusable.
-        var (name, jobs) = GridFixture.Sweep("rebuilt", shots: "[0.5]", seeds: "[75]", epochs: 75);
-        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
-        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, 1);
+        var (name, jobs, simclr, evaluation) = WithUnusableCheckpoint("rebuilt", 75, times: 1);
 
         // Act
         var status = await grid.RunAsync(name, jobs);
@@ -181,10 +188,7 @@ public sealed class SweepGrainTests(GridFixture grid)
     [Fact]
     public async Task A_checkpoint_that_keeps_coming_out_corrupt_is_rebuilt_three_times_then_the_evaluation_fails()
     {
-        var (name, jobs) = GridFixture.Sweep("rebuilt-often", shots: "[0.5]", seeds: "[76]", epochs: 76);
-        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
-        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, 100);
+        var (name, jobs, simclr, evaluation) = WithUnusableCheckpoint("rebuilt-often", 76, times: 100);
 
         var status = await grid.RunAsync(name, jobs);
 
