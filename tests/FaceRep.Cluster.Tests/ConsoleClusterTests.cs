@@ -37,7 +37,8 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
     [Fact]
     public async Task A_sweep_submitted_from_the_console_finishes_while_a_silo_joins_and_another_drains()
     {
-        // Arrange: 10 pre-training jobs and 240 evaluations.
+        // Arrange: 10 pre-training jobs and 480 evaluations (about 25 s of work on 6 slots: the
+        // join and the drain must both land while the sweep still runs).
         var spec = Path.Combine(_dir, "scale.yaml");
         await File.WriteAllTextAsync(spec, """
             name: scale
@@ -46,7 +47,7 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
               - {dataset: synth-curated, method: moco, epochs: [1, 2, 3, 4, 5]}
             tasks: [landmarks]
             shots: [0.05, 0.2]
-            seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+            seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]
             """);
         var clock = Stopwatch.StartNew();
 
@@ -54,7 +55,7 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         var (code, text) = await RunAsync("sweep", "submit", spec);
         Assert.True(code == 0, text);
         Assert.Contains("Submitted sweep scale", text, StringComparison.Ordinal);
-        Assert.Contains("10 pre-training and 240 evaluation jobs", text, StringComparison.Ordinal);
+        Assert.Contains("10 pre-training and 480 evaluation jobs", text, StringComparison.Ordinal);
         using var watch = Start("sweep", "watch", "scale", "--plain");
 
         // A third silo joins once work is under way, and takes jobs within seconds.
@@ -96,7 +97,7 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         var handedBack = int.Parse(HandedBack().Match(drainLine).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.True(handedBack >= 1, drainLine);
         Assert.True(watchExit == 0, watched);
-        Assert.Contains("Sweep scale finished: 250 succeeded, 0 failed, of 250.", watched, StringComparison.Ordinal);
+        Assert.Contains("Sweep scale finished: 490 succeeded, 0 failed, of 490.", watched, StringComparison.Ordinal);
         Assert.Contains(watched.Split('\n'), l => l.Contains("ETA", StringComparison.Ordinal) && !l.Contains("ETA measuring", StringComparison.Ordinal));
 
         // Nothing was lost: every job's recorded attempt ran once and ended well, the jobs handed back
@@ -139,13 +140,13 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         // The console's read verbs see the finished sweep.
         (code, text) = await RunAsync("sweep", "status", "scale");
         Assert.True(code == 0, text);
-        Assert.Matches(@"evaluation\s.*240/240", text);
+        Assert.Matches(@"evaluation\s.*480/480", text);
         (code, text) = await RunAsync("sweep", "list", "--all");
         Assert.True(code == 0, text);
         Assert.Contains("scale", text, StringComparison.Ordinal);
-        Assert.Contains("250/250", text, StringComparison.Ordinal);
+        Assert.Contains("490/490", text, StringComparison.Ordinal);
 
-        output.WriteLine($"250 jobs of 300 ms; a third silo joined at {joined.TotalSeconds:F1} s and started its first job {firstJobAfter.TotalSeconds:F1} s later " +
+        output.WriteLine($"490 jobs of 300 ms; a third silo joined at {joined.TotalSeconds:F1} s and started its first job {firstJobAfter.TotalSeconds:F1} s later " +
             $"({byJoiner} jobs in all); {drained.Name} got SIGTERM and handed back {handedBack} job(s); watch ended at {clock.Elapsed.TotalSeconds:F1} s");
         output.WriteLine(string.Join('\n', watched.Split('\n').TakeLast(8)));
     }
