@@ -31,25 +31,37 @@ public sealed class WorkerGrain(
     {
         var key = this.GetPrimaryKeyString();
         _device = key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        // Any activation of a worker is its device's worker from the start, not only the one the
+        // silo's start-up made: should the cluster ever activate it again (its directory entry
+        // lost while another silo left), it goes on pulling rather than wait for a start that
+        // never comes again.
+        EnsureStarted();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async Task StartAsync()
     {
-        if (!_started)
-        {
-            _started = true;
-            var period = options.Value.HeartbeatInterval;
-            _heartbeat = this.RegisterGrainTimer(_ => HeartbeatAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
-            log.LogInformation("Worker {Worker} started", this.GetPrimaryKeyString());
-        }
-
+        EnsureStarted();
         await PullAsync();
     }
 
     /// <inheritdoc />
     public Task WakeAsync() => _started ? PullAsync() : Task.CompletedTask;
+
+    /// <summary>
+    /// Starts the heartbeat (lease renewals and pulls) once, for a device this silo has. Logged
+    /// per activation: two lines for one worker in one silo's log mean it was activated again.
+    /// </summary>
+    private void EnsureStarted()
+    {
+        if (_started || !host.Has(_device))
+            return;
+        _started = true;
+        var period = options.Value.HeartbeatInterval;
+        _heartbeat = this.RegisterGrainTimer(_ => HeartbeatAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        log.LogInformation("Worker {Worker} started", this.GetPrimaryKeyString());
+    }
 
     /// <inheritdoc />
     public Task JobEndedAsync(string jobId)

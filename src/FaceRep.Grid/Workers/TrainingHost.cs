@@ -114,6 +114,9 @@ public sealed class TrainingHost : IDisposable
     /// <summary>The devices of this silo.</summary>
     public int DeviceCount => _threads.Count;
 
+    /// <summary>True when this silo has the device.</summary>
+    public bool Has(string device) => _threads.ContainsKey(device);
+
     /// <summary>
     /// Queues a leased job on a device's thread, holding the devices of the lease's gang too (all
     /// or none); false if any of them is busy.
