@@ -88,15 +88,26 @@ public sealed class WorkerGrain(
 
     private async Task PullAsync()
     {
-        if (_pulling || _current is not null || host.Draining)
+        if (_pulling || _current is not null)
             return;
         if (host.CurrentJob(_device) is { } running)
         {
             // A job of several devices holds this one too (its own worker runs it), or a run that
-            // outlived its lease is still ending; either way the device is not free yet.
+            // outlived its lease is still ending; either way the device is not free yet. A run this
+            // worker leased before it was activated again is taken up, so its lease is renewed.
+            if (host.LeaseHeldBy(_device, this.GetPrimaryKeyString()) is { } held)
+            {
+                _current = held;
+                log.LogInformation("Worker {Worker} takes up the lease of {JobId}, which its device is running", this.GetPrimaryKeyString(), running);
+                return;
+            }
+
             log.LogDebug("Worker {Worker} finds its device busy with {JobId}; it pulls when that ends", this.GetPrimaryKeyString(), running);
             return;
         }
+
+        if (host.Draining)
+            return;
 
         _pulling = true;
         try

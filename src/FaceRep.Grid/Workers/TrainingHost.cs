@@ -114,6 +114,10 @@ public sealed class TrainingHost : IDisposable
     /// <summary>The devices of this silo.</summary>
     public int DeviceCount => _threads.Count;
 
+    /// <summary>The lease of the job on <paramref name="device"/>, if <paramref name="worker"/> took it (a gang's other workers did not).</summary>
+    public JobLease? LeaseHeldBy(string device, string worker) =>
+        _threads.TryGetValue(device, out var t) && t.Current is { } current && current.Worker == worker ? current.Lease : null;
+
     /// <summary>True when this silo has the device.</summary>
     public bool Has(string device) => _threads.ContainsKey(device);
 
