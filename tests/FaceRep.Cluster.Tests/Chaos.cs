@@ -108,7 +108,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
     private readonly Stopwatch _clock = new();
     private readonly List<(double At, int Succeeded)> _progress = [];
     private readonly List<(SiloProcess Silo, DateTime KilledAt, ChaosEvent Event)> _kills = [];
-    private volatile bool _completed;
+    /// <summary>Completed once the sampler sees the sweep complete.</summary>
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<ChaosReport> RunAsync()
     {
@@ -152,7 +153,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
             using var stop = new CancellationTokenSource();
             var sampler = SampleAsync(sweep, stop.Token);
             var blows = new Queue<string>(["kill silo", "restart postgres", "restart redis", "kill watcher"]);
-            while (!_completed)
+            while (!_completed.Task.IsCompleted)
             {
                 if (_clock.Elapsed > options.Timeout)
                 {
@@ -251,13 +252,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
     private double Seconds(DateTime utc) => _clock.Elapsed.TotalSeconds - (DateTime.UtcNow - utc).TotalSeconds;
 
     /// <summary>Waits <paramref name="wait"/>, or less if the sweep completes meanwhile; true if it did.</summary>
-    private async Task<bool> WaitOrCompleteAsync(TimeSpan wait)
-    {
-        var until = _clock.Elapsed + wait;
-        while (_clock.Elapsed < until && !_completed)
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        return _completed;
-    }
+    private async Task<bool> WaitOrCompleteAsync(TimeSpan wait) =>
+        await Task.WhenAny(_completed.Task, Task.Delay(wait)) == _completed.Task;
 
     /// <summary>Reads the sweep's counters every half second, through whatever the cluster is going through.</summary>
     private async Task SampleAsync(ISweepGrain sweep, CancellationToken cancellation)
@@ -270,7 +266,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
                 lock (_progress)
                     _progress.Add((_clock.Elapsed.TotalSeconds, status.Succeeded));
                 if (status.IsComplete)
-                    _completed = true;
+                    _completed.TrySetResult();
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {

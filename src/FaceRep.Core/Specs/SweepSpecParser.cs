@@ -691,7 +691,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             };
         }
 
-        /// <summary>Records a problem; past <see cref="MaxErrors"/>, only counts it (a list of 200,000 bad names is one mistake repeated).</summary>
+        /// <summary>Records a problem; past <see cref="MaxErrors"/>, one line says there are more and the rest are dropped (a list of 200,000 bad names is one mistake repeated).</summary>
         private void Error(YamlNode node, string field, string message)
         {
             if (Errors.Count < MaxErrors)

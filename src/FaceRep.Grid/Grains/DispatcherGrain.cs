@@ -217,7 +217,7 @@ public sealed class DispatcherGrain(
                 {
                     // Its grain lived on a silo that just died and the cluster has not noticed yet:
                     // the job keeps its place and is offered again once its grain can be reached.
-                    log.LogInformation("Could not lease {JobId} ({Error}); it stays queued", entry.Job.JobId, e.Message.Split('\n')[0]);
+                    log.LogDebug(e, "Could not lease {JobId}; it stays queued", entry.Job.JobId);
                     (putBack ??= []).Add(next);
                     continue;
                 }
