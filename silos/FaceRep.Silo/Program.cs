@@ -15,6 +15,9 @@ using Serilog.Events;
 using Serilog.Formatting.Compact;
 using StackExchange.Redis;
 
+// Before anything else runs: oneDNN reads its ISA cap from the native environment (see NumericBackend).
+FaceRep.Training.Numerics.NumericBackend.CapIsa();
+
 // Settings come from appsettings.json, FaceRep__* environment variables and --FaceRep:Key=value,
 // read once before the host is built: whether it serves HTTP decides which host it is.
 var configuration = new ConfigurationBuilder()
@@ -149,6 +152,7 @@ builder.UseOrleans(silo =>
             o.JobMemoryBudgetBytes = settings.JobMemoryBudgetMB << 20;
             o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds);
             o.DrainTimeout = TimeSpan.FromSeconds(settings.DrainSeconds);
+            o.NumericTolerance = settings.NumericTolerance;
         },
         _ => new BatchingResultStore(settings.Results == "postgres"
             ? new PostgresResultStore(settings.Postgres!)

@@ -122,6 +122,12 @@ public sealed class SiloSettings
     /// <summary>The TLS material, loaded by <see cref="Validate"/> when TLS is configured.</summary>
     public GridTls? Tls { get; private set; }
 
+    /// <summary>
+    /// The largest relative difference between float32 and float64 the start-up numeric
+    /// self-check accepts (default 0.001); 0 refuses always.
+    /// </summary>
+    public double NumericTolerance { get; set; } = Training.Numerics.NumericSelfCheck.DefaultTolerance;
+
     /// <summary>Problems with the settings, each naming the setting and its value.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -182,6 +188,8 @@ public sealed class SiloSettings
             problems.Add($"FaceRep:JobTimeBudgetMinutes is {JobTimeBudgetMinutes}; use 0 (no limit) or a positive number of minutes");
         if (JobMemoryBudgetMB < 0)
             problems.Add($"FaceRep:JobMemoryBudgetMB is {JobMemoryBudgetMB}; use 0 (no limit) or a positive number of MiB");
+        if (!(NumericTolerance is >= 0 and <= 1))
+            problems.Add($"FaceRep:NumericTolerance is {NumericTolerance}; use 0-1 (default 0.001)");
         if (MaxSweepJobs < 1)
             problems.Add($"FaceRep:MaxSweepJobs is {MaxSweepJobs}; use at least 1");
         if (!(LeaseSeconds >= 2 * HeartbeatSeconds))

@@ -99,6 +99,9 @@ public static class Commands
         command.Options.Add(Verbose);
     }
 
+    /// <summary>The environment variable with the start-up numeric self-check's tolerance (see <see cref="GridOptions.NumericTolerance"/>).</summary>
+    public const string NumericToleranceVariable = "FACEREP_NUMERIC_TOLERANCE";
+
     private static async Task<int> RunEmbeddedAsync(string specText, string fileName, ParseResult result, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
@@ -135,6 +138,14 @@ public static class Commands
             return ExitCodes.BadInput;
         }
 
+        var tolerance = Training.Numerics.NumericSelfCheck.DefaultTolerance;
+        if (Environment.GetEnvironmentVariable(NumericToleranceVariable) is { Length: > 0 } toleranceText
+            && !(double.TryParse(toleranceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out tolerance) && tolerance is >= 0 and <= 1))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {NumericToleranceVariable} is '{toleranceText}'; use a number from 0 to 1 (default 0.001)");
+            return ExitCodes.BadInput;
+        }
+
         var paths = new EmbeddedPaths(Path.GetFullPath(result.GetValue(Out)!));
         var (logger, logs) = Logging.Create(paths.Root, result.GetValue(Verbose));
         await using var _ = logger;
@@ -147,6 +158,7 @@ public static class Commands
             {
                 options.CpuSlots = result.GetValue(Slots);
                 options.ThreadsPerSlot = result.GetValue(Threads);
+                options.NumericTolerance = tolerance;
                 // On one's own machine, files a spec names may come from where it is run, or from FACEREP_IMPORT_ROOTS.
                 options.ImportRoots = Environment.GetEnvironmentVariable("FACEREP_IMPORT_ROOTS") is { Length: > 0 } roots ? roots : Environment.CurrentDirectory;
             });

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using FaceRep.Cli;
 
+// Before anything else runs: oneDNN reads its ISA cap from the native environment (see NumericBackend).
+FaceRep.Training.Numerics.NumericBackend.CapIsa();
+
 // Redirected output (a file, a pipe, CI) has no width to fit: give tables room rather than wrap every cell.
 if (Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Width < 160)
     Spectre.Console.AnsiConsole.Profile.Width = 160;

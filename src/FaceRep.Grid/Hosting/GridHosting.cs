@@ -5,6 +5,7 @@ using FaceRep.Grid.Storage;
 using FaceRep.Grid.Workers;
 using FaceRep.Results.Store;
 using FaceRep.Training.Checkpoints;
+using FaceRep.Training.Numerics;
 using FaceRep.Training.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,6 +59,8 @@ public static class GridHosting
             return store;
         });
         services.AddSingleton<TrainingHost>();
+        // Before any worker starts: a silo whose libtorch computes wrong numbers must not train.
+        services.AddHostedService<NumericBackendCheck>();
         services.AddHostedService<WorkerStarter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GridDrain>();
         services.AddHostedService<DepartedSiloWatcher>();
@@ -113,6 +116,26 @@ internal sealed class GridDrain(TrainingHost host, IOptions<GridOptions> options
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(GridDrain), ServiceLifecycleStage.Active, _ => Task.CompletedTask,
             cancellationToken => host.DrainAsync(options.Value.DrainTimeout, cancellationToken));
+}
+
+/// <summary>
+/// Checks the numeric backend when a silo that trains with TorchSharp starts (see
+/// <see cref="NumericSelfCheck"/>): a failing check falls back to libtorch's own convolution
+/// kernels, and if those fail too the silo does not start.
+/// </summary>
+internal sealed class NumericBackendCheck(IOptions<GridOptions> options, ILogger<NumericBackendCheck> log) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (ExecutorSetting.Parse(options.Value.Executor, out _) is not { IsSleep: false, IsNoop: false })
+            return Task.CompletedTask;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var state = NumericSelfCheck.EnsureSound(warning => log.LogWarning("{Warning}", warning), options.Value.NumericTolerance);
+        log.LogInformation("Numeric backend: {Backend}; self-check passed in {Seconds:F1} s", state, started.Elapsed.TotalSeconds);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Activates one worker grain per device of this silo once the silo is up.</summary>

@@ -103,6 +103,14 @@ public sealed class GridOptions
     /// </summary>
     public string Executor { get; set; } = "torch";
 
+    /// <summary>
+    /// The largest relative difference between float32 and float64 that the start-up numeric
+    /// self-check accepts (see <see cref="Training.Numerics.NumericSelfCheck"/>); a silo whose
+    /// libtorch is further off falls back to libtorch's own convolution kernels, or refuses to
+    /// start. Zero refuses always (a way to see the refusal).
+    /// </summary>
+    public double NumericTolerance { get; set; } = Training.Numerics.NumericSelfCheck.DefaultTolerance;
+
     /// <summary>Software versions recorded with every result.</summary>
     public string Versions { get; set; } = DefaultVersions();
 

@@ -14,7 +14,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
 {
     // Field names are PyTorch's: they become checkpoint keys.
 #pragma warning disable IDE1006
-    private readonly Conv2d conv1;
+    private readonly ConvLayer conv1;
     private readonly BatchNormLayer bn1;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
@@ -39,7 +39,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
 
         var expansion = bottleneck ? 4 : 1;
         var stem = Channels(64, width);
-        conv1 = Conv2d(3, stem, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        conv1 = ConvLayer.Conv2d(3, stem, kernelSize: 7, stride: 2, padding: 3, bias: false);
         bn1 = new BatchNormLayer(stem);
         maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
 
@@ -90,17 +90,24 @@ public sealed class ResNet : Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// He-normal convolution weights (fan-out, for ReLU) and unit-scale, zero-shift batch norms, by
+    /// module type as torchvision's ResNet does.
+    /// </summary>
     private void InitialiseWeights()
     {
         using var _ = no_grad();
-        foreach (var (name, p) in named_parameters())
+        foreach (var module in modules())
         {
-            if (p.dim() == 4)
-                init.kaiming_normal_(p, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
-            else if (name.EndsWith(".weight", StringComparison.Ordinal) || name == "bn1.weight")
-                init.ones_(p);
-            else
-                init.zeros_(p);
+            switch (module)
+            {
+                case ConvLayer conv:
+                    init.kaiming_normal_(conv.Weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                    break;
+                case BatchNormLayer norm:
+                    norm.Reset();
+                    break;
+            }
         }
     }
 
@@ -112,9 +119,9 @@ public sealed class ResNet : Module<Tensor, Tensor>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    private readonly Conv2d conv1;
+    private readonly ConvLayer conv1;
     private readonly BatchNormLayer bn1;
-    private readonly Conv2d conv2;
+    private readonly ConvLayer conv2;
     private readonly BatchNormLayer bn2;
     private readonly Sequential? downsample;
 #pragma warning restore IDE1006
@@ -122,12 +129,12 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     public BasicBlock(long inChannels, long planes, long stride)
         : base(nameof(BasicBlock))
     {
-        conv1 = Conv2d(inChannels, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        conv1 = ConvLayer.Conv2d(inChannels, planes, kernelSize: 3, stride: stride, padding: 1, bias: false);
         bn1 = new BatchNormLayer(planes);
-        conv2 = Conv2d(planes, planes, kernel_size: 3, stride: 1, padding: 1, bias: false);
+        conv2 = ConvLayer.Conv2d(planes, planes, kernelSize: 3, stride: 1, padding: 1, bias: false);
         bn2 = new BatchNormLayer(planes);
         if (stride != 1 || inChannels != planes)
-            downsample = Sequential(Conv2d(inChannels, planes, kernel_size: 1, stride: stride, bias: false), new BatchNormLayer(planes));
+            downsample = Sequential(ConvLayer.Conv2d(inChannels, planes, kernelSize: 1, stride: stride, bias: false), new BatchNormLayer(planes));
         RegisterComponents();
     }
 
@@ -145,11 +152,11 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
 internal sealed class Bottleneck : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    private readonly Conv2d conv1;
+    private readonly ConvLayer conv1;
     private readonly BatchNormLayer bn1;
-    private readonly Conv2d conv2;
+    private readonly ConvLayer conv2;
     private readonly BatchNormLayer bn2;
-    private readonly Conv2d conv3;
+    private readonly ConvLayer conv3;
     private readonly BatchNormLayer bn3;
     private readonly Sequential? downsample;
 #pragma warning restore IDE1006
@@ -158,14 +165,14 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         : base(nameof(Bottleneck))
     {
         var outChannels = planes * 4;
-        conv1 = Conv2d(inChannels, planes, kernel_size: 1, bias: false);
+        conv1 = ConvLayer.Conv2d(inChannels, planes, kernelSize: 1, bias: false);
         bn1 = new BatchNormLayer(planes);
-        conv2 = Conv2d(planes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        conv2 = ConvLayer.Conv2d(planes, planes, kernelSize: 3, stride: stride, padding: 1, bias: false);
         bn2 = new BatchNormLayer(planes);
-        conv3 = Conv2d(planes, outChannels, kernel_size: 1, bias: false);
+        conv3 = ConvLayer.Conv2d(planes, outChannels, kernelSize: 1, bias: false);
         bn3 = new BatchNormLayer(outChannels);
         if (stride != 1 || inChannels != outChannels)
-            downsample = Sequential(Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false), new BatchNormLayer(outChannels));
+            downsample = Sequential(ConvLayer.Conv2d(inChannels, outChannels, kernelSize: 1, stride: stride, bias: false), new BatchNormLayer(outChannels));
         RegisterComponents();
     }
 

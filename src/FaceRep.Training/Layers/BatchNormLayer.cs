@@ -44,6 +44,14 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
         register_buffer("num_batches_tracked", num_batches_tracked);
     }
 
+    /// <summary>Unit scale and zero shift, as a fresh layer has.</summary>
+    public void Reset()
+    {
+        using var _ = no_grad();
+        init.ones_(weight);
+        init.zeros_(bias);
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

@@ -94,7 +94,7 @@ public sealed class HeatmapHead : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     private readonly Sequential deconv;
-    private readonly Conv2d final;
+    private readonly ConvLayer final;
 #pragma warning restore IDE1006
     private readonly long _size;
 
@@ -107,14 +107,14 @@ public sealed class HeatmapHead : Module<Tensor, Tensor>
         var inChannels = channels;
         for (var size = mapSize; size < heatmapSize; size *= 2)
         {
-            layers.Add(ConvTranspose2d(inChannels, hidden, kernel_size: 4, stride: 2, padding: 1, bias: false));
+            layers.Add(ConvLayer.ConvTranspose2d(inChannels, hidden, kernelSize: 4, stride: 2, padding: 1, bias: false));
             layers.Add(new BatchNormLayer(hidden));
             layers.Add(ReLU());
             inChannels = hidden;
         }
 
         deconv = Sequential(layers);
-        final = Conv2d(inChannels, points, kernel_size: 1);
+        final = ConvLayer.Conv2d(inChannels, points, kernelSize: 1);
         RegisterComponents();
     }
 
