@@ -34,6 +34,9 @@ public sealed partial class EndToEndTests : IDisposable
 
         Assert.True(code == 0, first);
         Assert.Contains("10/10 done", first, StringComparison.Ordinal);
+        // libtorch's own log lines ("[W1205 20:38:06.06 NNPACK.cpp:56] Could not initialize NNPACK!")
+        // would bury the progress: none may reach the user.
+        Assert.DoesNotMatch(LibtorchLogLine(), first);
         var table = ResultLines(first);
         Assert.Equal(2, table.Count);
         Assert.Contains(table, l => l.Contains("scratch", StringComparison.Ordinal));
@@ -53,6 +56,28 @@ public sealed partial class EndToEndTests : IDisposable
         Assert.True(again == 0, second);
         Assert.Contains("Reusing 10 finished job(s)", second, StringComparison.Ordinal);
         Assert.Equal(table, ResultLines(second));
+    }
+
+    [Fact]
+    public async Task A_run_whose_numeric_self_check_fails_trains_nothing_and_names_the_check()
+    {
+        File.WriteAllText(Path.Combine(_dir, "small.yaml"), SmallSpec);
+        using var run = FacerepProcess.StartWith(_dir, new Dictionary<string, string?> { ["FACEREP_NUMERIC_TOLERANCE"] = "0" }, "run", "small.yaml");
+
+        var code = await run.WaitForExitAsync(Timeout);
+
+        Assert.True(code == 3, run.Output);
+        Assert.Contains("The embedded silo did not start: numeric self-check failed: with oneDNN", run.Output, StringComparison.Ordinal);
+        Assert.Contains("differs from the float64 reference", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("done", run.Output, StringComparison.Ordinal);
+        var log = string.Concat(Directory.GetFiles(Path.Combine(_dir, "facerep-out", "logs")).Select(File.ReadAllText));
+        Assert.DoesNotMatch(JobLogRegex(), log);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out", "artifacts")) && Directory.EnumerateFiles(Path.Combine(_dir, "facerep-out", "artifacts"), "*", SearchOption.AllDirectories).Any(), "a checkpoint was written");
+
+        var (badCode, bad) = await RunWithAsync(new Dictionary<string, string?> { ["FACEREP_NUMERIC_TOLERANCE"] = "lots" }, "run", "small.yaml");
+
+        Assert.Equal(2, badCode);
+        Assert.Contains("FACEREP_NUMERIC_TOLERANCE is 'lots'; use a number from 0 to 1", bad, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -205,6 +230,16 @@ public sealed partial class EndToEndTests : IDisposable
         Assert.Equal(rows.Count, rows.Select(r => r.JobId).Distinct().Count());
         return rows.ToDictionary(r => r.JobId, r => r.Metrics["nme_io"]);
     }
+
+    private async Task<(int Code, string Output)> RunWithAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var process = FacerepProcess.StartWith(_dir, environment, args);
+        var code = await process.WaitForExitAsync(Timeout);
+        return (code, process.Output);
+    }
+
+    [GeneratedRegex(@"(?m)^\[[WEIF]\d{4} \d\d:\d\d:\d\d")]
+    private static partial Regex LibtorchLogLine();
 
     [GeneratedRegex(@"(\d+)/\d+ done")]
     private static partial Regex DoneRegex();

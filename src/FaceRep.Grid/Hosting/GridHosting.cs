@@ -123,9 +123,11 @@ internal sealed class GridDrain(TrainingHost host, IOptions<GridOptions> options
 /// <see cref="NumericSelfCheck"/>): a failing check falls back to libtorch's own convolution
 /// kernels, and if those fail too the silo does not start.
 /// </summary>
-internal sealed class NumericBackendCheck(IOptions<GridOptions> options, ILogger<NumericBackendCheck> log) : IHostedService
+internal sealed class NumericBackendCheck(IOptions<GridOptions> options, ILogger<NumericBackendCheck> log) : IHostedLifecycleService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    // Before any hosted service starts (the silo itself among them): a silo that would compute
+    // wrong numbers never joins the cluster.
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
         if (ExecutorSetting.Parse(options.Value.Executor, out _) is not { IsSleep: false, IsNoop: false })
             return Task.CompletedTask;
@@ -135,7 +137,15 @@ internal sealed class NumericBackendCheck(IOptions<GridOptions> options, ILogger
         return Task.CompletedTask;
     }
 
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Activates one worker grain per device of this silo once the silo is up.</summary>
