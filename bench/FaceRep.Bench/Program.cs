@@ -9,15 +9,22 @@ using FaceRep.Training.Methods;
 using static TorchSharp.torch;
 
 // FaceRep.Grid benchmarks. Run in Release on an otherwise idle machine:
-//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|results|report|all] [options]
+//   dotnet run -c Release --project bench/FaceRep.Bench -- [synthface|shards|train|train-phases|train-smoke|grid|results|report|numerics|all] [options]
 // train options: --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --no-python (see TrainBench).
 // grid options: --sizes 1000,10000,100000, --devices N, --mode embedded|redis|ceiling|all, --silos N (see GridBench).
 // report options: --jobs N (default 10,000): report generation for a sweep of N evaluation results (see ReportBench).
 // scaling options: --job-ms N (500), --drain 0,10 (DrainSeconds to try), --rounds N (3): a silo joining and one draining (see ScalingBench).
 // chaos options: --pretrain N (10), --seeds N (50), --job-ms N (400), --every MIN,MAX (15,30 s), --random-seed N: the chaos run (see ChaosBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
+// numerics: the oneDNN convolution fault and what avoiding it costs, per backend (see NumericsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+// Trains as the product does: oneDNN's ISA cap is set before anything runs (see NumericBackend).
+FaceRep.Training.Numerics.NumericBackend.CapIsa();
 var what = args.Length > 0 ? args[0] : "all";
+if (what == "numerics-child")
+    return NumericsBench.Child(args.Skip(1).ToArray());
+if (what == "numerics")
+    return NumericsBench.Run(args.Skip(1).ToArray());
 if (what == "grid-one")
 {
     return await GridBench.RunOneAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
@@ -26,7 +33,7 @@ if (what == "grid-one")
 
 if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, numerics or all");
     return 2;
 }
 

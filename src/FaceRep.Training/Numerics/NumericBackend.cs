@@ -85,7 +85,7 @@ public static class NumericBackend
     /// Turns oneDNN convolutions off (libtorch then uses its own im2col and matrix-multiply
     /// kernels): right on every CPU, several times slower. The fallback when the self-check fails.
     /// </summary>
-    internal static void DisableOneDnn()
+    public static void DisableOneDnn()
     {
         lock (Gate)
         {
