@@ -60,7 +60,7 @@ public static class SweepCommands
                 SubmitResult submitted;
                 try
                 {
-                    submitted = await connection.Client.GetGrain<ISweepGrain>(name).SubmitAsync(SweepRunner.Submission(grid, text));
+                    submitted = await connection.Client.GetGrain<ISweepGrain>(name).SubmitAsync(SweepSubmissions.From(grid, text));
                 }
                 catch (Exception e) when (ClusterConnection.IsConnectionError(e))
                 {

@@ -48,16 +48,6 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         return grid;
     }
 
-    /// <summary>The submission of an expanded sweep: pre-training jobs first, then evaluations.</summary>
-    public static SweepSubmission Submission(GridExpansion grid, string specText)
-    {
-        var placement = grid.Spec.Placement;
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null) with { Requires = placement.For(pretrain: true) })
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn) with { Requires = placement.For(pretrain: false) }))
-            .ToList();
-        return new SweepSubmission(grid.Spec.Name, specText, grid.Spec.Priority, jobs);
-    }
-
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>
     /// <param name="grid">The expanded sweep.</param>
     /// <param name="specText">Its spec.</param>
@@ -69,7 +59,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         var sweep = client.GetGrain<ISweepGrain>(spec.Name);
 
         console.MarkupLineInterpolated($"Sweep [bold]{spec.Name}[/]: {grid.Pretrain.Count} pre-training and {grid.Evaluations.Count} evaluation jobs.");
-        var submitted = await sweep.SubmitAsync(Submission(grid, specText));
+        var submitted = await sweep.SubmitAsync(SweepSubmissions.From(grid, specText));
         if (!submitted.Accepted)
         {
             console.MarkupLineInterpolated($"[red]Refused:[/] {submitted.Error}");

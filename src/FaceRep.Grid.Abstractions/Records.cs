@@ -95,6 +95,23 @@ public sealed record SweepSubmission(
     [property: Id(2)] int Priority,
     [property: Id(3)] IReadOnlyList<JobDescriptor> Jobs);
 
+/// <summary>Builds submissions from expanded sweeps.</summary>
+public static class SweepSubmissions
+{
+    /// <summary>
+    /// The submission of an expanded sweep: pre-training jobs first, then evaluations, each
+    /// carrying the kind of device its stage is placed on.
+    /// </summary>
+    public static SweepSubmission From(Core.Experiments.GridExpansion grid, string specText)
+    {
+        var placement = grid.Spec.Placement;
+        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null) with { Requires = placement.For(pretrain: true) })
+            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn) with { Requires = placement.For(pretrain: false) }))
+            .ToList();
+        return new SweepSubmission(grid.Spec.Name, specText, grid.Spec.Priority, jobs);
+    }
+}
+
 /// <summary>A sweep's progress: counts of its jobs by state.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.SweepStatus")]
 public sealed record SweepStatus(

@@ -12,14 +12,14 @@ public static class Sweeps
     /// and as many MoCo pre-training jobs (epochs 1, 2, …), each evaluated on landmarks at two shot
     /// counts and <paramref name="seeds"/> seeds.
     /// </summary>
-    public static SweepSubmission Expand(string name, int pretrainPerMethod, int seeds)
+    public static SweepSubmission Expand(string name, int pretrainPerMethod, int seeds) =>
+        FromSpec(SpecText(name, pretrainPerMethod, seeds));
+
+    /// <summary>The submission <c>facerep sweep submit</c> makes of a spec.</summary>
+    public static SweepSubmission FromSpec(string specText)
     {
-        var spec = new SweepSpecParser().Parse(SpecText(name, pretrainPerMethod, seeds));
-        var grid = GridExpander.Expand(spec);
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
-        return new SweepSubmission(name, "cluster test", 0, jobs);
+        var spec = new SweepSpecParser().Parse(specText);
+        return SweepSubmissions.From(GridExpander.Expand(spec), specText);
     }
 
     /// <summary>The YAML spec of <see cref="Expand"/>'s sweep, as a researcher writes it for <c>facerep sweep submit</c>.</summary>
