@@ -424,8 +424,7 @@ public sealed class DispatcherGrain(
             worker, _count, string.Join(' ', _idle), string.Join(' ', _woken.Keys), string.Join(' ', _departed), string.Join(' ', _holds.Keys));
     }
 
-    private static bool IsOf(string worker, string silo) =>
-        worker.Length > silo.Length && worker[silo.Length] == '/' && worker.StartsWith(silo, StringComparison.Ordinal);
+    private static bool IsOf(string worker, string silo) => WorkerKey.IsOn(worker, silo);
 
     private void Wake(string worker)
     {
@@ -448,5 +447,5 @@ public sealed class DispatcherGrain(
         Wake(worker);
     }
 
-    private static string SiloOf(string worker) => worker[..worker.LastIndexOf('/')];
+    private static string SiloOf(string worker) => WorkerKey.Parse(worker).Silo;
 }

@@ -343,9 +343,7 @@ public sealed class ExperimentGrain(
             await FinishFailedAsync(DependencyFailure(status), DependencyError(status));
     }
 
-    /// <summary>The silo of a worker key <c>{silo}/{device}</c>.</summary>
-    private static string? SiloOf(string? worker) =>
-        worker?.LastIndexOf('/') is > 0 and var slash ? worker[..slash] : null;
+    private static string? SiloOf(string? worker) => WorkerKey.SiloOf(worker);
 
     private static FailureKind DependencyFailure(JobStatus dependency) =>
         dependency.Failure == FailureKind.Cancelled ? FailureKind.Cancelled : FailureKind.Deterministic;

@@ -29,8 +29,7 @@ public sealed class WorkerGrain(
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        _device = key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        _device = WorkerKey.Parse(this.GetPrimaryKeyString()).Device;
         // Any activation of a worker is its device's worker from the start, not only the one the
         // silo's start-up made: should the cluster ever activate it again (its directory entry
         // lost while another silo left), it goes on pulling rather than wait for a start that

@@ -1,3 +1,4 @@
+using FaceRep.Grid.Abstractions;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
@@ -16,15 +17,14 @@ public sealed class SiloPinnedPlacement : PlacementStrategy
     public static SiloPinnedPlacement Instance { get; } = new();
 
     /// <summary>The key of a grain pinned to <paramref name="silo"/>.</summary>
-    public static string KeyFor(SiloAddress silo, string rest) => $"{silo.ToParsableString()}/{rest}";
+    public static string KeyFor(SiloAddress silo, string name) => new WorkerKey(silo.ToParsableString(), name).ToString();
 
     /// <summary>The silo a pinned key names.</summary>
     public static SiloAddress SiloOf(string key)
     {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
+        if (!WorkerKey.TryParse(key, out var parsed))
             throw new ArgumentException($"'{key}' is not a silo-pinned key of the form {{silo}}/{{device}}", nameof(key));
-        return SiloAddress.FromParsableString(key[..slash]);
+        return SiloAddress.FromParsableString(parsed.Silo);
     }
 }
 

@@ -1,3 +1,5 @@
+using FaceRep.Grid.Abstractions;
+
 namespace FaceRep.Grid.Workers;
 
 /// <summary>What kind of device a name is: <c>cudaN</c> is a GPU, anything else a CPU slot.</summary>
@@ -12,7 +14,7 @@ public static class DeviceKinds
     /// <summary>The kind of the device named <paramref name="device"/> (a device name, or a worker key ending in one).</summary>
     public static string Of(string device)
     {
-        var name = device[(device.LastIndexOf('/') + 1)..];
+        var name = WorkerKey.TryParse(device, out var key) ? key.Device : device;
         return name.StartsWith("cuda", StringComparison.Ordinal) ? Gpu : Cpu;
     }
 }

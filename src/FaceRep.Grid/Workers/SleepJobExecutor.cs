@@ -55,9 +55,7 @@ public sealed class SleepJobExecutor : IJobExecutor
     /// <inheritdoc />
     public JobOutcome Execute(JobDescriptor job, RunContext context)
     {
-        var slash = context.Worker.LastIndexOf('/');
-        var silo = slash > 0 ? context.Worker[..slash] : "-";
-        var device = slash > 0 ? context.Worker[(slash + 1)..] : "-";
+        var (silo, device) = WorkerKey.TryParse(context.Worker, out var key) ? (key.Silo, key.Device) : ("-", "-");
         var prefix = string.Create(CultureInfo.InvariantCulture, $"{job.Id} {device} {silo} {context.Attempt}");
         var start = DateTime.UtcNow;
         Append(string.Create(CultureInfo.InvariantCulture, $"{prefix} {start.Ticks} - started"));

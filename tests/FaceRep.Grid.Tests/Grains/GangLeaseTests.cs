@@ -21,7 +21,7 @@ public sealed class GangFixture : GridFixture
 /// </summary>
 public sealed class GangLeaseTests(GangFixture grid) : IClassFixture<GangFixture>
 {
-    private static string SiloOf(string worker) => worker[..worker.LastIndexOf('/')];
+    private static string SiloOf(string worker) => WorkerKey.Parse(worker).Silo;
 
     /// <summary>Single-device evaluations that take <paramref name="runTime"/> each (and the scratch job they share).</summary>
     private List<JobDescriptor> Singles(int count, int firstSeed, TimeSpan runTime)
