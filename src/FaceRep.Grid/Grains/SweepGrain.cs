@@ -44,7 +44,9 @@ public sealed class SweepCounters
 /// <summary>
 /// A sweep, keyed by name. Its job list is written once; afterwards only counters change. The
 /// per-job states it counts from live in memory and are recounted from the job grains on
-/// activation, so the counters always agree with the jobs. Job notifications only count (they
+/// activation, so the counters always agree with the jobs; a finished sweep is not recounted
+/// until something needs its jobs' states (a retry, a cancel, a job changing again), so reading
+/// finished sweeps (<c>sweep list --all</c>) activates no job. Job notifications only count (they
 /// interleave with everything); the counters are written, and observers told, at most every
 /// <see cref="FlushPeriod"/>, so a sweep of 100k jobs costs a few writes a second, not one per job.
 /// </summary>
@@ -65,6 +67,12 @@ public sealed class SweepGrain(
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(5);
 
     private bool _dirty;
+
+    /// <summary>False while <see cref="_counts"/> holds only a finished sweep's persisted totals and <see cref="_jobs"/> is empty.</summary>
+    private bool _counted;
+
+    /// <summary>When the live counts first showed the sweep complete; persisted at the next flush.</summary>
+    private DateTime? _completedSeen;
     private IDispatcherGrain? _dispatcher;
     private readonly Dictionary<string, (JobState State, long Version)> _jobs = new(StringComparer.Ordinal);
     private readonly int[] _counts = new int[Enum.GetValues<JobState>().Length];
@@ -80,8 +88,27 @@ public sealed class SweepGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.RegisterGrainTimer(_ => _dirty ? UpdateCountersAsync(force: false) : Task.CompletedTask, new GrainTimerCreationOptions(FlushPeriod, FlushPeriod));
-        if (definition.RecordExists)
-            await RecountAsync();
+        if (!definition.RecordExists)
+            return;
+        var c = counters.State;
+        if (c.CompletedUtc is not null && c.Succeeded + c.Failed == definition.State.JobIds.Count)
+        {
+            // Finished: its totals are all a reader needs.
+            _counts[(int)JobState.Succeeded] = c.Succeeded;
+            _counts[(int)JobState.Failed] = c.Failed;
+            return;
+        }
+
+        await RecountAsync();
+    }
+
+    /// <summary>Recounts a finished sweep's jobs before something needs their states.</summary>
+    private async Task EnsureCountedAsync()
+    {
+        if (_counted || !definition.RecordExists)
+            return;
+        Array.Clear(_counts);
+        await RecountAsync();
     }
 
     /// <inheritdoc />
@@ -128,6 +155,14 @@ public sealed class SweepGrain(
             log.LogInformation("Sweep {Sweep} recorded with {Jobs} jobs", Name, ids.Count);
         }
 
+        if (!_counted)
+        {
+            // Every job's status comes back from InitAsync below: that is the count.
+            Array.Clear(_counts);
+            _jobs.Clear();
+            _counted = true;
+        }
+
         await results.RecordSweepAsync(Name, ids);
         if (definition.State.SpecText.Length > 0)
             await results.RecordSpecAsync(Name, definition.State.SpecText);
@@ -164,16 +199,17 @@ public sealed class SweepGrain(
     {
         if (!definition.RecordExists)
             return;
+        await EnsureCountedAsync();
         var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
         await AskJobsAsync(unfinished, job => job.ReconcileAsync(), "reconcile");
         await UpdateCountersAsync(force: false);
     }
 
     /// <inheritdoc />
-    public Task JobChangedAsync(string jobId, JobState state, long version)
+    public async Task JobChangedAsync(string jobId, JobState state, long version)
     {
+        await EnsureCountedAsync();
         Apply(jobId, state, version);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -181,6 +217,7 @@ public sealed class SweepGrain(
     {
         if (!definition.RecordExists)
             return Status();
+        await EnsureCountedAsync();
         var unfinished = _jobs.Where(j => j.Value.State is not (JobState.Succeeded or JobState.Failed)).Select(j => j.Key).ToList();
         log.LogInformation("Cancelling sweep {Sweep}: {Jobs} unfinished jobs", Name, unfinished.Count);
         counters.State.CancelledUtc = time.GetUtcNow().UtcDateTime;
@@ -202,6 +239,7 @@ public sealed class SweepGrain(
     {
         if (!definition.RecordExists)
             return 0;
+        await EnsureCountedAsync();
         var failed = _jobs.Where(j => j.Value.State == JobState.Failed).Select(j => j.Key).ToHashSet(StringComparer.Ordinal);
         // Pre-training jobs first, so their evaluations find them running again and wait.
         var ordered = definition.State.JobIds.Select((id, i) => (id, i))
@@ -227,6 +265,7 @@ public sealed class SweepGrain(
     /// <inheritdoc />
     public async Task<SweepProgress> GetProgressAsync(int failures)
     {
+        await EnsureCountedAsync();
         var status = Status();
         if (!definition.RecordExists)
             return new SweepProgress(status, [], []);
@@ -336,6 +375,11 @@ public sealed class SweepGrain(
         _counts[(int)state]++;
         var changed = !seen || known.State != state;
         _dirty |= changed;
+        if (changed && definition.RecordExists)
+        {
+            var complete = _counts[(int)JobState.Succeeded] + _counts[(int)JobState.Failed] == definition.State.JobIds.Count;
+            _completedSeen = complete ? _completedSeen ?? time.GetUtcNow().UtcDateTime : null;
+        }
         // However the sweep learns that a job finished (a notification, a recount, a cancel), its waiting jobs hear of it.
         if (changed && state is (JobState.Succeeded or JobState.Failed) && definition.RecordExists)
             NotifyDependents(jobId, state == JobState.Succeeded);
@@ -344,6 +388,7 @@ public sealed class SweepGrain(
 
     private async Task RecountAsync()
     {
+        _counted = true;
         await AskJobsAsync(definition.State.JobIds, job => job.GetStatusAsync(), "recount");
         await UpdateCountersAsync(force: false);
     }
@@ -412,7 +457,7 @@ public sealed class SweepGrain(
         {
             c.Succeeded = succeeded;
             c.Failed = failed;
-            c.CompletedUtc = complete ? c.CompletedUtc ?? time.GetUtcNow().UtcDateTime : null;
+            c.CompletedUtc = complete ? c.CompletedUtc ?? _completedSeen ?? time.GetUtcNow().UtcDateTime : null;
             await counters.WriteStateAsync();
             if (complete)
             {
@@ -431,13 +476,13 @@ public sealed class SweepGrain(
             return SweepStatus.None(Name);
         var c = counters.State;
         int Count(JobState s) => _counts[(int)s];
-        // Stamped when the live counts first show the sweep complete, not at the next flush of the
-        // counters, so no status says complete without a completion time (the flush persists it).
-        if (c.CompletedUtc is null && c.CancelledUtc is null && Count(JobState.Succeeded) + Count(JobState.Failed) == definition.State.JobIds.Count)
-            c.CompletedUtc = time.GetUtcNow().UtcDateTime;
+        // A status read between the live counts showing the sweep complete and the next flush of
+        // the counters says when that was seen, so no status says complete without a time; the
+        // flush persists the same time. Reading changes nothing.
+        var complete = c.CancelledUtc is null && Count(JobState.Succeeded) + Count(JobState.Failed) == definition.State.JobIds.Count;
         return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
             Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
-            definition.State.SubmittedUtc, c.CompletedUtc)
+            definition.State.SubmittedUtc, complete ? c.CompletedUtc ?? _completedSeen : null)
         { CancelledUtc = c.CancelledUtc };
     }
 
