@@ -30,6 +30,12 @@ public static class TorchRuntime
         torch.set_num_threads(threads);
     }
 
+    /// <summary>TorchSharp's version.</summary>
+    public static string Version => typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>CUDA devices libtorch sees (loads libtorch).</summary>
+    public static int CudaDevices() => torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+
     /// <summary>Loads libtorch now, so a broken installation fails at start-up rather than in a job.</summary>
     public static string Describe() =>
         $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch threads {torch.get_num_threads()}, CUDA {(torch.cuda.is_available() ? "available" : "not available")}";

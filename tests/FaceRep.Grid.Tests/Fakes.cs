@@ -87,7 +87,7 @@ public sealed class FakeExecutor : IJobExecutor
 }
 
 /// <summary>An in-memory result store with the same idempotent-by-job-id contract as the real ones.</summary>
-public sealed class MemoryResultStore : IResultStore
+public class MemoryResultStore : IResultStore
 {
     private readonly ConcurrentDictionary<string, ResultRow> _rows = new();
     private readonly ConcurrentDictionary<(string Sweep, string Job), byte> _sweeps = new();
@@ -95,7 +95,7 @@ public sealed class MemoryResultStore : IResultStore
 
     public int Writes;
 
-    public Task InitialiseAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public virtual Task InitialiseAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public Task WriteAsync(IReadOnlyCollection<ResultRow> rows, CancellationToken cancellationToken = default)
     {

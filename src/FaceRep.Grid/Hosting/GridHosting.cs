@@ -49,15 +49,9 @@ public static class GridHosting
                 : setting.IsNoop ? new NoopJobExecutor()
                 : new TorchJobExecutor(sp.GetRequiredService<JobRunner>());
         });
-        services.AddSingleton(sp =>
-        {
-            var store = resultStore(sp);
-            // Resolved inside the first worker's activation: awaiting there would queue the
-            // continuations on that grain's scheduler, which this wait blocks (a deadlock until
-            // the call times out). On the thread pool they run.
-            Task.Run(() => store.InitialiseAsync()).GetAwaiter().GetResult();
-            return store;
-        });
+        services.AddSingleton(resultStore);
+        // Initialised before anything starts (the silo among them), so no grain ever waits on it.
+        services.AddHostedService<ResultStoreInitialiser>();
         services.AddSingleton<TrainingHost>();
         // Before any worker starts: a silo whose libtorch computes wrong numbers must not train.
         services.AddHostedService<NumericBackendCheck>();
@@ -74,10 +68,8 @@ public static class GridHosting
     {
         // Only the real trainer asks libtorch about GPUs (loading it costs a second and memory).
         var torch = ExecutorSetting.Parse(options.Executor, out _) is { IsSleep: false, IsNoop: false };
-        return new DeviceInventory(options, torch ? CudaDevices : null);
+        return new DeviceInventory(options, torch ? Training.TorchRuntime.CudaDevices : null);
     }
-
-    private static int CudaDevices() => TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
 
     /// <summary>Reminders kept in Redis (cluster mode): they outlive any silo.</summary>
     public static ISiloBuilder AddRedisGridReminders(this ISiloBuilder builder, string connectionString) =>
@@ -116,6 +108,47 @@ internal sealed class GridDrain(TrainingHost host, IOptions<GridOptions> options
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(GridDrain), ServiceLifecycleStage.Active, _ => Task.CompletedTask,
             cancellationToken => host.DrainAsync(options.Value.DrainTimeout, cancellationToken));
+}
+
+/// <summary>
+/// Initialises the result store (creates its tables, opens its files) before any hosted service
+/// starts, the silo among them: grains that use it find it ready, and a store that cannot be
+/// opened stops the silo from starting, with the store's own error.
+/// </summary>
+internal sealed class ResultStoreInitialiser(IResultStore store, ILogger<ResultStoreInitialiser> log) : IHostedLifecycleService
+{
+    /// <summary>How long a store that is restarting (a database coming back up) is waited for.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                await store.InitialiseAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (StoreErrors.IsTransient(e) && DateTime.UtcNow - started + delay < Patience)
+            {
+                log.LogWarning("The result store is not ready ({Error}); trying again in {Delay} ms", e.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

@@ -116,5 +116,5 @@ public sealed class GridOptions
 
     /// <summary>The versions of this build.</summary>
     public static string DefaultVersions() =>
-        $"facerep {typeof(GridOptions).Assembly.GetName().Version}; .NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}";
+        $"facerep {typeof(GridOptions).Assembly.GetName().Version}; .NET {Environment.Version}; TorchSharp {Training.TorchRuntime.Version}; oneDNN cap {Training.Numerics.NumericBackend.IsaCap}";
 }

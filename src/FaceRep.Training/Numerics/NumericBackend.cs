@@ -78,6 +78,13 @@ public static class NumericBackend
         }
     }
 
+    /// <summary>
+    /// oneDNN's ISA cap: as <see cref="CapIsa"/> set or found it, else as it will (the
+    /// environment's, or the default). Changes nothing and loads nothing.
+    /// </summary>
+    public static string IsaCap =>
+        _cap?.Cap ?? (Given("DNNL_MAX_CPU_ISA") ?? Given("ONEDNN_MAX_CPU_ISA"))?.Cap ?? DefaultIsaCap;
+
     /// <summary>What <see cref="Prepare"/> decided; prepares first if nothing has.</summary>
     public static BackendState Current => _state ?? Prepare();
 
