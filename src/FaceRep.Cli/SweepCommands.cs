@@ -234,7 +234,7 @@ public static class SweepCommands
         {
             var name = result.GetValue(sweep)!;
             var grain = connection.Client.GetGrain<ISweepGrain>(name);
-            if (await SweepExistsAsync(connection, name, grain) is false)
+            if (await SweepExistsAsync(connection, name) is false)
             {
                 console.MarkupLineInterpolated($"[red]error:[/] the cluster {connection.Target} has no sweep '{name}'; 'facerep sweep list --all' lists them");
                 return ExitCodes.BadInput;
@@ -245,17 +245,11 @@ public static class SweepCommands
     }
 
     /// <summary>
-    /// Whether the cluster knows the sweep. Asked of the dispatcher's list first, so a mistyped id
-    /// does not create (and persist) a sweep grain; a sweep recorded before the list was kept is
-    /// found by its own grain.
+    /// Whether the cluster knows the sweep: the dispatcher lists every sweep ever tracked, so a
+    /// mistyped id does not create (and persist) a sweep grain.
     /// </summary>
-    private static async Task<bool> SweepExistsAsync(ClusterConnection connection, string name, ISweepGrain grain)
-    {
-        var known = await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
-        if (known.Any(k => k.Name == name))
-            return true;
-        return (await grain.GetStatusAsync()).SubmittedUtc is not null;
-    }
+    private static async Task<bool> SweepExistsAsync(ClusterConnection connection, string name) =>
+        (await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync()).Any(k => k.Name == name);
 }
 
 /// <summary>

@@ -80,17 +80,21 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("TryLease")]
     Task<JobLease?> TryLeaseAsync(string worker, string silo);
 
-    /// <summary>Extends a worker's lease; false if the worker no longer holds it.</summary>
+    // Every call about a lease names it by its token (JobLease.Token), which no later lease of
+    // the job ever has again: a late call about an earlier lease is refused, even from the same
+    // worker with the same attempt number.
+
+    /// <summary>Extends a worker's lease; false if the worker no longer holds that lease.</summary>
     [Alias("RenewLease")]
-    Task<bool> RenewLeaseAsync(string worker, int attempt);
+    Task<bool> RenewLeaseAsync(string worker, long token);
 
-    /// <summary>Records success; ignored unless the worker holds the lease of that attempt.</summary>
+    /// <summary>Records success; ignored (false) unless the worker holds that lease.</summary>
     [Alias("Complete")]
-    Task<bool> CompleteAsync(string worker, JobCompletion completion);
+    Task<bool> CompleteAsync(string worker, long token);
 
-    /// <summary>Records a failure; transient failures are retried a bounded number of times.</summary>
+    /// <summary>Records a failure; transient failures are retried a bounded number of times. False unless the worker holds that lease.</summary>
     [Alias("Fail")]
-    Task<bool> FailAsync(string worker, int attempt, FailureKind kind, string error);
+    Task<bool> FailAsync(string worker, long token, FailureKind kind, string error);
 
     /// <summary>
     /// Hands back a lease that never ran (its devices turned out to be taken): the job is ready
@@ -98,7 +102,7 @@ public interface IExperimentGrain : IGrainWithStringKey
     /// not hold that lease.
     /// </summary>
     [Alias("ReturnLease")]
-    Task<bool> ReturnLeaseAsync(string worker, int attempt);
+    Task<bool> ReturnLeaseAsync(string worker, long token);
 
     /// <summary>The job's status (read-only: many evaluations may ask their pre-training job at once).</summary>
     [Alias("GetStatus"), ReadOnly]
@@ -106,7 +110,7 @@ public interface IExperimentGrain : IGrainWithStringKey
 
     /// <summary>Told (by a sweep holding both jobs) that the job this one waits for has finished; the job checks it and moves on.</summary>
     [Alias("DependencyFinished"), OneWay]
-    Task DependencyFinishedAsync(bool succeeded, string? error);
+    Task DependencyFinishedAsync();
 
     /// <summary>
     /// Detaches a cancelled sweep from the job. A job no other sweep holds is cancelled: it fails

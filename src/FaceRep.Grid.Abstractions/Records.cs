@@ -30,7 +30,7 @@ public enum JobState
 /// <param name="Kind">Pre-training or evaluation.</param>
 /// <param name="DependsOn">The pre-training job an evaluation waits for.</param>
 /// <param name="ConfigJson">Canonical JSON of the configuration (see <see cref="JobConfig"/>).</param>
-/// <param name="Devices">Devices of one silo the job needs at once (from its configuration; 0 in state written before gangs, meaning 1).</param>
+/// <param name="Devices">Devices of one silo the job needs at once (from its configuration).</param>
 [GenerateSerializer, Immutable, Alias("facerep.JobDescriptor")]
 public sealed record JobDescriptor(
     [property: Id(0)] string Id,
@@ -47,7 +47,7 @@ public sealed record JobDescriptor(
     public string? Requires { get; init; }
 
     /// <summary>Devices the job is leased: at least one.</summary>
-    public int GangSize => Math.Max(1, Devices);
+    public int GangSize => Devices;
 
     /// <summary>Builds a descriptor from a configuration.</summary>
     public static JobDescriptor From(JobConfig config, string? dependsOn) =>
@@ -79,13 +79,6 @@ public sealed record JobStatus(
     [property: Id(5)] string? Error,
     [property: Id(6)] DateTime? FinishedUtc,
     [property: Id(7)] long Version);
-
-/// <summary>The outcome a worker reports for a finished job.</summary>
-[GenerateSerializer, Immutable, Alias("facerep.JobCompletion")]
-public sealed record JobCompletion(
-    [property: Id(0)] int Attempt,
-    [property: Id(1)] double DurationSeconds,
-    [property: Id(2)] string? CheckpointPath);
 
 /// <summary>A sweep to run: its name, spec text and expanded jobs.</summary>
 [GenerateSerializer, Immutable, Alias("facerep.SweepSubmission")]
@@ -203,7 +196,7 @@ public sealed record JobFailureInfo(
 
 /// <summary>A sweep's progress in detail: its status, counts per stage, and its latest failures.</summary>
 /// <param name="Status">The sweep's status.</param>
-/// <param name="Stages">Counts per stage, pre-training first (one stage of kind <see cref="JobKind.Evaluate"/> holding every job for a sweep recorded before stages were kept).</param>
+/// <param name="Stages">Counts per stage, pre-training first.</param>
 /// <param name="Failures">The most recent failures, newest first (at most the number asked for).</param>
 [GenerateSerializer, Immutable, Alias("facerep.SweepProgress")]
 public sealed record SweepProgress(

@@ -13,7 +13,7 @@ public sealed class DispatcherState
 {
     [Id(0)] public HashSet<string> ActiveSweeps { get; set; } = [];
 
-    /// <summary>Every sweep ever tracked, with when it first was (empty in state written before the list was kept).</summary>
+    /// <summary>Every sweep ever tracked, with when it first was.</summary>
     [Id(1)] public Dictionary<string, DateTime> KnownSweeps { get; set; } = [];
 }
 

@@ -20,13 +20,12 @@ public sealed class ExperimentState
     [Id(6)] public FailureKind? Failure { get; set; }
     [Id(7)] public string? Error { get; set; }
     [Id(8)] public HashSet<string> Sweeps { get; set; } = [];
-    /// <summary>Jobs registered as waiting on this one by earlier versions; sweeps track dependents now. Kept so their notifications still arrive.</summary>
-    [Id(9)] public HashSet<string> Dependents { get; set; } = [];
+    // Id 9 was a list of dependents; sweeps track them.
     [Id(10)] public DateTime? FinishedUtc { get; set; }
     [Id(11)] public int Priority { get; set; }
     [Id(12)] public long Version { get; set; }
     [Id(13)] public int LostLeases { get; set; }
-    /// <summary>The current lease's token: the version its grant was saved as.</summary>
+    /// <summary>The current lease's token: the version its grant was saved as, so no two leases of the job share one.</summary>
     [Id(14)] public long LeaseToken { get; set; }
     /// <summary>Times a succeeded job ran again because its checkpoint was found corrupt.</summary>
     [Id(15)] public int Rebuilds { get; set; }
@@ -155,9 +154,9 @@ public sealed class ExperimentGrain(
     }
 
     /// <inheritdoc />
-    public Task<bool> RenewLeaseAsync(string worker, int attempt)
+    public Task<bool> RenewLeaseAsync(string worker, long token)
     {
-        if (!Holds(worker, attempt))
+        if (!Holds(worker, token))
             return Task.FromResult(false);
         // Renewals stay in memory: after a restart, membership decides whether the holder lives.
         S.LeaseExpiresUtc = Now + _options.LeaseDuration;
@@ -165,13 +164,13 @@ public sealed class ExperimentGrain(
     }
 
     /// <inheritdoc />
-    public async Task<bool> CompleteAsync(string worker, JobCompletion completion)
+    public async Task<bool> CompleteAsync(string worker, long token)
     {
         if (S.State == JobState.Succeeded)
             return true;
-        if (!Holds(worker, completion.Attempt))
+        if (!Holds(worker, token))
         {
-            log.LogWarning("Ignoring completion of {JobId} by {Worker} (attempt {Attempt}): it does not hold the lease", Id, worker, completion.Attempt);
+            log.LogWarning("Ignoring completion of {JobId} by {Worker} (lease {Token}): it does not hold that lease", Id, worker, token);
             return false;
         }
 
@@ -182,15 +181,13 @@ public sealed class ExperimentGrain(
         await SaveAsync();
         StopLeaseTimer();
         LetGoIfLeaf();
-        foreach (var dependent in S.Dependents)
-            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(true, null).Ignore();
         return true;
     }
 
     /// <inheritdoc />
-    public async Task<bool> FailAsync(string worker, int attempt, FailureKind kind, string error)
+    public async Task<bool> FailAsync(string worker, long token, FailureKind kind, string error)
     {
-        if (!Holds(worker, attempt))
+        if (!Holds(worker, token))
             return false;
         StopLeaseTimer();
         if (kind == FailureKind.CheckpointUnusable && S.Job?.DependsOn is { } dependency)
@@ -216,7 +213,7 @@ public sealed class ExperimentGrain(
 
         if (kind == FailureKind.Transient && S.Attempts < _options.MaxAttempts)
         {
-            log.LogWarning("Job {JobId} failed transiently (attempt {Attempt} of {Max}); it will run again: {Error}", Id, attempt, _options.MaxAttempts, error);
+            log.LogWarning("Job {JobId} failed transiently (attempt {Attempt} of {Max}); it will run again: {Error}", Id, S.Attempts, _options.MaxAttempts, error);
             S.Error = error;
             await MakeReadyAsync();
             return true;
@@ -227,9 +224,9 @@ public sealed class ExperimentGrain(
     }
 
     /// <inheritdoc />
-    public async Task<bool> ReturnLeaseAsync(string worker, int attempt)
+    public async Task<bool> ReturnLeaseAsync(string worker, long token)
     {
-        if (!Holds(worker, attempt))
+        if (!Holds(worker, token))
             return false;
         StopLeaseTimer();
         log.LogInformation("Job {JobId} was handed back by {Worker} (unstarted, or its silo is stopping); it is ready again", Id, worker);
@@ -242,7 +239,7 @@ public sealed class ExperimentGrain(
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
-    public async Task DependencyFinishedAsync(bool succeeded, string? error)
+    public async Task DependencyFinishedAsync()
     {
         if (S.State == JobState.Waiting)
             await CheckDependencyAsync();
@@ -325,8 +322,8 @@ public sealed class ExperimentGrain(
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    private bool Holds(string worker, int attempt) =>
-        S.State == JobState.Leased && S.Worker == worker && S.Attempts == attempt;
+    private bool Holds(string worker, long token) =>
+        S.State == JobState.Leased && S.Worker == worker && S.LeaseToken == token;
 
     /// <summary>
     /// Reads the dependency's state (without writing to it: a pre-training job with thousands of
@@ -390,8 +387,6 @@ public sealed class ExperimentGrain(
         StopLeaseTimer();
         LetGoIfLeaf();
         log.LogWarning("Job {JobId} failed ({Kind}): {Error}", Id, kind, error);
-        foreach (var dependent in S.Dependents)
-            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(false, error).Ignore();
     }
 
     /// <summary>

@@ -24,10 +24,10 @@ public sealed class SweepDefinition
     [Id(5)] public DateTime SubmittedUtc { get; set; }
 
     /// <summary>For each job (in <see cref="JobIds"/> order), the index of the job it waits for, or −1.</summary>
-    [Id(6)] public List<int>? Dependencies { get; set; }
+    [Id(6)] public List<int> Dependencies { get; set; } = [];
 
-    /// <summary>Each job's kind (in <see cref="JobIds"/> order); null in a sweep recorded before stages were kept.</summary>
-    [Id(7)] public List<JobKind>? Kinds { get; set; }
+    /// <summary>Each job's kind (in <see cref="JobIds"/> order).</summary>
+    [Id(7)] public List<JobKind> Kinds { get; set; } = [];
 }
 
 /// <summary>A sweep's counters: small, rewritten as jobs finish. Field ids are persisted.</summary>
@@ -270,7 +270,7 @@ public sealed class SweepGrain(
         if (!definition.RecordExists)
             return new SweepProgress(status, [], []);
         var ids = definition.State.JobIds;
-        var kinds = Kinds();
+        var kinds = definition.State.Kinds;
         var counts = new Dictionary<JobKind, int[]>();
         for (var i = 0; i < ids.Count; i++)
         {
@@ -303,21 +303,6 @@ public sealed class SweepGrain(
             list.OrderByDescending(f => f.FinishedUtc ?? DateTime.MinValue).ThenBy(f => f.JobId, StringComparer.Ordinal).Take(failures).ToList());
     }
 
-    /// <summary>Each job's kind; for a sweep recorded before kinds were kept, the jobs others wait for are pre-training.</summary>
-    private IReadOnlyList<JobKind> Kinds()
-    {
-        if (definition.State.Kinds is { } kinds && kinds.Count == definition.State.JobIds.Count)
-            return kinds;
-        var derived = Enumerable.Repeat(JobKind.Evaluate, definition.State.JobIds.Count).ToArray();
-        for (var i = 0; i < derived.Length; i++)
-        {
-            if (Dependency(i) is >= 0 and var d)
-                derived[d] = JobKind.Pretrain;
-        }
-
-        return derived;
-    }
-
     /// <inheritdoc />
     public Task SubscribeAsync(ISweepObserver observer)
     {
@@ -333,10 +318,10 @@ public sealed class SweepGrain(
     }
 
     private int Dependency(int index) =>
-        definition.State.Dependencies is { } d && index < d.Count ? d[index] : -1;
+        definition.State.Dependencies[index];
 
     /// <summary>Tells the sweep's jobs that wait on <paramref name="jobId"/> that it finished.</summary>
-    private void NotifyDependents(string jobId, bool succeeded)
+    private void NotifyDependents(string jobId)
     {
         if (_dependents is null)
         {
@@ -358,7 +343,7 @@ public sealed class SweepGrain(
         // Every dependent is told, whatever this sweep last heard of it: its own state may be newer
         // (a retry), and a job that is not waiting ignores the call.
         foreach (var dependent in dependents)
-            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync(succeeded, null).Ignore();
+            GrainFactory.Ref<IExperimentGrain>(dependent).DependencyFinishedAsync().Ignore();
     }
 
     /// <summary>Records a job's state if it is newer than what is known; true when it changed.</summary>
@@ -382,7 +367,7 @@ public sealed class SweepGrain(
         }
         // However the sweep learns that a job finished (a notification, a recount, a cancel), its waiting jobs hear of it.
         if (changed && state is (JobState.Succeeded or JobState.Failed) && definition.RecordExists)
-            NotifyDependents(jobId, state == JobState.Succeeded);
+            NotifyDependents(jobId);
         return changed;
     }
 

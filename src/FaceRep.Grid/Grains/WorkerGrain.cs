@@ -131,7 +131,7 @@ public sealed class WorkerGrain(
                 // One of a gang's devices was taken between the dispatcher choosing it and now (its
                 // worker pulled a job of its own meanwhile): hand the job back unstarted.
                 log.LogInformation("Devices for {JobId} are busy; handing it back", lease.Job.Id);
-                await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).ReturnLeaseAsync(me, lease.Attempt);
+                await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).ReturnLeaseAsync(me, lease.Token);
                 return;
             }
 
@@ -156,7 +156,7 @@ public sealed class WorkerGrain(
         else if (_current is { } lease)
         {
             var me = this.GetPrimaryKeyString();
-            var held = await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Attempt);
+            var held = await GrainFactory.Ref<IExperimentGrain>(lease.Job.Id).RenewLeaseAsync(me, lease.Token);
             // A run that has just finished hears the same from its own completion: nothing to cancel.
             if (!held && host.IsExecuting(_device, lease.Job.Id))
             {

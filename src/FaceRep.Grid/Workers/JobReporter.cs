@@ -39,7 +39,7 @@ internal sealed class JobReporter(IGrainFactory grains, IResultStore results, Gr
             // Stopped because the silo is stopping: not the job's failure. Back to the head of its queue.
             GridMetrics.Finished(job.Kind, "handed_back", null);
             var returned = false;
-            if (await DeliverAsync(job.Id, "the hand-back", async () => returned = await experiment.ReturnLeaseAsync(item.Worker, item.Lease.Attempt)))
+            if (await DeliverAsync(job.Id, "the hand-back", async () => returned = await experiment.ReturnLeaseAsync(item.Worker, item.Lease.Token)))
             {
                 if (returned)
                     Interlocked.Increment(ref _handedBack);
@@ -58,7 +58,7 @@ internal sealed class JobReporter(IGrainFactory grains, IResultStore results, Gr
             var (kind, message) = item.OverBudget is { } budget ? (FailureKind.OverBudget, budget) : FailureClassifier.Classify(error!);
             GridMetrics.Finished(job.Kind, kind == FailureKind.Cancelled ? "cancelled" : "failed", null);
             log.LogWarning(error, "Job {JobId} failed ({Kind}): {Message}", job.Id, kind, message);
-            if (!await DeliverAsync(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Attempt, kind, message)))
+            if (!await DeliverAsync(job.Id, "the failure", () => experiment.FailAsync(item.Worker, item.Lease.Token, kind, message)))
                 log.LogError("Could not report the failure of {JobId}; its lease will expire and it will run again", job.Id);
             return;
         }
@@ -67,7 +67,7 @@ internal sealed class JobReporter(IGrainFactory grains, IResultStore results, Gr
         // elsewhere makes that call fail for a few seconds; that is no failure of the job.
         GridMetrics.Finished(job.Kind, "succeeded", outcome.Duration.TotalSeconds);
         var accepted = false;
-        if (await DeliverAsync(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, new JobCompletion(item.Lease.Attempt, outcome.Duration.TotalSeconds, outcome.CheckpointPath))))
+        if (await DeliverAsync(job.Id, "the success", async () => accepted = await experiment.CompleteAsync(item.Worker, item.Lease.Token)))
         {
             log.LogInformation("Job {JobId} succeeded in {Seconds:F1} s{Note}", job.Id, outcome.Duration.TotalSeconds,
                 accepted ? "" : " (its lease had passed to another worker; the result row is the same job's)");

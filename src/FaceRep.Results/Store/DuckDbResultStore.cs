@@ -107,15 +107,6 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
                 command.CommandText = Schema;
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
-
-            // A file written before the read layout existed gets its facts once.
-            if (Scalar("SELECT count(*) FROM metric_facts") == 0 && Scalar("SELECT count(*) FROM metrics") > 0)
-            {
-                using var transaction = _connection.BeginTransaction();
-                Execute($"INSERT INTO metric_facts {FactsOf("metrics", "results")}");
-                Execute(BumpGeneration);
-                transaction.Commit();
-            }
         }
         finally
         {
