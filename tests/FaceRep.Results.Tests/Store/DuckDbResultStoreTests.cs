@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using FaceRep.Results.Queries;
 using FaceRep.Results.Store;
 
@@ -43,33 +42,5 @@ public sealed class DuckDbResultStoreTests : ResultStoreContract, IDisposable
 
         await using var last = await OpenAsync();
         Assert.Equal(0.3, Assert.Single(await ((IResultQueries)last).QueryAsync(query)).Mean, 12);
-    }
-
-    [Fact]
-    public async Task A_file_from_before_the_read_layout_gets_its_facts_when_opened()
-    {
-        var query = ResultQuery.Parse("nme_io", "s", [], ["pretrain,shots"]);
-        IReadOnlyList<AggregateRow> before;
-        await using (var store = await OpenAsync())
-        {
-            await store.RecordSweepAsync("s", ["a", "b", "c"]);
-            await store.WriteAsync([Row("a", "scratch", 0.05, 0, 0.30), Row("b", "scratch", 0.05, 1, 0.20), Row("c", "synth-curated/simclr", 0.2, 0, 0.1)]);
-            before = await ((IResultQueries)store).QueryAsync(query);
-        }
-
-        // What an older version left: the tables of record without the read layout.
-        using (var connection = new DuckDBConnection($"Data Source={Path.Combine(_dir, "results.duckdb")}"))
-        {
-            connection.Open();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE metric_facts; DROP TABLE sweep_facts;";
-            drop.ExecuteNonQuery();
-        }
-
-        await using var reopened = await OpenAsync();
-        var after = await ((IResultQueries)reopened).QueryAsync(query);
-
-        Assert.Equal(2, before.Count);
-        Assert.Equal(before, after, (x, y) => x.Key.SequenceEqual(y.Key) && x.Count == y.Count && x.Mean == y.Mean);
     }
 }
