@@ -91,6 +91,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         var reference = client.CreateObjectReference<ISweepObserver>(watcher);
         await sweep.SubscribeAsync(reference);
         var started = DateTime.UtcNow;
+        var resubscribe = new Every(ResubscribePeriod, started);
         var status = initial;
         string? last = null;
         try
@@ -110,7 +111,8 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                 // Notifications wake us early; the poll keeps progress honest if one is lost.
                 await watcher.NextAsync(TimeSpan.FromSeconds(1), cancellationToken);
                 status = await sweep.GetStatusAsync();
-                if ((DateTime.UtcNow - started).TotalSeconds % 60 < 1)
+                // A subscription lapses if the sweep grain moves (its silo restarts): renew it now and then.
+                if (resubscribe.Due(DateTime.UtcNow))
                     await sweep.SubscribeAsync(reference);
             }
         }
@@ -120,6 +122,9 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
             client.DeleteObjectReference<ISweepObserver>(reference);
         }
     }
+
+    /// <summary>How often the watch renews its subscription to the sweep's notifications.</summary>
+    private static readonly TimeSpan ResubscribePeriod = TimeSpan.FromMinutes(1);
 
     private static string Describe(SweepStatus s)
     {
