@@ -6,8 +6,8 @@ public static partial class Augment
     private const double MinArea = 0.25;
     private const double MaxArea = 1.0;
     private const double JitterStrength = 0.4;
-    private static readonly double s_logMinRatio = Math.Log(3.0 / 4.0);
-    private static readonly double s_logMaxRatio = Math.Log(4.0 / 3.0);
+    private static readonly double LogMinRatio = Math.Log(3.0 / 4.0);
+    private static readonly double LogMaxRatio = Math.Log(4.0 / 3.0);
 
     /// <summary>
     /// A random view of <paramref name="src"/> written to <paramref name="dst"/> (same size): random resized crop

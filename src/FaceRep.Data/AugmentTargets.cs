@@ -186,7 +186,7 @@ public static partial class Augment
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var target = area * (minArea + ((maxArea - minArea) * rng.NextDouble()));
-            var ratio = Math.Exp(s_logMinRatio + ((s_logMaxRatio - s_logMinRatio) * rng.NextDouble()));
+            var ratio = Math.Exp(LogMinRatio + ((LogMaxRatio - LogMinRatio) * rng.NextDouble()));
             var width = Math.Sqrt(target * ratio);
             var height = Math.Sqrt(target / ratio);
             if (width <= resolution && height <= resolution)

@@ -22,7 +22,7 @@ public static class SynthFaceCatalog
     /// <summary>Most identities one task split spreads its samples over; also the gap between the splits' identity labels.</summary>
     private const int TaskIdentityBlock = 1_000_000;
 
-    private static readonly (string Name, SynthProfile Profile, int ImagesPerIdentity)[] s_tasks =
+    private static readonly (string Name, SynthProfile Profile, int ImagesPerIdentity)[] TaskTable =
     [
         (SynthTasks.Recognition, SynthProfile.Recognition, 8),
         (SynthTasks.Landmarks, SynthProfile.Landmarks, 4),
@@ -35,7 +35,7 @@ public static class SynthFaceCatalog
     public static IReadOnlyList<string> PretrainDatasets { get; } = Array.AsReadOnly([Curated, Uncurated, Video]);
 
     /// <summary>The downstream tasks <see cref="OpenTask"/> knows: recognition, landmarks, au, emotion and landmarks3d.</summary>
-    public static IReadOnlyList<string> Tasks { get; } = Array.AsReadOnly(s_tasks.Select(t => t.Name).ToArray());
+    public static IReadOnlyList<string> Tasks { get; } = Array.AsReadOnly(TaskTable.Select(t => t.Name).ToArray());
 
     /// <summary>Whether <paramref name="name"/> is one of <see cref="PretrainDatasets"/> (exact, case-sensitive).</summary>
     public static bool IsKnown(string name) => name is Curated or Uncurated or Video;
@@ -110,7 +110,7 @@ public static class SynthFaceCatalog
     public static TaskSplits OpenTask(string task, int train, int validation, int test, int resolution, int seed)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var index = Array.FindIndex(s_tasks, t => t.Name == task);
+        var index = Array.FindIndex(TaskTable, t => t.Name == task);
         if (index < 0)
         {
             throw new ArgumentException($"Unknown SynthFace task '{task}'. Known tasks: {string.Join(", ", Tasks)}.", nameof(task));
@@ -120,7 +120,7 @@ public static class SynthFaceCatalog
         ValidateCount(validation, nameof(validation));
         ValidateCount(test, nameof(test));
         ValidateResolution(resolution);
-        var (name, profile, perIdentity) = s_tasks[index];
+        var (name, profile, perIdentity) = TaskTable[index];
         var identities = SynthStreams.ForTask(name, "identities");
 
         SynthFaceDataset Split(string split, int count, int block) => new(

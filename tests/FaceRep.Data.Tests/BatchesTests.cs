@@ -2,7 +2,7 @@ namespace FaceRep.Data.Tests;
 
 public sealed class BatchesTests
 {
-    private static readonly SynthFaceDataset s_dataset = new("b", new SynthFaceOptions(SynthFlavour.Uncurated, 100, 24, Seed: 3));
+    private static readonly SynthFaceDataset Dataset = new("b", new SynthFaceOptions(SynthFlavour.Uncurated, 100, 24, Seed: 3));
 
     [Fact]
     public void Fill_copies_each_samples_pixels_and_landmarks_in_order()
@@ -12,11 +12,11 @@ public sealed class BatchesTests
         var pixels = new float[indices.Length * per];
         var landmarks = new float[indices.Length * 136];
 
-        Batches.Fill(s_dataset, indices, pixels, landmarks);
+        Batches.Fill(Dataset, indices, pixels, landmarks);
 
         for (var k = 0; k < indices.Length; k++)
         {
-            var sample = s_dataset.Get(indices[k]);
+            var sample = Dataset.Get(indices[k]);
             TestImages.AssertBitIdentical(sample.Pixels, pixels.AsSpan(k * per, per).ToArray());
             TestImages.AssertBitIdentical(sample.Landmarks, landmarks.AsSpan(k * 136, 136).ToArray());
         }
@@ -29,9 +29,9 @@ public sealed class BatchesTests
         var per = 3 * 24 * 24;
         var pixels = new float[indices.Length * per];
 
-        Batches.Fill(s_dataset, indices, pixels, Span<float>.Empty);
+        Batches.Fill(Dataset, indices, pixels, Span<float>.Empty);
 
-        TestImages.AssertBitIdentical(s_dataset.Get(3).Pixels, pixels.AsSpan(2 * per, per).ToArray());
+        TestImages.AssertBitIdentical(Dataset.Get(3).Pixels, pixels.AsSpan(2 * per, per).ToArray());
     }
 
     [Fact]
@@ -40,8 +40,8 @@ public sealed class BatchesTests
         int[] indices = [1, 2];
         var per = 3 * 24 * 24;
 
-        var pixelError = Assert.Throws<ArgumentException>(() => Batches.Fill(s_dataset, indices, new float[per], Span<float>.Empty));
-        var landmarkError = Assert.Throws<ArgumentException>(() => Batches.Fill(s_dataset, indices, new float[2 * per], new float[136]));
+        var pixelError = Assert.Throws<ArgumentException>(() => Batches.Fill(Dataset, indices, new float[per], Span<float>.Empty));
+        var landmarkError = Assert.Throws<ArgumentException>(() => Batches.Fill(Dataset, indices, new float[2 * per], new float[136]));
 
         Assert.Equal("pixels", pixelError.ParamName);
         Assert.Equal("landmarks", landmarkError.ParamName);
@@ -52,7 +52,7 @@ public sealed class BatchesTests
     {
         int[] indices = [1, 100];
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Batches.Fill(s_dataset, indices, new float[2 * 3 * 24 * 24], Span<float>.Empty));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Batches.Fill(Dataset, indices, new float[2 * 3 * 24 * 24], Span<float>.Empty));
 
         Assert.Equal("indices", error.ParamName);
     }

@@ -5,8 +5,8 @@ namespace FaceRep.Data.Tests;
 /// <summary>The drawn features sit at their landmarks, so a network can learn to find them.</summary>
 public sealed class RenderedFeatureTests
 {
-    private static readonly int[] s_outerLips = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59];
-    private static readonly int[] s_faceOutline = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 26, 25, 24, 19, 18, 17];
+    private static readonly int[] OuterLips = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59];
+    private static readonly int[] FaceOutline = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 26, 25, 24, 19, 18, 17];
 
     private static IEnumerable<FaceSample> CuratedSamples(int count = 60, int resolution = 64) =>
         Enumerable.Range(0, count).Select(new SynthFaceDataset("c", new SynthFaceOptions(SynthFlavour.Curated, count, resolution, Seed: 11)).Get);
@@ -41,7 +41,7 @@ public sealed class RenderedFeatureTests
 
         foreach (var s in CuratedSamples())
         {
-            var (lips, count) = TestImages.PolygonMean(s, s_outerLips);
+            var (lips, count) = TestImages.PolygonMean(s, OuterLips);
             if (count == 0)
             {
                 continue;
@@ -98,7 +98,7 @@ public sealed class RenderedFeatureTests
 
         foreach (var s in CuratedSamples())
         {
-            var (face, _) = TestImages.PolygonMean(s, s_faceOutline);
+            var (face, _) = TestImages.PolygonMean(s, FaceOutline);
             var (min, max) = Bounds(s);
             var margin = 0.2f * (max - min);
             var outside = Vector3.Zero;

@@ -3,13 +3,13 @@ namespace FaceRep.Data.Tests;
 /// <summary>Action-unit, emotion, valence and arousal labels of SynthFace samples.</summary>
 public sealed class SynthExpressionTests
 {
-    private static readonly Lazy<FaceSample[]> s_emotionSamples = new(() =>
+    private static readonly Lazy<FaceSample[]> EmotionSamples = new(() =>
     {
         var train = SynthFaceCatalog.OpenTask(SynthTasks.Emotion, 960, 8, 8, 32, 3).Train;
         return Enumerable.Range(0, train.Count).Select(train.Get).ToArray();
     });
 
-    private static readonly Lazy<FaceSample[]> s_unitSamples = new(() =>
+    private static readonly Lazy<FaceSample[]> UnitSamples = new(() =>
     {
         var train = SynthFaceCatalog.OpenTask(SynthTasks.ActionUnits, 1200, 8, 8, 32, 3).Train;
         return Enumerable.Range(0, train.Count).Select(train.Get).ToArray();
@@ -20,7 +20,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Each_emotion_shows_its_prototype_action_units_clearly_above_the_others()
     {
-        var samples = s_emotionSamples.Value;
+        var samples = EmotionSamples.Value;
 
         for (var emotion = 0; emotion < SynthFaceLabels.Emotions.Count; emotion++)
         {
@@ -41,7 +41,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Neutral_faces_show_at_most_traces_of_action()
     {
-        var neutral = s_emotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Neutral).ToArray();
+        var neutral = EmotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Neutral).ToArray();
 
         Assert.NotEmpty(neutral);
         Assert.All(neutral, s => Assert.All(s.ActionUnits, v => Assert.InRange(v, 0f, 1f)));
@@ -50,7 +50,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Every_run_of_eight_emotion_samples_holds_each_class_once()
     {
-        var samples = s_emotionSamples.Value;
+        var samples = EmotionSamples.Value;
 
         for (var start = 0; start < samples.Length; start += 8)
         {
@@ -80,7 +80,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Valence_is_positive_for_happy_and_negative_for_sad_and_anger()
     {
-        var samples = s_emotionSamples.Value;
+        var samples = EmotionSamples.Value;
 
         double MeanValence(int emotion) => Mean(samples.Where(s => s.Emotion == emotion), s => s.Valence);
 
@@ -93,7 +93,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Arousal_of_surprise_and_fear_exceeds_that_of_sadness_and_neutral_faces()
     {
-        var samples = s_emotionSamples.Value;
+        var samples = EmotionSamples.Value;
 
         double MeanArousal(int emotion) => Mean(samples.Where(s => s.Emotion == emotion), s => s.Arousal);
 
@@ -105,9 +105,9 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Valence_and_arousal_lie_in_the_unit_range_and_grow_with_expression_intensity()
     {
-        var happy = s_emotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Happy).ToArray();
+        var happy = EmotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Happy).ToArray();
 
-        Assert.All(s_emotionSamples.Value, s =>
+        Assert.All(EmotionSamples.Value, s =>
         {
             Assert.InRange(s.Valence, -1f, 1f);
             Assert.InRange(s.Arousal, -1f, 1f);
@@ -120,7 +120,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Contempt_acts_on_one_mouth_corner()
     {
-        var contempt = s_emotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Contempt && Math.Abs(s.Yaw) < 10f).ToArray();
+        var contempt = EmotionSamples.Value.Where(s => s.Emotion == SynthFaceLabels.Contempt && Math.Abs(s.Yaw) < 10f).ToArray();
 
         // The corner that smirks rises above the other one (relative to the mouth's tilt with the head's roll).
         var lopsided = contempt.Count(s =>
@@ -138,7 +138,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Action_unit_task_intensities_span_zero_to_five_and_are_mostly_zero()
     {
-        var samples = s_unitSamples.Value;
+        var samples = UnitSamples.Value;
 
         for (var k = 0; k < SynthFaceLabels.ActionUnits.Count; k++)
         {
@@ -157,7 +157,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void Action_units_fire_together_as_in_spontaneous_expression_and_not_otherwise()
     {
-        var samples = s_unitSamples.Value;
+        var samples = UnitSamples.Value;
         int Index(int au) => SynthFaceLabels.IndexOf(au);
         double[] Column(int au) => samples.Select(s => (double)s.ActionUnits[Index(au)]).ToArray();
 
@@ -190,7 +190,7 @@ public sealed class SynthExpressionTests
     [Fact]
     public void The_action_unit_task_has_no_emotion_label()
     {
-        Assert.All(s_unitSamples.Value, s =>
+        Assert.All(UnitSamples.Value, s =>
         {
             Assert.Equal(-1, s.Emotion);
             Assert.True(float.IsNaN(s.Valence));

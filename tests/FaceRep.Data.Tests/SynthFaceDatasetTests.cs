@@ -4,7 +4,7 @@ namespace FaceRep.Data.Tests;
 
 public sealed class SynthFaceDatasetTests
 {
-    private static readonly int[] s_indices = [0, 1, 7, 16, 17, 99, 250];
+    private static readonly int[] Indices = [0, 1, 7, 16, 17, 99, 250];
 
     public static TheoryData<SynthFlavour> Flavours => new(SynthFlavour.Curated, SynthFlavour.Uncurated, SynthFlavour.Video);
 
@@ -16,7 +16,7 @@ public sealed class SynthFaceDatasetTests
         var first = new SynthFaceDataset("a", options);
         var second = new SynthFaceDataset("b", options with { });
 
-        foreach (var i in s_indices)
+        foreach (var i in Indices)
         {
             var a = first.Get(i);
             var b = second.Get(i);

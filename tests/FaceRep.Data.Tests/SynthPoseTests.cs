@@ -5,7 +5,7 @@ namespace FaceRep.Data.Tests;
 /// <summary>3D landmarks and head pose of SynthFace samples.</summary>
 public sealed class SynthPoseTests
 {
-    private static readonly Lazy<FaceSample[]> s_turned = new(() =>
+    private static readonly Lazy<FaceSample[]> Turned = new(() =>
     {
         var train = SynthFaceCatalog.OpenTask(SynthTasks.Landmarks3D, 600, 8, 8, 48, 5).Train;
         return Enumerable.Range(0, train.Count).Select(train.Get).ToArray();
@@ -66,7 +66,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void Depth_is_centred_on_the_landmarks_mean()
     {
-        foreach (var s in s_turned.Value.Take(50))
+        foreach (var s in Turned.Value.Take(50))
         {
             var meanDepth = Enumerable.Range(0, 68).Average(i => s.Landmarks3D[(3 * i) + 2]);
 
@@ -77,7 +77,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void The_depth_spread_grows_with_the_yaw()
     {
-        var samples = s_turned.Value;
+        var samples = Turned.Value;
 
         var frontal = samples.Where(s => Math.Abs(s.Yaw) < 15f).Select(RelativeDepthSpread).ToArray();
         var turned = samples.Where(s => Math.Abs(s.Yaw) > 45f).Select(RelativeDepthSpread).ToArray();
@@ -89,7 +89,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void The_nose_tip_is_nearer_the_camera_than_the_ears_when_the_face_is_frontal()
     {
-        var frontal = s_turned.Value.Where(s => Math.Abs(s.Yaw) < 20f && Math.Abs(s.Pitch) < 10f).ToArray();
+        var frontal = Turned.Value.Where(s => Math.Abs(s.Yaw) < 20f && Math.Abs(s.Pitch) < 10f).ToArray();
 
         Assert.NotEmpty(frontal);
         Assert.All(frontal, s =>
@@ -102,7 +102,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void A_positive_yaw_turns_the_face_towards_the_image_right_and_brings_its_left_side_nearer()
     {
-        var turned = s_turned.Value.Where(s => Math.Abs(s.Yaw) > 20f).ToArray();
+        var turned = Turned.Value.Where(s => Math.Abs(s.Yaw) > 20f).ToArray();
 
         Assert.All(turned, s =>
         {
@@ -114,7 +114,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void A_positive_pitch_raises_the_nose_tip_towards_the_brows()
     {
-        var samples = s_turned.Value.Where(s => Math.Abs(s.Yaw) < 30f).ToArray();
+        var samples = Turned.Value.Where(s => Math.Abs(s.Yaw) < 30f).ToArray();
 
         // The nose tip's drop below the eyes relative to the chin's: the tip stands out towards the camera, so
         // tilting the face up brings it nearer the eyes in the image.
@@ -155,7 +155,7 @@ public sealed class SynthPoseTests
     [Fact]
     public void The_3D_task_spreads_yaw_uniformly_to_sixty_degrees()
     {
-        var yaws = s_turned.Value.Select(s => Math.Abs(s.Yaw)).ToArray();
+        var yaws = Turned.Value.Select(s => Math.Abs(s.Yaw)).ToArray();
 
         // AFLW2000-3D's bins: [0, 30), [30, 60]; uniform yaw puts half in each.
         var wide = yaws.Count(y => y >= 30f);

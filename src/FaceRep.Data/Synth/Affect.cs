@@ -26,7 +26,7 @@ internal readonly record struct Affect(int Emotion, float Intensity)
     /// FACS/EMFACS prototypes: happy 6+12, sad 1+4+15 (+17), surprise 1+2+5+26 (lips parted, 25), fear
     /// 1+2+4+5+20+26 (+25), disgust 9+10 (+15+17), anger 4+5+7+23 (+17), contempt unilateral 12+14.
     /// </summary>
-    private static readonly (int Unit, float Intensity)[][] s_prototypes =
+    private static readonly (int Unit, float Intensity)[][] Prototypes =
     [
         [],
         [(Au6, 4f), (Au12, 5f)],
@@ -44,7 +44,7 @@ internal readonly record struct Affect(int Emotion, float Intensity)
     /// at the origin; happy is pleasant and mildly aroused; sad unpleasant and calm; surprise aroused and
     /// slightly pleasant; fear and anger unpleasant and aroused; disgust and contempt unpleasant and moderate.
     /// </summary>
-    private static readonly Vector2[] s_circumplex =
+    private static readonly Vector2[] Circumplex =
     [
         new(0f, 0f),
         new(0.8f, 0.35f),
@@ -57,7 +57,7 @@ internal readonly record struct Affect(int Emotion, float Intensity)
     ];
 
     /// <summary>Frequencies of the common spontaneous actions: which units tend to fire together, and how often.</summary>
-    private static readonly (int[] Units, float Weight)[] s_events =
+    private static readonly (int[] Units, float Weight)[] Events =
     [
         ([Au1, Au2], 1f),
         ([Au1], 0.4f),
@@ -82,10 +82,10 @@ internal readonly record struct Affect(int Emotion, float Intensity)
         ([Au25, Au26], 1f),
     ];
 
-    private static readonly float s_eventWeight = s_events.Sum(e => e.Weight);
+    private static readonly float EventWeight = Events.Sum(e => e.Weight);
 
     /// <summary>The units an emotion's prototype uses (positions in the unit list).</summary>
-    public static ReadOnlySpan<(int Unit, float Intensity)> Prototype(int emotion) => s_prototypes[emotion];
+    public static ReadOnlySpan<(int Unit, float Intensity)> Prototype(int emotion) => Prototypes[emotion];
 
     /// <summary>
     /// An expression of <paramref name="emotion"/> at a random intensity in [<paramref name="minIntensity"/>, 1]:
@@ -96,7 +96,7 @@ internal readonly record struct Affect(int Emotion, float Intensity)
     {
         var intensity = rng.Range(minIntensity, 1f);
         Span<bool> used = stackalloc bool[Count];
-        var prototype = s_prototypes[emotion];
+        var prototype = Prototypes[emotion];
         var onImageLeft = rng.Chance(0.5f);
         foreach (var (unit, full) in prototype)
         {
@@ -150,9 +150,9 @@ internal readonly record struct Affect(int Emotion, float Intensity)
         var count = u < 0.15f ? 0 : u < 0.5f ? 1 : u < 0.8f ? 2 : 3;
         for (var k = 0; k < count; k++)
         {
-            var pick = rng.NextFloat() * s_eventWeight;
-            var chosen = s_events[^1];
-            foreach (var candidate in s_events)
+            var pick = rng.NextFloat() * EventWeight;
+            var chosen = Events[^1];
+            foreach (var candidate in Events)
             {
                 if (pick < candidate.Weight)
                 {
@@ -184,7 +184,7 @@ internal readonly record struct Affect(int Emotion, float Intensity)
     /// </summary>
     public Vector2 ValenceArousal(ref SynthRandom rng)
     {
-        var point = s_circumplex[Emotion] * Intensity;
+        var point = Circumplex[Emotion] * Intensity;
         var noisy = point + new Vector2(0.05f * rng.Normal(), 0.05f * rng.Normal());
         return Vector2.Clamp(noisy, new Vector2(-1f), Vector2.One);
     }

@@ -60,7 +60,7 @@ internal readonly struct SolidPaint(Vector3 colour, float alpha) : IPaint
 internal readonly struct SpherePaint(Vector3 albedo, float alpha, Vector2 centre, Vector2 halfAxes, Vector3 light, float ambient, float diffuse) : IPaint
 {
     /// <summary>0, 1, 2, … across the lanes of a vector.</summary>
-    private static readonly Vector<float> s_laneIndex = LaneIndex();
+    private static readonly Vector<float> LaneOffsets = LaneIndex();
 
     private readonly float _inverseX = 1f / MathF.Max(halfAxes.X, 1e-3f);
     private readonly float _inverseY = 1f / MathF.Max(halfAxes.Y, 1e-3f);
@@ -91,7 +91,7 @@ internal readonly struct SpherePaint(Vector3 albedo, float alpha, Vector2 centre
             ref var red = ref MemoryMarshal.GetReference(r);
             ref var green = ref MemoryMarshal.GetReference(g);
             ref var blue = ref MemoryMarshal.GetReference(b);
-            var x = s_laneIndex + new Vector<float>(x0);
+            var x = LaneOffsets + new Vector<float>(x0);
             var step = new Vector<float>(width);
             var one = Vector<float>.One;
             var shift = new Vector<float>(0.5f - centre.X);

@@ -95,10 +95,10 @@ internal static class FaceModel
     public static readonly Vector3 HeadCentre = new(0f, -0.15f, -0.85f);
     public static readonly Vector3 HeadRadii = new(1.06f, 1.45f, 1.05f);
 
-    private static readonly Vector3[] s_mean = BuildMean();
+    private static readonly Vector3[] Mean = BuildMean();
 
-    private static readonly float[] s_jawSquare = [0, 0, 0, 0.3f, 0.7f, 1f, 0.8f, 0.35f, 0, 0.35f, 0.8f, 1f, 0.7f, 0.3f, 0, 0, 0];
-    private static readonly float[] s_chin = [0, 0, 0, 0.05f, 0.15f, 0.35f, 0.6f, 0.88f, 1f, 0.88f, 0.6f, 0.35f, 0.15f, 0.05f, 0, 0, 0];
+    private static readonly float[] JawSquare = [0, 0, 0, 0.3f, 0.7f, 1f, 0.8f, 0.35f, 0, 0.35f, 0.8f, 1f, 0.7f, 0.3f, 0, 0, 0];
+    private static readonly float[] Chin = [0, 0, 0, 0.05f, 0.15f, 0.35f, 0.6f, 0.88f, 1f, 0.88f, 0.6f, 0.35f, 0.15f, 0.05f, 0, 0, 0];
 
     /// <summary>Writes the 68 points of one identity wearing one expression.</summary>
     public static void Build(in FaceShape id, in Expression e, Span<Vector3> p)
@@ -115,15 +115,15 @@ internal static class FaceModel
     /// <summary>Writes the 68 points of one identity at rest (no action unit, eyes open).</summary>
     public static void BuildNeutral(in FaceShape id, Span<Vector3> p)
     {
-        s_mean.CopyTo(p);
+        Mean.CopyTo(p);
         ApplyIdentity(id, p);
     }
 
     /// <summary>The mean face's x for landmark <paramref name="i"/> (negative on the image's left).</summary>
-    public static float MeanX(int i) => s_mean[i].X;
+    public static float MeanX(int i) => Mean[i].X;
 
     /// <summary>How much jaw point <paramref name="i"/> (0–16) moves with the chin: 0 at the ears, 1 at the chin.</summary>
-    public static float ChinWeight(int i) => s_chin[i];
+    public static float ChinWeight(int i) => Chin[i];
 
     /// <summary>The point on the skull ellipsoid's front at (x, y), or null if (x, y) lies outside its outline.</summary>
     public static Vector3? OnSkullFront(float x, float y)
@@ -141,8 +141,8 @@ internal static class FaceModel
         var featureWidth = 1f + (0.025f * id.FaceWidth);
         for (var i = 0; i < 17; i++)
         {
-            p[i].X = (p[i].X * jawWidth) + (MathF.Sign(p[i].X) * 0.07f * id.JawSquareness * s_jawSquare[i]);
-            p[i].Y += 0.08f * id.ChinLength * s_chin[i];
+            p[i].X = (p[i].X * jawWidth) + (MathF.Sign(p[i].X) * 0.07f * id.JawSquareness * JawSquare[i]);
+            p[i].Y += 0.08f * id.ChinLength * Chin[i];
         }
 
         for (var i = 17; i < PointCount; i++)

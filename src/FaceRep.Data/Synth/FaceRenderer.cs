@@ -8,7 +8,7 @@ internal readonly struct Projector(Matrix4x4 rotation, float scale, Vector2 offs
     private const float CameraDistance = 7f;
 
     /// <summary>The point the head turns about, near the top of the neck.</summary>
-    private static readonly Vector3 s_pivot = new(0f, 0.6f, -0.8f);
+    private static readonly Vector3 Pivot = new(0f, 0.6f, -0.8f);
 
     public static Projector Create(float yaw, float pitch, float roll) =>
         new(Matrix4x4.CreateFromYawPitchRoll(yaw, pitch, roll), 1f, Vector2.Zero);
@@ -26,7 +26,7 @@ internal readonly struct Projector(Matrix4x4 rotation, float scale, Vector2 offs
     /// </summary>
     public Vector2 Project(Vector3 p, out float depth)
     {
-        var q = Vector3.Transform(p - s_pivot, rotation);
+        var q = Vector3.Transform(p - Pivot, rotation);
         var w = scale * CameraDistance / (CameraDistance - q.Z);
         depth = -w * q.Z;
         return offset + (w * new Vector2(q.X, q.Y));

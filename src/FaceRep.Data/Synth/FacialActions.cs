@@ -41,10 +41,10 @@ internal static class FacialActions
     private const int Points = FaceModel.PointCount;
 
     /// <summary>Per unit, per landmark: (outward, down, towards the camera) at full intensity.</summary>
-    private static readonly Vector3[] s_deltas = BuildDeltas();
+    private static readonly Vector3[] Deltas = BuildDeltas();
 
     /// <summary>Per landmark: −1 on the image's left half, +1 on its right, 0 on the midline.</summary>
-    private static readonly sbyte[] s_sides = BuildSides();
+    private static readonly sbyte[] Sides = BuildSides();
 
     /// <summary>Adds the displacement of every active unit; units act on each half with that half's intensity.</summary>
     public static void Apply(in Expression e, Span<Vector3> p)
@@ -61,7 +61,7 @@ internal static class FacialActions
             var wl = left / SynthFaceLabels.MaxIntensity;
             var wr = right / SynthFaceLabels.MaxIntensity;
             var wc = 0.5f * (wl + wr);
-            var deltas = s_deltas.AsSpan(unit * Points, Points);
+            var deltas = Deltas.AsSpan(unit * Points, Points);
             for (var i = 0; i < Points; i++)
             {
                 var d = deltas[i];
@@ -70,7 +70,7 @@ internal static class FacialActions
                     continue;
                 }
 
-                var side = s_sides[i];
+                var side = Sides[i];
                 var w = side < 0 ? wl : side > 0 ? wr : wc;
                 p[i] += w * new Vector3(side * d.X, d.Y, d.Z);
             }

@@ -18,16 +18,16 @@ public static class GrainReferences
 
     private static class Types<T> where T : IGrainWithStringKey
     {
-        private static (GrainType, GrainInterfaceType)? _resolved;
+        private static (GrainType, GrainInterfaceType)? s_resolved;
 
         public static (GrainType, GrainInterfaceType) Resolve(IGrainFactory grains)
         {
-            if (_resolved is { } known)
+            if (s_resolved is { } known)
                 return known;
             // The first reference is made the ordinary way; its ids are what every later one reuses.
             var reference = (GrainReference)(object)grains.GetGrain<T>("-");
             var resolved = (reference.GrainId.Type, reference.InterfaceType);
-            _resolved = resolved;
+            s_resolved = resolved;
             return resolved;
         }
     }

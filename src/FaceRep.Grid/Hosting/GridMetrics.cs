@@ -23,7 +23,7 @@ public static class GridMetrics
         "Wall time of the jobs that succeeded on this silo, by kind.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400] });
 
-    private static volatile ClusterSnapshot _cluster = new(new Dictionary<string, int>(), 0, false);
+    private static volatile ClusterSnapshot s_cluster = new(new Dictionary<string, int>(), 0, false);
 
     static GridMetrics()
     {
@@ -56,7 +56,7 @@ public static class GridMetrics
 
     /// <summary>Publishes the latest view of the cluster's jobs and queue.</summary>
     public static void Publish(IReadOnlyDictionary<string, int> jobsByState, int queueDepth) =>
-        _cluster = new ClusterSnapshot(jobsByState, queueDepth, true);
+        s_cluster = new ClusterSnapshot(jobsByState, queueDepth, true);
 
     private static IEnumerable<Measurement<int>> ObserveDevices()
     {
@@ -79,14 +79,14 @@ public static class GridMetrics
 
     private static IEnumerable<Measurement<int>> ObserveQueue()
     {
-        var snapshot = _cluster;
+        var snapshot = s_cluster;
         if (snapshot.Known)
             yield return new Measurement<int>(snapshot.QueueDepth);
     }
 
     private static IEnumerable<Measurement<int>> ObserveJobs()
     {
-        var snapshot = _cluster;
+        var snapshot = s_cluster;
         foreach (var (state, count) in snapshot.JobsByState)
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("state", state));
     }

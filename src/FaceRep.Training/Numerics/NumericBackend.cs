@@ -31,8 +31,8 @@ public static class NumericBackend
     public const string DefaultIsaCap = "AVX2";
 
     private static readonly Lock Gate = new();
-    private static (string Cap, string Source)? _cap;
-    private static BackendState? _state;
+    private static (string Cap, string Source)? s_cap;
+    private static BackendState? s_state;
 
     /// <summary>
     /// Sets the oneDNN ISA cap in the native environment unless it gives one. Loads nothing:
@@ -43,17 +43,17 @@ public static class NumericBackend
     {
         lock (Gate)
         {
-            if (_cap is not null)
+            if (s_cap is not null)
                 return;
             if ((Given("DNNL_MAX_CPU_ISA") ?? Given("ONEDNN_MAX_CPU_ISA")) is { } given)
             {
-                _cap = given;
+                s_cap = given;
                 return;
             }
 
             if (setenv("DNNL_MAX_CPU_ISA", DefaultIsaCap, 1) != 0)
                 throw new InvalidOperationException($"could not set DNNL_MAX_CPU_ISA in the native environment (errno {Marshal.GetLastPInvokeError()})");
-            _cap = (DefaultIsaCap, "FaceRep default");
+            s_cap = (DefaultIsaCap, "FaceRep default");
         }
     }
 
@@ -65,16 +65,16 @@ public static class NumericBackend
     {
         lock (Gate)
         {
-            if (_state is not null)
-                return _state;
+            if (s_state is not null)
+                return s_state;
             CapIsa();
-            var (cap, source) = _cap!.Value;
+            var (cap, source) = s_cap!.Value;
             // NNPACK cannot initialise on some CPUs and then logs a warning for every
             // convolution; where it can, it would take some stride-1 convolutions away from
             // oneDNN. Off, every CPU computes convolutions the same way.
             SetUserEnabledNnpack(GlobalContext(), false);
-            _state = new BackendState(cap, source, ChannelBlockFor(cap));
-            return _state;
+            s_state = new BackendState(cap, source, ChannelBlockFor(cap));
+            return s_state;
         }
     }
 
@@ -83,10 +83,10 @@ public static class NumericBackend
     /// environment's, or the default). Changes nothing and loads nothing.
     /// </summary>
     public static string IsaCap =>
-        _cap?.Cap ?? (Given("DNNL_MAX_CPU_ISA") ?? Given("ONEDNN_MAX_CPU_ISA"))?.Cap ?? DefaultIsaCap;
+        s_cap?.Cap ?? (Given("DNNL_MAX_CPU_ISA") ?? Given("ONEDNN_MAX_CPU_ISA"))?.Cap ?? DefaultIsaCap;
 
     /// <summary>What <see cref="Prepare"/> decided; prepares first if nothing has.</summary>
-    public static BackendState Current => _state ?? Prepare();
+    public static BackendState Current => s_state ?? Prepare();
 
     /// <summary>
     /// Turns oneDNN convolutions off (libtorch then uses its own im2col and matrix-multiply
@@ -97,7 +97,7 @@ public static class NumericBackend
         lock (Gate)
         {
             SetUserEnabledMkldnn(GlobalContext(), false);
-            _state = Current with { OneDnn = false };
+            s_state = Current with { OneDnn = false };
         }
     }
 
