@@ -205,11 +205,19 @@ public static class GridBench
         var id = $"bench-{Guid.NewGuid():N}"[..16];
         var config = new SiloConfig
         {
-            ClusterId = id, ServiceId = id, Redis = redis.ConnectionString, ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
-            CpuSlots = devices, Executor = "noop", HeartbeatSeconds = 5, LeaseSeconds = 60,
+            ClusterId = id,
+            ServiceId = id,
+            Redis = redis.ConnectionString,
+            ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
+            CpuSlots = devices,
+            Executor = "noop",
+            HeartbeatSeconds = 5,
+            LeaseSeconds = 60,
             // The silo's own membership defaults: the failover tests' 1 s × 2 probes declare a
             // silo dead that is merely starved of CPU by this benchmark's load on two cores.
-            ProbeTimeoutSeconds = 5, MissedProbes = 3, TableRefreshSeconds = 60,
+            ProbeTimeoutSeconds = 5,
+            MissedProbes = 3,
+            TableRefreshSeconds = 60,
         };
         var processes = Enumerable.Range(0, silos).Select(i => SiloProcess.Start($"silo{i}", config, Path.Combine(root.FullName, $"silo{i}"))).ToList();
         try
@@ -286,10 +294,25 @@ public static class GridBench
                 var total = batch == 1 ? 500 : 8192;
                 var rows = Enumerable.Range(0, total).Select(i => new FaceRep.Results.Store.ResultRow
                 {
-                    JobId = $"job{i:D8}", PretrainId = "p", Pretrain = "p", PretrainDataset = "d", PretrainMethod = "m", Backbone = "resnet18",
-                    Width = 1, Input = 64, Task = "landmarks", Protocol = "linear", Shots = 0.1, Seed = i,
+                    JobId = $"job{i:D8}",
+                    PretrainId = "p",
+                    Pretrain = "p",
+                    PretrainDataset = "d",
+                    PretrainMethod = "m",
+                    Backbone = "resnet18",
+                    Width = 1,
+                    Input = 64,
+                    Task = "landmarks",
+                    Protocol = "linear",
+                    Shots = 0.1,
+                    Seed = i,
                     Metrics = new Dictionary<string, double> { ["nme_io"] = i, ["fr_10"] = 1, ["auc_10"] = 2 },
-                    DurationSeconds = 1, FinishedUtc = DateTimeOffset.UtcNow, Device = "s/cpu0", Attempt = 1, Versions = "v", TrainIndices = "",
+                    DurationSeconds = 1,
+                    FinishedUtc = DateTimeOffset.UtcNow,
+                    Device = "s/cpu0",
+                    Attempt = 1,
+                    Versions = "v",
+                    TrainIndices = "",
                 }).ToList();
                 var clock = Stopwatch.StartNew();
                 foreach (var chunk in rows.Chunk(batch))

@@ -58,29 +58,29 @@ public static class ReportBench
         var random = new Random(17);
         var sources = new List<(string Dataset, string Method)> { ("", "scratch") };
         foreach (var dataset in new[] { "synth-curated", "synth-uncurated", "synth-video" })
-        foreach (var method in new[] { "supervised", "simclr", "moco", "swav", "byol", "barlow", "moco-v3", "dino" })
-        {
-            if (!(method == "supervised" && dataset == "synth-uncurated"))
-                sources.Add((dataset, method));
-        }
+            foreach (var method in new[] { "supervised", "simclr", "moco", "swav", "byol", "barlow", "moco-v3", "dino" })
+            {
+                if (!(method == "supervised" && dataset == "synth-uncurated"))
+                    sources.Add((dataset, method));
+            }
 
         var n = 0;
         for (var seed = 0; ; seed++)
         {
             foreach (var (dataset, method) in sources)
-            foreach (var task in Tasks)
-            foreach (var protocol in new[] { "finetune", "linear" })
-            foreach (var shots in Shots)
-            {
-                if (n++ == count)
-                    yield break;
-                var metric = MetricDefinitions.ForTask(task)[0];
-                var gain = method == "scratch" ? 0 : 0.02 + 0.01 * (dataset.Length % 3);
-                var value = 0.5 + (metric.Direction == MetricDirection.LowerIsBetter ? -gain : gain) * (1 - Math.Log10(shots)) + (random.NextDouble() - 0.5) * 0.02;
-                var source = method == "scratch" ? "scratch" : $"{dataset}/{method}";
-                yield return ResultsBench.Row(n, source, task, protocol, shots, seed, random.NextDouble() * 60,
-                    new Dictionary<string, double> { [metric.Name] = value, ["train_loss"] = random.NextDouble() });
-            }
+                foreach (var task in Tasks)
+                    foreach (var protocol in new[] { "finetune", "linear" })
+                        foreach (var shots in Shots)
+                        {
+                            if (n++ == count)
+                                yield break;
+                            var metric = MetricDefinitions.ForTask(task)[0];
+                            var gain = method == "scratch" ? 0 : 0.02 + 0.01 * (dataset.Length % 3);
+                            var value = 0.5 + (metric.Direction == MetricDirection.LowerIsBetter ? -gain : gain) * (1 - Math.Log10(shots)) + (random.NextDouble() - 0.5) * 0.02;
+                            var source = method == "scratch" ? "scratch" : $"{dataset}/{method}";
+                            yield return ResultsBench.Row(n, source, task, protocol, shots, seed, random.NextDouble() * 60,
+                                new Dictionary<string, double> { [metric.Name] = value, ["train_loss"] = random.NextDouble() });
+                        }
         }
     }
 }

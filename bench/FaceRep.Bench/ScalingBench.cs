@@ -53,9 +53,18 @@ public static partial class ScalingBench
         var id = $"scale-{Guid.NewGuid():N}"[..16];
         var config = new SiloConfig
         {
-            ClusterId = id, ServiceId = id, Redis = redis.ConnectionString, ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
-            CpuSlots = 2, Executor = $"sleep:{jobMs}ms", HeartbeatSeconds = 1, LeaseSeconds = 10, DrainSeconds = drain,
-            ProbeTimeoutSeconds = 2, MissedProbes = 3, TableRefreshSeconds = 5,
+            ClusterId = id,
+            ServiceId = id,
+            Redis = redis.ConnectionString,
+            ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
+            CpuSlots = 2,
+            Executor = $"sleep:{jobMs}ms",
+            HeartbeatSeconds = 1,
+            LeaseSeconds = 10,
+            DrainSeconds = drain,
+            ProbeTimeoutSeconds = 2,
+            MissedProbes = 3,
+            TableRefreshSeconds = 5,
         };
         var silos = new List<SiloProcess>();
         try

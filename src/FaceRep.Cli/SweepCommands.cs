@@ -146,21 +146,21 @@ public static class SweepCommands
             return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
                 var known = await connection.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
-            var shown = known.Where(k => k.Active || result.GetValue(all)).ToList();
-            // A finished sweep's grain is activated only when asked for (it recounts its jobs).
-            var statuses = await Task.WhenAll(shown.Select(k => connection.Client.GetGrain<ISweepGrain>(k.Name).GetStatusAsync()));
-            var table = new Table().AddColumns("sweep", "submitted (UTC)", "state", "done", "running", "ready", "waiting", "failed");
-            foreach (var s in statuses)
-            {
-                table.AddRow(Markup.Escape(s.Name), s.SubmittedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–", SweepView.State(s),
-                    $"{s.Succeeded + s.Failed}/{s.Total}", $"{s.Running}", $"{s.Ready}", $"{s.Waiting}", s.Failed > 0 ? $"[red]{s.Failed}[/]" : "0");
-            }
+                var shown = known.Where(k => k.Active || result.GetValue(all)).ToList();
+                // A finished sweep's grain is activated only when asked for (it recounts its jobs).
+                var statuses = await Task.WhenAll(shown.Select(k => connection.Client.GetGrain<ISweepGrain>(k.Name).GetStatusAsync()));
+                var table = new Table().AddColumns("sweep", "submitted (UTC)", "state", "done", "running", "ready", "waiting", "failed");
+                foreach (var s in statuses)
+                {
+                    table.AddRow(Markup.Escape(s.Name), s.SubmittedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–", SweepView.State(s),
+                        $"{s.Succeeded + s.Failed}/{s.Total}", $"{s.Running}", $"{s.Ready}", $"{s.Waiting}", s.Failed > 0 ? $"[red]{s.Failed}[/]" : "0");
+                }
 
-            if (statuses.Length == 0)
-                console.MarkupLine(known.Count == 0 ? "No sweeps have been submitted to this cluster." : $"No unfinished sweeps ({known.Count} finished; --all lists them).");
-            else
-                console.Write(table);
-            return ExitCodes.Ok;
+                if (statuses.Length == 0)
+                    console.MarkupLine(known.Count == 0 ? "No sweeps have been submitted to this cluster." : $"No unfinished sweeps ({known.Count} finished; --all lists them).");
+                else
+                    console.Write(table);
+                return ExitCodes.Ok;
             });
         });
         return command;

@@ -122,8 +122,12 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
         var id = $"chaos-{Guid.NewGuid():N}"[..16];
         var config = new SiloConfig
         {
-            ClusterId = id, ServiceId = id, Redis = redis.ConnectionString, Postgres = database,
-            ArtifactRoot = Path.Combine(root.FullName, "artifacts"), CpuSlots = options.CpuSlots,
+            ClusterId = id,
+            ServiceId = id,
+            Redis = redis.ConnectionString,
+            Postgres = database,
+            ArtifactRoot = Path.Combine(root.FullName, "artifacts"),
+            CpuSlots = options.CpuSlots,
             Executor = $"sleep:{options.Job.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms",
             DrainSeconds = 0,
         };
@@ -168,49 +172,49 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log)
                 switch (blow)
                 {
                     case "kill silo":
-                    {
-                        var slot = _random.Next(silos.Length);
-                        var victim = silos[slot];
-                        var killedAt = victim.Kill();
-                        var at = Seconds(killedAt);
-                        await Task.Delay(TimeSpan.FromSeconds(1 + 4 * _random.NextDouble()));
-                        silos[slot] = SiloProcess.Start($"{victim.Name.TrimEnd('\'')}'", config, victim.DataRoot, [victim.SiloPort, victim.GatewayPort, victim.HttpPort]);
-                        everySilo.Add(silos[slot]);
-                        var e = new ChaosEvent(blow, victim.Name, at, _clock.Elapsed.TotalSeconds - at, "");
-                        _kills.Add((victim, killedAt, e));
-                        log($"{at:F1} s: SIGKILLed {victim.Name} (:{victim.SiloPort}), restarted it after {e.Down:F1} s");
-                        break;
-                    }
+                        {
+                            var slot = _random.Next(silos.Length);
+                            var victim = silos[slot];
+                            var killedAt = victim.Kill();
+                            var at = Seconds(killedAt);
+                            await Task.Delay(TimeSpan.FromSeconds(1 + 4 * _random.NextDouble()));
+                            silos[slot] = SiloProcess.Start($"{victim.Name.TrimEnd('\'')}'", config, victim.DataRoot, [victim.SiloPort, victim.GatewayPort, victim.HttpPort]);
+                            everySilo.Add(silos[slot]);
+                            var e = new ChaosEvent(blow, victim.Name, at, _clock.Elapsed.TotalSeconds - at, "");
+                            _kills.Add((victim, killedAt, e));
+                            log($"{at:F1} s: SIGKILLed {victim.Name} (:{victim.SiloPort}), restarted it after {e.Down:F1} s");
+                            break;
+                        }
 
                     case "restart redis":
-                    {
-                        var at = Seconds(redis.Kill());
-                        await Task.Delay(TimeSpan.FromSeconds(2));
-                        await redis.RestartAsync();
-                        report.Events.Add(new ChaosEvent(blow, "redis", at, _clock.Elapsed.TotalSeconds - at, ""));
-                        log($"{at:F1} s: SIGKILLed redis-server, restarted it from its append-only file");
-                        break;
-                    }
+                        {
+                            var at = Seconds(redis.Kill());
+                            await Task.Delay(TimeSpan.FromSeconds(2));
+                            await redis.RestartAsync();
+                            report.Events.Add(new ChaosEvent(blow, "redis", at, _clock.Elapsed.TotalSeconds - at, ""));
+                            log($"{at:F1} s: SIGKILLed redis-server, restarted it from its append-only file");
+                            break;
+                        }
 
                     case "restart postgres":
-                    {
-                        var at = Seconds(await postgres.CrashAsync());
-                        await Task.Delay(TimeSpan.FromSeconds(2));
-                        await postgres.RestartAsync();
-                        report.Events.Add(new ChaosEvent(blow, "postgres", at, _clock.Elapsed.TotalSeconds - at, ""));
-                        log($"{at:F1} s: crashed PostgreSQL (immediate shutdown), restarted it");
-                        break;
-                    }
+                        {
+                            var at = Seconds(await postgres.CrashAsync());
+                            await Task.Delay(TimeSpan.FromSeconds(2));
+                            await postgres.RestartAsync();
+                            report.Events.Add(new ChaosEvent(blow, "postgres", at, _clock.Elapsed.TotalSeconds - at, ""));
+                            log($"{at:F1} s: crashed PostgreSQL (immediate shutdown), restarted it");
+                            break;
+                        }
 
                     case "kill watcher":
-                    {
-                        var at = Seconds(watch.Kill());
-                        watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster], environment);
-                        watches.Add(watch);
-                        report.Events.Add(new ChaosEvent(blow, "sweep watch", at, _clock.Elapsed.TotalSeconds - at, ""));
-                        log($"{at:F1} s: SIGKILLed the watching console, started another");
-                        break;
-                    }
+                        {
+                            var at = Seconds(watch.Kill());
+                            watch = FacerepConsole.Start(root.FullName, ["sweep", "watch", Sweep, "--plain", .. cluster], environment);
+                            watches.Add(watch);
+                            report.Events.Add(new ChaosEvent(blow, "sweep watch", at, _clock.Elapsed.TotalSeconds - at, ""));
+                            log($"{at:F1} s: SIGKILLed the watching console, started another");
+                            break;
+                        }
                 }
             }
 

@@ -17,8 +17,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // minute undisturbed); a blow every 6-10 s, so that each kind lands while the sweep runs.
         var options = new ChaosOptions
         {
-            PretrainPerMethod = 3, Seeds = 50, Job = TimeSpan.FromMilliseconds(300),
-            EveryMin = TimeSpan.FromSeconds(6), EveryMax = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromMinutes(8),
+            PretrainPerMethod = 3,
+            Seeds = 50,
+            Job = TimeSpan.FromMilliseconds(300),
+            EveryMin = TimeSpan.FromSeconds(6),
+            EveryMax = TimeSpan.FromSeconds(10),
+            Timeout = TimeSpan.FromMinutes(8),
         };
 
         // Act

@@ -27,37 +27,37 @@ internal static class PlantedStudy
         var random = new Random(noiseSeed);
         var rows = new List<ResultRow>();
         foreach (var task in new[] { "landmarks", "emotion" })
-        foreach (var source in Sources)
-        foreach (var shots in Shots)
-        foreach (var seed in Enumerable.Range(0, seeds))
-        {
-            var noise = (random.NextDouble() - 0.5) * 0.004;
-            var value = task == "landmarks"
-                ? 0.30 - 0.05 * Math.Log10(shots) - Gain(source) * (1 - Math.Log10(shots)) / 3 + noise
-                : 0.40 + 0.05 * Math.Log10(shots) + noise * 3;
-            var slash = source.IndexOf('/', StringComparison.Ordinal);
-            rows.Add(new ResultRow
-            {
-                JobId = $"ev-{source}-{task}-{shots}-{seed}",
-                PretrainId = $"pt-{source}",
-                Pretrain = source,
-                PretrainDataset = slash < 0 ? null : source[..slash],
-                PretrainMethod = slash < 0 ? source : source[(slash + 1)..],
-                Backbone = "resnet18",
-                Width = 0.25,
-                Input = 64,
-                Task = task,
-                Protocol = "linear",
-                Shots = shots,
-                Seed = seed,
-                Metrics = new Dictionary<string, double> { [MetricDefinitions.ForTask(task)[0].Name] = value },
-                DurationSeconds = 1800,
-                FinishedUtc = DateTimeOffset.UnixEpoch.AddSeconds(rows.Count),
-                Device = $"silo/cpu{seed % 2}",
-                Attempt = seed == 3 && shots == 1.0 ? 2 : 1,
-                Versions = "facerep 1.0",
-            });
-        }
+            foreach (var source in Sources)
+                foreach (var shots in Shots)
+                    foreach (var seed in Enumerable.Range(0, seeds))
+                    {
+                        var noise = (random.NextDouble() - 0.5) * 0.004;
+                        var value = task == "landmarks"
+                            ? 0.30 - 0.05 * Math.Log10(shots) - Gain(source) * (1 - Math.Log10(shots)) / 3 + noise
+                            : 0.40 + 0.05 * Math.Log10(shots) + noise * 3;
+                        var slash = source.IndexOf('/', StringComparison.Ordinal);
+                        rows.Add(new ResultRow
+                        {
+                            JobId = $"ev-{source}-{task}-{shots}-{seed}",
+                            PretrainId = $"pt-{source}",
+                            Pretrain = source,
+                            PretrainDataset = slash < 0 ? null : source[..slash],
+                            PretrainMethod = slash < 0 ? source : source[(slash + 1)..],
+                            Backbone = "resnet18",
+                            Width = 0.25,
+                            Input = 64,
+                            Task = task,
+                            Protocol = "linear",
+                            Shots = shots,
+                            Seed = seed,
+                            Metrics = new Dictionary<string, double> { [MetricDefinitions.ForTask(task)[0].Name] = value },
+                            DurationSeconds = 1800,
+                            FinishedUtc = DateTimeOffset.UnixEpoch.AddSeconds(rows.Count),
+                            Device = $"silo/cpu{seed % 2}",
+                            Attempt = seed == 3 && shots == 1.0 ? 2 : 1,
+                            Versions = "facerep 1.0",
+                        });
+                    }
 
         return rows;
     }

@@ -171,25 +171,25 @@ public static class LandmarkMetrics
         switch (normalisation)
         {
             case NmeNormalisation.InterOcular:
-            {
-                if (truth.Length < 2 * (RightEyeOuter + 1))
-                    throw new ArgumentException($"inter-ocular normalisation needs the 68-point layout; got {truth.Length / 2} points", nameof(truth));
-                double dx = truth[2 * LeftEyeOuter] - truth[2 * RightEyeOuter];
-                double dy = truth[(2 * LeftEyeOuter) + 1] - truth[(2 * RightEyeOuter) + 1];
-                var interOcular = Math.Sqrt((dx * dx) + (dy * dy));
-                if (!(interOcular > 0))
-                    throw new ArgumentException("the ground truth's outer eye corners coincide; inter-ocular distance is zero", nameof(truth));
-                return interOcular;
-            }
+                {
+                    if (truth.Length < 2 * (RightEyeOuter + 1))
+                        throw new ArgumentException($"inter-ocular normalisation needs the 68-point layout; got {truth.Length / 2} points", nameof(truth));
+                    double dx = truth[2 * LeftEyeOuter] - truth[2 * RightEyeOuter];
+                    double dy = truth[(2 * LeftEyeOuter) + 1] - truth[(2 * RightEyeOuter) + 1];
+                    var interOcular = Math.Sqrt((dx * dx) + (dy * dy));
+                    if (!(interOcular > 0))
+                        throw new ArgumentException("the ground truth's outer eye corners coincide; inter-ocular distance is zero", nameof(truth));
+                    return interOcular;
+                }
 
             case NmeNormalisation.Diagonal:
-            {
-                var (w, h) = BoundingBox(truth, 2);
-                var diagonal = Math.Sqrt((w * w) + (h * h));
-                if (!(diagonal > 0))
-                    throw new ArgumentException("the ground truth's points all coincide; its bounding-box diagonal is zero", nameof(truth));
-                return diagonal;
-            }
+                {
+                    var (w, h) = BoundingBox(truth, 2);
+                    var diagonal = Math.Sqrt((w * w) + (h * h));
+                    if (!(diagonal > 0))
+                        throw new ArgumentException("the ground truth's points all coincide; its bounding-box diagonal is zero", nameof(truth));
+                    return diagonal;
+                }
 
             case NmeNormalisation.Box:
                 return BoxSize(truth, 2);

@@ -79,29 +79,29 @@ public sealed record ResultRow
     /// <param name="trainIndices">The training-split indices it trained on, if known.</param>
     public static ResultRow ForEvaluation(Core.Experiments.EvaluateConfig config, IReadOnlyDictionary<string, double> metrics, TimeSpan duration,
         string device, int attempt, string versions, IReadOnlyList<int>? trainIndices) => new()
-    {
-        JobId = config.Id,
-        PretrainId = config.Pretrain.Id,
-        Pretrain = config.Pretrain.Label,
-        PretrainDataset = config.Pretrain.Dataset,
-        PretrainMethod = config.Pretrain.Method,
-        PretrainImages = config.Pretrain.Images,
-        Backbone = config.Pretrain.Backbone.Arch,
-        Width = config.Pretrain.Backbone.Width,
-        Input = config.Pretrain.Backbone.Input,
-        Task = config.Task,
-        Protocol = config.Protocol,
-        Shots = config.Shots,
-        Seed = config.Seed,
-        LearningRate = config.LearningRate,
-        Metrics = metrics,
-        DurationSeconds = duration.TotalSeconds,
-        FinishedUtc = DateTimeOffset.UtcNow,
-        Device = device,
-        Attempt = attempt,
-        Versions = versions,
-        TrainIndices = trainIndices is null ? "" : string.Join(',', trainIndices),
-    };
+        {
+            JobId = config.Id,
+            PretrainId = config.Pretrain.Id,
+            Pretrain = config.Pretrain.Label,
+            PretrainDataset = config.Pretrain.Dataset,
+            PretrainMethod = config.Pretrain.Method,
+            PretrainImages = config.Pretrain.Images,
+            Backbone = config.Pretrain.Backbone.Arch,
+            Width = config.Pretrain.Backbone.Width,
+            Input = config.Pretrain.Backbone.Input,
+            Task = config.Task,
+            Protocol = config.Protocol,
+            Shots = config.Shots,
+            Seed = config.Seed,
+            LearningRate = config.LearningRate,
+            Metrics = metrics,
+            DurationSeconds = duration.TotalSeconds,
+            FinishedUtc = DateTimeOffset.UtcNow,
+            Device = device,
+            Attempt = attempt,
+            Versions = versions,
+            TrainIndices = trainIndices is null ? "" : string.Join(',', trainIndices),
+        };
 }
 
 /// <summary>A metric summarised over seeds for one (pre-training, task, protocol, shots) cell.</summary>

@@ -50,20 +50,20 @@ public sealed class ConclusionsTests
         var random = new Random(noiseSeed);
         var rows = new List<ResultRow>();
         foreach (var task in new[] { "landmarks", "au", "emotion" })
-        foreach (var (dataset, method) in Sources)
-        foreach (var shots in Shots)
-        foreach (var seed in Enumerable.Range(0, seeds))
-        {
-            // The gain falls from its full size at 1% to a third of it at 100%.
-            var gain = Gain(task, dataset, method) * (1 - Math.Log10(shots)) / 3;
-            var noise = (random.NextDouble() - 0.5) * (task == "emotion" ? 0.02 : 0.004);
-            var value = task switch
-            {
-                "landmarks" => 0.30 - 0.05 * Math.Log10(shots) - gain + noise,
-                _ => 0.50 + 0.05 * Math.Log10(shots) + gain + noise,
-            };
-            rows.Add(Row(dataset, method, task, shots, seed, value));
-        }
+            foreach (var (dataset, method) in Sources)
+                foreach (var shots in Shots)
+                    foreach (var seed in Enumerable.Range(0, seeds))
+                    {
+                        // The gain falls from its full size at 1% to a third of it at 100%.
+                        var gain = Gain(task, dataset, method) * (1 - Math.Log10(shots)) / 3;
+                        var noise = (random.NextDouble() - 0.5) * (task == "emotion" ? 0.02 : 0.004);
+                        var value = task switch
+                        {
+                            "landmarks" => 0.30 - 0.05 * Math.Log10(shots) - gain + noise,
+                            _ => 0.50 + 0.05 * Math.Log10(shots) + gain + noise,
+                        };
+                        rows.Add(Row(dataset, method, task, shots, seed, value));
+                    }
 
         return rows;
     }
@@ -172,15 +172,15 @@ public sealed class ConclusionsTests
         var random = new Random(9);
         var rows = new List<ResultRow>();
         foreach (var (task, gain) in new[] { ("landmarks", 0.02), ("emotion", 0.0) })
-        foreach (var images in new[] { 256, 4096 })
-        foreach (var shots in new[] { 0.1, 1.0 })
-        foreach (var seed in Enumerable.Range(0, 4))
-        {
-            var noise = (random.NextDouble() - 0.5) * 0.004;
-            // Landmarks NME falls by 0.02 with 16× the images; emotion does not move.
-            var value = task == "landmarks" ? 0.3 - (images == 4096 ? gain : 0) + noise : 0.4 + noise;
-            rows.Add(Row("synth-video", "simclr", task, shots, seed, value) with { PretrainImages = images, PretrainId = $"pt-video-{images}" });
-        }
+            foreach (var images in new[] { 256, 4096 })
+                foreach (var shots in new[] { 0.1, 1.0 })
+                    foreach (var seed in Enumerable.Range(0, 4))
+                    {
+                        var noise = (random.NextDouble() - 0.5) * 0.004;
+                        // Landmarks NME falls by 0.02 with 16× the images; emotion does not move.
+                        var value = task == "landmarks" ? 0.3 - (images == 4096 ? gain : 0) + noise : 0.4 + noise;
+                        rows.Add(Row("synth-video", "simclr", task, shots, seed, value) with { PretrainImages = images, PretrainId = $"pt-video-{images}" });
+                    }
 
         var question = Conclusions.Answer(rows).Single(q => q.Key == "more-images");
 
