@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using FaceRep.Cluster.Tests;
-using FaceRep.Core.Experiments;
-using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;
 
@@ -165,11 +163,7 @@ public static class GridBench
             shots: [0.01, 0.02, 0.05, 0.1, 0.2]
             seeds: [{string.Join(", ", Enumerable.Range(firstSeed, seeds))}]
             """;
-        var grid = GridExpander.Expand(new SweepSpecParser().Parse(text));
-        var descriptors = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
-        return (text, descriptors);
+        return (text, [.. FaceRep.Grid.Planning.SweepPlanner.Plan(text).Submission().Jobs]);
     }
 
     private static async Task<Figures> EmbeddedAsync(string spec, List<JobDescriptor> jobs, int devices, (string Spec, List<JobDescriptor> Jobs) warmUp)

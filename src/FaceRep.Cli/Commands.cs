@@ -105,37 +105,28 @@ public static class Commands
     private static async Task<int> RunEmbeddedAsync(string specText, string fileName, ParseResult result, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
-        Core.Experiments.GridExpansion grid;
+        Grid.Planning.SweepPlan plan;
         try
         {
-            grid = SweepRunner.Prepare(specText, fileName);
+            plan = Grid.Planning.SweepPlanner.Plan(specText, fileName);
         }
         catch (SpecException e)
         {
             return ReportSpecErrors(console, e);
         }
 
-        // One process is one silo: a job needing more devices than it has would wait for ever.
-        // (Inventoried only for such jobs: asking libtorch about GPUs costs a second.)
-        var placement = grid.Spec.Placement;
-        var inventory = grid.Pretrain.Any(p => p.Config.Devices > 1) || placement != Core.Specs.PlacementSpec.Anywhere
-            ? GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) })
-            : null;
-        var devices = inventory?.Devices.Count ?? 1;
-        foreach (var (stage, kind) in new[] { ("pretrain", placement.Pretrain), ("evaluate", placement.Evaluate) })
+        // One process is one silo: a job placed on a device kind it lacks, or needing more devices
+        // than it has, would wait for ever. (Inventoried only for such jobs: asking libtorch about
+        // GPUs costs a second.)
+        var grid = plan.Grid;
+        if (grid.Pretrain.Any(p => p.Config.Devices > 1) || grid.Spec.Placement != Core.Specs.PlacementSpec.Anywhere)
         {
-            if (inventory is not null && kind != Core.Specs.PlacementSpec.Any && !inventory.Devices.Any(d => Grid.Workers.DeviceKinds.Of(d.Name) == kind))
-            {
-                console.MarkupLineInterpolated(
-                    $"[red]error:[/] {fileName}: placement.{stage}: {kind}, but this machine's grid has no {kind} device ({string.Join(", ", inventory.Devices.Select(d => d.Name))}); its jobs would wait for ever. Remove the placement or submit the sweep to a cluster that has one");
+            var inventory = GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) });
+            var problems = Grid.Planning.SweepPlanner.CheckPlacement(plan, inventory.Devices.Select(d => d.Name).ToList());
+            foreach (var problem in problems)
+                console.MarkupLineInterpolated($"[red]error:[/] {problem}");
+            if (problems.Count > 0)
                 return ExitCodes.BadInput;
-            }
-        }
-        if (grid.Pretrain.FirstOrDefault(p => p.Config.Devices > devices) is { } tooBig)
-        {
-            console.MarkupLineInterpolated(
-                $"[red]error:[/] {fileName}: pretrain ({tooBig.Config.Label}).devices: {tooBig.Config.Devices} is more than the {devices} device(s) this machine's grid has; lower it or raise --slots");
-            return ExitCodes.BadInput;
         }
 
         var tolerance = Training.Numerics.NumericSelfCheck.DefaultTolerance;
@@ -173,7 +164,7 @@ public static class Commands
         await using (embedded)
         {
             var runner = new SweepRunner(embedded.Client, embedded.Results, console);
-            return await runner.RunAsync(grid, specText, Path.Combine(paths.Root, "reports"), cancellationToken);
+            return await runner.RunAsync(plan, Path.Combine(paths.Root, "reports"), cancellationToken);
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using FaceRep.Core.Experiments;
 using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Planning;
 using Spectre.Console;
 
 namespace FaceRep.Cli;
@@ -42,12 +43,10 @@ public static class SweepCommands
         {
             var console = AnsiConsole.Console;
             var path = result.GetValue(spec)!;
-            string text;
-            GridExpansion grid;
+            SweepPlan plan;
             try
             {
-                text = new SweepSpecParser().ReadFile(path);
-                grid = SweepRunner.Prepare(text, Path.GetFileName(path));
+                plan = SweepPlanner.Plan(new SweepSpecParser().ReadFile(path), Path.GetFileName(path));
             }
             catch (SpecException e)
             {
@@ -56,11 +55,12 @@ public static class SweepCommands
 
             return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
+                var grid = plan.Grid;
                 var name = grid.Spec.Name;
                 SubmitResult submitted;
                 try
                 {
-                    submitted = await connection.Client.GetGrain<ISweepGrain>(name).SubmitAsync(SweepSubmissions.From(grid, text));
+                    submitted = await connection.Client.GetGrain<ISweepGrain>(name).SubmitAsync(plan.Submission());
                 }
                 catch (Exception e) when (ClusterConnection.IsConnectionError(e))
                 {

@@ -1,13 +1,9 @@
 using System.Globalization;
-using FaceRep.Core.Experiments;
 using FaceRep.Core.Metrics;
 using FaceRep.Core.Specs;
-using FaceRep.Data;
+using FaceRep.Grid.Planning;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Results.Store;
-using FaceRep.Training.Backbones;
-using FaceRep.Training.Methods;
-using FaceRep.Training.Runs;
 using Spectre.Console;
 
 namespace FaceRep.Cli;
@@ -15,51 +11,18 @@ namespace FaceRep.Cli;
 /// <summary>Submits a sweep, shows its progress until it ends, and prints its results table.</summary>
 public sealed class SweepRunner(IClusterClient client, IResultStore results, IAnsiConsole console)
 {
-    /// <summary>Parses, validates and expands a spec, refusing anything this build cannot run.</summary>
-    /// <exception cref="SpecException">The spec is invalid or asks for something unavailable.</exception>
-    public static GridExpansion Prepare(string specText, string fileName)
-    {
-        var spec = new SweepSpecParser().Parse(specText, fileName);
-        var errors = new List<SpecError>();
-        void Unavailable(string field, string what, string value, IEnumerable<string> available) =>
-            errors.Add(new SpecError(fileName, 0, 0, field, $"{what} '{value}' is not available in this build yet; available: {string.Join(", ", available)}"));
-
-        if (!BackboneRegistry.Names.Contains(spec.Backbone.Arch))
-            Unavailable("backbone.arch", "architecture", spec.Backbone.Arch, BackboneRegistry.Names);
-        foreach (var method in spec.Pretrain.Select(p => p.Method).Distinct().Where(m => !PretrainMethods.IsAvailable(m)))
-            Unavailable("pretrain", "method", method, PretrainMethods.Available);
-        foreach (var dataset in spec.Pretrain.Where(p => !KnownNames.NeedsNoTraining(p.Method)).Select(p => p.Dataset).Distinct().Where(d => !SynthFaceCatalog.IsKnown(d)))
-            Unavailable("pretrain", "dataset", dataset, SynthFaceCatalog.PretrainDatasets);
-        foreach (var task in spec.Tasks.Where(t => !JobRunner.AvailableTasks.Contains(t)))
-            Unavailable("tasks", "task", task, JobRunner.AvailableTasks);
-        if (errors.Count > 0)
-            throw new SpecException(errors);
-
-        // Each method checks its own settings and options, so a bad one is refused before anything runs.
-        var grid = GridExpander.Expand(spec);
-        foreach (var job in grid.Pretrain)
-        {
-            foreach (var problem in PretrainMethods.Get(job.Config.Method).Validate(job.Config))
-                errors.Add(new SpecError(fileName, 0, 0, $"pretrain ({job.Config.Label})", problem));
-        }
-
-        if (errors.Count > 0)
-            throw new SpecException(errors);
-        return grid;
-    }
-
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>
-    /// <param name="grid">The expanded sweep.</param>
-    /// <param name="specText">Its spec.</param>
+    /// <param name="plan">The planned sweep.</param>
     /// <param name="reports">Directory under which the sweep's report is written (in a folder named after it), or null for none.</param>
     /// <param name="cancellationToken">Stops watching.</param>
-    public async Task<int> RunAsync(GridExpansion grid, string specText, string? reports, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(SweepPlan plan, string? reports, CancellationToken cancellationToken)
     {
+        var grid = plan.Grid;
         var spec = grid.Spec;
         var sweep = client.GetGrain<ISweepGrain>(spec.Name);
 
         console.MarkupLineInterpolated($"Sweep [bold]{spec.Name}[/]: {grid.Pretrain.Count} pre-training and {grid.Evaluations.Count} evaluation jobs.");
-        var submitted = await sweep.SubmitAsync(SweepSubmissions.From(grid, specText));
+        var submitted = await sweep.SubmitAsync(plan.Submission());
         if (!submitted.Accepted)
         {
             console.MarkupLineInterpolated($"[red]Refused:[/] {submitted.Error}");

@@ -12,7 +12,7 @@ public sealed class ProfilesTests
         var text = Profiles.Read(name);
         Assert.NotNull(text);
 
-        var grid = SweepRunner.Prepare(text, $"profile:{name}");
+        var grid = Grid.Planning.SweepPlanner.Plan(text, $"profile:{name}").Grid;
 
         Assert.Equal(name, grid.Spec.Name);
         Assert.Equal((pretrain, evaluations), (grid.Pretrain.Count, grid.Evaluations.Count));
@@ -23,7 +23,7 @@ public sealed class ProfilesTests
     {
         var path = Path.Combine(AppContext.BaseDirectory, "examples", "sweep.yaml");
 
-        var grid = SweepRunner.Prepare(File.ReadAllText(path), "sweep.yaml");
+        var grid = Grid.Planning.SweepPlanner.Plan(File.ReadAllText(path), "sweep.yaml").Grid;
 
         // scratch + supervised + 2 × 2 + 2 video sizes = 8 sources; 2 tasks × 3 shots × 3 seeds × 1 protocol × 2 rates.
         Assert.Equal(8, grid.Pretrain.Count);
@@ -34,7 +34,7 @@ public sealed class ProfilesTests
     [Fact]
     public void The_demo_covers_the_study_in_miniature()
     {
-        var grid = SweepRunner.Prepare(Profiles.Read("demo")!, "profile:demo");
+        var grid = Grid.Planning.SweepPlanner.Plan(Profiles.Read("demo")!, "profile:demo").Grid;
 
         Assert.Equal(["synth-curated", "synth-uncurated", "synth-video"], grid.Pretrain.Select(p => p.Config.Dataset).OfType<string>().Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(["byol", "moco", "scratch", "simclr", "supervised", "swav"], grid.Pretrain.Select(p => p.Config.Method).Distinct().Order(StringComparer.Ordinal));

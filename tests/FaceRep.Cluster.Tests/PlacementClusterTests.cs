@@ -1,5 +1,3 @@
-using FaceRep.Core.Experiments;
-using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 using Xunit.Abstractions;
 
@@ -45,7 +43,7 @@ public sealed class PlacementClusterTests(ITestOutputHelper output) : IAsyncLife
     {
         var path = Path.Combine(_dir, "placed.yaml");
         await File.WriteAllTextAsync(path, Spec);
-        var grid = GridExpander.Expand(new SweepSpecParser().Parse(Spec, "placed.yaml"));
+        var grid = Grid.Planning.SweepPlanner.Plan(Spec, "placed.yaml").Grid;
         var pretrainIds = grid.Pretrain.Select(p => p.Config.Id).ToHashSet(StringComparer.Ordinal);
 
         var cluster = new[] { "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId };

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using FaceRep.Core.Experiments;
-using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 
 namespace FaceRep.Cluster.Tests;
@@ -18,8 +16,7 @@ public static class Sweeps
     /// <summary>The submission <c>facerep sweep submit</c> makes of a spec.</summary>
     public static SweepSubmission FromSpec(string specText)
     {
-        var spec = new SweepSpecParser().Parse(specText);
-        return SweepSubmissions.From(GridExpander.Expand(spec), specText);
+        return Grid.Planning.SweepPlanner.Plan(specText).Submission();
     }
 
     /// <summary>The YAML spec of <see cref="Expand"/>'s sweep, as a researcher writes it for <c>facerep sweep submit</c>.</summary>

@@ -1,8 +1,7 @@
-using FaceRep.Core.Experiments;
-using FaceRep.Core.Specs;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Grains;
 using FaceRep.Grid.Hosting;
+using FaceRep.Grid.Planning;
 using FaceRep.Grid.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -63,7 +62,7 @@ public class GridFixture : IAsyncLifetime
     /// <summary>The smoke grid under a given name, as descriptors.</summary>
     public static (string Name, List<JobDescriptor> Jobs) Sweep(string name, string shots = "[0.05, 0.2]", string seeds = "[0, 1]", int epochs = 5)
     {
-        var spec = new SweepSpecParser().Parse($"""
+        return (name, Jobs($"""
             name: {name}
             pretrain:
               - {"{dataset: synth-curated, method: scratch}"}
@@ -71,12 +70,7 @@ public class GridFixture : IAsyncLifetime
             tasks: [landmarks]
             shots: {shots}
             seeds: {seeds}
-            """);
-        var grid = GridExpander.Expand(spec);
-        var jobs = grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
-        return (name, jobs);
+            """));
     }
 
     /// <summary>
@@ -86,7 +80,7 @@ public class GridFixture : IAsyncLifetime
     /// </summary>
     public static List<JobDescriptor> Independent(int count, int firstSeed)
     {
-        var spec = new SweepSpecParser().Parse($"""
+        return Jobs($"""
             name: independent
             pretrain:
               - {"{dataset: synth-curated, method: scratch}"}
@@ -94,30 +88,25 @@ public class GridFixture : IAsyncLifetime
             shots: [0.1]
             seeds: [{string.Join(", ", Enumerable.Range(firstSeed, count))}]
             """);
-        var grid = GridExpander.Expand(spec);
-        return grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
     }
 
     /// <summary>One pre-training job that waits for nothing, distinct from every other test's by <paramref name="unique"/>.</summary>
     public static JobDescriptor Alone(int unique, int devices = 1)
     {
-        var spec = new SweepSpecParser().Parse($$"""
+        return Jobs($$"""
             name: alone
             pretrain:
               - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}, devices: {{devices}}}
             tasks: [landmarks]
             shots: [0.1]
             seeds: [0]
-            """);
-        return JobDescriptor.From(GridExpander.Expand(spec).Pretrain.Single().Config, null);
+            """)[0];
     }
 
     /// <summary>A pre-training job that waits for nothing (as <see cref="Alone"/>) and <paramref name="evaluations"/> evaluations of it.</summary>
     public static List<JobDescriptor> WithEvaluations(int unique, int evaluations)
     {
-        var spec = new SweepSpecParser().Parse($$"""
+        return Jobs($$"""
             name: with-evaluations
             pretrain:
               - {dataset: synth-curated, method: simclr, epochs: 1, images: {{256 + unique}}}
@@ -125,11 +114,10 @@ public class GridFixture : IAsyncLifetime
             shots: [0.1]
             seeds: [{{string.Join(", ", Enumerable.Range(0, evaluations))}}]
             """);
-        var grid = GridExpander.Expand(spec);
-        return grid.Pretrain.Select(p => JobDescriptor.From(p.Config, null))
-            .Concat(grid.Evaluations.Select(e => JobDescriptor.From(e.Config, e.DependsOn)))
-            .ToList();
     }
+
+    /// <summary>The jobs a spec plans to, as the console submits them (pre-training first).</summary>
+    public static List<JobDescriptor> Jobs(string specText) => [.. SweepPlanner.Plan(specText).Submission().Jobs];
 
     /// <summary>Submits a sweep without waiting for it.</summary>
     public async Task SubmitAsync(string name, List<JobDescriptor> jobs, int priority = 0)

@@ -1,6 +1,5 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Hosting;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using FaceRep.Grid.Abstractions;
@@ -117,13 +116,11 @@ public sealed class SweepGrain(
         if (submission.Name != Name)
             throw new ArgumentException($"submission for '{submission.Name}' sent to sweep '{Name}'", nameof(submission));
 
-        var limit = options.Value.MaxSweepJobs;
-        if (submission.Jobs.Count > limit && !definition.RecordExists)
+        // Whoever built the submission, it is checked here again: a cluster does not trust its clients.
+        if (Planning.SweepPlanner.Validate(submission, options.Value.MaxSweepJobs) is { } problem)
         {
-            log.LogWarning("Sweep {Sweep} refused: {Jobs} jobs, over the limit of {Limit}", Name, submission.Jobs.Count, limit);
-            return new SubmitResult(false,
-                string.Create(CultureInfo.InvariantCulture, $"the sweep has {submission.Jobs.Count:N0} jobs; this cluster takes at most {limit:N0} per sweep (MaxSweepJobs)"),
-                Status());
+            log.LogWarning("Sweep {Sweep} refused: {Problem}", Name, problem);
+            return new SubmitResult(false, problem, Status());
         }
 
         var ids = submission.Jobs.Select(j => j.Id).ToList();
