@@ -1,3 +1,5 @@
+// Over 400 lines: the SynthFace rasteriser's vectorised drawing primitives, which share the
+// canvas's buffers and lane helpers.
 using System.Numerics;
 using System.Runtime.InteropServices;
 

@@ -1,3 +1,5 @@
+// Over 400 lines: one face's rendering, geometry to shading to features and occluders, in
+// drawing order.
 using System.Numerics;
 
 namespace FaceRep.Data.Synth;

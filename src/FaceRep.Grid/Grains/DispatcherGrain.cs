@@ -1,3 +1,5 @@
+// Over 400 lines: the queue discipline (priority, turns between sweeps, locality, gang holds,
+// departed silos, idle workers) is one reentrant grain's state; SweepQueue holds each sweep's lanes.
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;
 using FaceRep.Grid.Workers;

@@ -1,3 +1,5 @@
+// Over 400 lines: one job's state machine, every transition with its fencing and persistence,
+// kept together so each can be read beside the others.
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Hosting;

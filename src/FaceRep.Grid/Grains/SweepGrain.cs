@@ -1,3 +1,5 @@
+// Over 400 lines: submission, counting (live and persisted), dependents and progress share one
+// grain's state; the checks of a submission live in Planning.SweepPlanner.
 using FaceRep.Core.Experiments;
 using FaceRep.Grid.Hosting;
 using System.Security.Cryptography;

@@ -1,0 +1,541 @@
+// Over 400 lines: one reader per section of a spec (placement, backbone, pre-training entries and
+// their option grids, scale, shots, seeds), sharing the error list and the node budget.
+using System.Globalization;
+using FaceRep.Core.Experiments;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FaceRep.Core.Specs;
+
+/// <summary>The spec parser's reader: a parsed YAML document field by field into a <see cref="SweepSpec"/>, collecting every problem it finds.</summary>
+public sealed partial class SweepSpecParser
+{
+    /// <summary>Walks the YAML tree, collecting errors instead of stopping at the first.</summary>
+    private sealed class Reader(string file, SpecLimits limits)
+    {
+        private int _visited;
+
+        public List<SpecError> Errors { get; } = [];
+
+        public SweepSpec? ReadSweep(YamlNode root)
+        {
+            if (!CheckBudget(root, "", 0))
+                return null;
+
+            if (root is not YamlMappingNode map)
+            {
+                Error(root, "", $"the spec must be a mapping of fields ({string.Join(", ", TopLevelKeys)}), not {Describe(root)}");
+                return null;
+            }
+
+            var fields = Fields(map, "", TopLevelKeys);
+
+            var name = Required(fields, map, "name") is { } nameNode ? String(nameNode, "name") : null;
+            if (name is not null && !SweepNameRegex().IsMatch(name))
+                Error(fields["name"], "name", $"'{Clip(name)}' is not a valid sweep name: use 1-100 letters, digits, '.', '-' or '_', starting with a letter or digit");
+
+            var priority = fields.TryGetValue("priority", out var pNode) ? Int(pNode, "priority", -1000, 1000) ?? 0 : 0;
+            var backbone = fields.TryGetValue("backbone", out var bNode) ? ReadBackbone(bNode) : BackboneDefaults;
+            var pretrain = Required(fields, map, "pretrain") is { } ptNode ? ReadPretrain(ptNode) : [];
+            var tasks = Required(fields, map, "tasks") is { } tNode ? NameList(tNode, "tasks", KnownNames.Tasks, "task") : [];
+            var shots = Required(fields, map, "shots") is { } sNode ? ReadShots(sNode) : [];
+            var seeds = Required(fields, map, "seeds") is { } seedNode ? ReadSeeds(seedNode) : [];
+            var protocols = fields.TryGetValue("protocols", out var prNode)
+                ? NameList(prNode, "protocols", KnownNames.Protocols, "protocol")
+                : ["finetune"];
+            var scale = fields.TryGetValue("scale", out var scNode) ? ReadScale(scNode) : ScaleDefaults;
+            var placement = fields.TryGetValue("placement", out var plNode) ? ReadPlacement(plNode) : PlacementSpec.Anywhere;
+
+            if (Errors.Count > 0 || name is null || backbone is null || scale is null || placement is null)
+                return null;
+
+            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement };
+        }
+
+        private PlacementSpec? ReadPlacement(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "placement", $"expected a mapping with {string.Join(", ", PlacementKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "placement", PlacementKeys);
+            var pretrain = f.TryGetValue("pretrain", out var p) ? Name(p, "placement.pretrain", PlacementSpec.Kinds, "device kind") : PlacementSpec.Any;
+            var evaluate = f.TryGetValue("evaluate", out var e) ? Name(e, "placement.evaluate", PlacementSpec.Kinds, "device kind") : PlacementSpec.Any;
+            return pretrain is null || evaluate is null ? null : new PlacementSpec(pretrain, evaluate);
+        }
+
+        private BackboneSpec? ReadBackbone(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "backbone", $"expected a mapping with {string.Join(", ", BackboneKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "backbone", BackboneKeys);
+            var arch = f.TryGetValue("arch", out var a) ? Name(a, "backbone.arch", KnownNames.Architectures, "architecture") : BackboneDefaults.Arch;
+            var width = f.TryGetValue("width", out var w) ? Double(w, "backbone.width", 0, 4, exclusiveMin: true) : BackboneDefaults.Width;
+            var input = f.TryGetValue("input", out var i) ? Int(i, "backbone.input", 32, 512) : BackboneDefaults.Input;
+            if (input is { } px && px % 8 != 0)
+            {
+                Error(f["input"], "backbone.input", $"{px} is not a multiple of 8");
+                return null;
+            }
+
+            return arch is null || width is null || input is null ? null : new BackboneSpec(arch, width.Value, input.Value);
+        }
+
+        private List<PretrainSpec> ReadPretrain(YamlNode node)
+        {
+            var result = new List<PretrainSpec>();
+            if (node is not YamlSequenceNode seq)
+            {
+                Error(node, "pretrain", $"expected a list of pre-training entries, not {Describe(node)}");
+                return result;
+            }
+
+            if (seq.Children.Count == 0)
+                Error(node, "pretrain", "the list is empty; give at least one {dataset, method} entry");
+
+            for (var index = 0; index < seq.Children.Count; index++)
+            {
+                var path = $"pretrain[{index}]";
+                if (seq.Children[index] is not YamlMappingNode entry)
+                {
+                    Error(seq.Children[index], path, $"expected a mapping such as {{dataset: synth-curated, method: simclr}}, not {Describe(seq.Children[index])}");
+                    continue;
+                }
+
+                var f = Fields(entry, path, PretrainKeys);
+                if (!f.ContainsKey("method"))
+                    Error(entry, path, "'method' is required");
+
+                // Every field may be a list; the entry expands into their cartesian product.
+                var axes = new List<(string Key, List<YamlNode> Values)>();
+                foreach (var key in PretrainKeys)
+                {
+                    if (!f.TryGetValue(key, out var value))
+                        continue;
+                    if (key == "options")
+                    {
+                        axes.AddRange(OptionAxes(value, $"{path}.options"));
+                        continue;
+                    }
+
+                    if (value is YamlSequenceNode list)
+                    {
+                        if (list.Children.Count == 0)
+                            Error(value, $"{path}.{key}", "the list is empty");
+                        axes.Add((key, list.Children.ToList()));
+                    }
+                    else
+                    {
+                        axes.Add((key, [value]));
+                    }
+                }
+
+                // The product's size first: a hostile entry could otherwise make a million specs before being refused.
+                var size = axes.Aggregate(1.0, (n, a) => n * Math.Max(1, a.Values.Count));
+                if (result.Count + size > limits.MaxJobs)
+                {
+                    Error(entry, path, string.Create(CultureInfo.InvariantCulture, $"expands to {size:N0} pre-training sources; the configured limit is {limits.MaxJobs:N0} jobs"));
+                    return result;
+                }
+
+                foreach (var combination in Cartesian(axes))
+                {
+                    var spec = ReadPretrainCombination(combination, path);
+                    if (spec is not null)
+                        result.Add(spec);
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// A method's options: a mapping of names to single values or lists of values (a list is one
+        /// more axis of the entry's cartesian product). Names and values are checked by the method.
+        /// </summary>
+        private List<(string Key, List<YamlNode> Values)> OptionAxes(YamlNode node, string path)
+        {
+            var axes = new List<(string Key, List<YamlNode> Values)>();
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, path, $"expected a mapping of method settings such as {{prototypes: 300, queue: 4096}}, not {Describe(node)}");
+                return axes;
+            }
+
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (!OptionName().IsMatch(key))
+                {
+                    Error(keyNode, path, $"'{Clip(key)}' is not an option name (lower-case letters, digits and '_', starting with a letter)");
+                    continue;
+                }
+
+                if (value is YamlSequenceNode list)
+                {
+                    if (list.Children.Count == 0)
+                        Error(value, $"{path}.{key}", "the list is empty");
+                    axes.Add(($"options.{key}", list.Children.ToList()));
+                }
+                else
+                {
+                    axes.Add(($"options.{key}", [value]));
+                }
+            }
+
+            return axes;
+        }
+
+        /// <summary>An option's value as canonical text: numbers in round-trip form, so 0.10 and 0.1 are one job.</summary>
+        private string? OptionValue(YamlNode node, string field)
+        {
+            if (String(node, field) is not { } text)
+                return null;
+            if (text.Length > 1024)
+            {
+                Error(node, field, $"the value is {text.Length} characters long; at most 1024 are allowed");
+                return null;
+            }
+
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+                ? Format(number)
+                : text;
+        }
+
+        private PretrainSpec? ReadPretrainCombination(IReadOnlyList<(string Key, YamlNode Value)> values, string path)
+        {
+            var options = new List<KeyValuePair<string, string>>();
+            var d = PretrainDefaults;
+            string? dataset = d.Dataset, method = null;
+            int? epochs = d.Epochs, images = d.Images, batch = d.Batch, devices = d.Devices;
+            double? lr = d.LearningRate, temperature = d.Temperature;
+            var ok = true;
+            foreach (var (key, value) in values)
+            {
+                var field = $"{path}.{key}";
+                switch (key)
+                {
+                    case "dataset": dataset = Name(value, field, KnownNames.Datasets, "dataset"); ok &= dataset is not null; break;
+                    case "method": method = Name(value, field, KnownNames.Methods, "method"); ok &= method is not null; break;
+                    case "epochs": epochs = Int(value, field, 1, 10_000); ok &= epochs is not null; break;
+                    case "images": images = Int(value, field, 16, 100_000_000); ok &= images is not null; break;
+                    case "batch": batch = Int(value, field, 2, 65_536); ok &= batch is not null; break;
+                    case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
+                    case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
+                    case "devices": devices = Int(value, field, 1, MaxDevices); ok &= devices is not null; break;
+                    case var option when option.StartsWith("options.", StringComparison.Ordinal):
+                        var text = OptionValue(value, field);
+                        ok &= text is not null;
+                        if (text is not null)
+                            options.Add(KeyValuePair.Create(option["options.".Length..], text));
+                        break;
+                    default: break;
+                }
+            }
+
+            return ok && method is not null
+                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null, devices!.Value)
+                : null;
+        }
+
+        private ScaleSpec? ReadScale(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "scale", $"expected a mapping with {string.Join(", ", ScaleKeys)}, not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "scale", ScaleKeys);
+            var d = ScaleDefaults;
+            var train = f.TryGetValue("task_train", out var a) ? Int(a, "scale.task_train", 10, 100_000_000) : d.TaskTrain;
+            var test = f.TryGetValue("task_test", out var b) ? Int(b, "scale.task_test", 10, 100_000_000) : d.TaskTest;
+            var steps = f.TryGetValue("finetune_steps", out var c) ? Int(c, "scale.finetune_steps", 1, 10_000_000) : d.FinetuneSteps;
+            var batch = f.TryGetValue("finetune_batch", out var e) ? Int(e, "scale.finetune_batch", 1, 65_536) : d.FinetuneBatch;
+            // One learning rate, or a list to tune per cell on the validation split.
+            var rates = new List<double>();
+            var ratesOk = true;
+            if (f.TryGetValue("finetune_lr", out var g))
+            {
+                foreach (var (item, path) in Items(g, "scale.finetune_lr", "a learning rate or a list of them such as [0.001, 0.003]"))
+                {
+                    if (Double(item, path, 0, 100, exclusiveMin: true) is not { } rate)
+                        ratesOk = false;
+                    else if (rates.Contains(rate))
+                        Error(item, path, $"{Format(rate)} is listed twice");
+                    else
+                        rates.Add(rate);
+                }
+            }
+            else
+            {
+                rates.Add(d.FinetuneLearningRate);
+            }
+
+            return train is null || test is null || steps is null || batch is null || !ratesOk || rates.Count == 0
+                ? null
+                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, rates[0], rates.Count > 1 ? rates : null);
+        }
+
+        private List<double> ReadShots(YamlNode node)
+        {
+            var shots = new List<double>();
+            foreach (var (item, path) in Items(node, "shots", "a list of fractions such as [0.05, 0.2, 1.0]"))
+            {
+                if (Double(item, path, 0, 1, exclusiveMin: true) is not { } shot)
+                    continue;
+                if (shots.Contains(shot))
+                    Error(item, path, $"{Format(shot)} is listed twice");
+                else
+                    shots.Add(shot);
+            }
+
+            return shots;
+        }
+
+        private List<int> ReadSeeds(YamlNode node)
+        {
+            var seeds = new List<int>();
+            foreach (var (item, path) in Items(node, "seeds", "a list of integers such as [0, 1, 2]"))
+            {
+                if (Int(item, path, 0, int.MaxValue) is not { } seed)
+                    continue;
+                if (seeds.Contains(seed))
+                    Error(item, path, $"{seed} is listed twice");
+                else
+                    seeds.Add(seed);
+            }
+
+            return seeds;
+        }
+
+        private List<string> NameList(YamlNode node, string field, IReadOnlyList<string> known, string what)
+        {
+            var names = new List<string>();
+            foreach (var (item, path) in Items(node, field, $"a list of {what} names"))
+            {
+                if (Name(item, path, known, what) is not { } name)
+                    continue;
+                if (names.Contains(name))
+                    Error(item, path, $"'{name}' is listed twice");
+                else
+                    names.Add(name);
+            }
+
+            return names;
+        }
+
+        private IEnumerable<(YamlNode Item, string Path)> Items(YamlNode node, string field, string expected)
+        {
+            if (node is YamlScalarNode)
+            {
+                // A single value stands for a one-element list.
+                yield return (node, field);
+                yield break;
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                Error(node, field, $"expected {expected}, not {Describe(node)}");
+                yield break;
+            }
+
+            if (seq.Children.Count == 0)
+                Error(node, field, $"the list is empty; expected {expected}");
+
+            for (var i = 0; i < seq.Children.Count; i++)
+                yield return (seq.Children[i], $"{field}[{i}]");
+        }
+
+        private Dictionary<string, YamlNode> Fields(YamlMappingNode map, string path, IReadOnlyList<string> known)
+        {
+            var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in map.Children)
+            {
+                if (keyNode is not YamlScalarNode { Value: { } key })
+                {
+                    Error(keyNode, path, $"field names must be plain text, not {Describe(keyNode)}");
+                    continue;
+                }
+
+                var field = path.Length == 0 ? key : $"{path}.{key}";
+                if (!known.Contains(key))
+                {
+                    Error(keyNode, field, $"unknown field '{Clip(key)}'; known fields: {string.Join(", ", known)}");
+                    continue;
+                }
+
+                fields[key] = value;
+            }
+
+            return fields;
+        }
+
+        private YamlNode? Required(Dictionary<string, YamlNode> fields, YamlNode parent, string key)
+        {
+            if (fields.TryGetValue(key, out var node))
+                return node;
+            Error(parent, key, "is required");
+            return null;
+        }
+
+        private string? Name(YamlNode node, string field, IReadOnlyList<string> known, string what)
+        {
+            if (String(node, field) is not { } value)
+                return null;
+            if (known.Contains(value))
+                return value;
+            Error(node, field, $"unknown {what} '{Clip(value)}'; known: {string.Join(", ", known)}");
+            return null;
+        }
+
+        private string? String(YamlNode node, string field)
+        {
+            if (node is not YamlScalarNode scalar)
+            {
+                Error(node, field, $"expected a single value, not {Describe(node)}");
+                return null;
+            }
+
+            if (string.IsNullOrWhiteSpace(scalar.Value) || IsNull(scalar))
+            {
+                Error(node, field, "is empty");
+                return null;
+            }
+
+            return scalar.Value;
+        }
+
+        private int? Int(YamlNode node, string field, int min, int max)
+        {
+            if (Number(node, field, "an integer") is not { } text)
+                return null;
+            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                Error(node, field, $"'{Clip(text)}' is not an integer");
+                return null;
+            }
+
+            if (value < min || value > max)
+            {
+                Error(node, field, $"{value} is out of range; expected {min} to {max}");
+                return null;
+            }
+
+            return (int)value;
+        }
+
+        private double? Double(YamlNode node, string field, double min, double max, bool exclusiveMin)
+        {
+            if (Number(node, field, "a number") is not { } text)
+                return null;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                Error(node, field, $"'{Clip(text)}' is not a finite number");
+                return null;
+            }
+
+            var tooSmall = exclusiveMin ? value <= min : value < min;
+            if (tooSmall || value > max)
+            {
+                var range = exclusiveMin ? $"greater than {Format(min)} and at most {Format(max)}" : $"{Format(min)} to {Format(max)}";
+                Error(node, field, $"{Format(value)} is out of range; expected {range}");
+                return null;
+            }
+
+            return value;
+        }
+
+        private string? Number(YamlNode node, string field, string expected)
+        {
+            if (node is not YamlScalarNode scalar)
+            {
+                Error(node, field, $"expected {expected}, not {Describe(node)}");
+                return null;
+            }
+
+            if (scalar.Value is null || IsNull(scalar))
+            {
+                Error(node, field, $"is empty; expected {expected}");
+                return null;
+            }
+
+            if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted)
+            {
+                Error(node, field, $"'{Clip(scalar.Value)}' is quoted text; expected {expected} (remove the quotes)");
+                return null;
+            }
+
+            return scalar.Value.Trim();
+        }
+
+        private bool CheckBudget(YamlNode node, string field, int depth)
+        {
+            if (++_visited > limits.MaxNodes)
+            {
+                Error(node, field, $"the spec has more than {limits.MaxNodes:N0} YAML nodes (counting alias uses)");
+                return false;
+            }
+
+            if (depth > limits.MaxDepth)
+            {
+                Error(node, field, $"the spec nests deeper than {limits.MaxDepth} levels");
+                return false;
+            }
+
+            return node switch
+            {
+                YamlMappingNode map => map.Children.All(kv => CheckBudget(kv.Key, field, depth + 1) && CheckBudget(kv.Value, field, depth + 1)),
+                YamlSequenceNode seq => seq.Children.All(child => CheckBudget(child, field, depth + 1)),
+                _ => true,
+            };
+        }
+
+        /// <summary>Records a problem; past <see cref="MaxErrors"/>, one line says there are more and the rest are dropped (a list of 200,000 bad names is one mistake repeated).</summary>
+        private void Error(YamlNode node, string field, string message)
+        {
+            if (Errors.Count < MaxErrors)
+                Errors.Add(new SpecError(file, (int)node.Start.Line, (int)node.Start.Column, field, message));
+            else if (Errors.Count == MaxErrors)
+                Errors.Add(new SpecError(file, 0, 0, "", "and more problems like these; fix these first"));
+        }
+
+        private static bool IsNull(YamlScalarNode scalar) =>
+            scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
+
+        private static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            YamlScalarNode s when s.Value is null || IsNull(s) => "an empty value",
+            YamlScalarNode s => $"the value '{Clip(s.Value!)}'",
+            _ => "an unsupported YAML node",
+        };
+
+        private static IEnumerable<IReadOnlyList<(string Key, YamlNode Value)>> Cartesian(List<(string Key, List<YamlNode> Values)> axes)
+        {
+            if (axes.Any(a => a.Values.Count == 0))
+                yield break;
+            var index = new int[axes.Count];
+            while (true)
+            {
+                yield return axes.Select((a, i) => (a.Key, a.Values[index[i]])).ToList();
+                var k = axes.Count - 1;
+                while (k >= 0 && ++index[k] == axes[k].Values.Count)
+                {
+                    index[k] = 0;
+                    k--;
+                }
+
+                if (k < 0)
+                    yield break;
+            }
+        }
+    }
+}
