@@ -156,13 +156,15 @@ internal sealed class ResultStoreInitialiser(IResultStore store, ILogger<ResultS
 /// <see cref="NumericSelfCheck"/>): a failing check falls back to libtorch's own convolution
 /// kernels, and if those fail too the silo does not start.
 /// </summary>
-internal sealed class NumericBackendCheck(IOptions<GridOptions> options, ILogger<NumericBackendCheck> log) : IHostedLifecycleService
+internal sealed class NumericBackendCheck(IJobExecutor executor, IOptions<GridOptions> options, ILogger<NumericBackendCheck> log) : IHostedLifecycleService
 {
     // Before any hosted service starts (the silo itself among them): a silo that would compute
     // wrong numbers never joins the cluster.
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (ExecutorSetting.Parse(options.Value.Executor, out _) is not { IsSleep: false, IsNoop: false })
+        // Only the trainer that computes with libtorch needs it (a host may put another in place
+        // of the one its settings name, as the tests' fake trainer does).
+        if (executor is not TorchJobExecutor)
             return Task.CompletedTask;
         var started = System.Diagnostics.Stopwatch.StartNew();
         var state = NumericSelfCheck.EnsureSound(warning => log.LogWarning("{Warning}", warning), options.Value.NumericTolerance);
