@@ -122,22 +122,11 @@ internal sealed class ResultStoreInitialiser(IResultStore store, ILogger<ResultS
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        var started = DateTime.UtcNow;
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            try
-            {
-                await store.InitialiseAsync(cancellationToken);
-                return;
-            }
-            catch (Exception e) when (StoreErrors.IsTransient(e) && DateTime.UtcNow - started + delay < Patience)
-            {
-                log.LogWarning("The result store is not ready ({Error}); trying again in {Delay} ms", e.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
-            }
-        }
+        var error = await Backoff.RetryAsync(() => store.InitialiseAsync(cancellationToken), StoreErrors.IsTransient, Patience,
+            (e, delay) => log.LogWarning("The result store is not ready ({Error}); trying again in {Delay} ms", e.Message, delay.TotalMilliseconds),
+            cancellationToken);
+        if (error is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -116,32 +116,8 @@ internal sealed class JobReporter(IGrainFactory grains, IResultStore results, Gr
         return error is null;
     }
 
-    /// <summary>
-    /// Runs <paramref name="call"/>, and again after 0.25, 0.5, 1, 2, 4, 4 … s while it fails with an
-    /// error <paramref name="transient"/> accepts, for up to a lease's length. Null once it
-    /// succeeded; otherwise the last error.
-    /// </summary>
-    private async Task<Exception?> PersistAsync(string jobId, string what, Func<Task> call, Func<Exception, bool> transient)
-    {
-        var started = DateTime.UtcNow;
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            try
-            {
-                await call();
-                return null;
-            }
-            catch (Exception e) when (transient(e) && DateTime.UtcNow - started + delay <= options.LeaseDuration)
-            {
-                log.LogWarning("{What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
-            }
-            catch (Exception e)
-            {
-                return e;
-            }
-        }
-    }
+    /// <summary>Runs <paramref name="call"/>, waiting out errors <paramref name="transient"/> accepts for up to a lease's length.</summary>
+    private Task<Exception?> PersistAsync(string jobId, string what, Func<Task> call, Func<Exception, bool> transient) =>
+        Backoff.RetryAsync(call, transient, options.LeaseDuration,
+            (e, delay) => log.LogWarning("{What} of {JobId} failed ({Error}); trying again in {Delay} ms", what, jobId, e.Message, delay.TotalMilliseconds));
 }
