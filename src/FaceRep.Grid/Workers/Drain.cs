@@ -7,7 +7,7 @@ namespace FaceRep.Grid.Workers;
 /// then are stopped and handed back to the queue (their attempt does not count). Only the first
 /// drain runs; later calls wait for it.
 /// </summary>
-internal sealed class Drain(ILogger log)
+internal sealed class Drain(ILogger log, TimeProvider time)
 {
     private readonly Lock _gate = new();
     private volatile bool _begun;
@@ -37,9 +37,9 @@ internal sealed class Drain(ILogger log)
         var handedBefore = handedBack();
         var atStart = running();
         log.LogInformation("Draining: no new jobs start here; {Count} running job(s) get {Seconds} s to finish", atStart.Count, grace.TotalSeconds);
-        var deadline = DateTime.UtcNow + grace;
-        while (busy() > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
-            await Task.Delay(Poll, CancellationToken.None);
+        var deadline = time.GetUtcNow() + grace;
+        while (busy() > 0 && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(Poll, time, CancellationToken.None);
 
         foreach (var item in running())
         {
@@ -49,7 +49,7 @@ internal sealed class Drain(ILogger log)
         }
 
         while (busy() > 0 && !cancellationToken.IsCancellationRequested)
-            await Task.Delay(Poll, CancellationToken.None);
+            await Task.Delay(Poll, time, CancellationToken.None);
         var handed = handedBack() - handedBefore;
         log.LogInformation("Drained: {Finished} job(s) finished while draining, {HandedBack} handed back", atStart.Count - handed, handed);
     }

@@ -38,7 +38,7 @@ public sealed class TrainingHost : IDisposable
         _log = log;
         _inputRoots = new Lazy<Core.Paths.PathRoots>(_options.ResolveImportRoots);
         _reporter = new JobReporter(grains, results, _options, silo.Name, log);
-        _drain = new Drain(log);
+        _drain = new Drain(log, TimeProvider.System);
         _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(d, Process));
         GridMetrics.Track(this);
         _budgets = new BudgetWatch(_options.JobTimeBudget, _options.JobMemoryBudgetBytes, Environment.WorkingSet);

@@ -2,6 +2,7 @@ using FaceRep.Core.Experiments;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Workers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceRep.Grid.Tests.Workers;
 
@@ -126,19 +127,25 @@ public sealed class TrainingHostPartsTests
                 running.Remove(stays);
             Interlocked.Increment(ref handedBack);
         });
-        var drain = new Drain(NullLogger.Instance);
+        var time = new FakeTimeProvider();
+        var drain = new Drain(NullLogger.Instance, time);
         List<WorkItem> Running()
         {
             lock (running)
                 return [.. running];
         }
 
-        // Act
+        // Act: the drain's clock is the test's; the first job ends before any time has passed.
         var drained = drain.RunAsync(TimeSpan.FromSeconds(2), Running, () => Running().Count, () => Volatile.Read(ref handedBack), CancellationToken.None);
         Assert.True(drain.Begun);
         lock (running)
             running.Remove(finishes);
-        await drained.WaitAsync(TimeSpan.FromSeconds(30));
+        while (!drained.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            // Lets the drain's timer continuation run; the clock only moves when the test moves it.
+            await Task.WhenAny(drained, Task.Delay(5));
+        }
 
         // Assert
         Assert.False(finishes.HandBack);
