@@ -90,7 +90,6 @@ public static class SweepPlanner
             return string.Create(CultureInfo.InvariantCulture, $"the sweep has {submission.Jobs.Count:N0} jobs; this cluster takes at most {maxJobs:N0} per sweep (MaxSweepJobs)");
 
         var pretrain = new HashSet<string>(StringComparer.Ordinal);
-        var checkedMethods = new HashSet<string>(StringComparer.Ordinal);
         foreach (var job in submission.Jobs.Where(j => j.Kind == JobKind.Pretrain))
         {
             if (Read(job, out var problem) is not PretrainConfig config)
@@ -101,7 +100,7 @@ public static class SweepPlanner
                 return $"job {job.Id}: method '{config.Method}' is not available here; available: {string.Join(", ", PretrainMethods.Available)}";
             if (!KnownNames.NeedsNoTraining(config.Method) && (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset)))
                 return $"job {job.Id}: dataset '{config.Dataset}' is not available here; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}";
-            if (checkedMethods.Add(job.ConfigJson) && PretrainMethods.Get(config.Method).Validate(config).FirstOrDefault() is { } invalid)
+            if (PretrainMethods.Get(config.Method).Validate(config).FirstOrDefault() is { } invalid)
                 return $"job {job.Id} ({config.Label}): {invalid}";
             pretrain.Add(job.Id);
         }
