@@ -25,6 +25,9 @@ public sealed class FakeExecutor : IJobExecutor
     /// <summary>Runs that started on a device (worker) another run was still using.</summary>
     public int DeviceOverlaps;
 
+    /// <summary>The start of each job's latest run.</summary>
+    public ConcurrentDictionary<string, DateTime> StartOf { get; } = new();
+
     /// <summary>The context of each job's latest run.</summary>
     public ConcurrentDictionary<string, RunContext> ContextOf { get; } = new();
 
@@ -32,6 +35,15 @@ public sealed class FakeExecutor : IJobExecutor
 
     /// <summary>Run times for particular jobs (cancellation still ends them at once).</summary>
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
+
+    /// <summary>
+    /// Jobs that run until a task completes rather than for a set time (cancellation still ends them
+    /// at once): a test that needs something to happen during a run awaits that event, not a window.
+    /// </summary>
+    public ConcurrentDictionary<string, Task> Holds { get; } = new();
+
+    /// <summary>Raised as each run ends (however it ends): job id, worker, start, end.</summary>
+    public event Action<string, string, DateTime, DateTime>? RunEnded;
 
     /// <summary>The worker (<c>{silo}/{device}</c>) of each job's latest run.</summary>
     public ConcurrentDictionary<string, string> WorkerOf { get; } = new();
@@ -52,6 +64,7 @@ public sealed class FakeExecutor : IJobExecutor
         if (_running.AddOrUpdate(job.Id, 1, (_, n) => n + 1) > 1)
             Interlocked.Increment(ref Overlaps);
         WorkerOf[job.Id] = context.Worker;
+        StartOf[job.Id] = start;
         ContextOf[job.Id] = context;
         var held = context.Gang.Prepend(context.Worker).Where(w => w.Length > 0).ToList();
         foreach (var device in held)
@@ -63,7 +76,10 @@ public sealed class FakeExecutor : IJobExecutor
         Started.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {
-            context.Cancellation.WaitHandle.WaitOne(Delays.TryGetValue(job.Id, out var delay) ? delay : Delay);
+            if (Holds.TryGetValue(job.Id, out var hold))
+                hold.Wait(context.Cancellation);
+            else
+                context.Cancellation.WaitHandle.WaitOne(Delays.TryGetValue(job.Id, out var delay) ? delay : Delay);
             context.Cancellation.ThrowIfCancellationRequested();
             if (Failures.TryGetValue(job.Id, out var failure) && failure.Times > 0)
             {
@@ -80,7 +96,9 @@ public sealed class FakeExecutor : IJobExecutor
             foreach (var device in held)
                 _busy.TryRemove(KeyValuePair.Create(device, job.Id));
             _running.AddOrUpdate(job.Id, 0, (_, n) => n - 1);
-            Runs.Enqueue((job.Id, job.Kind, start, DateTime.UtcNow));
+            var end = DateTime.UtcNow;
+            Runs.Enqueue((job.Id, job.Kind, start, end));
+            RunEnded?.Invoke(job.Id, context.Worker, start, end);
             Ended.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }

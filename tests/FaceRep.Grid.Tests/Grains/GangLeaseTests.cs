@@ -32,12 +32,43 @@ public sealed class GangLeaseTests(GangFixture grid) : IClassFixture<GangFixture
         return jobs;
     }
 
+    /// <summary>
+    /// Makes <paramref name="gang"/> run until <paramref name="count"/> other runs that
+    /// <paramref name="counts"/> (given the run's job id and worker and the gang's worker) have run start to end while
+    /// it ran: a test waits for that event rather than a window that load could stretch. If the gang
+    /// starved them, it would never end and the test's wait for it would fail.
+    /// </summary>
+    private IDisposable HoldWhile(JobDescriptor gang, int count, Func<string, string, string, bool> counts)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = 0;
+        grid.Executor.Holds[gang.Id] = done.Task;
+        void Count(string job, string worker, DateTime start, DateTime end)
+        {
+            var executor = grid.Executor;
+            if (job != gang.Id && executor.StartOf.TryGetValue(gang.Id, out var gangStart) && start > gangStart
+                && executor.WorkerOf.TryGetValue(gang.Id, out var gangWorker) && counts(job, worker, gangWorker)
+                && Interlocked.Increment(ref seen) >= count)
+                done.TrySetResult();
+        }
+
+        grid.Executor.RunEnded += Count;
+        return new Unsubscribe(() => grid.Executor.RunEnded -= Count);
+    }
+
+    private sealed class Unsubscribe(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
     [Fact]
     public async Task A_job_of_three_devices_holds_three_devices_of_one_silo_and_nothing_else_runs_on_them()
     {
         var gang = GridFixture.Alone(1, devices: 3);
-        grid.Executor.Delays[gang.Id] = TimeSpan.FromMilliseconds(600);
-        var jobs = Singles(30, 20_000, TimeSpan.FromMilliseconds(60)).Append(gang).ToList();
+        var singles = Singles(30, 20_000, TimeSpan.FromMilliseconds(60));
+        var ids = singles.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
+        using var hold = HoldWhile(gang, 1, (job, _, _) => ids.Contains(job));
+        var jobs = singles.Append(gang).ToList();
 
         var status = await grid.RunAsync("gang-three", jobs);
 
@@ -52,7 +83,6 @@ public sealed class GangLeaseTests(GangFixture grid) : IClassFixture<GangFixture
         Assert.Equal(0, grid.Executor.Overlaps);
         // Single jobs kept running beside it: on the fourth device of its silo or on the other silo.
         var gangRun = grid.Executor.Runs.Single(r => r.JobId == gang.Id);
-        var ids = jobs.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
         Assert.Contains(grid.Executor.Runs, r => ids.Contains(r.JobId) && r.Start > gangRun.Start && r.End < gangRun.End);
     }
 
@@ -62,8 +92,9 @@ public sealed class GangLeaseTests(GangFixture grid) : IClassFixture<GangFixture
         // 80 singles of 150 ms keep all eight devices busy for 1.5 s and more.
         var singles = Singles(80, 21_000, TimeSpan.FromMilliseconds(150));
         var gang = GridFixture.Alone(2, devices: GangFixture.DevicesPerSilo);
-        grid.Executor.Delays[gang.Id] = TimeSpan.FromMilliseconds(400);
-
+        // It runs until two singles have run start to end on the other silo meanwhile.
+        var ids = singles.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
+        using var hold = HoldWhile(gang, 2, (job, worker, gangWorker) => ids.Contains(job) && SiloOf(worker) != SiloOf(gangWorker));
         await grid.SubmitAsync("gang-stream-singles", singles);
         await grid.Executor.StartedAsync(singles.First(j => j.Kind == JobKind.Evaluate).Id).WaitAsync(TimeSpan.FromSeconds(30));
         await grid.SubmitAsync("gang-stream-gang", [gang]);
@@ -71,7 +102,6 @@ public sealed class GangLeaseTests(GangFixture grid) : IClassFixture<GangFixture
         await grid.WaitAsync("gang-stream-singles", s => s.IsComplete);
 
         Assert.Equal(1, (await grid.Client.GetGrain<ISweepGrain>("gang-stream-gang").GetStatusAsync()).Succeeded);
-        var ids = singles.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
         var runs = grid.Executor.Runs.Where(r => ids.Contains(r.JobId)).ToList();
         var gangRun = grid.Executor.Runs.Single(r => r.JobId == gang.Id);
         // Not starved: it ran while most of the singles still waited, not after the stream ran dry.
