@@ -228,6 +228,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.UseOrleansClient(client =>
         {
             client.UseRedisClustering(o =>

@@ -27,6 +27,11 @@ public static class Commands
         DefaultValueFactory = _ => 1,
     };
 
+    private static readonly Option<bool> RetryFailed = new("--retry-failed")
+    {
+        Description = "Run again the jobs that failed in an earlier run (diverged ones included); without it they stay failed and are counted apart.",
+    };
+
     private static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Show information-level logs on the console (they always go to the log file).",
@@ -96,15 +101,41 @@ public static class Commands
         command.Options.Add(Out);
         command.Options.Add(Slots);
         command.Options.Add(Threads);
+        command.Options.Add(RetryFailed);
         command.Options.Add(Verbose);
     }
 
     /// <summary>The environment variable with the start-up numeric self-check's tolerance (see <see cref="GridOptions.NumericTolerance"/>).</summary>
     public const string NumericToleranceVariable = "FACEREP_NUMERIC_TOLERANCE";
 
+    /// <summary>Most CPU worker slots a run may ask for, per core: more only share the same cores.</summary>
+    public const int MaxSlotsPerCore = 4;
+
+    /// <summary>Checks --slots and --threads against this machine; null when they are fine, else the problem.</summary>
+    internal static string? CheckResources(int slots, int threads, int cores)
+    {
+        var maxSlots = MaxSlotsPerCore * cores;
+        if (slots < 0 || slots > maxSlots)
+            return $"--slots {slots}: use 0 (one per core) to {maxSlots} ({MaxSlotsPerCore} per core on this machine's {cores})";
+        if (threads < 1 || threads > cores)
+            return $"--threads {threads}: use 1 to {cores} (this machine's cores)";
+        var effective = slots == 0 ? cores : slots;
+        if (effective * threads > maxSlots)
+            return $"--slots {effective} × --threads {threads} is {effective * threads} threads: use at most {maxSlots} ({MaxSlotsPerCore} per core on this machine's {cores})";
+        return null;
+    }
+
     private static async Task<int> RunEmbeddedAsync(string specText, string fileName, ParseResult result, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
+        var slots = result.GetValue(Slots);
+        var threads = result.GetValue(Threads);
+        if (CheckResources(slots, threads, Environment.ProcessorCount) is { } resources)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {resources}");
+            return ExitCodes.BadInput;
+        }
+
         Grid.Planning.SweepPlan plan;
         try
         {
@@ -121,7 +152,7 @@ public static class Commands
         var grid = plan.Grid;
         if (grid.Pretrain.Any(p => p.Config.Devices > 1) || grid.Spec.Placement != Core.Specs.PlacementSpec.Anywhere)
         {
-            var inventory = GridHosting.Inventory(new GridOptions { CpuSlots = result.GetValue(Slots), ThreadsPerSlot = result.GetValue(Threads) });
+            var inventory = GridHosting.Inventory(new GridOptions { CpuSlots = slots, ThreadsPerSlot = threads });
             var problems = Grid.Planning.SweepPlanner.CheckPlacement(plan, inventory.Devices.Select(d => d.Name).ToList());
             foreach (var problem in problems)
                 console.MarkupLineInterpolated($"[red]error:[/] {problem}");
@@ -137,22 +168,30 @@ public static class Commands
             return ExitCodes.BadInput;
         }
 
-        var paths = new EmbeddedPaths(Path.GetFullPath(result.GetValue(Out)!));
+        // The directory is checked and held before anything is written to it (UnusableFileException otherwise).
+        using var held = EmbeddedOut.ForRun(result.GetValue(Out)!);
+        var paths = held.Paths;
         var (logger, logs) = Logging.Create(paths.Root, result.GetValue(Verbose));
         await using var _ = logger;
         logger.Information("facerep starting: {Spec} in {Root}, process {Pid}, {Versions}", fileName, paths.Root, Environment.ProcessId, Grid.Hosting.GridOptions.DefaultVersions());
         console.MarkupLineInterpolated($"Embedded grid in [bold]{paths.Root}[/] (logs in {logs}).");
+        if (held.StateWasEmpty)
+        {
+            console.MarkupLineInterpolated($"[yellow]{paths.State} was empty (0 bytes):[/] the grid's job states are rebuilt; jobs whose results are in {Path.GetFileName(paths.Results)} are found again, the rest run again.");
+            logger.Information("{State} was empty: job states are rebuilt from the result store", paths.State);
+        }
+
         EmbeddedGrid embedded;
         try
         {
             embedded = await EmbeddedGrid.StartAsync(paths, services => services.AddSerilog(logger, dispose: false), options =>
             {
-                options.CpuSlots = result.GetValue(Slots);
-                options.ThreadsPerSlot = result.GetValue(Threads);
+                options.CpuSlots = slots;
+                options.ThreadsPerSlot = threads;
                 options.NumericTolerance = tolerance;
                 // On one's own machine, files a spec names may come from where it is run, or from FACEREP_IMPORT_ROOTS.
                 options.ImportRoots = Environment.GetEnvironmentVariable("FACEREP_IMPORT_ROOTS") is { Length: > 0 } roots ? roots : Environment.CurrentDirectory;
-            });
+            }, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -164,7 +203,28 @@ public static class Commands
         await using (embedded)
         {
             var runner = new SweepRunner(embedded.Client, embedded.Results, console);
-            return await runner.RunAsync(plan, Path.Combine(paths.Root, "reports"), cancellationToken);
+            try
+            {
+                return await runner.RunAsync(plan, Path.Combine(paths.Root, "reports"), result.GetValue(RetryFailed), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return await StopAsync(embedded, grid.Spec.Name, paths, console, logger);
+            }
         }
+    }
+
+    /// <summary>A run stopped by Ctrl-C or SIGTERM: no job starts, running ones stop and go back to the queue, what finished is kept.</summary>
+    private static async Task<int> StopAsync(EmbeddedGrid embedded, string sweep, EmbeddedPaths paths, IAnsiConsole console, Serilog.ILogger logger)
+    {
+        console.MarkupLine("[yellow]Stopping:[/] no new job starts; running jobs stop at their next step (Ctrl-C again exits at once).");
+        logger.Information("Stop requested: draining");
+        await embedded.DrainAsync(CancellationToken.None);
+        var s = await embedded.Client.GetGrain<Grid.Abstractions.ISweepGrain>(sweep).GetStatusAsync();
+        var left = s.Total - s.Succeeded - s.Failed;
+        console.MarkupLineInterpolated(
+            $"Stopped sweep [bold]{sweep}[/]: {s.Succeeded} of {s.Total} jobs done, {s.Failed} failed, {left} not finished (they run when you go on). What finished is kept in {paths.Root}; to go on, run the same command again.");
+        logger.Information("Stopped: {Succeeded} of {Total} done, {Failed} failed, {Left} not finished", s.Succeeded, s.Total, s.Failed, left);
+        return ExitCodes.Interrupted;
     }
 }

@@ -34,4 +34,22 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
-return await parsed.InvokeAsync();
+// Ctrl-C and SIGTERM are handled here, not by System.CommandLine (whose handler returns from
+// Main after two seconds whatever the verb is doing) nor by the embedded silo's host.
+using var stop = new StopSignals(Console.Error);
+int code;
+try
+{
+    code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, stop.Token);
+}
+catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped.");
+    code = ExitCodes.Ok;
+}
+catch (Exception e)
+{
+    code = Failures.Report(e, Console.Error);
+}
+
+return stop.ExitCode ?? code;

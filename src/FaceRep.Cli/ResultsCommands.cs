@@ -70,33 +70,60 @@ public static class ResultsCommands
                 return ExitCodes.BadInput;
             }
 
+            if (file is not null && Directory.Exists(file))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] --output {Path.GetFullPath(file)} is a directory: name the file to write");
+                return ExitCodes.BadInput;
+            }
+
             var (rows, exit) = await store.ReadAsync(result, console, opened => ((IResultQueries)opened).QueryAsync(query, cancellationToken), cancellationToken);
             if (rows is null)
                 return exit;
 
+            // A metric no task reports and no result holds is a typing error, not an empty answer.
+            if (rows.Count == 0 && MetricDefinitions.Find(query.Metric) is null)
+            {
+                console.MarkupLineInterpolated(
+                    $"[red]error:[/] --metric '{query.Metric}' is not a metric: the known ones are {string.Join(", ", MetricDefinitions.All.Select(m => m.Name).Order(StringComparer.Ordinal))}, each with a val_ twin, and icc_auNN per action unit");
+                return ExitCodes.BadInput;
+            }
+
             if (rows.Count == 0)
                 Console.Error.WriteLine($"No results of metric '{query.Metric}'{(query.Sweep is null ? "" : $" in sweep '{query.Sweep}'")} match.");
-            switch (chosen)
+            try
             {
-                case "parquet":
-                    await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
-                    console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
-                    break;
-                case "table":
-                    console.Write(Table(query, rows));
-                    break;
-                default:
-                    var text = chosen == "csv" ? Csv(query, rows) : Json(query, rows);
-                    if (file is null)
-                        Console.Out.Write(text);
-                    else
-                        await File.WriteAllTextAsync(file, text, cancellationToken);
-                    break;
+                await WriteAsync(console, query, rows, chosen, file, cancellationToken);
+            }
+            catch (Exception e) when (file is not null && e is IOException or UnauthorizedAccessException)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] cannot write --output {Path.GetFullPath(file)}: {e.Message}");
+                return ExitCodes.BadInput;
             }
 
             return 0;
         });
         return command;
+    }
+
+    private static async Task WriteAsync(IAnsiConsole console, ResultQuery query, IReadOnlyList<AggregateRow> rows, string chosen, string? file, CancellationToken cancellationToken)
+    {
+        switch (chosen)
+        {
+            case "parquet":
+                await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
+                console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
+                break;
+            case "table":
+                console.Write(Table(query, rows));
+                break;
+            default:
+                var text = chosen == "csv" ? Csv(query, rows) : Json(query, rows);
+                if (file is null)
+                    Console.Out.Write(text);
+                else
+                    await File.WriteAllTextAsync(file, text, cancellationToken);
+                break;
+        }
     }
 
     private static Command Compare()
@@ -248,21 +275,26 @@ public static class ResultsCommands
             where T : class
         {
             var directory = result.GetValue(Out)!;
+            var postgres = result.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES");
             try
             {
-                await using var opened = OpenStore(directory, result.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES"));
+                // An embedded run's directory is held while it is read: a run cannot start on it meanwhile.
+                using var held = string.IsNullOrWhiteSpace(postgres) ? OpenDirectory(directory) : null;
+                await using IResultStore opened = held is null ? new PostgresResultStore(postgres!)
+                    // Through the outbox, so rows a stopped run left there are counted too.
+                    : new OutboxResultStore(new DuckDbResultStore(held.Paths.Results), held.Paths.ResultsOutbox);
                 await opened.InitialiseAsync(cancellationToken);
                 return (await read(opened), 0);
             }
-            catch (FileNotFoundException e)
+            catch (UnusableFileException e)
             {
                 console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return (null, ExitCodes.BadInput);
+                return (null, e.ExitCode);
             }
-            catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+            catch (Exception e) when (e is DuckDBException or Microsoft.Data.Sqlite.SqliteException)
             {
-                // DuckDB lets one process at a time open a file that is being written.
-                console.MarkupLineInterpolated($"[red]error:[/] the results in {Path.GetFullPath(directory)} are in use by another process (a facerep run or demo still going?); query them when it has finished");
+                // Damage the open-time check could not see (a garbled block read later).
+                console.MarkupLineInterpolated($"[red]error:[/] the results in {Path.GetFullPath(directory)} cannot be read: {Failures.FirstLine(e.Message)}");
                 return (null, ExitCodes.Unreachable);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
@@ -274,15 +306,17 @@ public static class ResultsCommands
         }
     }
 
-    private static IResultStore OpenStore(string directory, string? postgres)
+    /// <summary>An embedded run's directory, checked and held for reading its results.</summary>
+    private static EmbeddedOut OpenDirectory(string directory)
     {
-        if (!string.IsNullOrWhiteSpace(postgres))
-            return new PostgresResultStore(postgres);
         var paths = new EmbeddedPaths(Path.GetFullPath(directory));
         if (!File.Exists(paths.Results) && !File.Exists(paths.ResultsOutbox))
-            throw new FileNotFoundException($"{paths.Root} holds no results ({Path.GetFileName(paths.Results)} is missing): run a sweep there first, give its --out, or give --postgres", paths.Results);
-        // Through the outbox, so rows a stopped run left there are counted too.
-        return new OutboxResultStore(new DuckDbResultStore(paths.Results), paths.ResultsOutbox);
+        {
+            throw new UnusableFileException(paths.Root,
+                $"holds no results ({Path.GetFileName(paths.Results)} is missing): run a sweep there first, give its --out, or give --postgres", ExitCodes.BadInput);
+        }
+
+        return EmbeddedOut.ForReading(directory);
     }
 
     private static string Header(ResultQuery query) => MetricDefinitions.Find(query.Metric) is { } known

@@ -14,8 +14,9 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     /// <summary>Runs the sweep to the end and returns the exit code.</summary>
     /// <param name="plan">The planned sweep.</param>
     /// <param name="reports">Directory under which the sweep's report is written (in a folder named after it), or null for none.</param>
-    /// <param name="cancellationToken">Stops watching.</param>
-    public async Task<int> RunAsync(SweepPlan plan, string? reports, CancellationToken cancellationToken)
+    /// <param name="retryFailed">Run again the jobs that failed in an earlier run.</param>
+    /// <param name="cancellationToken">Stops watching (throws <see cref="OperationCanceledException"/>); the caller stops the jobs.</param>
+    public async Task<int> RunAsync(SweepPlan plan, string? reports, bool retryFailed, CancellationToken cancellationToken)
     {
         var grid = plan.Grid;
         var spec = grid.Spec;
@@ -29,23 +30,46 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
             return ExitCodes.BadInput;
         }
 
-        if (submitted.Status.ReusedAtSubmit > 0)
+        var status = submitted.Status;
+        if (status.FailedAtSubmit > 0 && retryFailed)
         {
-            console.MarkupLineInterpolated(
-                $"Reusing {submitted.Status.ReusedAtSubmit} finished job(s) from earlier runs; {submitted.Status.Total - submitted.Status.Succeeded - submitted.Status.Failed} to run.");
+            var retried = await sweep.RetryFailedAsync();
+            status = await sweep.GetStatusAsync();
+            console.MarkupLineInterpolated($"Running again {retried} job(s) that failed in an earlier run.");
         }
 
-        var final = await WatchAsync(sweep, submitted.Status, cancellationToken);
+        if (status.ReusedAtSubmit > 0 || status.FailedAtSubmit > 0)
+            console.MarkupLine(Reusing(status, retryFailed));
+
+        var final = await WatchAsync(sweep, status, cancellationToken);
         await PrintResultsAsync(spec, cancellationToken);
         if (reports is not null && await ReportCommand.BuildAsync(results, spec.Name, Path.GetDirectoryName(Path.GetFullPath(reports)) ?? reports, 0.05, cancellationToken) is { } report)
             ReportCommand.PrintSummary(console, report, Reports.ReportWriter.Write(report, Path.Combine(reports, spec.Name)));
         if (final.Failed > 0)
         {
-            console.MarkupLineInterpolated($"[red]{final.Failed} job(s) failed.[/] See the log for their errors.");
+            console.MarkupLineInterpolated($"[red]{final.Failed} job(s) failed.[/] See the log for their errors; run again with --retry-failed to run them again.");
             return ExitCodes.JobFailures;
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The line that says what earlier runs left: finished jobs reused, failed ones apart.</summary>
+    internal static string Reusing(SweepStatus status, bool retried)
+    {
+        var parts = new List<string>();
+        if (status.ReusedAtSubmit > 0)
+            parts.Add($"Reusing {status.ReusedAtSubmit} finished job(s) from earlier runs");
+        if (status.FailedAtSubmit > 0)
+        {
+            parts.Add(retried
+                ? $"{status.FailedAtSubmit} that failed earlier run again"
+                : $"[red]{status.FailedAtSubmit} failed in an earlier run[/] and stay failed (--retry-failed runs them again)");
+        }
+
+        parts.Add($"{status.Total - status.Succeeded - status.Failed} to run.");
+        var line = string.Join("; ", parts);
+        return char.ToUpperInvariant(line[0]) + line[1..];
     }
 
     private async Task<SweepStatus> WatchAsync(ISweepGrain sweep, SweepStatus initial, CancellationToken cancellationToken)

@@ -69,8 +69,15 @@ public interface IExperimentGrain : IGrainWithStringKey
     /// returns its status. A job created ready is not queued: the sweep queues its batch at once
     /// (<see cref="IDispatcherGrain.EnqueueManyAsync"/>).
     /// </summary>
+    /// <param name="job">The job.</param>
+    /// <param name="sweep">The sweep it belongs to.</param>
+    /// <param name="priority">The sweep's priority.</param>
+    /// <param name="resultStored">
+    /// The result store already holds this job's result (its grid state was lost, e.g. an embedded
+    /// run's state.db was moved aside): a new job starts as succeeded instead of running again.
+    /// </param>
     [Alias("Init")]
-    Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority);
+    Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority, bool resultStored = false);
 
     /// <summary>Releases a stale lease and re-announces a ready job; returns the job's status.</summary>
     [Alias("Reconcile")]

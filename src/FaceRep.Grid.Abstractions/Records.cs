@@ -123,6 +123,13 @@ public sealed record SweepStatus(
     [Id(10)]
     public DateTime? CancelledUtc { get; init; }
 
+    /// <summary>
+    /// Jobs that had failed in an earlier run when the sweep was last submitted (with
+    /// <see cref="ReusedAtSubmit"/>, the succeeded ones): they stay failed until retried.
+    /// </summary>
+    [Id(11)]
+    public int FailedAtSubmit { get; init; }
+
     /// <summary>True when every job has finished, one way or the other.</summary>
     public bool IsComplete => Total > 0 && Succeeded + Failed == Total;
 

@@ -66,7 +66,7 @@ public sealed class ExperimentGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority)
+    public async Task<JobStatus> InitAsync(JobDescriptor job, string sweep, int priority, bool resultStored = false)
     {
         if (job.Id != Id)
             throw new ArgumentException($"descriptor {job.Id} sent to job {Id}", nameof(job));
@@ -81,6 +81,17 @@ public sealed class ExperimentGrain(
             _quiet = sweep;
             try
             {
+                if (resultStored && job.Kind == JobKind.Evaluate)
+                {
+                    // Found again: its result outlived the grid state that recorded it.
+                    log.LogInformation("Job {JobId} is already done: the result store holds its result", Id);
+                    S.State = JobState.Succeeded;
+                    S.FinishedUtc = Now;
+                    await SaveAsync();
+                    LetGoIfLeaf();
+                    return Status();
+                }
+
                 var dependency = job.DependsOn is null ? null : await GrainFactory.Ref<IExperimentGrain>(job.DependsOn).GetStatusAsync();
                 _preferredSilo = SiloOf(dependency?.Worker);
                 switch (dependency?.State)

@@ -40,6 +40,7 @@ public sealed class SweepCounters
     [Id(2)] public int ReusedAtSubmit { get; set; }
     [Id(3)] public DateTime? CompletedUtc { get; set; }
     [Id(4)] public DateTime? CancelledUtc { get; set; }
+    [Id(5)] public int FailedAtSubmit { get; set; }
 }
 
 /// <summary>
@@ -134,8 +135,15 @@ public sealed class SweepGrain(
                 Status());
         }
 
+        // A sweep new to the grid whose results the store already holds (its grid state was lost:
+        // an embedded run's state.db moved aside) finds those jobs done rather than running them again.
+        var stored = new HashSet<string>(StringComparer.Ordinal);
         if (!definition.RecordExists)
         {
+            foreach (var row in await results.ReadAsync(Name))
+                stored.Add(row.JobId);
+            if (stored.Count > 0)
+                log.LogInformation("Sweep {Sweep}: the result store holds {Count} of its results from before its grid state was lost", Name, stored.Count);
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < ids.Count; i++)
                 index.TryAdd(ids[i], i);
@@ -167,13 +175,20 @@ public sealed class SweepGrain(
             await results.RecordSpecAsync(Name, definition.State.SpecText);
         await Dispatcher.TrackSweepAsync(Name, true);
 
+        // What earlier runs left: counted from each job's state as it is initialised, not from the
+        // counts after the loop, which also hold jobs that ran and finished while a large sweep
+        // was still being submitted.
+        var reused = 0;
+        var failedBefore = 0;
         // Pre-training jobs first, so evaluation jobs find their dependency created.
         foreach (var chunk in submission.Jobs.OrderBy(j => j.DependsOn is null ? 0 : 1).Chunk(Batch))
         {
             var statuses = await Task.WhenAll(chunk.Select(j =>
-                GrainFactory.Ref<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority)));
+                GrainFactory.Ref<IExperimentGrain>(j.Id).InitAsync(j, Name, submission.Priority, stored.Contains(j.Id))));
             foreach (var s in statuses)
                 Apply(s.Id, s.State, s.Version);
+            reused += statuses.Count(s => s.State == JobState.Succeeded);
+            failedBefore += statuses.Count(s => s.State == JobState.Failed);
             // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
             var ready = chunk.Zip(statuses).Where(p => p.Second.State == JobState.Ready)
                 .Select(p => new QueuedJob(p.First.Id, Name, submission.Priority, Devices: p.First.GangSize) { Requires = p.First.Requires }).ToList();
@@ -181,7 +196,8 @@ public sealed class SweepGrain(
                 Dispatcher.EnqueueManyAsync(ready).Ignore();
         }
 
-        counters.State.ReusedAtSubmit = _counts[(int)JobState.Succeeded];
+        counters.State.ReusedAtSubmit = reused;
+        counters.State.FailedAtSubmit = failedBefore;
         counters.State.CancelledUtc = null;
         await UpdateCountersAsync(force: true);
         return new SubmitResult(true, null, Status());
@@ -467,7 +483,7 @@ public sealed class SweepGrain(
         return new SweepStatus(Name, definition.State.JobIds.Count, Count(JobState.Waiting), Count(JobState.Ready),
             Count(JobState.Leased), Count(JobState.Succeeded), Count(JobState.Failed), c.ReusedAtSubmit,
             definition.State.SubmittedUtc, complete ? c.CompletedUtc ?? _completedSeen : null)
-        { CancelledUtc = c.CancelledUtc };
+        { CancelledUtc = c.CancelledUtc, FailedAtSubmit = c.FailedAtSubmit };
     }
 
     private static string Fingerprint(IEnumerable<string> ids) =>

@@ -46,14 +46,24 @@ public sealed class EmbeddedGrid : IAsyncDisposable
     /// <summary>The result store the silo writes to.</summary>
     public IResultStore Results => _host.Services.GetRequiredService<IResultStore>();
 
+    /// <summary>
+    /// Stops the silo's workers: no new job starts, running ones are stopped at their next step and
+    /// handed back to the queue (their attempt does not count). The grains still answer afterwards.
+    /// </summary>
+    public Task DrainAsync(CancellationToken cancellationToken) =>
+        _host.Services.GetRequiredService<Workers.TrainingHost>().DrainAsync(TimeSpan.Zero, cancellationToken);
+
     /// <summary>Starts the silo.</summary>
     /// <param name="paths">Output layout.</param>
     /// <param name="configureServices">Logging and extra services, e.g. a different job executor for tests.</param>
     /// <param name="configure">Extra grid settings (slots, threads).</param>
-    public static async Task<EmbeddedGrid> StartAsync(EmbeddedPaths paths, Action<IServiceCollection> configureServices, Action<GridOptions>? configure = null)
+    /// <param name="cancellationToken">Abandons the start.</param>
+    public static async Task<EmbeddedGrid> StartAsync(EmbeddedPaths paths, Action<IServiceCollection> configureServices, Action<GridOptions>? configure = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(paths.Root);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = paths.Root });
+        // The process that embeds the silo decides what Ctrl-C means (see SignalFreeLifetime).
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         configureServices(builder.Services);
         builder.UseOrleans(silo =>
         {
@@ -70,24 +80,36 @@ public sealed class EmbeddedGrid : IAsyncDisposable
                 _ => new OutboxResultStore(new DuckDbResultStore(paths.Results), paths.ResultsOutbox));
         });
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await StopAsync(host);
+            throw;
+        }
+
         return new EmbeddedGrid(host, paths);
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(_host);
+
+    /// <summary>Stops the silo (draining its workers: running jobs stop at their next step and go back to the queue) and disposes it.</summary>
+    private static async ValueTask StopAsync(IHost host)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            await _host.StopAsync(timeout.Token);
+            await host.StopAsync(timeout.Token);
         }
         finally
         {
-            if (_host is IAsyncDisposable d)
+            if (host is IAsyncDisposable d)
                 await d.DisposeAsync();
             else
-                _host.Dispose();
+                host.Dispose();
         }
     }
 
