@@ -185,9 +185,17 @@ public static class DataCommands
                 return Fail($"--resolution: {size} is outside 16–1024");
             if (ShardStore.ReadManifest(directory) is not null)
                 return Fail($"--out: {directory} already holds a dataset; choose another directory or remove it");
+            var existed = Directory.Exists(directory);
             try
             {
                 var imported = FormatImport.Import(source, directory, size, line => AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {line}"));
+                if (imported.Manifest.Count == 0)
+                {
+                    // An empty dataset would only block the import that follows a fix: leave nothing.
+                    RemoveImport(directory, existed, imported.Manifest);
+                    return Fail($"{source}: no readable image found ({imported.Skipped} unreadable); nothing was written to {directory}");
+                }
+
                 AnsiConsole.MarkupLineInterpolated(
                     $"Imported {imported.Manifest.Count:N0} images ({imported.Format}, {size}×{size}) into {imported.Manifest.Shards.Count} shard(s) in {directory}; {imported.Skipped} corrupt image(s) skipped.");
                 return imported.Skipped > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
@@ -198,6 +206,20 @@ public static class DataCommands
             }
         });
         return command;
+    }
+
+    /// <summary>Removes what an import wrote: the directory if it made it, else its manifest and shards.</summary>
+    private static void RemoveImport(string directory, bool existed, DatasetManifest manifest)
+    {
+        if (!existed)
+        {
+            Directory.Delete(directory, recursive: true);
+            return;
+        }
+
+        foreach (var shard in manifest.Shards)
+            File.Delete(Path.Combine(directory, shard.File));
+        File.Delete(Path.Combine(directory, ShardStore.ManifestFile));
     }
 
     private static int InspectOtherFormat(string target)

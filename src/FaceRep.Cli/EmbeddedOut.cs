@@ -134,6 +134,13 @@ internal sealed class EmbeddedOut : IDisposable
 
         if (!File.Exists(paths.Results))
             return;
+        // DuckDB lets one process at a time have the file open; the kernel says which one does.
+        if (FileLocks.Holder(paths.Results) is { } holder)
+        {
+            throw new UnusableFileException(paths.Results,
+                $"is open in another program (process {holder.Pid}, {holder.Name}): close it there, then try again", ExitCodes.Unreachable);
+        }
+
         try
         {
             using var connection = new DuckDBConnection($"Data Source={paths.Results}");

@@ -114,7 +114,8 @@ public static class ModelCommands
             using var backbone = BackboneRegistry.Create(info.Backbone);
             try
             {
-                store.Load(id, backbone, info.Backbone);
+                // A read: a corrupt checkpoint is reported, not moved aside (the run that needs it does that).
+                store.Load(id, backbone, info.Backbone, quarantine: false);
             }
             catch (Core.Experiments.JobFailedException e)
             {

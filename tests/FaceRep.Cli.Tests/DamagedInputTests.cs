@@ -63,7 +63,7 @@ public sealed class DamagedInputTests : IDisposable
     }
 
     [Fact]
-    public async Task A_hyper_parameter_that_makes_the_loss_NaN_fails_its_job_as_diverged_once_without_retries()
+    public async Task A_hyper_parameter_that_makes_the_loss_NaN_fails_its_job_as_diverged_once_without_retries_until_asked()
     {
         // Arrange: a SimCLR temperature so small that its logits overflow.
         await File.WriteAllTextAsync(Path.Combine(_dir, "nan.yaml"), Spec("nan", "[0]", ", temperature: 1e-300"));
@@ -81,11 +81,29 @@ public sealed class DamagedInputTests : IDisposable
         Assert.Equal(1, started);
         Assert.Contains("loss became NaN", log, StringComparison.Ordinal);
         Assert.DoesNotContain("failed transiently", log, StringComparison.Ordinal);
-        await using var store = new OutboxResultStore(new DuckDbResultStore(Path.Combine(_dir, "out", "results.duckdb")), Path.Combine(_dir, "out", "results-outbox.db"));
-        var rows = await store.ReadAsync("nan");
-        var row = Assert.Single(rows);
-        Assert.Equal("scratch", row.PretrainMethod);
+        await using (var store = new OutboxResultStore(new DuckDbResultStore(Path.Combine(_dir, "out", "results.duckdb")), Path.Combine(_dir, "out", "results-outbox.db")))
+        {
+            var rows = await store.ReadAsync("nan");
+            var row = Assert.Single(rows);
+            Assert.Equal("scratch", row.PretrainMethod);
+        }
+
+        // Run again: the failures are counted apart from the reused jobs and stay failed.
+        (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "nan.yaml", "--out", "out");
+        Assert.True(code == 1, output);
+        Assert.Contains("Reusing 2 finished job(s) from earlier runs; 2 failed in an earlier run and stay failed (--retry-failed runs them again); 0 to run.", output, StringComparison.Ordinal);
+        Assert.Equal(1, PretrainStarts(diverged.Groups[1].Value));
+
+        // On request they run again: the pre-training first (it diverges again), then its evaluation.
+        (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "nan.yaml", "--out", "out", "--retry-failed");
+        Assert.True(code == 1, output);
+        Assert.Contains("Running again 2 job(s) that failed in an earlier run.", output, StringComparison.Ordinal);
+        Assert.Contains("2 that failed earlier run again", output, StringComparison.Ordinal);
+        Assert.Equal(2, PretrainStarts(diverged.Groups[1].Value));
     }
+
+    private int PretrainStarts(string job) =>
+        ReadLogs().Split('\n').Count(l => l.Contains($"Job {job} (Pretrain) started on", StringComparison.Ordinal));
 
     private string ReadLogs()
     {

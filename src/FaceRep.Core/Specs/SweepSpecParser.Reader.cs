@@ -36,7 +36,7 @@ public sealed partial class SweepSpecParser
 
             var priority = fields.TryGetValue("priority", out var pNode) ? Int(pNode, "priority", -1000, 1000) ?? 0 : 0;
             var backbone = fields.TryGetValue("backbone", out var bNode) ? ReadBackbone(bNode) : BackboneDefaults;
-            var pretrain = Required(fields, map, "pretrain") is { } ptNode ? ReadPretrain(ptNode) : [];
+            var pretrain = Required(fields, map, "pretrain") is { } ptNode ? ReadPretrain(ptNode, backbone) : [];
             var tasks = Required(fields, map, "tasks") is { } tNode ? NameList(tNode, "tasks", KnownNames.Tasks, "task") : [];
             var shots = Required(fields, map, "shots") is { } sNode ? ReadShots(sNode) : [];
             var seeds = Required(fields, map, "seeds") is { } seedNode ? ReadSeeds(seedNode) : [];
@@ -87,9 +87,13 @@ public sealed partial class SweepSpecParser
             return arch is null || width is null || input is null ? null : new BackboneSpec(arch, width.Value, input.Value);
         }
 
-        private List<PretrainSpec> ReadPretrain(YamlNode node)
+        private List<PretrainSpec> ReadPretrain(YamlNode node, BackboneSpec? backbone)
         {
             var result = new List<PretrainSpec>();
+            // The entry (and its line) each pre-training job came from: two entries that name the
+            // same job are refused, as a list naming a value twice is. (Within one entry, sources
+            // that are one job by design collapse: scratch with a list of datasets is one backbone.)
+            var origin = new Dictionary<string, (int Index, long Line)>(StringComparer.Ordinal);
             if (node is not YamlSequenceNode seq)
             {
                 Error(node, "pretrain", $"expected a list of pre-training entries, not {Describe(node)}");
@@ -128,6 +132,13 @@ public sealed partial class SweepSpecParser
                     {
                         if (list.Children.Count == 0)
                             Error(value, $"{path}.{key}", "the list is empty");
+                        var listed = new HashSet<string>(StringComparer.Ordinal);
+                        for (var i = 0; i < list.Children.Count; i++)
+                        {
+                            if (list.Children[i] is YamlScalarNode { Value: { } text } && !listed.Add(text))
+                                Error(list.Children[i], $"{path}.{key}[{i}]", $"'{Clip(text)}' is listed twice");
+                        }
+
                         axes.Add((key, list.Children.ToList()));
                     }
                     else
@@ -147,8 +158,22 @@ public sealed partial class SweepSpecParser
                 foreach (var combination in Cartesian(axes))
                 {
                     var spec = ReadPretrainCombination(combination, path);
-                    if (spec is not null)
-                        result.Add(spec);
+                    if (spec is null)
+                        continue;
+                    if (backbone is not null)
+                    {
+                        var id = Experiments.PretrainConfig.From(spec, backbone).Id;
+                        if (origin.TryGetValue(id, out var first) && first.Index != index)
+                        {
+                            Error(entry, path,
+                                $"names the same pre-training as pretrain[{first.Index}] on line {first.Line} ({spec.Method}{(spec.Method == "scratch" ? "" : $" on {spec.Dataset}")}): list each source once");
+                            continue;
+                        }
+
+                        origin.TryAdd(id, (index, entry.Start.Line));
+                    }
+
+                    result.Add(spec);
                 }
             }
 

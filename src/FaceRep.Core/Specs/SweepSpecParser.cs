@@ -121,6 +121,21 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
         return spec;
     }
 
+    /// <summary>The line and column (1-based) of the first tab in a line's leading whitespace, or null.</summary>
+    private static (int Line, int Column)? FirstTabIndent(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var at = lines[i].IndexOf('\t', 0, indent);
+            if (at >= 0)
+                return (i + 1, at + 1);
+        }
+
+        return null;
+    }
+
     private static YamlNode Load(string text, string fileName, SpecLimits limits)
     {
         var stream = new YamlStream();
@@ -134,6 +149,10 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             var message = e.InnerException is { } inner && e.Message.Contains("See inner exception", StringComparison.Ordinal)
                 ? inner.Message
                 : e.Message;
+            // The scanner places a tab in the indentation at the start of the mapping it was reading
+            // (often 1:1); the line to fix is the first one indented with a tab.
+            if (message.Contains(" tab ", StringComparison.Ordinal) && FirstTabIndent(text) is { } tab)
+                throw new SpecException(new SpecError(fileName, tab.Line, tab.Column, "", "invalid YAML: a tab in the indentation; YAML indents with spaces"));
             throw new SpecException(new SpecError(fileName, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {FirstLine(message)}"));
         }
         catch (ArgumentException e)

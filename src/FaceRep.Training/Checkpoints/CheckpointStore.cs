@@ -86,7 +86,14 @@ public sealed class CheckpointStore
     /// <see cref="Quarantine"/>) so its job can write it again. For another architecture:
     /// <see cref="FailureKind.Deterministic"/>.
     /// </exception>
-    public CheckpointInfo Load(string jobId, nn.Module backbone, BackboneSpec expected)
+    /// <param name="jobId">The pre-training job.</param>
+    /// <param name="backbone">Receives the weights.</param>
+    /// <param name="expected">The backbone the checkpoint must hold.</param>
+    /// <param name="quarantine">
+    /// Move a corrupt checkpoint aside (a job about to write it again); false for a reader that
+    /// must leave the artifact directory as it found it (<c>facerep model export</c>).
+    /// </param>
+    public CheckpointInfo Load(string jobId, nn.Module backbone, BackboneSpec expected, bool quarantine = true)
     {
         if (!Exists(jobId))
             throw new JobFailedException(FailureKind.CheckpointUnusable, $"no checkpoint for {jobId} under {Root}");
@@ -97,7 +104,7 @@ public sealed class CheckpointStore
         }
         catch (Exception e) when (e is JsonException or JobFailedException or IOException)
         {
-            throw Corrupt(jobId, $"its metadata is unreadable ({e.Message})");
+            throw Corrupt(jobId, $"its metadata is unreadable ({e.Message})", quarantine);
         }
 
         if (info.Backbone != expected)
@@ -105,7 +112,7 @@ public sealed class CheckpointStore
         var weights = Path.Combine(PathOf(jobId), WeightsFile);
         var (sha, bytes) = File.Exists(weights) ? Hash(weights) : ("(missing)", 0L);
         if (sha != info.Sha256 || bytes != info.Bytes)
-            throw Corrupt(jobId, $"checksum {sha[..Math.Min(12, sha.Length)]}… ({bytes} bytes), expected {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… ({info.Bytes} bytes)");
+            throw Corrupt(jobId, $"checksum {sha[..Math.Min(12, sha.Length)]}… ({bytes} bytes), expected {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… ({info.Bytes} bytes)", quarantine);
         backbone.load(weights, strict: true);
         return info;
     }
@@ -131,9 +138,9 @@ public sealed class CheckpointStore
         }
     }
 
-    private JobFailedException Corrupt(string jobId, string why)
+    private JobFailedException Corrupt(string jobId, string why, bool quarantine)
     {
-        var aside = Quarantine(jobId);
+        var aside = quarantine ? Quarantine(jobId) : null;
         var moved = aside is null ? "" : $"; moved aside to {Path.GetFileName(aside)}";
         return new JobFailedException(FailureKind.CheckpointUnusable, $"checkpoint {jobId} is corrupt: {why}{moved}");
     }

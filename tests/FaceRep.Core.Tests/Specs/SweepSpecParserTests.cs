@@ -75,6 +75,62 @@ public sealed class SweepSpecParserTests
     }
 
     [Fact]
+    public void Two_entries_naming_the_same_pretraining_are_refused_naming_both_lines()
+    {
+        var e = Refused("""
+            name: s
+            pretrain:
+              - {dataset: synth-curated, method: scratch}
+              - {dataset: synth-curated, method: simclr, epochs: 2}
+              - {dataset: [synth-video, synth-curated], method: simclr, epochs: 2}
+            tasks: [landmarks]
+            shots: [0.5]
+            seeds: [0]
+            """);
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(5, error.Line);
+        Assert.Equal("pretrain[2]", error.Field);
+        Assert.Contains("pretrain[1] on line 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_listed_twice_in_a_pretraining_entry_is_refused_but_scratch_over_several_datasets_is_one_source()
+    {
+        var e = Refused("""
+            name: s
+            pretrain:
+              - {dataset: synth-curated, method: [simclr, moco, simclr], epochs: 2}
+            tasks: [landmarks]
+            shots: [0.5]
+            seeds: [0]
+            """);
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("pretrain[0].method[2]", error.Field);
+        Assert.Contains("listed twice", error.Message, StringComparison.Ordinal);
+
+        var spec = new SweepSpecParser().Parse("""
+            name: s
+            pretrain:
+              - {dataset: [synth-curated, synth-video], method: [scratch, simclr], epochs: 2}
+            tasks: [landmarks]
+            shots: [0.5]
+            seeds: [0]
+            """, "ok.yaml");
+        Assert.Equal(3, Core.Experiments.GridExpander.Expand(spec).Pretrain.Count);
+    }
+
+    [Fact]
+    public void A_tab_in_the_indentation_is_reported_at_its_line()
+    {
+        var e = Refused("name: s\nbackbone: {arch: resnet18}\npretrain:\n\t- {dataset: synth-curated, method: scratch}\ntasks: [landmarks]\nshots: [0.5]\nseeds: [0]\n");
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal((4, 1), (error.Line, error.Column));
+        Assert.Contains("tab in the indentation", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_problem_is_reported_not_only_the_first()
     {
         var e = Refused("""
