@@ -197,7 +197,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         var output = Flat(raw);
 
         Assert.Equal(3, code);
-        Assert.Contains("in use by another process", output, StringComparison.Ordinal);
+        Assert.Contains($"results.duckdb: is open in another program (process {Environment.ProcessId},", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", raw, StringComparison.Ordinal);
     }
 

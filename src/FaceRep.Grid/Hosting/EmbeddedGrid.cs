@@ -86,7 +86,12 @@ public sealed class EmbeddedGrid : IAsyncDisposable
         }
         catch
         {
-            await StopAsync(host);
+            // Not stopped: a silo that did not reach Running refuses to stop, and that refusal
+            // would hide why it did not start.
+            if (host is IAsyncDisposable d)
+                await d.DisposeAsync();
+            else
+                host.Dispose();
             throw;
         }
 

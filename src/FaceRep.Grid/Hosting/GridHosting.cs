@@ -180,7 +180,14 @@ internal sealed class WorkerStarter(IGrainFactory grains, ILocalSiloDetails silo
         foreach (var device in devices.Devices)
         {
             var key = SiloPinnedPlacement.KeyFor(silo.SiloAddress, device.Name);
-            await grains.GetGrain<IWorkerGrain>(key).StartAsync();
+            // A silo that starts while the cluster still lists dead silos (all of them crashed and
+            // come back) can have its first calls routed to one of those until membership catches
+            // up: that passes, and is waited out rather than ending the silo's start.
+            var error = await Backoff.RetryAsync(() => grains.GetGrain<IWorkerGrain>(key).StartAsync(), IsTransient, StartPatience,
+                (e, wait) => log.LogWarning("Starting worker {Device} failed ({Error}); trying again in {Wait} s", device.Name, e.Message, wait.TotalSeconds),
+                cancellationToken);
+            if (error is not null)
+                throw new InvalidOperationException($"worker {device.Name} did not start: {error.Message}", error);
         }
 
         log.LogInformation("Silo {Silo} serves {Count} device(s): {Devices}", silo.Name, devices.Devices.Count,
@@ -188,6 +195,11 @@ internal sealed class WorkerStarter(IGrainFactory grains, ILocalSiloDetails silo
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>How long a silo's start waits for its workers' first calls to get through.</summary>
+    private static readonly TimeSpan StartPatience = TimeSpan.FromMinutes(2);
+
+    private static bool IsTransient(Exception e) => e is OrleansMessageRejectionException or SiloUnavailableException or TimeoutException;
 }
 
 /// <summary>
