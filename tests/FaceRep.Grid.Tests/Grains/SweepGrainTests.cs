@@ -68,6 +68,43 @@ public sealed class SweepGrainTests(GridFixture grid)
     }
 
     [Fact]
+    public async Task Jobs_that_finish_while_a_large_sweep_is_still_being_submitted_are_not_counted_as_reused()
+    {
+        // Two submission batches: the pre-training queued with the first can run and finish
+        // before the second batch is created. Nothing here ran before, so nothing is reused.
+        var jobs = GridFixture.WithEvaluations(41_000, evaluations: 1_500);
+        foreach (var job in jobs)
+            grid.Executor.Delays[job.Id] = TimeSpan.Zero;
+
+        var status = await grid.RunAsync("large-fresh", jobs);
+
+        Assert.Equal(jobs.Count, status.Succeeded);
+        Assert.Equal(0, status.ReusedAtSubmit);
+        Assert.Equal(0, status.FailedAtSubmit);
+    }
+
+    [Fact]
+    public async Task Failed_jobs_of_an_earlier_run_are_counted_apart_and_run_again_when_retried()
+    {
+        var (name, jobs) = GridFixture.Sweep("failed-apart", seeds: "[60, 61]", epochs: 6);
+        var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.Id != jobs[0].Id && j.DependsOn is null);
+        grid.Executor.Failures[simclr.Id] = (FailureKind.Diverged, 1);
+        var first = await grid.RunAsync(name, jobs);
+        Assert.Equal(5, first.Failed);
+        var sweep = grid.Client.GetGrain<ISweepGrain>(name);
+
+        var again = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+
+        Assert.Equal(5, again.Status.ReusedAtSubmit);
+        Assert.Equal(5, again.Status.FailedAtSubmit);
+        Assert.True(again.Status.IsComplete);
+        Assert.Equal(5, await sweep.RetryFailedAsync());
+        var retried = await grid.WaitAsync(name, s => s.IsComplete);
+        Assert.Equal(10, retried.Succeeded);
+        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+    }
+
+    [Fact]
     public async Task A_job_shared_by_two_sweeps_runs_once()
     {
         var (first, jobs) = GridFixture.Sweep("shared-a", seeds: "[30]");
