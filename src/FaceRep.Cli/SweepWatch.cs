@@ -24,20 +24,34 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
         try
         {
             SweepProgress? final = null;
-            if (plain)
+            try
             {
-                final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p => PrintLine(p), cancellationToken);
-            }
-            else
-            {
-                await console.Live(new Text($"Sweep {name}: connecting…")).AutoClear(false).StartAsync(async live =>
+                if (plain)
                 {
-                    final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p =>
+                    final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p => PrintLine(p), cancellationToken);
+                }
+                else
+                {
+                    await console.Live(new Text($"Sweep {name}: connecting…")).AutoClear(false).StartAsync(async live =>
                     {
-                        live.UpdateTarget(SweepView.Render(p, _pace.Eta(p.Status), DateTime.UtcNow, _note));
-                        live.Refresh();
-                    }, cancellationToken);
-                });
+                        final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p =>
+                        {
+                            live.UpdateTarget(SweepView.Render(p, _pace.Eta(p.Status), DateTime.UtcNow, _note));
+                            live.Refresh();
+                        }, cancellationToken);
+                    });
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                final = null;
+            }
+
+            if (final is null && cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C stops the watch, not the sweep.
+                console.MarkupLineInterpolated($"Stopped watching sweep [bold]{name}[/]; it goes on in the cluster (facerep sweep watch {name} follows it again).");
+                return ExitCodes.Interrupted;
             }
 
             if (final is null)

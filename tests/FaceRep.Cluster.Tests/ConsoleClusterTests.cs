@@ -168,6 +168,15 @@ public sealed partial class ConsoleClusterTests(ITestOutputHelper output) : IAsy
         var (code, text) = await RunAsync("sweep", "submit", spec);
         Assert.True(code == 0, text);
         using var watch = Start("sweep", "watch", "restart", "--plain");
+        // A second watch stopped by SIGTERM stops watching, not the sweep: exit 143, one line saying so.
+        using (var stopped = Start("sweep", "watch", "restart", "--plain"))
+        {
+            await stopped.WaitForLineAsync(l => DoneOf(l) is not null, TimeSpan.FromSeconds(90));
+            stopped.Terminate();
+            Assert.Equal(143, await stopped.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("Stopped watching sweep restart; it goes on in the cluster", stopped.Output, StringComparison.Ordinal);
+        }
+
         await watch.WaitForLineAsync(l => DoneOf(l) is >= 10, TimeSpan.FromSeconds(90));
 
         // Act: every silo dies at once (SIGKILL); then they are restarted where they ran.
