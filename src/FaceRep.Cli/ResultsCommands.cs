@@ -172,7 +172,7 @@ public static class ResultsCommands
                     Results.Analysis.Verdict.FirstBetter => $"{a} better",
                     Results.Analysis.Verdict.SecondBetter => $"{b} better",
                     Results.Analysis.Verdict.Inconclusive => "inconclusive",
-                    _ => "not supported (under 2 matched seeds)",
+                    _ => $"not supported (under {Core.Statistics.PairedComparison.MinimumPairsForVerdict} matched seeds)",
                 };
                 table.AddRow(Markup.Escape(c.Task), Markup.Escape(c.Protocol), c.Shots.ToString(CultureInfo.InvariantCulture),
                     Markup.Escape($"{c.Metric} ({(c.Direction == MetricDirection.LowerIsBetter ? "↓" : "↑")})"),

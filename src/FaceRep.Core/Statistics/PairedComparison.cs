@@ -13,8 +13,10 @@ public enum PairedDegeneracy
     AllDifferencesZero,
 
     /// <summary>
-    /// Every difference is the same non-zero value: t and d_z are ±∞ and the t-test p-value is 0;
-    /// the rank test still runs (all ranks tie), giving 2^(1−n) exactly for n ≤ 20.
+    /// Every difference is the same non-zero value: t and d_z are ±∞, but a spread of zero is not
+    /// evidence of infinite precision (two seeds that happen to agree, a deterministic effect):
+    /// the p-value is the rank test's, 2^(1−n) exactly for n ≤ 20 (all ranks tie, all signs agree),
+    /// never 0.
     /// </summary>
     ZeroVariance,
 }
@@ -29,7 +31,8 @@ public enum PairedDegeneracy
 /// p-value from Student's t (scipy.stats.ttest_rel). The rank test is
 /// <see cref="WilcoxonSignedRank"/>. Degenerate cases, decided by exact floating-point equality,
 /// are listed in <see cref="PairedDegeneracy"/>: n &lt; 2 → NaN p-values; all differences zero →
-/// mean 0, sd 0, d_z 0, t 0, p 1; identical non-zero differences → d_z and t ±∞, t-test p 0.
+/// mean 0, sd 0, d_z 0, t 0, p 1; identical non-zero differences → d_z and t ±∞ and the p-value
+/// the rank test's (never 0). A verdict needs at least <see cref="MinimumPairsForVerdict"/> pairs.
 /// </remarks>
 /// <param name="Count">Number of pairs, n.</param>
 /// <param name="MeanDifference">Mean of the differences (NaN when there are no pairs).</param>
@@ -37,7 +40,7 @@ public enum PairedDegeneracy
 /// <param name="EffectSize">Cohen's d_z = mean difference / sd of differences.</param>
 /// <param name="TStatistic">Paired t statistic, mean / (sd / √n).</param>
 /// <param name="DegreesOfFreedom">n − 1 (0 when there are no pairs).</param>
-/// <param name="TPValue">Two-sided p-value of the paired t-test.</param>
+/// <param name="TPValue">Two-sided p-value of the paired t-test (the rank test's when the differences do not vary).</param>
 /// <param name="Wilcoxon">The Wilcoxon signed-rank test of the same differences.</param>
 /// <param name="Degeneracy">Which degenerate-case rule applied, if any.</param>
 public sealed record PairedComparison(
@@ -51,8 +54,15 @@ public sealed record PairedComparison(
     WilcoxonSignedRank Wilcoxon,
     PairedDegeneracy Degeneracy)
 {
-    /// <summary>Whether there were enough pairs (at least two) for the tests to say anything.</summary>
-    public bool IsSufficient => Degeneracy != PairedDegeneracy.InsufficientPairs;
+    /// <summary>The fewest matched pairs a verdict may rest on.</summary>
+    public const int MinimumPairsForVerdict = 3;
+
+    /// <summary>
+    /// Whether a verdict may rest on this comparison: at least <see cref="MinimumPairsForVerdict"/>
+    /// pairs. (Two pairs give a t statistic with one degree of freedom, whose p-value swings on
+    /// a single seed; the statistics are still computed for them.)
+    /// </summary>
+    public bool IsSufficient => Count >= MinimumPairsForVerdict && Degeneracy != PairedDegeneracy.InsufficientPairs;
 
     /// <summary>Compares a_i with b_i for matched lists (a[i] and b[i] belong to the same cell).</summary>
     /// <param name="a">First source's values.</param>
@@ -116,8 +126,9 @@ public sealed record PairedComparison(
         if (differences.All(d => d == differences[0]))
         {
             // Identical non-zero differences: the mean is that value and the spread exactly zero.
+            // The t-test's p would be 0; the rank test's sign agreement is what the data support.
             var infinite = differences[0] > 0 ? double.PositiveInfinity : double.NegativeInfinity;
-            return new PairedComparison(n, differences[0], 0, infinite, infinite, df, 0, wilcoxon, PairedDegeneracy.ZeroVariance);
+            return new PairedComparison(n, differences[0], 0, infinite, infinite, df, wilcoxon.PValue, wilcoxon, PairedDegeneracy.ZeroVariance);
         }
 
         var t = summary.Mean / (summary.StdDev / Math.Sqrt(n));

@@ -16,7 +16,7 @@ public enum Support
     /// <summary>Enough matched results to test, but no significant difference after correction.</summary>
     Inconclusive,
 
-    /// <summary>Too few matched results to test anything.</summary>
+    /// <summary>Too few matched results for a verdict (fewer than three where a paired test decides).</summary>
     NotSupported,
 }
 

@@ -16,7 +16,7 @@ public enum Verdict
     /// <summary>Enough matched seeds, but the difference is not significant after correction.</summary>
     Inconclusive,
 
-    /// <summary>Fewer than two matched seeds: nothing can be said.</summary>
+    /// <summary>Fewer than three matched seeds (<see cref="PairedComparison.MinimumPairsForVerdict"/>): no verdict.</summary>
     NotSupported,
 }
 
@@ -44,7 +44,8 @@ public sealed record CellComparison(
 /// (task, protocol, shots) the results are matched by seed, compared with a paired t-test (the
 /// Wilcoxon signed-rank test is reported beside it), and the p-values of all cells are corrected
 /// together with Holm's method. A cell's verdict is a finding only when the corrected p-value is
-/// below <c>alpha</c>; otherwise it is inconclusive, or not supported under two matched seeds.
+/// below <c>alpha</c>; otherwise it is inconclusive, or not supported under three matched seeds
+/// (<see cref="PairedComparison.MinimumPairsForVerdict"/>).
 /// </summary>
 public static class SourceComparison
 {

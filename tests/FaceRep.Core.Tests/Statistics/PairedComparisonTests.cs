@@ -137,12 +137,12 @@ public sealed class PairedComparisonTests
     }
 
     [Fact]
-    public void Identical_non_zero_differences_give_t_p_zero_and_infinite_effect()
+    public void Identical_non_zero_differences_give_infinite_effect_but_the_rank_tests_p_never_zero()
     {
         var c = PairedComparison.OfDifferences([-0.25, -0.25, -0.25, -0.25]);
 
         Assert.Equal(PairedDegeneracy.ZeroVariance, c.Degeneracy);
-        Assert.Equal(0, c.TPValue);
+        Assert.Equal(2.0 / 16, c.TPValue, 1e-15);
         Assert.Equal(double.NegativeInfinity, c.TStatistic);
         Assert.Equal(double.NegativeInfinity, c.EffectSize);
         Assert.Equal(-0.25, c.MeanDifference);
@@ -150,6 +150,17 @@ public sealed class PairedComparisonTests
 
         // All four ranks tie at 2.5; only the all-negative assignment has W⁺ = 0: p = 2/16.
         Assert.Equal(2.0 / 16, c.Wilcoxon.PValue, 1e-15);
+    }
+
+    [Fact]
+    public void Two_identical_differences_are_not_enough_for_a_verdict()
+    {
+        // The demo's recognition · linear · 20% cell: two matched seeds, the same difference.
+        var two = PairedComparison.OfDifferences([0.004, 0.004]);
+
+        Assert.False(two.IsSufficient);
+        Assert.Equal(0.5, two.TPValue, 1e-15);
+        Assert.True(PairedComparison.OfDifferences([0.004, 0.004, 0.004]).IsSufficient);
     }
 
     [Fact]

@@ -90,6 +90,29 @@ public sealed class ConclusionsTests
     }
 
     [Fact]
+    public void A_best_source_is_not_declared_from_two_seeds_that_differ_by_the_same_amount()
+    {
+        // The demo's recognition · linear · 20% cell: two matched seeds, identical differences.
+        // It gave Holm p = 0 and "supervised is best"; two seeds support no verdict, and a spread
+        // of zero is not a p of zero.
+        ResultRow Cell(string method, int seed, double value) => Row("synth-curated", method, "emotion", 0.2, seed, value);
+        var two = new[] { Cell("supervised", 0, 0.30), Cell("supervised", 1, 0.31), Cell("simclr", 0, 0.29), Cell("simclr", 1, 0.30) };
+
+        var evidence = Of(Conclusions.Answer(two), "best-source", "emotion");
+
+        Assert.Equal(Support.NotSupported, evidence.Support);
+        Assert.Equal(2, evidence.Count);
+        Assert.NotEqual(0, evidence.P);
+
+        // Three seeds that agree exactly: a verdict may be considered, on the rank test's 2^(1−3).
+        var three = two.Append(Cell("supervised", 2, 0.32)).Append(Cell("simclr", 2, 0.31)).ToList();
+        var tested = Of(Conclusions.Answer(three), "best-source", "emotion");
+        Assert.Equal(3, tested.Count);
+        Assert.Equal(0.25, tested.P, 1e-12);
+        Assert.Equal(Support.Inconclusive, tested.Support);
+    }
+
+    [Fact]
     public void A_gain_that_shrinks_with_shots_is_a_supported_trend_with_the_planted_slope()
     {
         var questions = Conclusions.Answer(Study());
