@@ -84,7 +84,7 @@ public static class ResultsCommands
             if (rows.Count == 0 && MetricDefinitions.Find(query.Metric) is null)
             {
                 console.MarkupLineInterpolated(
-                    $"[red]error:[/] --metric '{query.Metric}' is not a metric: the known ones are {string.Join(", ", MetricDefinitions.All.Select(m => m.Name).Order(StringComparer.Ordinal))}, each with a val_ twin, and icc_auNN per action unit");
+                    $"[red]error:[/] --metric '{query.Metric}' is not a metric: the known ones are {string.Join(", ", MetricDefinitions.All.Select(m => m.Name).Order(StringComparer.Ordinal))}, each with a val_ twin (validation split) and a floor_ twin (the constant predictor), and icc_auNN per action unit");
                 return ExitCodes.BadInput;
             }
 

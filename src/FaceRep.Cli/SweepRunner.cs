@@ -126,9 +126,12 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         {
             var metric = MetricDefinitions.ForTask(task)[0];
             var rows = await results.SummariseAsync(spec.Name, metric.Name, cancellationToken);
+            // Every evaluation also measured the constant predictor on its subset's labels: the floor.
+            var floors = await results.SummariseAsync(spec.Name, MetricDefinitions.FloorPrefix + metric.Name, cancellationToken);
             foreach (var protocol in spec.Protocols)
             {
                 var cells = rows.Where(r => r.Task == task && r.Protocol == protocol).ToList();
+                var floorCells = floors.Where(r => r.Task == task && r.Protocol == protocol).ToList();
                 var arrow = metric.Direction == MetricDirection.LowerIsBetter ? "lower is better" : "higher is better";
                 var table = new Table()
                     .Title($"{task} · {protocol} · {metric.Name}{(metric.DisplayUnit.Length > 0 ? $" ({metric.DisplayUnit})" : "")}, mean ± std over seeds ({arrow})")
@@ -146,6 +149,21 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                             ? "–"
                             : string.Create(CultureInfo.InvariantCulture,
                                 $"{cell.Mean * metric.DisplayScale:F2} ± {cell.StdDev * metric.DisplayScale:F2} (n={cell.Count})"));
+                    }
+
+                    table.AddRow(line.ToArray());
+                }
+
+                if (floorCells.Count > 0)
+                {
+                    // The same subsets under every source: one floor per shot count.
+                    var line = new List<string> { "[dim]floor: labels alone[/]" };
+                    foreach (var shots in spec.Shots)
+                    {
+                        var at = floorCells.Where(c => c.Shots == shots).ToList();
+                        line.Add(at.Count == 0
+                            ? "–"
+                            : string.Create(CultureInfo.InvariantCulture, $"[dim]{at.Average(c => c.Mean) * metric.DisplayScale:F2}[/]"));
                     }
 
                     table.AddRow(line.ToArray());

@@ -69,6 +69,19 @@ public static class Charts
             bars.Color = colour.WithAlpha(0.6);
         }
 
+        var floorShots = section.Shots.Where(section.Floors.ContainsKey).ToList();
+        if (floorShots.Count > 0)
+        {
+            // The floor, grey and dashed: what the training labels alone give.
+            var floor = plot.Add.Scatter(floorShots.Select(Math.Log10).ToArray(), floorShots.Select(s => section.Floors[s] * section.Metric.DisplayScale).ToArray());
+            floor.LegendText = "floor: labels alone";
+            floor.Color = Colors.Gray;
+            floor.LineWidth = 1.5f;
+            floor.MarkerSize = 7;
+            floor.MarkerShape = MarkerShape.OpenSquare;
+            floor.LinePattern = LinePattern.Dashed;
+        }
+
         var positions = section.Shots.Select(Math.Log10).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, section.Shots.Select(Wording.Shots).ToArray());
         if (positions.Length > 0)

@@ -156,6 +156,13 @@ public static class ReportDocument
                 ? $"{Wording.Value(section.Metric, c.Summary.Mean)} ± {Wording.Value(section.Metric, c.Summary.StdDev)} " +
                   $"[{Wording.Value(section.Metric, c.Interval.Lower)}, {Wording.Value(section.Metric, c.Interval.Upper)}] (n={c.Summary.Count})"
                 : "—")).ToList()).ToList();
+        if (section.Floors.Count > 0)
+        {
+            // What the training labels alone give: a source at or beyond it has learned nothing useful.
+            rows.Add(new[] { "floor: labels alone" }.Concat(section.Shots.Select(shots =>
+                section.Floors.TryGetValue(shots, out var f) ? Wording.Value(section.Metric, f) : "—")).ToList());
+        }
+
         return new Table("results", new[] { "source" }.Concat(section.Shots.Select(Wording.Shots)).ToList(), rows);
     }
 

@@ -21,6 +21,13 @@ public sealed record CellSummary(string Source, double Shots, Summary Summary, C
 /// <param name="Cells">The summaries present.</param>
 public sealed record TaskSection(string Task, string Protocol, MetricDefinition Metric, IReadOnlyList<string> Sources, IReadOnlyList<double> Shots, IReadOnlyList<CellSummary> Cells)
 {
+    /// <summary>
+    /// The floor at each shot fraction: the headline metric of the constant predictor made from
+    /// each evaluation's training labels alone, averaged over the evaluations (absent where the
+    /// results predate floors).
+    /// </summary>
+    public IReadOnlyDictionary<double, double> Floors { get; init; } = new Dictionary<double, double>();
+
     /// <summary>The cell of a source and shot fraction, or null.</summary>
     public CellSummary? Cell(string source, double shots) => Cells.FirstOrDefault(c => c.Source == source && c.Shots == shots);
 
@@ -95,7 +102,11 @@ public sealed record SweepReport(
                     .ToList();
                 var sources = cells.Select(c => c.Source).Distinct(StringComparer.Ordinal)
                     .OrderBy(s => order.GetValueOrDefault(s, int.MaxValue)).ThenBy(s => s, StringComparer.Ordinal).ToList();
-                return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells);
+                var floor = MetricDefinitions.FloorPrefix + metric.Name;
+                var floors = g.Where(r => r.Metrics.TryGetValue(floor, out var v) && double.IsFinite(v))
+                    .GroupBy(r => r.Shots)
+                    .ToDictionary(f => f.Key, f => f.Average(r => r.Metrics[floor]));
+                return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells) { Floors = floors };
             })
             .Where(s => s.Cells.Count > 0)
             .ToList();

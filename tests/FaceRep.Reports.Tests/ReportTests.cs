@@ -47,6 +47,25 @@ public sealed partial class ReportTests : IDisposable
     }
 
     [Fact]
+    public void The_floor_of_each_task_is_shown_beside_the_sources_in_tables_and_charts()
+    {
+        // The constant predictor's NME, measured with every landmarks result: 0.30 at every shot count.
+        var rows = PlantedStudy.Rows().Select(r => r.Task != "landmarks" ? r : r with
+        {
+            Metrics = new Dictionary<string, double>(r.Metrics) { ["floor_nme_io"] = 0.30 },
+        }).ToList();
+        var report = PlantedStudy.Report(rows);
+
+        var landmarks = report.Sections.Single(s => s.Task == "landmarks");
+        Assert.Equal(PlantedStudy.Shots, landmarks.Floors.Keys.Order());
+        Assert.All(landmarks.Floors.Values, f => Assert.Equal(0.30, f, 12));
+        Assert.Empty(report.Sections.Single(s => s.Task == "emotion").Floors);
+        var files = ReportWriter.Write(report, _dir);
+        var markdown = File.ReadAllText(files.Markdown);
+        Assert.Matches(@"\| floor: labels alone \| 30\.0+ %? ?\|", markdown.Replace("\u00a0", " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_files_are_written_with_real_charts_and_a_self_contained_page()
     {
         var report = PlantedStudy.Report();

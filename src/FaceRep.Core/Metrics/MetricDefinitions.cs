@@ -32,6 +32,12 @@ public static class MetricDefinitions
     /// <summary>Prefix of a metric measured on the validation split (<c>val_nme_io</c>); the unprefixed name is the test split's.</summary>
     public const string ValidationPrefix = "val_";
 
+    /// <summary>
+    /// Prefix of a metric measured on the best constant predictor made from the training subset's
+    /// labels (majority class, mean shape, mean intensity): the task's floor beside each result.
+    /// </summary>
+    public const string FloorPrefix = "floor_";
+
     // Recognition (verification pairs).
 
     /// <summary>True-accept rate at a false-accept rate of 1e-3 (headline of recognition).</summary>
@@ -178,6 +184,8 @@ public static class MetricDefinitions
             return known;
         if (name.StartsWith(ValidationPrefix, StringComparison.Ordinal) && Find(name[ValidationPrefix.Length..]) is { } measured)
             return measured with { Name = name, Description = $"{measured.Description}, on the validation split" };
+        if (name.StartsWith(FloorPrefix, StringComparison.Ordinal) && Find(name[FloorPrefix.Length..]) is { } floor)
+            return floor with { Name = name, Description = $"{floor.Description} of the constant predictor (the task's floor)" };
         if (name.Length == PerActionUnitIccPrefix.Length + 2
             && name.StartsWith(PerActionUnitIccPrefix, StringComparison.Ordinal)
             && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1]))

@@ -42,6 +42,17 @@ public sealed class EmotionTask : EvaluationTask
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset) =>
         new Head(Linear(featureShape[0], Classes + 2));
 
+    /// <summary>The subset's most frequent class (the lowest of tied ones) and its mean valence and arousal.</summary>
+    public override float[] ConstantPrediction(TaskData train, IReadOnlyList<int> subset)
+    {
+        var mean = base.ConstantPrediction(train, subset);
+        var counts = new int[Classes];
+        foreach (var i in subset)
+            counts[(int)train.Label(i)[0]]++;
+        mean[0] = Array.IndexOf(counts, counts.Max());
+        return mean;
+    }
+
     private sealed class Head(Linear linear) : TaskHead
     {
         public override IEnumerable<Parameter> Parameters => linear.parameters();

@@ -53,6 +53,21 @@ public abstract class EvaluationTask
 
     /// <summary>Creates the head for features of the given shape (without the batch dimension), knowing the training subset.</summary>
     public abstract TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset);
+
+    /// <summary>
+    /// The best prediction that never looks at an image, made from the training subset's labels
+    /// (the mean label by default: mean shape, mean intensities), in the decoded layout
+    /// <see cref="TaskHead.Metrics"/> reads. Measured on the test split, it is the task's floor:
+    /// a representation that does no better has learned nothing the labels alone do not give.
+    /// </summary>
+    public virtual float[] ConstantPrediction(TaskData train, IReadOnlyList<int> subset)
+    {
+        var labels = train.LabelsOf(subset);
+        var mean = new double[LabelWidth];
+        for (var i = 0; i < labels.Length; i++)
+            mean[i % LabelWidth] += labels[i];
+        return mean.Select(v => (float)(v / subset.Count)).ToArray();
+    }
 }
 
 /// <summary>A task's trainable head, its loss, and how its outputs become metrics.</summary>

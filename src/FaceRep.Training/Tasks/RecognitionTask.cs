@@ -35,6 +35,14 @@ public sealed class RecognitionTask : EvaluationTask
     public override int[] FewShotSubset(TaskData train, double shots, int seed) =>
         FewShot.SubjectExclusive(train.Identities, shots, seed, Name);
 
+    /// <summary>
+    /// One embedding for every face: every pair scores alike, so the best a verifier can do is
+    /// the more common answer (its accuracy is the share of that kind of pair) and no
+    /// threshold separates genuine pairs from impostors.
+    /// </summary>
+    public override float[] ConstantPrediction(TaskData train, IReadOnlyList<int> subset) =>
+        Enumerable.Repeat(1f / MathF.Sqrt(EmbeddingDim), EmbeddingDim).ToArray();
+
     /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset)
     {

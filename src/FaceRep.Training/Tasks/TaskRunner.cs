@@ -80,6 +80,15 @@ public static class TaskRunner
         var validation = TaskData.Load(splits.Validation, Enumerable.Range(0, splits.Validation.Count).ToArray(), task);
         foreach (var (name, value) in head.Metrics(Predict(backbone, task.Input, head, validation, r), validation))
             metrics[ValidationPrefix + name] = value;
+        // The floor: what the training labels alone predict (majority class, mean shape, mean
+        // intensity), measured the same way on the same test split.
+        var constant = task.ConstantPrediction(train, subset);
+        var repeated = new float[constant.Length * test.Count];
+        for (var i = 0; i < test.Count; i++)
+            constant.CopyTo(repeated, i * constant.Length);
+        // (A metric undefined for a constant, such as a correlation, has no floor.)
+        foreach (var (name, value) in head.Metrics(repeated, test).Where(m => double.IsFinite(m.Value)))
+            metrics[MetricDefinitions.FloorPrefix + name] = value;
         metrics[MetricDefinitions.TrainLoss.Name] = lastLoss;
         metrics["train_images"] = subset.Length;
         metrics["test_images"] = test.Count;

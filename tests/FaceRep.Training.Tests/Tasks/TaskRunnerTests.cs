@@ -54,6 +54,56 @@ public sealed class TaskRunnerTests
     }
 
     [Theory]
+    [InlineData("recognition")]
+    [InlineData("landmarks")]
+    [InlineData("au")]
+    [InlineData("emotion")]
+    [InlineData("landmarks3d")]
+    public void Each_evaluation_measures_its_floor_the_constant_predictor_from_its_training_labels(string task)
+    {
+        var config = Config(task, "linear", steps: 2);
+        var metrics = Run(config, out var indices);
+
+        var headline = MetricDefinitions.ForTask(task)[0].Name;
+        Assert.True(double.IsFinite(metrics[MetricDefinitions.FloorPrefix + headline]), $"{task} has no floor for {headline}");
+        // Recomputed by hand from the same splits: the subset's labels alone, scored on the test split.
+        var splits = Data.SynthFaceCatalog.OpenTask(task, 80, 40, 40, Tiny.Input, TaskRunner.DataSeed);
+        var evaluation = TaskRunner.Get(task);
+        var train = TaskData.Load(splits.Train, Enumerable.Range(0, splits.Train.Count).ToArray(), evaluation);
+        var test = TaskData.Load(splits.Test, Enumerable.Range(0, splits.Test.Count).ToArray(), evaluation);
+        var constant = evaluation.ConstantPrediction(train, indices);
+        switch (task)
+        {
+            case "emotion":
+                // Accuracy of always answering the subset's majority class.
+                var majority = (int)constant[0];
+                var counts = indices.GroupBy(i => (int)train.Label(i)[0]).ToDictionary(g => g.Key, g => g.Count());
+                Assert.Equal(counts.Max(c => c.Value), counts[majority]);
+                var share = Enumerable.Range(0, test.Count).Count(i => (int)test.Label(i)[0] == majority) / (double)test.Count;
+                Assert.Equal(share, metrics["floor_accuracy"], 1e-12);
+                break;
+            case "recognition":
+                // One embedding for all: nothing separates genuine pairs from impostors.
+                Assert.Equal(0.5, metrics["floor_roc_auc"], 1e-12);
+                break;
+            case "landmarks":
+                // The mean shape of the subset, point by point.
+                Assert.Equal(indices.Average(i => train.Label(i)[0]), constant[0], 1e-4);
+                Assert.Equal(indices.Average(i => train.Label(i)[135]), constant[135], 1e-4);
+                Assert.InRange(metrics["floor_nme_io"], 0.01, 1.0);
+                break;
+            case "au":
+                // A constant has no intensity to agree or correlate with: ICC and PCC are 0.
+                Assert.Equal(0, metrics["floor_icc"], 1e-9);
+                Assert.Equal(0, metrics["floor_pcc"]);
+                break;
+            default:
+                Assert.InRange(metrics["floor_nme3d_box"], 0.001, 1.0);
+                break;
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(TasksAndProtocols))]
     public void Live_tensors_do_not_grow_with_the_number_of_steps(string task, string protocol)
     {
