@@ -54,8 +54,13 @@ public sealed class StopSignals : IDisposable
 
         _error.WriteLine("Stopping at once: what finished is kept; run the same command again to go on.");
         _error.Flush();
-        Environment.Exit(ExitCode ?? code);
+        // At once: not Environment.Exit, whose orderly shutdown runs beside libtorch's threads
+        // mid-step and can crash. What a run keeps is committed on disk already.
+        ExitNow(ExitCode ?? code);
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitNow(int status);
 
     /// <inheritdoc />
     public void Dispose()

@@ -104,7 +104,8 @@ public sealed partial class StopTests : IDisposable
             await run.WaitForLineAsync(l => l.StartsWith("Stopping:", StringComparison.Ordinal)).WaitAsync(Timeout);
             run.Signal(PosixSignal.SIGINT);
 
-            Assert.True(await run.WaitForExitAsync(Timeout) == 130, run.Output);
+            var code = await run.WaitForExitAsync(Timeout);
+            Assert.True(code == 130, $"exit {code}:\n{run.Output}");
             Assert.Contains("Stopping at once", run.Output, StringComparison.Ordinal);
         }
 
