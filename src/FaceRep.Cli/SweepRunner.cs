@@ -41,7 +41,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         if (status.ReusedAtSubmit > 0 || status.FailedAtSubmit > 0)
             console.MarkupLine(Reusing(status, retryFailed));
 
-        var final = await WatchAsync(sweep, status, cancellationToken);
+        var final = await SweepWatch.For(console).FollowAsync(client, spec.Name, cancellationToken);
         await PrintResultsAsync(spec, cancellationToken);
         if (reports is not null && await ReportCommand.BuildAsync(results, spec.Name, Path.GetDirectoryName(Path.GetFullPath(reports)) ?? reports, 0.05, cancellationToken) is { } report)
             ReportCommand.PrintSummary(console, report, Reports.ReportWriter.Write(report, Path.Combine(reports, spec.Name)));
@@ -70,54 +70,6 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         parts.Add($"{status.Total - status.Succeeded - status.Failed} to run.");
         var line = string.Join("; ", parts);
         return char.ToUpperInvariant(line[0]) + line[1..];
-    }
-
-    private async Task<SweepStatus> WatchAsync(ISweepGrain sweep, SweepStatus initial, CancellationToken cancellationToken)
-    {
-        var watcher = new Watcher();
-        var reference = client.CreateObjectReference<ISweepObserver>(watcher);
-        await sweep.SubscribeAsync(reference);
-        var started = DateTime.UtcNow;
-        var resubscribe = new Every(ResubscribePeriod, started);
-        var status = initial;
-        string? last = null;
-        try
-        {
-            while (true)
-            {
-                var counts = Describe(status);
-                if (counts != last)
-                {
-                    console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"  [[{DateTime.UtcNow - started:mm\\:ss}]] {counts}"));
-                    last = counts;
-                }
-
-                if (status.IsComplete || status.IsCancelled)
-                    return status;
-
-                // Notifications wake us early; the poll keeps progress honest if one is lost.
-                await watcher.NextAsync(TimeSpan.FromSeconds(1), cancellationToken);
-                status = await sweep.GetStatusAsync();
-                // A subscription lapses if the sweep grain moves (its silo restarts): renew it now and then.
-                if (resubscribe.Due(DateTime.UtcNow))
-                    await sweep.SubscribeAsync(reference);
-            }
-        }
-        finally
-        {
-            await sweep.UnsubscribeAsync(reference);
-            client.DeleteObjectReference<ISweepObserver>(reference);
-        }
-    }
-
-    /// <summary>How often the watch renews its subscription to the sweep's notifications.</summary>
-    private static readonly TimeSpan ResubscribePeriod = TimeSpan.FromMinutes(1);
-
-    private static string Describe(SweepStatus s)
-    {
-        var done = s.Succeeded + s.Failed;
-        var failed = s.Failed > 0 ? $"[red]{s.Failed} failed[/]" : "0 failed";
-        return $"{done}/{s.Total} done · {s.Running} running · {s.Ready} ready · {s.Waiting} waiting · {failed}";
     }
 
     private async Task PrintResultsAsync(SweepSpec spec, CancellationToken cancellationToken)
@@ -170,26 +122,6 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                 }
 
                 console.Write(table);
-            }
-        }
-    }
-
-    /// <summary>Receives the sweep's progress notifications.</summary>
-    private sealed class Watcher : ISweepObserver
-    {
-        private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnProgress(SweepStatus status) => Interlocked.Exchange(ref _signal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
-        public async Task NextAsync(TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await Volatile.Read(ref _signal).Task.WaitAsync(timeout, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                // A poll is due.
             }
         }
     }

@@ -27,8 +27,14 @@ internal static class SweepView
     }
 
     /// <summary>The full view: a header, a bar and counts per stage, the latest failures.</summary>
-    public static Spectre.Console.Rendering.IRenderable Render(SweepProgress p, TimeSpan? eta, DateTime now, string? note = null)
+    /// <param name="p">The progress.</param>
+    /// <param name="eta">Time left at the observed pace, if known.</param>
+    /// <param name="now">The time now.</param>
+    /// <param name="note">A line under the view (a lost connection), if any.</param>
+    /// <param name="width">The console's width: the bars shrink to fit a narrow terminal.</param>
+    public static Spectre.Console.Rendering.IRenderable Render(SweepProgress p, TimeSpan? eta, DateTime now, string? note = null, int width = 120)
     {
+        var barWidth = Math.Clamp(width - 88, 8, BarWidth);
         var s = p.Status;
         var elapsed = s.SubmittedUtc is { } submitted ? Duration((s.CompletedUtc ?? now) - submitted) : "–";
         var header = new Markup(string.Create(CultureInfo.InvariantCulture,
@@ -40,7 +46,7 @@ internal static class SweepView
             .AddColumn(new TableColumn("failed").RightAligned());
         foreach (var st in p.Stages)
         {
-            table.AddRow(StageName(st.Kind), Bar(st), $"{st.Done}/{st.Total}", $"{st.Running}", $"{st.Ready}", $"{st.Waiting}",
+            table.AddRow(StageName(st.Kind), Bar(st, barWidth), $"{st.Done}/{st.Total}", $"{st.Running}", $"{st.Ready}", $"{st.Waiting}",
                 $"[green]{st.Succeeded}[/]", st.Failed > 0 ? $"[red]{st.Failed}[/]" : "0");
         }
 
@@ -65,15 +71,15 @@ internal static class SweepView
 
     private static string StageName(JobKind kind) => kind == JobKind.Pretrain ? "pre-training" : "evaluation";
 
-    private static string Bar(StageProgress st)
+    private static string Bar(StageProgress st, int width)
     {
         if (st.Total == 0)
             return "";
-        int Cells(int n) => (int)Math.Round(n * (double)BarWidth / st.Total);
+        int Cells(int n) => (int)Math.Round(n * (double)width / st.Total);
         var ok = Cells(st.Succeeded);
-        var bad = Math.Min(BarWidth - ok, Cells(st.Failed));
-        var running = Math.Min(BarWidth - ok - bad, Cells(st.Running));
-        var rest = BarWidth - ok - bad - running;
+        var bad = Math.Min(width - ok, Cells(st.Failed));
+        var running = Math.Min(width - ok - bad, Cells(st.Running));
+        var rest = width - ok - bad - running;
         var percent = 100.0 * st.Done / st.Total;
         return string.Create(CultureInfo.InvariantCulture,
             $"[green]{new string('█', ok)}[/][red]{new string('█', bad)}[/][yellow]{new string('▒', running)}[/][grey]{new string('░', rest)}[/] {percent,5:0.0}%");

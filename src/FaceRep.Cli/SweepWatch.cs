@@ -4,8 +4,10 @@ using Spectre.Console;
 namespace FaceRep.Cli;
 
 /// <summary>
-/// <c>sweep watch</c>: polls the sweep's progress, shows it live (or a line per change), and
-/// reconnects when the cluster drops the connection, for up to <see cref="ReconnectFor"/>.
+/// The one way a sweep's progress is followed, by <c>sweep watch</c> on a cluster and by
+/// <c>run</c> and <c>demo</c> in embedded mode: polls the sweep, shows it live in a terminal (a
+/// bar per stage) or a line per change when the output is redirected, names each failure as it
+/// happens, and on a cluster reconnects when the connection drops, for up to <see cref="ReconnectFor"/>.
 /// </summary>
 internal sealed class SweepWatch(IAnsiConsole console, bool plain)
 {
@@ -16,38 +18,39 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
     private readonly Pace _pace = new();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
 
-    /// <summary>Follows an existing sweep to its end; returns the exit code.</summary>
+    /// <summary>A watch that shows live progress where <paramref name="console"/> is a terminal, lines otherwise.</summary>
+    public static SweepWatch For(IAnsiConsole console) => new(console, plain: !console.Profile.Capabilities.Interactive);
+
+    /// <summary>Follows an existing sweep on a cluster to its end; returns the exit code.</summary>
     public async Task<int> RunAsync(ClusterConnection connection, string name, CancellationToken cancellationToken)
     {
         var current = connection;
         var owned = new List<ClusterConnection>();
         try
         {
-            SweepProgress? final = null;
+            SweepProgress? final;
             try
             {
-                if (plain)
+                final = await ShowAsync(() => current.Client, name, async (e, lost) =>
                 {
-                    final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p => PrintLine(p), cancellationToken);
-                }
-                else
-                {
-                    await console.Live(new Text($"Sweep {name}: connecting…")).AutoClear(false).StartAsync(async live =>
+                    _note = $"connection lost ({ClusterConnection.Reason(e)}); reconnecting";
+                    if (plain)
+                        console.MarkupLineInterpolated($"  [yellow]{_note}…[/]");
+                    var fresh = await ReconnectAsync(current.Target, lost, cancellationToken);
+                    if (fresh is null)
                     {
-                        final = await LoopAsync(() => current, c => { current = c; owned.Add(c); }, name, p =>
-                        {
-                            live.UpdateTarget(SweepView.Render(p, _pace.Eta(p.Status), DateTime.UtcNow, _note));
-                            live.Refresh();
-                        }, cancellationToken);
-                    });
-                }
+                        console.MarkupLineInterpolated($"[red]error:[/] lost the cluster {current.Target} and could not reach it again within {ReconnectFor.TotalMinutes:0} min");
+                        return false;
+                    }
+
+                    current = fresh;
+                    owned.Add(fresh);
+                    if (plain)
+                        console.MarkupLineInterpolated($"  [green]reconnected[/] after {(DateTime.UtcNow - lost).TotalSeconds:0.0} s");
+                    return true;
+                }, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                final = null;
-            }
-
-            if (final is null && cancellationToken.IsCancellationRequested)
             {
                 // Ctrl-C stops the watch, not the sweep.
                 console.MarkupLineInterpolated($"Stopped watching sweep [bold]{name}[/]; it goes on in the cluster (facerep sweep watch {name} follows it again).");
@@ -74,19 +77,48 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
         }
     }
 
+    /// <summary>
+    /// Follows a sweep on a client whose connection does not drop (the embedded silo's own) until
+    /// it completes or is cancelled; returns its last status. Cancelling the token throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<SweepStatus> FollowAsync(IClusterClient client, string name, CancellationToken cancellationToken) =>
+        (await ShowAsync(() => client, name, null, cancellationToken))!.Status;
+
+    /// <summary>Shows the sweep live or line by line until it ends; null if the connection was lost for good.</summary>
+    private async Task<SweepProgress?> ShowAsync(Func<IClusterClient> client, string name,
+        Func<Exception, DateTime, Task<bool>>? reconnect, CancellationToken cancellationToken)
+    {
+        if (plain)
+            return await LoopAsync(client, name, p => PrintLine(p), reconnect, cancellationToken);
+        SweepProgress? final = null;
+        await console.Live(new Text($"Sweep {name}: connecting…")).AutoClear(false).StartAsync(async live =>
+        {
+            void Show(SweepProgress p)
+            {
+                live.UpdateTarget(SweepView.Render(p, _pace.Eta(p.Status), DateTime.UtcNow, _note, console.Profile.Width));
+                live.Refresh();
+            }
+
+            final = await LoopAsync(client, name, Show, reconnect, cancellationToken);
+        });
+        return final;
+    }
+
     private string? _note;
 
-    /// <summary>Polls until the sweep ends; null if the cluster could not be reached again in time.</summary>
-    private async Task<SweepProgress?> LoopAsync(Func<ClusterConnection> connection, Action<ClusterConnection> reconnected, string name,
-        Action<SweepProgress> show, CancellationToken cancellationToken)
+    /// <summary>Polls until the sweep ends; null if the connection was lost and could not be made again.</summary>
+    private async Task<SweepProgress?> LoopAsync(Func<IClusterClient> client, string name, Action<SweepProgress> show,
+        Func<Exception, DateTime, Task<bool>>? reconnect, CancellationToken cancellationToken)
     {
         var lastFailed = -1;
         SweepProgress? progress = null;
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var grain = connection().Client.GetGrain<ISweepGrain>(name);
+                var grain = client().GetGrain<ISweepGrain>(name);
                 var latest = await grain.GetProgressAsync(0);
                 // Failures are read (from their jobs) only when there are new ones.
                 if (latest.Status.Failed != lastFailed && latest.Status.Failed > 0)
@@ -102,29 +134,19 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
                     return latest;
                 await Task.Delay(Poll, cancellationToken);
             }
-            catch (Exception e) when (ClusterConnection.IsConnectionError(e))
+            catch (Exception e) when (reconnect is not null && ClusterConnection.IsConnectionError(e))
             {
                 var lost = DateTime.UtcNow;
-                _note = $"connection lost ({ClusterConnection.Reason(e)}); reconnecting";
-                if (plain)
-                    console.MarkupLineInterpolated($"  [yellow]{_note}…[/]");
-                else if (progress is not null)
-                    show(progress);
-                var fresh = await ReconnectAsync(connection().Target, lost, cancellationToken);
-                if (fresh is null)
+                if (!plain && progress is not null)
                 {
-                    console.MarkupLineInterpolated($"[red]error:[/] lost the cluster {connection().Target} and could not reach it again within {ReconnectFor.TotalMinutes:0} min");
-                    return null;
+                    _note = $"connection lost ({ClusterConnection.Reason(e)}); reconnecting";
+                    show(progress);
                 }
 
-                reconnected(fresh);
-                if (plain)
-                    console.MarkupLineInterpolated($"  [green]reconnected[/] after {(DateTime.UtcNow - lost).TotalSeconds:0.0} s");
+                if (!await reconnect(e, lost))
+                    return null;
             }
         }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        return progress;
     }
 
     private async Task<ClusterConnection?> ReconnectAsync(ClusterTarget target, DateTime since, CancellationToken cancellationToken)
