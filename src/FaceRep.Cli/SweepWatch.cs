@@ -172,11 +172,13 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
 
     private void PrintLine(SweepProgress progress)
     {
-        var line = SweepView.Line(progress, _pace.Eta(progress.Status));
-        if (line != _lastLine)
+        // A line when the counts change, not when only the ETA does: a redirected log gets a line
+        // per finished job, not one a second.
+        var counts = SweepView.Line(progress, null);
+        if (counts != _lastLine)
         {
-            console.MarkupLine($"  [[{DateTime.Now:HH:mm:ss}]] {line}");
-            _lastLine = line;
+            console.MarkupLine($"  [[{DateTime.Now:HH:mm:ss}]] {SweepView.Line(progress, _pace.Eta(progress.Status))}");
+            _lastLine = counts;
         }
 
         foreach (var failure in progress.Failures.Where(f => _reported.Add(f.JobId)).Reverse())
