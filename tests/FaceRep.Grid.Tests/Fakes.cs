@@ -56,6 +56,9 @@ public sealed class FakeExecutor : IJobExecutor
 
     public Task StartedAsync(string jobId) => Started.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>Completes when the first of <paramref name="jobs"/> to start starts (the dispatcher need not take them in their listed order).</summary>
+    public Task FirstStartedAsync(IEnumerable<JobDescriptor> jobs) => Task.WhenAny(jobs.Select(j => StartedAsync(j.Id)));
+
     public Task EndedAsync(string jobId) => Ended.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public JobOutcome Execute(JobDescriptor job, RunContext context)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Grains;
 using FaceRep.Grid.Hosting;
@@ -9,7 +10,7 @@ using Orleans.TestingHost;
 
 namespace FaceRep.Grid.Tests;
 
-/// <summary>An in-process cluster of two silos running the grid with the fake trainer.</summary>
+/// <summary>An in-process cluster of two silos running the grid with the fake trainer (one per test: see <see cref="GridTests{TGrid}"/>).</summary>
 public class GridFixture : IAsyncLifetime
 {
     public FakeExecutor Executor { get; } = new();
@@ -47,12 +48,53 @@ public class GridFixture : IAsyncLifetime
                 _ => Results);
             silo.Services.AddSingleton<IJobExecutor>(Executor);
             silo.Services.AddKeyedSingleton<TimeProvider>(GridTime.Key, Time);
+            silo.AddIncomingGrainCallFilter(async call =>
+            {
+                await call.Invoke();
+                if (call.InterfaceMethod?.DeclaringType == typeof(IExperimentGrain) && call.MethodName != nameof(IExperimentGrain.GetStatusAsync))
+                    Changed(call.TargetId.Key.ToString()!);
+            });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
     public virtual async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _changes = new(StringComparer.Ordinal);
+
+    /// <summary>Wakes whoever waits on a job: a call to its grain has just been handled (the only way its state changes; reads, which would wake the reader itself, excepted).</summary>
+    private void Changed(string jobId)
+    {
+        if (_changes.TryRemove(jobId, out var change))
+            change.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits until the job's status satisfies <paramref name="until"/>, woken by each call its grain
+    /// handles rather than by polling; on timeout, says the status it stuck at.
+    /// </summary>
+    public async Task<JobStatus> WaitForJobAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? timeout = null)
+    {
+        var experiment = Client.GetGrain<IExperimentGrain>(jobId);
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            // Taken before the status is read, so a change in between is not missed.
+            var next = _changes.GetOrAdd(jobId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            var status = await experiment.GetStatusAsync();
+            if (until(status))
+                return status;
+            try
+            {
+                await next.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"job {jobId} stuck at {status.State}, attempt {status.Attempts}, {status.Failure} {status.Error}");
+            }
+        }
+    }
 
     /// <summary>Changes the grid's settings of every silo (after the defaults above).</summary>
     protected virtual void Configure(GridOptions options)
@@ -75,10 +117,9 @@ public class GridFixture : IAsyncLifetime
 
     /// <summary>
     /// A sweep of <paramref name="count"/> landmark evaluations of the scratch backbone (plus the
-    /// scratch job they wait for, which every test shares), distinct from every other test's by
-    /// <paramref name="firstSeed"/>.
+    /// scratch job they wait for), told apart from another such sweep of the same test by <paramref name="firstSeed"/>.
     /// </summary>
-    public static List<JobDescriptor> Independent(int count, int firstSeed)
+    public static List<JobDescriptor> Independent(int count, int firstSeed = 0)
     {
         return Jobs($"""
             name: independent
@@ -90,8 +131,8 @@ public class GridFixture : IAsyncLifetime
             """);
     }
 
-    /// <summary>One pre-training job that waits for nothing, distinct from every other test's by <paramref name="unique"/>.</summary>
-    public static JobDescriptor Alone(int unique, int devices = 1)
+    /// <summary>One pre-training job that waits for nothing, told apart from another of the same test by <paramref name="unique"/>.</summary>
+    public static JobDescriptor Alone(int unique = 0, int devices = 1)
     {
         return Jobs($$"""
             name: alone
@@ -104,7 +145,7 @@ public class GridFixture : IAsyncLifetime
     }
 
     /// <summary>A pre-training job that waits for nothing (as <see cref="Alone"/>) and <paramref name="evaluations"/> evaluations of it.</summary>
-    public static List<JobDescriptor> WithEvaluations(int unique, int evaluations)
+    public static List<JobDescriptor> WithEvaluations(int evaluations, int unique = 0)
     {
         return Jobs($$"""
             name: with-evaluations
@@ -201,10 +242,4 @@ public class GridFixture : IAsyncLifetime
                 Completed.TrySetResult();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class GridCollection : ICollectionFixture<GridFixture>
-{
-    public const string Name = "grid";
 }

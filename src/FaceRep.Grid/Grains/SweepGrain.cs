@@ -256,19 +256,19 @@ public sealed class SweepGrain(
             return 0;
         await EnsureCountedAsync();
         var failed = _jobs.Where(j => j.Value.State == JobState.Failed).Select(j => j.Key).ToHashSet(StringComparer.Ordinal);
-        // Pre-training jobs first, so their evaluations find them running again and wait.
-        var ordered = definition.State.JobIds.Select((id, i) => (id, i))
-            .Where(j => failed.Contains(j.id))
-            .OrderBy(j => Dependency(j.i) < 0 ? 0 : 1)
-            .Select(j => j.id)
-            .ToList();
+        var jobs = definition.State.JobIds.Select((id, i) => (id, i)).Where(j => failed.Contains(j.id)).ToList();
         counters.State.CancelledUtc = null;
         await Dispatcher.TrackSweepAsync(Name, true);
+        // Every pre-training job is running again before any evaluation is retried: an evaluation
+        // retried beside its pre-training could ask it for its state first, find it failed and fail again.
         var retried = 0;
-        foreach (var chunk in ordered.Chunk(Batch))
+        foreach (var stage in new[] { jobs.Where(j => Dependency(j.i) < 0), jobs.Where(j => Dependency(j.i) >= 0) })
         {
-            var results = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).RetryAsync(Name, definition.State.Priority)));
-            retried += results.Count(r => r);
+            foreach (var chunk in stage.Select(j => j.id).Chunk(Batch))
+            {
+                var results = await Task.WhenAll(chunk.Select(id => GrainFactory.Ref<IExperimentGrain>(id).RetryAsync(Name, definition.State.Priority)));
+                retried += results.Count(r => r);
+            }
         }
 
         // Their new states arrive as notifications; recount now so the answer is current.

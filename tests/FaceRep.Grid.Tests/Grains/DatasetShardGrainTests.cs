@@ -7,8 +7,7 @@ using Orleans.Core.Internal;
 
 namespace FaceRep.Grid.Tests.Grains;
 
-[Collection(GridCollection.Name)]
-public sealed class DatasetShardGrainTests(GridFixture grid) : IDisposable
+public sealed class DatasetShardGrainTests(GridFixture grid) : IClassFixture<GridFixture>, IDisposable
 {
     private const int Samples = 24;
     private const int ShardSize = 7;

@@ -3,18 +3,17 @@ using FaceRep.Grid.Abstractions;
 
 namespace FaceRep.Grid.Tests.Grains;
 
-[Collection(GridCollection.Name)]
-public sealed class LeaseTokenTests(GridFixture grid)
+public sealed class LeaseTokenTests : GridTests
 {
     [Fact]
     public async Task A_late_report_about_an_earlier_lease_is_refused_even_with_the_same_worker_and_attempt_number()
     {
         // Arrange: a job no worker of this cluster can take (it asks for a GPU), leased by hand to a
         // worker of a live silo, handed back, and leased to the same worker again.
-        var job = GridFixture.Alone(70_001) with { Requires = "gpu" };
-        var grain = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        var job = GridFixture.Alone() with { Requires = "gpu" };
+        var grain = Grid.Client.GetGrain<IExperimentGrain>(job.Id);
         await grain.InitAsync(job, "lease-tokens", 0);
-        var silo = grid.Cluster.Silos[0].SiloAddress.ToParsableString();
+        var silo = Grid.Cluster.Silos[0].SiloAddress.ToParsableString();
         var worker = new WorkerKey(silo, "gpu9").ToString();
         var first = await grain.TryLeaseAsync(worker, silo);
         Assert.NotNull(first);

@@ -8,8 +8,7 @@ namespace FaceRep.Grid.Tests.Grains;
 /// How the dispatcher orders work and how leases end, on the fixture's two silos of two devices
 /// each, with the fake trainer and the grid's fake clock (leases expire only when a test moves it).
 /// </summary>
-[Collection(GridCollection.Name)]
-public sealed class SchedulingTests(GridFixture grid)
+public sealed class SchedulingTests : GridTests
 {
     private static readonly TimeSpan RunTime = TimeSpan.FromMilliseconds(120);
 
@@ -18,27 +17,27 @@ public sealed class SchedulingTests(GridFixture grid)
     {
         var jobs = GridFixture.Independent(count, firstSeed);
         foreach (var job in jobs.Where(j => j.Kind == JobKind.Evaluate))
-            grid.Executor.Delays[job.Id] = RunTime;
+            Grid.Executor.Delays[job.Id] = RunTime;
         return jobs;
     }
 
     private List<(string JobId, DateTime Start)> StartsOf(IEnumerable<JobDescriptor> jobs)
     {
         var ids = jobs.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
-        return grid.Executor.Runs.Where(r => ids.Contains(r.JobId)).Select(r => (r.JobId, r.Start)).OrderBy(r => r.Start).ToList();
+        return Grid.Executor.Runs.Where(r => ids.Contains(r.JobId)).Select(r => (r.JobId, r.Start)).OrderBy(r => r.Start).ToList();
     }
 
     [Fact]
     public async Task A_higher_priority_sweep_runs_before_the_queued_jobs_of_a_lower_one()
     {
-        var low = Slow(24, 10_000);
-        var high = Slow(8, 10_100);
+        var low = Slow(24, 0);
+        var high = Slow(8, 100);
 
-        await grid.SubmitAsync("priority-low", low, priority: 0);
-        await grid.Executor.StartedAsync(low.First(j => j.Kind == JobKind.Evaluate).Id).WaitAsync(TimeSpan.FromSeconds(30));
-        await grid.SubmitAsync("priority-high", high, priority: 5);
-        await grid.WaitAsync("priority-low", s => s.IsComplete);
-        await grid.WaitAsync("priority-high", s => s.IsComplete);
+        await Grid.SubmitAsync("priority-low", low, priority: 0);
+        await Grid.Executor.FirstStartedAsync(low.Where(j => j.Kind == JobKind.Evaluate)).WaitAsync(TimeSpan.FromSeconds(30));
+        await Grid.SubmitAsync("priority-high", high, priority: 5);
+        await Grid.WaitAsync("priority-low", s => s.IsComplete);
+        await Grid.WaitAsync("priority-high", s => s.IsComplete);
 
         var lastHigh = StartsOf(high).Max(r => r.Start);
         var lowAfter = StartsOf(low).Count(r => r.Start > lastHigh);
@@ -50,13 +49,13 @@ public sealed class SchedulingTests(GridFixture grid)
     [Fact]
     public async Task Sweeps_of_equal_priority_share_the_devices_in_turn()
     {
-        var first = Slow(24, 10_200);
-        var second = Slow(24, 10_300);
+        var first = Slow(24, 0);
+        var second = Slow(24, 100);
 
-        await grid.SubmitAsync("fair-first", first);
-        await grid.SubmitAsync("fair-second", second);
-        await grid.WaitAsync("fair-first", s => s.IsComplete);
-        await grid.WaitAsync("fair-second", s => s.IsComplete);
+        await Grid.SubmitAsync("fair-first", first);
+        await Grid.SubmitAsync("fair-second", second);
+        await Grid.WaitAsync("fair-first", s => s.IsComplete);
+        await Grid.WaitAsync("fair-second", s => s.IsComplete);
 
         // Queued first-come-first-served, the second sweep would start only after all 24 of the first.
         var firstIds = first.Where(j => j.Kind == JobKind.Evaluate).Select(j => j.Id).ToHashSet();
@@ -68,21 +67,21 @@ public sealed class SchedulingTests(GridFixture grid)
     [Fact]
     public async Task A_lease_nobody_renews_expires_and_the_job_runs_on_a_live_worker()
     {
-        var job = GridFixture.Alone(10_400);
-        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        var job = GridFixture.Alone();
+        var experiment = Grid.Client.GetGrain<IExperimentGrain>(job.Id);
         await experiment.InitAsync(job, "lease-expiry", 0);
-        var activeSilo = grid.Cluster.Silos[0].SiloAddress.ToParsableString();
+        var activeSilo = Grid.Cluster.Silos[0].SiloAddress.ToParsableString();
 
         var lease = await experiment.TryLeaseAsync("ghost/cpu0", activeSilo);
         Assert.NotNull(lease);
         Assert.Equal(JobState.Leased, (await experiment.ReconcileAsync()).State);
 
-        grid.Time.Advance(TimeSpan.FromSeconds(11));
+        Grid.Time.Advance(TimeSpan.FromSeconds(11));
         var released = await experiment.ReconcileAsync();
 
         Assert.NotEqual(JobState.Leased, released.State);
-        await grid.Executor.EndedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
-        var finished = await WaitForAsync(experiment, s => s.State == JobState.Succeeded);
+        await Grid.Executor.EndedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        var finished = await Grid.WaitForJobAsync(job.Id, s => s.State == JobState.Succeeded);
         Assert.Equal(2, finished.Attempts);
         Assert.DoesNotContain("ghost", finished.Worker, StringComparison.Ordinal);
     }
@@ -90,17 +89,17 @@ public sealed class SchedulingTests(GridFixture grid)
     [Fact]
     public async Task A_job_whose_worker_keeps_dying_is_failed_as_poison_not_leased_forever()
     {
-        var job = GridFixture.Alone(10_500);
-        grid.Executor.Delays[job.Id] = TimeSpan.FromMinutes(5);
-        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        var job = GridFixture.Alone();
+        Grid.Executor.Delays[job.Id] = TimeSpan.FromMinutes(5);
+        var experiment = Grid.Client.GetGrain<IExperimentGrain>(job.Id);
         await experiment.InitAsync(job, "poison", 0);
         var deadSilo = SiloAddress.New(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1), 1).ToParsableString();
         // Every device busy with a long job, so a released job waits in the queue for the next "dead" worker.
-        var blockers = GridFixture.Independent(4, 10_510);
+        var blockers = GridFixture.Independent(4);
         foreach (var blocker in blockers.Where(j => j.Kind == JobKind.Evaluate))
-            grid.Executor.Delays[blocker.Id] = TimeSpan.FromMinutes(5);
-        await grid.SubmitAsync("poison-blockers", blockers);
-        await Task.WhenAll(blockers.Where(j => j.Kind == JobKind.Evaluate).Select(j => grid.Executor.StartedAsync(j.Id))).WaitAsync(TimeSpan.FromSeconds(30));
+            Grid.Executor.Delays[blocker.Id] = TimeSpan.FromMinutes(5);
+        await Grid.SubmitAsync("poison-blockers", blockers);
+        await Task.WhenAll(blockers.Where(j => j.Kind == JobKind.Evaluate).Select(j => Grid.Executor.StartedAsync(j.Id))).WaitAsync(TimeSpan.FromSeconds(30));
 
         JobStatus status = await experiment.GetStatusAsync();
         for (var lost = 0; lost < 5 && status.State != JobState.Failed; lost++)
@@ -111,80 +110,67 @@ public sealed class SchedulingTests(GridFixture grid)
             status = await experiment.ReconcileAsync();
         }
 
-        await grid.Client.GetGrain<ISweepGrain>("poison-blockers").CancelAsync();
+        await Grid.Client.GetGrain<ISweepGrain>("poison-blockers").CancelAsync();
         Assert.Equal(JobState.Failed, status.State);
         Assert.Equal(FailureKind.Deterministic, status.Failure);
         Assert.Contains("lost its worker 5 times", status.Error, StringComparison.Ordinal);
-        Assert.False(grid.Executor.Started.ContainsKey(job.Id) && grid.Executor.Started[job.Id].Task.IsCompleted);
+        Assert.False(Grid.Executor.Started.ContainsKey(job.Id) && Grid.Executor.Started[job.Id].Task.IsCompleted);
     }
 
     [Fact]
     public async Task A_job_that_keeps_failing_transiently_stops_after_the_attempt_limit()
     {
-        List<JobDescriptor> jobs = [GridFixture.Alone(10_600)];
-        grid.Executor.Failures[jobs[0].Id] = (FailureKind.Transient, 10);
+        List<JobDescriptor> jobs = [GridFixture.Alone()];
+        Grid.Executor.Failures[jobs[0].Id] = (FailureKind.Transient, 10);
 
-        var status = await grid.RunAsync("transient-exhausted", jobs);
+        var status = await Grid.RunAsync("transient-exhausted", jobs);
 
         Assert.Equal(1, status.Failed);
-        var job = await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
         Assert.Equal((JobState.Failed, FailureKind.Transient, 3), (job.State, job.Failure, job.Attempts));
-        Assert.Equal(3, grid.Executor.Runs.Count(r => r.JobId == jobs[0].Id));
+        Assert.Equal(3, Grid.Executor.Runs.Count(r => r.JobId == jobs[0].Id));
     }
 
     [Fact]
     public async Task A_cancellation_naming_an_earlier_lease_does_not_stop_the_run()
     {
-        var job = GridFixture.Alone(10_800);
-        grid.Executor.Delays[job.Id] = TimeSpan.FromMilliseconds(800);
-        await grid.SubmitAsync("late-cancel", [job]);
-        await grid.Executor.StartedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
-        var experiment = grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        var job = GridFixture.Alone();
+        Grid.Executor.Delays[job.Id] = TimeSpan.FromMilliseconds(800);
+        await Grid.SubmitAsync("late-cancel", [job]);
+        await Grid.Executor.StartedAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        var experiment = Grid.Client.GetGrain<IExperimentGrain>(job.Id);
 
         // A cancellation sent for this job's earlier lease (before a retry) arrives late.
-        await grid.Client.GetGrain<IWorkerGrain>(grid.Executor.WorkerOf[job.Id]).CancelJobAsync(job.Id, token: 1);
-        var finished = await WaitForAsync(experiment, s => s.State is JobState.Succeeded or JobState.Failed);
+        await Grid.Client.GetGrain<IWorkerGrain>(Grid.Executor.WorkerOf[job.Id]).CancelJobAsync(job.Id, token: 1);
+        var finished = await Grid.WaitForJobAsync(job.Id, s => s.State is JobState.Succeeded or JobState.Failed);
 
         Assert.Equal(JobState.Succeeded, finished.State);
     }
 
     [Theory]
-    [InlineData(FailureKind.OutOfMemory, 10_700)]
-    [InlineData(FailureKind.Deterministic, 10_701)]
-    public async Task Only_transient_failures_are_retried(FailureKind kind, int unique)
+    [InlineData(FailureKind.OutOfMemory)]
+    [InlineData(FailureKind.Deterministic)]
+    public async Task Only_transient_failures_are_retried(FailureKind kind)
     {
-        List<JobDescriptor> jobs = [GridFixture.Alone(unique)];
-        grid.Executor.Failures[jobs[0].Id] = (kind, 1);
+        List<JobDescriptor> jobs = [GridFixture.Alone()];
+        Grid.Executor.Failures[jobs[0].Id] = (kind, 1);
 
-        var status = await grid.RunAsync($"not-retried-{kind}", jobs);
+        var status = await Grid.RunAsync($"not-retried-{kind}", jobs);
 
         Assert.Equal(1, status.Failed);
-        var job = await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync();
         Assert.Equal((JobState.Failed, kind, 1), (job.State, job.Failure, job.Attempts));
-        Assert.Single(grid.Executor.Runs, r => r.JobId == jobs[0].Id);
-    }
-
-    private static async Task<JobStatus> WaitForAsync(IExperimentGrain experiment, Func<JobStatus, bool> until)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var status = await experiment.GetStatusAsync();
-            if (until(status) || DateTime.UtcNow > deadline)
-                return status;
-            await Task.Delay(20);
-        }
+        Assert.Single(Grid.Executor.Runs, r => r.JobId == jobs[0].Id);
     }
 }
 
-[Collection(GridCollection.Name)]
-public sealed class ReconcileReminderTests(GridFixture grid)
+public sealed class ReconcileReminderTests : GridTests
 {
     [Fact]
     public async Task The_dispatcher_keeps_a_durable_reconciliation_reminder()
     {
-        await grid.Client.GetGrain<IDispatcherGrain>(0).GetQueueLengthAsync();
-        var silo = (Orleans.TestingHost.InProcessSiloHandle)grid.Cluster.Silos[0];
+        await Grid.Client.GetGrain<IDispatcherGrain>(0).GetQueueLengthAsync();
+        var silo = (Orleans.TestingHost.InProcessSiloHandle)Grid.Cluster.Silos[0];
         var table = silo.SiloHost.Services.GetRequiredService<IReminderTable>();
 
         var entries = (await table.ReadRows(GrainId.Create(GrainType.Create("dispatcher"), GrainIdKeyExtensions.CreateIntegerKey(0)))).Reminders;
@@ -200,12 +186,12 @@ public sealed class ReconcileReminderTests(GridFixture grid)
         // each time the evaluation must still go to its pre-training's silo.
         for (var round = 0; round < 6; round++)
         {
-            var jobs = GridFixture.WithEvaluations(11_000 + round, evaluations: 1);
-            var status = await grid.RunAsync($"locality-{round}", jobs);
+            var jobs = GridFixture.WithEvaluations(evaluations: 1, unique: round);
+            var status = await Grid.RunAsync($"locality-{round}", jobs);
 
             Assert.Equal(2, status.Succeeded);
-            var pretrained = grid.Executor.WorkerOf[jobs[0].Id];
-            var evaluated = grid.Executor.WorkerOf[jobs[1].Id];
+            var pretrained = Grid.Executor.WorkerOf[jobs[0].Id];
+            var evaluated = Grid.Executor.WorkerOf[jobs[1].Id];
             Assert.Equal(WorkerKey.Parse(pretrained).Silo, WorkerKey.Parse(evaluated).Silo);
         }
     }

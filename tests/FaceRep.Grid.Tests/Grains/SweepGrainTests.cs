@@ -3,31 +3,30 @@ using FaceRep.Grid.Abstractions;
 
 namespace FaceRep.Grid.Tests.Grains;
 
-[Collection(GridCollection.Name)]
-public sealed class SweepGrainTests(GridFixture grid)
+public sealed class SweepGrainTests : GridTests
 {
     [Fact]
     public async Task A_sweep_runs_every_job_once_and_evaluations_after_their_pretraining()
     {
-        var (name, jobs) = GridFixture.Sweep("runs-once", seeds: "[10, 11]", epochs: 11);
+        var (name, jobs) = GridFixture.Sweep("runs-once");
 
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         Assert.Equal(10, status.Total);
         Assert.Equal(10, status.Succeeded);
         Assert.Equal(0, status.Failed);
         Assert.NotNull(status.CompletedUtc);
-        var runs = grid.Executor.Runs.Where(r => jobs.Any(j => j.Id == r.JobId)).ToList();
+        var runs = Grid.Executor.Runs.Where(r => jobs.Any(j => j.Id == r.JobId)).ToList();
         Assert.Equal(10, runs.Count);
         Assert.Equal(10, runs.Select(r => r.JobId).Distinct().Count());
-        Assert.Equal(0, grid.Executor.Overlaps);
+        Assert.Equal(0, Grid.Executor.Overlaps);
         foreach (var evaluation in jobs.Where(j => j.DependsOn is not null))
         {
             var pretrainEnd = runs.Single(r => r.JobId == evaluation.DependsOn).End;
             Assert.True(runs.Single(r => r.JobId == evaluation.Id).Start >= pretrainEnd, $"{evaluation.Id} started before {evaluation.DependsOn} ended");
         }
 
-        var rows = await grid.Results.ReadAsync(name);
+        var rows = await Grid.Results.ReadAsync(name);
         Assert.Equal(8, rows.Count);
         Assert.All(rows, r => Assert.Equal(1, r.Attempt));
     }
@@ -36,9 +35,9 @@ public sealed class SweepGrainTests(GridFixture grid)
     public async Task A_sweep_over_the_configured_limit_is_refused_with_its_size_and_the_limit_and_nothing_is_recorded()
     {
         // Arrange: one pre-training job and 2,000 evaluations, one over the limit.
-        var jobs = GridFixture.WithEvaluations(40_000, evaluations: GridFixture.MaxSweepJobs);
+        var jobs = GridFixture.WithEvaluations(evaluations: GridFixture.MaxSweepJobs);
         Assert.Equal(GridFixture.MaxSweepJobs + 1, jobs.Count);
-        var sweep = grid.Client.GetGrain<ISweepGrain>("too-large");
+        var sweep = Grid.Client.GetGrain<ISweepGrain>("too-large");
 
         // Act
         var submitted = await sweep.SubmitAsync(new SweepSubmission("too-large", "test", 0, jobs));
@@ -48,23 +47,23 @@ public sealed class SweepGrainTests(GridFixture grid)
         Assert.Contains("the sweep has 2,001 jobs; this cluster takes at most 2,000 per sweep (MaxSweepJobs)", submitted.Error, StringComparison.Ordinal);
         Assert.Equal(0, submitted.Status.Total);
         Assert.Empty(await sweep.GetJobIdsAsync());
-        Assert.Null(await grid.Results.ReadSweepAsync("too-large"));
-        Assert.Equal(JobState.Unknown, (await grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync()).State);
+        Assert.Null(await Grid.Results.ReadSweepAsync("too-large"));
+        Assert.Equal(JobState.Unknown, (await Grid.Client.GetGrain<IExperimentGrain>(jobs[0].Id).GetStatusAsync()).State);
     }
 
     [Fact]
     public async Task Resubmitting_a_sweep_reuses_every_finished_job()
     {
-        var (name, jobs) = GridFixture.Sweep("resubmit", seeds: "[20, 21]");
-        await grid.RunAsync(name, jobs);
-        var runsBefore = grid.Executor.Runs.Count;
+        var (name, jobs) = GridFixture.Sweep("resubmit");
+        await Grid.RunAsync(name, jobs);
+        var runsBefore = Grid.Executor.Runs.Count;
 
-        var again = await grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
+        var again = await Grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
 
         Assert.True(again.Accepted);
         Assert.True(again.Status.IsComplete);
         Assert.Equal(10, again.Status.ReusedAtSubmit);
-        Assert.Equal(runsBefore, grid.Executor.Runs.Count);
+        Assert.Equal(runsBefore, Grid.Executor.Runs.Count);
     }
 
     [Fact]
@@ -72,11 +71,11 @@ public sealed class SweepGrainTests(GridFixture grid)
     {
         // Two submission batches: the pre-training queued with the first can run and finish
         // before the second batch is created. Nothing here ran before, so nothing is reused.
-        var jobs = GridFixture.WithEvaluations(41_000, evaluations: 1_500);
+        var jobs = GridFixture.WithEvaluations(evaluations: 1_500);
         foreach (var job in jobs)
-            grid.Executor.Delays[job.Id] = TimeSpan.Zero;
+            Grid.Executor.Delays[job.Id] = TimeSpan.Zero;
 
-        var status = await grid.RunAsync("large-fresh", jobs);
+        var status = await Grid.RunAsync("large-fresh", jobs);
 
         Assert.Equal(jobs.Count, status.Succeeded);
         Assert.Equal(0, status.ReusedAtSubmit);
@@ -86,13 +85,13 @@ public sealed class SweepGrainTests(GridFixture grid)
     [Fact]
     public async Task Failed_jobs_of_an_earlier_run_are_counted_apart_and_run_again_when_retried()
     {
-        var (name, jobs) = GridFixture.Sweep("failed-apart", seeds: "[60, 61]", epochs: 6);
+        var (name, jobs) = GridFixture.Sweep("failed-apart");
         // The SimCLR pre-training, not the scratch one every test shares.
         var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("simclr", StringComparison.Ordinal));
-        grid.Executor.Failures[simclr.Id] = (FailureKind.Diverged, 1);
-        var first = await grid.RunAsync(name, jobs);
+        Grid.Executor.Failures[simclr.Id] = (FailureKind.Diverged, 1);
+        var first = await Grid.RunAsync(name, jobs);
         Assert.Equal(5, first.Failed);
-        var sweep = grid.Client.GetGrain<ISweepGrain>(name);
+        var sweep = Grid.Client.GetGrain<ISweepGrain>(name);
 
         var again = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
 
@@ -100,32 +99,32 @@ public sealed class SweepGrainTests(GridFixture grid)
         Assert.Equal(5, again.Status.FailedAtSubmit);
         Assert.True(again.Status.IsComplete);
         Assert.Equal(5, await sweep.RetryFailedAsync());
-        var retried = await grid.WaitAsync(name, s => s.IsComplete);
+        var retried = await Grid.WaitAsync(name, s => s.IsComplete);
         Assert.Equal(10, retried.Succeeded);
-        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+        Assert.Equal(2, Grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
     }
 
     [Fact]
     public async Task A_job_shared_by_two_sweeps_runs_once()
     {
-        var (first, jobs) = GridFixture.Sweep("shared-a", seeds: "[30]");
-        var (second, sameJobs) = GridFixture.Sweep("shared-b", seeds: "[30]");
-        await grid.RunAsync(first, jobs);
+        var (first, jobs) = GridFixture.Sweep("shared-a", seeds: "[0]");
+        var (second, sameJobs) = GridFixture.Sweep("shared-b", seeds: "[0]");
+        await Grid.RunAsync(first, jobs);
 
-        var status = await grid.RunAsync(second, sameJobs);
+        var status = await Grid.RunAsync(second, sameJobs);
 
         Assert.Equal(status.Total, status.ReusedAtSubmit);
-        Assert.Equal(jobs.Count, grid.Executor.Runs.Count(r => jobs.Any(j => j.Id == r.JobId)));
+        Assert.Equal(jobs.Count, Grid.Executor.Runs.Count(r => jobs.Any(j => j.Id == r.JobId)));
     }
 
     [Fact]
     public async Task A_different_grid_under_an_existing_name_is_refused()
     {
-        var (name, jobs) = GridFixture.Sweep("renamed", seeds: "[40]");
-        await grid.RunAsync(name, jobs);
-        var (_, otherJobs) = GridFixture.Sweep("renamed", seeds: "[40, 41]");
+        var (name, jobs) = GridFixture.Sweep("renamed", seeds: "[0]");
+        await Grid.RunAsync(name, jobs);
+        var (_, otherJobs) = GridFixture.Sweep("renamed");
 
-        var result = await grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, otherJobs));
+        var result = await Grid.Client.GetGrain<ISweepGrain>(name).SubmitAsync(new SweepSubmission(name, "test", 0, otherJobs));
 
         Assert.False(result.Accepted);
         Assert.Contains("different grid", result.Error, StringComparison.Ordinal);
@@ -135,36 +134,36 @@ public sealed class SweepGrainTests(GridFixture grid)
     [Fact]
     public async Task A_transient_failure_is_retried_and_the_result_recorded_once()
     {
-        var (name, jobs) = GridFixture.Sweep("transient", shots: "[0.5]", seeds: "[50]");
+        var (name, jobs) = GridFixture.Sweep("transient", shots: "[0.5]", seeds: "[0]");
         var flaky = jobs.Single(j => j.Kind == JobKind.Evaluate && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        grid.Executor.Failures[flaky.Id] = (FailureKind.Transient, 1);
+        Grid.Executor.Failures[flaky.Id] = (FailureKind.Transient, 1);
 
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         Assert.Equal(0, status.Failed);
-        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == flaky.Id));
-        var job = await grid.Client.GetGrain<IExperimentGrain>(flaky.Id).GetStatusAsync();
+        Assert.Equal(2, Grid.Executor.Runs.Count(r => r.JobId == flaky.Id));
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(flaky.Id).GetStatusAsync();
         Assert.Equal(2, job.Attempts);
-        var row = Assert.Single(await grid.Results.ReadAsync(name), r => r.JobId == flaky.Id);
+        var row = Assert.Single(await Grid.Results.ReadAsync(name), r => r.JobId == flaky.Id);
         Assert.Equal(2, row.Attempt);
     }
 
     [Fact]
     public async Task A_failed_pretraining_fails_its_evaluations_without_running_them()
     {
-        var (name, jobs) = GridFixture.Sweep("poisoned", shots: "[0.5]", seeds: "[60, 61]", epochs: 61);
+        var (name, jobs) = GridFixture.Sweep("poisoned", shots: "[0.5]");
         var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
+        Grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
 
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         Assert.Equal(3, status.Failed);          // the pre-training job and its two evaluations
         Assert.Equal(3, status.Succeeded);       // scratch and its two evaluations
-        Assert.Single(grid.Executor.Runs, r => r.JobId == simclr.Id);
+        Assert.Single(Grid.Executor.Runs, r => r.JobId == simclr.Id);
         foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
         {
-            Assert.DoesNotContain(grid.Executor.Runs, r => r.JobId == dependent.Id);
-            var job = await grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync();
+            Assert.DoesNotContain(Grid.Executor.Runs, r => r.JobId == dependent.Id);
+            var job = await Grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync();
             Assert.Equal(JobState.Failed, job.State);
             Assert.Contains(simclr.Id, job.Error, StringComparison.Ordinal);
         }
@@ -173,15 +172,15 @@ public sealed class SweepGrainTests(GridFixture grid)
     [Fact]
     public async Task A_diverged_job_is_not_retried()
     {
-        var (name, jobs) = GridFixture.Sweep("diverged", shots: "[0.5]", seeds: "[70]");
+        var (name, jobs) = GridFixture.Sweep("diverged", shots: "[0.5]", seeds: "[0]");
         var evaluation = jobs.First(j => j.Kind == JobKind.Evaluate);
-        grid.Executor.Failures[evaluation.Id] = (FailureKind.Diverged, 5);
+        Grid.Executor.Failures[evaluation.Id] = (FailureKind.Diverged, 5);
 
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         Assert.Equal(1, status.Failed);
-        Assert.Single(grid.Executor.Runs, r => r.JobId == evaluation.Id);
-        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        Assert.Single(Grid.Executor.Runs, r => r.JobId == evaluation.Id);
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
         Assert.Equal(FailureKind.Diverged, job.Failure);
     }
 
@@ -191,7 +190,7 @@ public sealed class SweepGrainTests(GridFixture grid)
         var (sweep, jobs) = GridFixture.Sweep(name, shots: "[0.5]", seeds: $"[{unique}]", epochs: unique);
         var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
         var evaluation = jobs.First(j => j.DependsOn == simclr.Id);
-        grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, times);
+        Grid.Executor.Failures[evaluation.Id] = (FailureKind.CheckpointUnusable, times);
         return (sweep, jobs, simclr, evaluation);
     }
 
@@ -202,19 +201,19 @@ public sealed class SweepGrainTests(GridFixture grid)
         var (name, jobs, simclr, evaluation) = WithUnusableCheckpoint("rebuilt", 75, times: 1);
 
         // Act
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         // Assert: the pre-training ran again before the evaluation's second run, and all succeeded.
         Assert.Equal(status.Total, status.Succeeded);
-        var pretrainRuns = grid.Executor.Runs.Where(r => r.JobId == simclr.Id).OrderBy(r => r.Start).ToList();
-        var evaluationRuns = grid.Executor.Runs.Where(r => r.JobId == evaluation.Id).OrderBy(r => r.Start).ToList();
+        var pretrainRuns = Grid.Executor.Runs.Where(r => r.JobId == simclr.Id).OrderBy(r => r.Start).ToList();
+        var evaluationRuns = Grid.Executor.Runs.Where(r => r.JobId == evaluation.Id).OrderBy(r => r.Start).ToList();
         Assert.Equal(2, pretrainRuns.Count);
         Assert.Equal(2, evaluationRuns.Count);
         Assert.True(pretrainRuns[1].Start >= evaluationRuns[0].End, "the pre-training ran again before the evaluation found its checkpoint corrupt");
         Assert.True(evaluationRuns[1].Start >= pretrainRuns[1].End, "the evaluation ran again before its pre-training had");
-        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
         Assert.Equal(1, job.Attempts);
-        Assert.Single(await grid.Results.ReadAsync(name), r => r.JobId == evaluation.Id);
+        Assert.Single(await Grid.Results.ReadAsync(name), r => r.JobId == evaluation.Id);
     }
 
     [Fact]
@@ -222,71 +221,71 @@ public sealed class SweepGrainTests(GridFixture grid)
     {
         var (name, jobs, simclr, evaluation) = WithUnusableCheckpoint("rebuilt-often", 76, times: 100);
 
-        var status = await grid.RunAsync(name, jobs);
+        var status = await Grid.RunAsync(name, jobs);
 
         Assert.Equal(1, status.Failed);
-        Assert.Equal(4, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
-        Assert.Equal(4, grid.Executor.Runs.Count(r => r.JobId == evaluation.Id));
-        var job = await grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
+        Assert.Equal(4, Grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+        Assert.Equal(4, Grid.Executor.Runs.Count(r => r.JobId == evaluation.Id));
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(evaluation.Id).GetStatusAsync();
         Assert.Equal(FailureKind.Deterministic, job.Failure);
         Assert.Contains($"its pre-training job {simclr.Id} was not run again", job.Error, StringComparison.Ordinal);
-        Assert.Equal(JobState.Succeeded, (await grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync()).State);
+        Assert.Equal(JobState.Succeeded, (await Grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync()).State);
     }
 
     [Fact]
     public async Task Retrying_a_sweeps_failed_jobs_runs_them_again_and_their_evaluations_after_them()
     {
-        var (name, jobs) = GridFixture.Sweep("retried", shots: "[0.5]", seeds: "[80, 81]", epochs: 81);
+        var (name, jobs) = GridFixture.Sweep("retried", shots: "[0.5]");
         var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
-        var failed = await grid.RunAsync(name, jobs);
+        Grid.Executor.Failures[simclr.Id] = (FailureKind.Deterministic, 1);
+        var failed = await Grid.RunAsync(name, jobs);
         Assert.Equal(3, failed.Failed);
 
-        var retried = await grid.Client.GetGrain<ISweepGrain>(name).RetryFailedAsync();
-        var status = await grid.WaitAsync(name, s => s.Succeeded == 6);
+        var retried = await Grid.Client.GetGrain<ISweepGrain>(name).RetryFailedAsync();
+        var status = await Grid.WaitAsync(name, s => s.Succeeded == 6);
 
         Assert.Equal(3, retried);
         Assert.Equal(0, status.Failed);
         Assert.True(status.IsComplete);
-        Assert.Equal(2, grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
+        Assert.Equal(2, Grid.Executor.Runs.Count(r => r.JobId == simclr.Id));
         foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
         {
-            var run = Assert.Single(grid.Executor.Runs, r => r.JobId == dependent.Id);
-            Assert.True(run.Start >= grid.Executor.Runs.Where(r => r.JobId == simclr.Id).Max(r => r.End));
+            var run = Assert.Single(Grid.Executor.Runs, r => r.JobId == dependent.Id);
+            Assert.True(run.Start >= Grid.Executor.Runs.Where(r => r.JobId == simclr.Id).Max(r => r.End));
         }
     }
 
     [Fact]
     public async Task Cancelling_a_sweep_stops_its_running_job_promptly_and_never_starts_the_rest()
     {
-        var (name, jobs) = GridFixture.Sweep("cancelled", shots: "[0.5]", seeds: "[90, 91]", epochs: 91);
+        var (name, jobs) = GridFixture.Sweep("cancelled", shots: "[0.5]");
         var simclr = jobs.Single(j => j.Kind == JobKind.Pretrain && j.ConfigJson.Contains("\"simclr\"", StringComparison.Ordinal));
-        grid.Executor.Delays[simclr.Id] = TimeSpan.FromMinutes(5);
-        var sweep = grid.Client.GetGrain<ISweepGrain>(name);
+        Grid.Executor.Delays[simclr.Id] = TimeSpan.FromMinutes(5);
+        var sweep = Grid.Client.GetGrain<ISweepGrain>(name);
         var submitted = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
         Assert.True(submitted.Accepted);
-        await grid.Executor.StartedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        await Grid.Executor.StartedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var status = await sweep.CancelAsync();
-        await grid.Executor.EndedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
+        await Grid.Executor.EndedAsync(simclr.Id).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the running job took {clock.Elapsed} to stop");
         Assert.True(status.IsCancelled);
-        var job = await grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync();
+        var job = await Grid.Client.GetGrain<IExperimentGrain>(simclr.Id).GetStatusAsync();
         Assert.Equal(FailureKind.Cancelled, job.Failure);
         foreach (var dependent in jobs.Where(j => j.DependsOn == simclr.Id))
         {
-            Assert.DoesNotContain(grid.Executor.Runs, r => r.JobId == dependent.Id);
-            Assert.Equal(FailureKind.Cancelled, (await grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync()).Failure);
+            Assert.DoesNotContain(Grid.Executor.Runs, r => r.JobId == dependent.Id);
+            Assert.Equal(FailureKind.Cancelled, (await Grid.Client.GetGrain<IExperimentGrain>(dependent.Id).GetStatusAsync()).Failure);
         }
 
         // Resubmitting resumes the sweep: the cancelled jobs are failed, and retrying runs them.
-        grid.Executor.Delays.TryRemove(simclr.Id, out _);
+        Grid.Executor.Delays.TryRemove(simclr.Id, out _);
         var resumed = await sweep.SubmitAsync(new SweepSubmission(name, "test", 0, jobs));
         Assert.False(resumed.Status.IsCancelled);
         await sweep.RetryFailedAsync();
-        var done = await grid.WaitAsync(name, s => s.Succeeded == jobs.Count);
+        var done = await Grid.WaitAsync(name, s => s.Succeeded == jobs.Count);
         Assert.True(done.IsComplete);
     }
 }

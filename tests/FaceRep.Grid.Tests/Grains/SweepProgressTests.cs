@@ -4,20 +4,19 @@ using FaceRep.Grid.Abstractions;
 namespace FaceRep.Grid.Tests.Grains;
 
 /// <summary>What <c>facerep sweep watch</c> and <c>status</c> read: counts per stage, the latest failures, and the cluster's list of sweeps.</summary>
-[Collection(GridCollection.Name)]
-public sealed class SweepProgressTests(GridFixture grid)
+public sealed class SweepProgressTests : GridTests
 {
     [Fact]
     public async Task Progress_counts_each_stage_and_names_the_latest_failures_with_their_errors()
     {
         // One pre-training job with six evaluations; two evaluations fail for good.
-        var jobs = GridFixture.WithEvaluations(unique: 4_301, evaluations: 6);
+        var jobs = GridFixture.WithEvaluations(evaluations: 6);
         var failing = jobs.Where(j => j.Kind == JobKind.Evaluate).Take(2).Select(j => j.Id).ToList();
         foreach (var id in failing)
-            grid.Executor.Failures[id] = (FailureKind.Deterministic, 1);
+            Grid.Executor.Failures[id] = (FailureKind.Deterministic, 1);
 
-        var status = await grid.RunAsync("progress", jobs);
-        var sweep = grid.Client.GetGrain<ISweepGrain>("progress");
+        var status = await Grid.RunAsync("progress", jobs);
+        var sweep = Grid.Client.GetGrain<ISweepGrain>("progress");
         var progress = await sweep.GetProgressAsync(failures: 5);
         var one = await sweep.GetProgressAsync(failures: 1);
         var none = await sweep.GetProgressAsync(failures: 0);
@@ -45,13 +44,13 @@ public sealed class SweepProgressTests(GridFixture grid)
     [Fact]
     public async Task The_dispatcher_lists_every_sweep_submitted_and_whether_it_has_work_left()
     {
-        var finished = GridFixture.Independent(2, firstSeed: 4_400);
-        var waiting = GridFixture.Independent(1, firstSeed: 4_410);
-        grid.Executor.Delays[waiting[0].Id] = TimeSpan.FromSeconds(3);
-        await grid.RunAsync("listed-finished", finished);
-        await grid.SubmitAsync("listed-running", waiting);
+        var finished = GridFixture.Independent(2);
+        var waiting = GridFixture.Independent(1, firstSeed: 10);
+        Grid.Executor.Delays[waiting[0].Id] = TimeSpan.FromSeconds(3);
+        await Grid.RunAsync("listed-finished", finished);
+        await Grid.SubmitAsync("listed-running", waiting);
 
-        var known = await grid.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
+        var known = await Grid.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync();
 
         var done = Assert.Single(known, k => k.Name == "listed-finished");
         var running = Assert.Single(known, k => k.Name == "listed-running");
@@ -59,6 +58,6 @@ public sealed class SweepProgressTests(GridFixture grid)
         Assert.True(running.Active);
         Assert.True(done.FirstSeenUtc <= running.FirstSeenUtc);
         Assert.DoesNotContain(known, k => k.Name == "never-submitted");
-        await grid.Client.GetGrain<ISweepGrain>("listed-running").CancelAsync();
+        await Grid.Client.GetGrain<ISweepGrain>("listed-running").CancelAsync();
     }
 }

@@ -10,8 +10,7 @@ using FaceRep.Training.Runs;
 
 namespace FaceRep.Grid.Tests.Planning;
 
-[Collection(GridCollection.Name)]
-public sealed class SweepPlannerTests(GridFixture grid)
+public sealed class SweepPlannerTests(GridFixture grid) : IClassFixture<GridFixture>
 {
     private const string Spec = """
         name: planned
