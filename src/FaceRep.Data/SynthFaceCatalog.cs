@@ -132,6 +132,29 @@ public static class SynthFaceCatalog
         return new TaskSplits(Split("train", train, 0), Split("validation", validation, 1), Split("test", test, 2));
     }
 
+    /// <summary>Identities in <see cref="OpenIdentityProbe"/>.</summary>
+    public const int ProbeIdentities = 50;
+
+    /// <summary>Images of each identity in <see cref="OpenIdentityProbe"/>.</summary>
+    public const int ProbeImagesPerIdentity = 8;
+
+    /// <summary>
+    /// The fixed, labelled, held-out identity set a pre-training run is watched with (an online k-NN
+    /// identity accuracy): <see cref="ProbeIdentities"/> identities of <see cref="ProbeImagesPerIdentity"/>
+    /// curated images each, from streams of its own, so no image or identity is one a pre-training
+    /// set or a task split draws. Depends only on the resolution.
+    /// </summary>
+    public static IFaceDataset OpenIdentityProbe(int resolution)
+    {
+        ValidateResolution(resolution);
+        const int count = ProbeIdentities * ProbeImagesPerIdentity;
+        return new SynthFaceDataset(
+            "synth-identity-probe",
+            new SynthFaceOptions(SynthFlavour.Curated, count, resolution, 0, ProbeIdentities),
+            SynthProfile.Curated,
+            new SynthSource(SynthStreams.ForTask("identity-probe", "images"), SynthStreams.ForTask("identity-probe", "identities"), 0));
+    }
+
     private static int CeilingDivide(int a, int b) => (int)(((long)a + b - 1) / b);
 
     private static void ValidateCount(int count, string parameter)

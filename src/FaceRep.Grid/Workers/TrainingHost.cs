@@ -164,6 +164,18 @@ public sealed class TrainingHost : IDisposable
             Attempt = item.Lease.Attempt,
             InputRoots = _inputRoots.Value,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
+            Progress = progress =>
+            {
+                if (progress.Point is not { } point)
+                    return;
+                item.Latest = point;
+                // The k-NN points (about ten a run) go to the log: a run's curve can be read there as it trains.
+                if (point.KnnAccuracy is { } knn)
+                {
+                    _log.LogInformation("Job {JobId} {Phase} step {Step}/{Total}: loss {Loss:F4}, lr {Lr:G3}, {Rate:F0} images/s, k-NN identity accuracy {Knn:P1}",
+                        job.Id, point.Phase, point.Step, point.TotalSteps, point.Loss, point.LearningRate, point.ImagesPerSecond, knn);
+                }
+            },
         };
         _log.LogInformation("Job {JobId} ({Kind}) started on {Device}, attempt {Attempt}", job.Id, job.Kind.ToString(),
             string.Join('+', gang.Select(d => d.Name).Prepend(device.Name)), item.Lease.Attempt);

@@ -11,6 +11,7 @@ internal sealed class WorkItem(string worker, JobLease lease, IReadOnlyList<(str
     private volatile bool _executing;
     private volatile bool _handBack;
     private volatile string? _overBudget;
+    private volatile Core.Experiments.CurvePoint? _latest;
 
     /// <summary>The worker that leased it (and renews the lease).</summary>
     public string Worker { get; } = worker;
@@ -40,6 +41,13 @@ internal sealed class WorkItem(string worker, JobLease lease, IReadOnlyList<(str
 
     /// <summary>When the trainer started it.</summary>
     public DateTime StartedUtc { get; set; }
+
+    /// <summary>The run's latest training-curve point (written by its training thread, read by anyone).</summary>
+    public Core.Experiments.CurvePoint? Latest
+    {
+        get => _latest;
+        set => _latest = value;
+    }
 
     /// <summary>The silo's resident memory when it started.</summary>
     public long MemoryAtStart { get; set; }

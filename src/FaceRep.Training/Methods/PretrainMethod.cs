@@ -3,6 +3,7 @@ using FaceRep.Data;
 using FaceRep.Training.Backbones;
 using FaceRep.Training.Optimisers;
 using FaceRep.Training.Distributed;
+using FaceRep.Training.Monitoring;
 using FaceRep.Training.Runs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -152,6 +153,9 @@ public sealed class PretrainSession : IDisposable
     /// <summary>Steps of the whole run (the schedule's length).</summary>
     public long TotalSteps { get; }
 
+    /// <summary>The learning rate of the latest step.</summary>
+    public double LearningRate => _optimizer.LearningRate;
+
     /// <summary>The backbone being trained.</summary>
     public ResNet Backbone => _backbone ?? throw new ObjectDisposedException(nameof(PretrainSession));
 
@@ -254,14 +258,20 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         using var session = Open(config, context, data);
         using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs);
         var total = session.TotalSteps;
+        // Watched as solo-learn watches its runs: the loss, learning rate and speed, and an online
+        // k-NN identity accuracy on a held-out set, the untrained backbone's first.
+        var knn = IdentityKnn.For(config.Backbone.Input);
+        var curve = new CurveRecorder(CurvePhases.Pretrain, total, config.Batch);
+        context.Record(curve.Start(knn.Measure(session.Backbone)), 0, $"{Name} epoch 1/{config.Epochs}");
         for (long step = 0; step < total; step++)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             var loss = session.Step(pipeline.Next(), step);
             if (!double.IsFinite(loss))
                 throw new JobFailedException(FailureKind.Diverged, $"{Name} loss became {loss} at step {step + 1} of {total}");
-            if ((step + 1) % 5 == 0 || step + 1 == total)
-                context.Report((double)(step + 1) / total, $"{Name} epoch {(step / session.StepsPerEpoch) + 1}/{config.Epochs}", loss);
+            var stage = $"{Name} epoch {(step / session.StepsPerEpoch) + 1}/{config.Epochs}";
+            if (curve.Step(step, loss, session.LearningRate, () => knn.Measure(session.Backbone)) is { } point)
+                context.Record(point, (double)(step + 1) / total, stage);
         }
 
         return session.TakeBackbone();

@@ -1,10 +1,16 @@
+using FaceRep.Core.Experiments;
+
 namespace FaceRep.Training.Runs;
 
 /// <summary>Where a job is and how it is going, reported every few steps.</summary>
 /// <param name="Fraction">Share of the job done, 0 to 1.</param>
 /// <param name="Stage">What it is doing (loading data, training, evaluating).</param>
 /// <param name="Loss">The latest training loss, if training.</param>
-public readonly record struct JobProgress(double Fraction, string Stage, double? Loss);
+public readonly record struct JobProgress(double Fraction, string Stage, double? Loss)
+{
+    /// <summary>The curve point this report carries (step, loss, learning rate, images/s, k-NN), when it closes one.</summary>
+    public CurvePoint? Point { get; init; }
+}
 
 /// <summary>What a running job may use: cancellation, progress, logging and its thread budget.</summary>
 public sealed class RunContext
@@ -45,8 +51,20 @@ public sealed class RunContext
     /// <summary>Which lease of the job this run is (1 for the first); for logs and audits.</summary>
     public int Attempt { get; init; } = 1;
 
+    private readonly List<CurvePoint> _curve = [];
+
+    /// <summary>The job's training curve so far (pre-training or head steps; see <see cref="Monitoring.CurveRecorder"/>).</summary>
+    public IReadOnlyList<CurvePoint> Curve => _curve;
+
     internal void Report(double fraction, string stage, double? loss = null) =>
         Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, loss));
+
+    /// <summary>Keeps a curve point and reports it as progress.</summary>
+    internal void Record(CurvePoint point, double fraction, string stage)
+    {
+        _curve.Add(point);
+        Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, point.Loss) { Point = point });
+    }
 }
 
 /// <summary>What a finished job produced.</summary>
@@ -57,4 +75,7 @@ public sealed record JobOutcome(IReadOnlyDictionary<string, double> Metrics, str
 {
     /// <summary>The training-split indices an evaluation trained on (its few-shot subset), so any result can be audited.</summary>
     public IReadOnlyList<int>? TrainIndices { get; init; }
+
+    /// <summary>The run's training curve (empty for a job that did not train).</summary>
+    public IReadOnlyList<CurvePoint> Curve { get; init; } = [];
 }

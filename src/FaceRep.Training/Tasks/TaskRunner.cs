@@ -2,6 +2,7 @@ using FaceRep.Core.Experiments;
 using FaceRep.Core.Metrics;
 using FaceRep.Data;
 using FaceRep.Training.Backbones;
+using FaceRep.Training.Monitoring;
 using FaceRep.Training.Runs;
 using static TorchSharp.torch;
 
@@ -110,6 +111,7 @@ public static class TaskRunner
         var xs = new float[batch * size];
         var ys = new float[batch * width];
         var lastLoss = double.NaN;
+        var curve = new CurveRecorder(CurvePhases.Head, config.Steps, batch);
         head.SetTraining(true);
 
         for (var step = 0; step < config.Steps; step++)
@@ -146,8 +148,8 @@ public static class TaskRunner
 
             if (!double.IsFinite(lastLoss))
                 throw new JobFailedException(FailureKind.Diverged, $"{task.Name} loss became {lastLoss} at step {step + 1} of {config.Steps}");
-            if ((step + 1) % 10 == 0 || step + 1 == config.Steps)
-                context.Report(0.9 * (step + 1) / config.Steps, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}", lastLoss);
+            if (curve.Step(step, lastLoss, optimizer.LearningRate) is { } point)
+                context.Record(point, 0.9 * (step + 1) / config.Steps, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}");
         }
 
         return lastLoss;
