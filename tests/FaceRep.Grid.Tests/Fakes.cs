@@ -113,6 +113,7 @@ public class MemoryResultStore : IResultStore
     private readonly ConcurrentDictionary<string, ResultRow> _rows = new();
     private readonly ConcurrentDictionary<(string Sweep, string Job), byte> _sweeps = new();
     private readonly ConcurrentDictionary<string, string> _specs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, JobCurve> _curves = new(StringComparer.Ordinal);
 
     public int Writes;
 
@@ -141,6 +142,15 @@ public class MemoryResultStore : IResultStore
 
     public Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default)
+    {
+        _curves[curve.JobId] = curve;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<JobCurve>>(_curves.Values.Where(c => sweep is null || _sweeps.ContainsKey((sweep, c.JobId))).OrderBy(c => c.JobId, StringComparer.Ordinal).ToList());
 
     public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace FaceRep.Grid.Workers;
 
 /// <summary>
-/// Reports a finished job: writes an evaluation's result row (first, so a crash after it loses
+/// Reports a finished job: writes its training curve and an evaluation's result row (first, so a crash after it loses
 /// nothing), then tells the job's grain it succeeded, failed (and what kind of failure) or was
 /// handed back, retrying while the store or the cluster is briefly unreachable; and tells the
 /// workers that held its devices that they are free.
@@ -26,6 +26,13 @@ internal sealed class JobReporter(IGrainFactory grains, IResultStore results, Gr
     {
         var job = item.Lease.Job;
         var experiment = grains.Ref<IExperimentGrain>(job.Id);
+        if (item.Curve.Count > 0 && !(outcome is null && item.HandBack))
+        {
+            // Kept for failed runs too: a curve shows how a run diverged. Losing it fails nothing.
+            if (await PersistAsync(job.Id, "writing the training curve", () => results.WriteCurveAsync(new JobCurve(job.Id, item.Curve)), StoreErrors.IsTransient) is { } curveError)
+                log.LogWarning(curveError, "The training curve of {JobId} was not kept: {Message}", job.Id, curveError.Message);
+        }
+
         if (outcome is not null && job.Kind == JobKind.Evaluate)
         {
             var row = ResultRow.ForEvaluation((EvaluateConfig)JobConfig.Parse(job.ConfigJson), outcome.Metrics, outcome.Duration,

@@ -192,6 +192,7 @@ public sealed class TrainingHost : IDisposable
         }
         finally
         {
+            item.Curve = [.. context.Curve];
             item.Executing = false;
         }
     }

@@ -60,6 +60,11 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             task VARCHAR NOT NULL, protocol VARCHAR NOT NULL, shots DOUBLE NOT NULL, seed INTEGER NOT NULL,
             finetune_lr DOUBLE NOT NULL, device VARCHAR NOT NULL, attempt INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS curves (
+            job_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, step BIGINT NOT NULL, total_steps BIGINT NOT NULL,
+            loss DOUBLE, lr DOUBLE, images_per_s DOUBLE, knn DOUBLE, seconds DOUBLE NOT NULL,
+            PRIMARY KEY (job_id, phase, step)
+        );
         CREATE TABLE IF NOT EXISTS facts_generation (generation BIGINT NOT NULL);
         INSERT INTO facts_generation SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM facts_generation);
         CREATE TABLE IF NOT EXISTS sweep_facts_built (sweep VARCHAR NOT NULL, metric VARCHAR NOT NULL, generation BIGINT NOT NULL, PRIMARY KEY (sweep, metric));
@@ -141,6 +146,53 @@ public sealed class DuckDbResultStore : IResultStore, Queries.IResultQueries
             {
                 Insert(replacing: true);
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default)
+    {
+        CurveRows.Validate(curve);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            Execute("DELETE FROM curves WHERE job_id = $1", curve.JobId);
+            using (var appender = _connection.CreateAppender("curves"))
+            {
+                foreach (var p in curve.Points)
+                {
+                    var row = appender.CreateRow().AppendValue(curve.JobId).AppendValue(p.Phase).AppendValue(p.Step).AppendValue(p.TotalSteps);
+                    foreach (var value in new[] { p.Loss, p.LearningRate, p.ImagesPerSecond, p.KnnAccuracy })
+                        row = CurveRows.Stored(value) is { } v ? row.AppendValue(v) : row.AppendNullValue();
+                    row.AppendValue(p.Seconds).EndRow();
+                }
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = CurveRows.ReadSql(sweep is not null, "");
+            if (sweep is not null)
+                AddParameters(command, [sweep]);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await CurveRows.ReadAsync(reader, cancellationToken);
         }
         finally
         {

@@ -21,6 +21,12 @@ public interface IResultStore : IAsyncDisposable
     /// <summary>What is recorded of a sweep (its job counts and spec), or null when nothing is.</summary>
     Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes a job's training curve, replacing any curve kept for the same job (idempotent by job id).</summary>
+    Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default);
+
+    /// <summary>The training curves of a sweep's jobs (every job's when null), one per job, each in (phase, step) order.</summary>
+    Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default);
+
     /// <summary>Mean and sample standard deviation of a metric over seeds per (pre-training, task, protocol, shots).</summary>
     Task<IReadOnlyList<SummaryRow>> SummariseAsync(string sweep, string metric, CancellationToken cancellationToken = default);
 }

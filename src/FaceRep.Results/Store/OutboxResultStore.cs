@@ -82,6 +82,15 @@ public sealed class OutboxResultStore : IResultStore, Queries.IResultQueries
         _inner.RecordSweepAsync(sweep, jobIds, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>Curves are few (one per training job) and go to the store directly, not through the outbox.</remarks>
+    public Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default) =>
+        _inner.WriteCurveAsync(curve, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default) =>
+        _inner.ReadCurvesAsync(sweep, cancellationToken);
+
+    /// <inheritdoc />
     public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default) =>
         _inner.RecordSpecAsync(sweep, spec, cancellationToken);
 

@@ -53,6 +53,11 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             recorded_utc TIMESTAMPTZ NOT NULL
         );
         CREATE INDEX IF NOT EXISTS results_cell ON results (task, protocol, pretrain, shots);
+        CREATE TABLE IF NOT EXISTS curves (
+            job_id TEXT NOT NULL, phase TEXT NOT NULL, step BIGINT NOT NULL, total_steps BIGINT NOT NULL,
+            loss DOUBLE PRECISION, lr DOUBLE PRECISION, images_per_s DOUBLE PRECISION, knn DOUBLE PRECISION, seconds DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (job_id, phase, step)
+        );
         """;
 
     private const string Columns =
@@ -207,6 +212,48 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
 
         await transaction.CommitAsync(cancellationToken);
         return rows;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default)
+    {
+        CurveRows.Validate(curve);
+        var p = curve.Points;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var delete = new NpgsqlCommand("DELETE FROM curves WHERE job_id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new NpgsqlParameter { Value = curve.JobId });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(
+            $"INSERT INTO curves (job_id, {CurveRows.Columns}) SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[])",
+            connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = curve.JobId });
+            Add(command, p.Select(x => x.Phase));
+            Add(command, p.Select(x => x.Step));
+            Add(command, p.Select(x => x.TotalSteps));
+            Add(command, p.Select(x => CurveRows.Stored(x.Loss)));
+            Add(command, p.Select(x => CurveRows.Stored(x.LearningRate)));
+            Add(command, p.Select(x => CurveRows.Stored(x.ImagesPerSecond)));
+            Add(command, p.Select(x => CurveRows.Stored(x.KnnAccuracy)));
+            Add(command, p.Select(x => x.Seconds));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(CurveRows.ReadSql(sweep is not null, " COLLATE \"C\""));
+        if (sweep is not null)
+            command.Parameters.Add(new NpgsqlParameter { Value = sweep });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await CurveRows.ReadAsync(reader, cancellationToken);
     }
 
     /// <inheritdoc />

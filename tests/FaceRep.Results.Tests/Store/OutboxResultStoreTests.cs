@@ -102,6 +102,11 @@ public sealed class OutboxResultStoreTests : IDisposable
 
         public Task RecordSpecAsync(string sweep, string spec, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public Task WriteCurveAsync(JobCurve curve, CancellationToken cancellationToken = default) => throw new InvalidOperationException("the store is down");
+
+        public Task<IReadOnlyList<JobCurve>> ReadCurvesAsync(string? sweep, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<JobCurve>>([]);
+
         public Task<SweepRecord?> ReadSweepAsync(string sweep, CancellationToken cancellationToken = default) => Task.FromResult<SweepRecord?>(null);
 
         public Task<IReadOnlyList<ResultRow>> ReadAsync(string? sweep, CancellationToken cancellationToken = default) =>

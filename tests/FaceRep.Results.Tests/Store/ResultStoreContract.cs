@@ -1,3 +1,4 @@
+using FaceRep.Core.Experiments;
 using FaceRep.Results.Queries;
 using FaceRep.Results.Store;
 
@@ -33,6 +34,64 @@ public abstract class ResultStoreContract
         Attempt = attempt,
         Versions = "test",
     };
+
+    private static JobCurve Curve(string job, double scale, int steps = 3) => new(job,
+    [
+        new CurvePoint(CurvePhases.Pretrain, 0, steps, null, null, null, 0.04, 0),
+        .. Enumerable.Range(1, steps).Select(s => new CurvePoint(CurvePhases.Pretrain, s, steps, scale / s, 1e-3 * s, 500.0 + s, s == steps ? 0.12 : null, 0.5 * s)),
+    ]);
+
+    [Fact]
+    public async Task A_curve_is_kept_point_by_point_read_back_per_sweep_in_step_order_and_replaced_when_written_again()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("s", ["pt-a", "ev-b"]);
+        await store.RecordSweepAsync("other", ["pt-c"]);
+
+        await store.WriteCurveAsync(Curve("pt-a", 10));
+        await store.WriteCurveAsync(Curve("pt-c", 1));
+        await store.WriteCurveAsync(new JobCurve("ev-b", [new CurvePoint(CurvePhases.Head, 0, 2, null, null, null, null, 0), new CurvePoint(CurvePhases.Head, 2, 2, 0.5, 0.1, 64, null, 1)]));
+        await store.WriteCurveAsync(Curve("pt-a", 20, steps: 4));
+        var curves = await store.ReadCurvesAsync("s");
+        var all = await store.ReadCurvesAsync(null);
+
+        Assert.Equal(["ev-b", "pt-a"], curves.Select(c => c.JobId));
+        Assert.Equal(Curve("pt-a", 20, steps: 4).Points, curves[1].Points);
+        Assert.Equal(CurvePhases.Head, curves[0].Points[1].Phase);
+        Assert.Equal(["ev-b", "pt-a", "pt-c"], all.Select(c => c.JobId));
+    }
+
+    [Fact]
+    public async Task A_loss_that_diverged_is_kept_as_missing_beside_the_points_before_it()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("s", ["pt-x"]);
+        var points = new[]
+        {
+            new CurvePoint(CurvePhases.Pretrain, 1, 3, 4.0, 0.1, 100, null, 1),
+            new CurvePoint(CurvePhases.Pretrain, 2, 3, double.NaN, 0.1, 100, null, 2),
+            new CurvePoint(CurvePhases.Pretrain, 3, 3, double.PositiveInfinity, 0.1, 100, null, 3),
+        };
+
+        await store.WriteCurveAsync(new JobCurve("pt-x", points));
+        var kept = Assert.Single(await store.ReadCurvesAsync("s")).Points;
+
+        Assert.Equal([4.0, null, null], kept.Select(p => p.Loss));
+        Assert.Equal([1L, 2L, 3L], kept.Select(p => p.Step));
+    }
+
+    [Fact]
+    public async Task A_curve_with_a_step_twice_is_refused_and_the_kept_curve_stays()
+    {
+        await using var store = await OpenAsync();
+        await store.WriteCurveAsync(Curve("pt-a", 10));
+        var twice = new JobCurve("pt-a", [new CurvePoint(CurvePhases.Pretrain, 1, 2, 1, 1, 1, null, 1), new CurvePoint(CurvePhases.Pretrain, 1, 2, 2, 1, 1, null, 2)]);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => store.WriteCurveAsync(twice));
+
+        Assert.Contains("step 1 of phase pretrain twice", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Curve("pt-a", 10).Points, Assert.Single(await store.ReadCurvesAsync(null)).Points);
+    }
 
     [Fact]
     public async Task Writing_a_job_twice_leaves_one_row_with_the_latest_values()
