@@ -23,6 +23,7 @@ public static class ResultsCommands
         results.Subcommands.Add(Query());
         results.Subcommands.Add(Compare());
         results.Subcommands.Add(Rank());
+        results.Subcommands.Add(CurveCommands.Create());
         return results;
     }
 

@@ -30,6 +30,7 @@ public sealed class CurveRecorder
     private double _runningSeconds;
     private long _stepsSince;
     private TimeSpan _since;
+    private bool _rateUnknown;
 
     /// <param name="phase">The points' phase.</param>
     /// <param name="totalSteps">Steps the run will take.</param>
@@ -68,7 +69,12 @@ public sealed class CurveRecorder
     public CurvePoint? Step(long step, double loss, double learningRate, Func<double>? knn = null)
     {
         if (!_clock.IsRunning)
+        {
+            // Started late: the first step ran before the clock did, so its speed is unknown.
             Start(null);
+            _rateUnknown = true;
+        }
+
         _lossSum += loss;
         _losses++;
         _stepsSince++;
@@ -77,7 +83,8 @@ public sealed class CurveRecorder
 
         var elapsed = _clock.Elapsed - _since;
         _runningSeconds += elapsed.TotalSeconds;
-        var rate = elapsed.TotalSeconds > 0 ? _stepsSince * _imagesPerStep / elapsed.TotalSeconds : (double?)null;
+        var rate = elapsed.TotalSeconds > 0 && !_rateUnknown ? _stepsSince * _imagesPerStep / elapsed.TotalSeconds : (double?)null;
+        _rateUnknown = false;
         double? accuracy = null;
         if (knn is not null && MeasuresKnnAfter(step))
             accuracy = knn();

@@ -113,6 +113,7 @@ public static class TaskRunner
         var lastLoss = double.NaN;
         var curve = new CurveRecorder(CurvePhases.Head, config.Steps, batch);
         head.SetTraining(true);
+        context.Record(curve.Start(knn: null), 0, $"{task.Name} {config.Protocol} step 0/{config.Steps}");
 
         for (var step = 0; step < config.Steps; step++)
         {

@@ -63,15 +63,18 @@ public sealed class CurveRecorderTests
     }
 
     [Fact]
-    public void A_run_without_a_start_point_starts_its_clock_at_the_first_step_and_measures_nothing_unasked()
+    public void A_run_without_a_start_point_gets_one_and_does_not_claim_a_speed_for_the_step_the_clock_missed()
     {
         var recorder = new CurveRecorder(CurvePhases.Head, 3, imagesPerStep: 8);
 
-        var point = recorder.Step(0, 2.0, 0.1);
+        var first = recorder.Step(0, 2.0, 0.1);
+        Thread.Sleep(5);
+        var second = recorder.Step(1, 1.0, 0.1);
 
-        Assert.NotNull(point);
-        Assert.Equal(2, recorder.Points.Count);
+        Assert.Equal(3, recorder.Points.Count);
         Assert.Null(recorder.Points[0].Loss);
-        Assert.Null(point.KnnAccuracy);
+        Assert.Null(first!.ImagesPerSecond);
+        Assert.True(second!.ImagesPerSecond is > 0 and < 8 / 0.004, $"{second.ImagesPerSecond} images/s for 8 images in at least 5 ms");
+        Assert.Null(first.KnnAccuracy);
     }
 }
