@@ -51,6 +51,23 @@ internal static class SweepView
         }
 
         var rows = new List<Spectre.Console.Rendering.IRenderable> { header, table };
+        if (p.Running.Count > 0)
+        {
+            var running = new Table().Border(TableBorder.Simple).Title("running")
+                .AddColumn("job").AddColumn("stage").AddColumn("device").AddColumn(new TableColumn("step").RightAligned())
+                .AddColumn(new TableColumn("loss").RightAligned()).AddColumn(new TableColumn("images/s").RightAligned())
+                .AddColumn(new TableColumn("k-NN").RightAligned());
+            foreach (var job in p.Running.Take(MaxRunningShown))
+            {
+                var (step, loss, rate, knn) = Cells(job.Progress);
+                running.AddRow(Markup.Escape(job.JobId[..Math.Min(12, job.JobId.Length)]), StageName(job.Kind), Markup.Escape(Device(job.Worker)), step, loss, rate, knn);
+            }
+
+            if (p.Running.Count > MaxRunningShown)
+                running.Caption($"and {p.Running.Count - MaxRunningShown} more");
+            rows.Add(running);
+        }
+
         if (p.Failures.Count > 0)
         {
             var failures = new Table().Border(TableBorder.Simple).Title("[red]latest failures[/]")
@@ -68,6 +85,25 @@ internal static class SweepView
             rows.Add(new Markup($"[yellow]{Markup.Escape(note)}…[/]"));
         return new Rows(rows);
     }
+
+    private const int MaxRunningShown = 8;
+
+    /// <summary>A running job in a line: its step, loss, speed and k-NN accuracy (for a redirected watch).</summary>
+    public static string RunningLine(RunningJob job)
+    {
+        var (step, loss, rate, knn) = Cells(job.Progress);
+        return $"{StageName(job.Kind)} job {Markup.Escape(job.JobId)} on {Markup.Escape(Device(job.Worker))}: step {step} · loss {loss} · {rate} images/s · k-NN {knn}";
+    }
+
+    private static (string Step, string Loss, string Rate, string Knn) Cells(LiveProgress? p) => p is null
+        ? ("starting", "–", "–", "–")
+        : (string.Create(CultureInfo.InvariantCulture, $"{p.Step}/{p.TotalSteps}"),
+            p.Loss is { } l ? l.ToString("G4", CultureInfo.InvariantCulture) : "–",
+            p.ImagesPerSecond is { } r ? r.ToString("N0", CultureInfo.InvariantCulture) : "–",
+            p.KnnAccuracy is { } k ? k.ToString("P1", CultureInfo.InvariantCulture) : "–");
+
+    /// <summary>The device part of a worker key ({silo}/{device}).</summary>
+    private static string Device(string? worker) => worker is null ? "–" : worker[(worker.LastIndexOf('/') + 1)..];
 
     private static string StageName(JobKind kind) => kind == JobKind.Pretrain ? "pre-training" : "evaluation";
 

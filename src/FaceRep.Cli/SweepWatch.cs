@@ -170,6 +170,8 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
 
     private string? _lastLine;
 
+    private readonly Dictionary<string, long> _knnShown = new(StringComparer.Ordinal);
+
     private void PrintLine(SweepProgress progress)
     {
         // A line when the counts change, not when only the ETA does: a redirected log gets a line
@@ -179,6 +181,16 @@ internal sealed class SweepWatch(IAnsiConsole console, bool plain)
         {
             console.MarkupLine($"  [[{DateTime.Now:HH:mm:ss}]] {SweepView.Line(progress, _pace.Eta(progress.Status))}");
             _lastLine = counts;
+        }
+
+        // A pre-training job's k-NN points (a few a run), each once: a redirected log keeps its curve.
+        foreach (var job in progress.Running.Where(j => j.Progress?.KnnStep is not null))
+        {
+            var step = job.Progress!.KnnStep!.Value;
+            if (_knnShown.TryGetValue(job.JobId, out var shown) && shown >= step)
+                continue;
+            _knnShown[job.JobId] = step;
+            console.MarkupLine($"  [[{DateTime.Now:HH:mm:ss}]] {SweepView.RunningLine(job)}");
         }
 
         foreach (var failure in progress.Failures.Where(f => _reported.Add(f.JobId)).Reverse())

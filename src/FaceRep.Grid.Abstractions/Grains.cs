@@ -111,6 +111,17 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("ReturnLease")]
     Task<bool> ReturnLeaseAsync(string worker, long token);
 
+    /// <summary>
+    /// How the worker's run goes (its latest curve point); kept in memory only, and dropped unless
+    /// the worker holds that lease. The k-NN accuracy, measured a few times a run, is kept until a newer one.
+    /// </summary>
+    [Alias("ReportProgress"), OneWay]
+    Task ReportProgressAsync(string worker, long token, LiveProgress progress);
+
+    /// <summary>While the job runs: where, and its latest progress; null when it does not run.</summary>
+    [Alias("GetRunning"), ReadOnly]
+    Task<RunningJob?> GetRunningAsync();
+
     /// <summary>The job's status (read-only: many evaluations may ask their pre-training job at once).</summary>
     [Alias("GetStatus"), ReadOnly]
     Task<JobStatus> GetStatusAsync();

@@ -209,7 +209,43 @@ public sealed record JobFailureInfo(
 public sealed record SweepProgress(
     [property: Id(0)] SweepStatus Status,
     [property: Id(1)] IReadOnlyList<StageProgress> Stages,
-    [property: Id(2)] IReadOnlyList<JobFailureInfo> Failures);
+    [property: Id(2)] IReadOnlyList<JobFailureInfo> Failures)
+{
+    /// <summary>The sweep's running jobs (at most <see cref="MaxRunning"/>) and how their training goes.</summary>
+    [Id(3)]
+    public IReadOnlyList<RunningJob> Running { get; init; } = [];
+
+    /// <summary>Most running jobs a progress report lists.</summary>
+    public const int MaxRunning = 64;
+}
+
+/// <summary>How a running job's training goes: its latest training-curve point as its worker reported it.</summary>
+/// <param name="Phase">pretrain or head (see <c>CurvePhases</c>).</param>
+/// <param name="Step">Steps taken.</param>
+/// <param name="TotalSteps">Steps of the run.</param>
+/// <param name="Loss">Mean loss of the latest steps, when trained.</param>
+/// <param name="ImagesPerSecond">Training images per second of the latest steps.</param>
+/// <param name="KnnAccuracy">The latest online k-NN identity accuracy (pre-training), when measured.</param>
+/// <param name="ReportedUtc">When the worker reported it.</param>
+/// <param name="KnnStep">The step <paramref name="KnnAccuracy"/> was measured after.</param>
+[GenerateSerializer, Immutable, Alias("facerep.LiveProgress")]
+public sealed record LiveProgress(
+    [property: Id(0)] string Phase,
+    [property: Id(1)] long Step,
+    [property: Id(2)] long TotalSteps,
+    [property: Id(3)] double? Loss,
+    [property: Id(4)] double? ImagesPerSecond,
+    [property: Id(5)] double? KnnAccuracy,
+    [property: Id(6)] DateTime ReportedUtc,
+    [property: Id(7)] long? KnnStep);
+
+/// <summary>A running job, where it runs and how its training goes (null before its first report).</summary>
+[GenerateSerializer, Immutable, Alias("facerep.RunningJob")]
+public sealed record RunningJob(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] JobKind Kind,
+    [property: Id(2)] string? Worker,
+    [property: Id(3)] LiveProgress? Progress);
 
 /// <summary>A sweep the cluster knows of.</summary>
 /// <param name="Name">Its name (its id).</param>

@@ -42,6 +42,9 @@ public sealed class FakeExecutor : IJobExecutor
     /// </summary>
     public ConcurrentDictionary<string, Task> Holds { get; } = new();
 
+    /// <summary>Curve points a job records (as a trainer would) when it starts, before it holds or sleeps.</summary>
+    public ConcurrentDictionary<string, CurvePoint[]> Points { get; } = new();
+
     /// <summary>Raised as each run ends (however it ends): job id, worker, start, end.</summary>
     public event Action<string, string, DateTime, DateTime>? RunEnded;
 
@@ -79,6 +82,8 @@ public sealed class FakeExecutor : IJobExecutor
         Started.GetOrAdd(job.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {
+            foreach (var point in Points.GetValueOrDefault(job.Id) ?? [])
+                context.Record(point, (double)point.Step / point.TotalSteps, $"step {point.Step}");
             if (Holds.TryGetValue(job.Id, out var hold))
                 hold.Wait(context.Cancellation);
             else

@@ -51,7 +51,7 @@ public class GridFixture : IAsyncLifetime
             silo.AddIncomingGrainCallFilter(async call =>
             {
                 await call.Invoke();
-                if (call.InterfaceMethod?.DeclaringType == typeof(IExperimentGrain) && call.MethodName != nameof(IExperimentGrain.GetStatusAsync))
+                if (call.InterfaceMethod?.DeclaringType == typeof(IExperimentGrain) && call.MethodName is not (nameof(IExperimentGrain.GetStatusAsync) or nameof(IExperimentGrain.GetRunningAsync)))
                     Changed(call.TargetId.Key.ToString()!);
             });
         });
@@ -74,24 +74,28 @@ public class GridFixture : IAsyncLifetime
     /// Waits until the job's status satisfies <paramref name="until"/>, woken by each call its grain
     /// handles rather than by polling; on timeout, says the status it stuck at.
     /// </summary>
-    public async Task<JobStatus> WaitForJobAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? timeout = null)
+    public Task<JobStatus> WaitForJobAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? timeout = null) =>
+        WaitForJobAsync(jobId, g => g.GetStatusAsync(), until, timeout);
+
+    /// <summary>Waits until what <paramref name="read"/> reads of a job's grain satisfies <paramref name="until"/>, woken by each call the grain handles.</summary>
+    public async Task<T> WaitForJobAsync<T>(string jobId, Func<IExperimentGrain, Task<T>> read, Func<T, bool> until, TimeSpan? timeout = null)
     {
         var experiment = Client.GetGrain<IExperimentGrain>(jobId);
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         while (true)
         {
-            // Taken before the status is read, so a change in between is not missed.
+            // Taken before the grain is read, so a change in between is not missed.
             var next = _changes.GetOrAdd(jobId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            var status = await experiment.GetStatusAsync();
-            if (until(status))
-                return status;
+            var value = await read(experiment);
+            if (until(value))
+                return value;
             try
             {
                 await next.WaitAsync(deadline.Token);
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"job {jobId} stuck at {status.State}, attempt {status.Attempts}, {status.Failure} {status.Error}");
+                throw new TimeoutException($"job {jobId} stuck at {value}; its status: {await experiment.GetStatusAsync()}");
             }
         }
     }

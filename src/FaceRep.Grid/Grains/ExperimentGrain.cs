@@ -57,6 +57,9 @@ public sealed class ExperimentGrain(
     /// <summary>The silo its pre-training job ran on (where its checkpoint was written), once known.</summary>
     private string? _preferredSilo;
 
+    /// <summary>The running lease's latest progress (in memory: a report is worth nothing once its run has ended).</summary>
+    private (long Token, LiveProgress Progress)? _live;
+
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -175,6 +178,32 @@ public sealed class ExperimentGrain(
         S.LeaseExpiresUtc = Now + _options.LeaseDuration;
         return Task.FromResult(true);
     }
+
+    /// <inheritdoc />
+    public Task ReportProgressAsync(string worker, long token, LiveProgress progress)
+    {
+        if (!Holds(worker, token))
+            return Task.CompletedTask;
+        if (_live is { } last && last.Token == token && last.Progress.Phase == progress.Phase)
+        {
+            // One-way reports may arrive out of order: the latest step wins, and the latest k-NN
+            // measurement (a few a run) stays until a newer one.
+            var newer = progress.Step >= last.Progress.Step ? progress : last.Progress;
+            var knn = (progress.KnnStep ?? -1) >= (last.Progress.KnnStep ?? -1) ? progress : last.Progress;
+            _live = (token, newer with { KnnAccuracy = knn.KnnAccuracy, KnnStep = knn.KnnStep });
+        }
+        else
+        {
+            _live = (token, progress);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<RunningJob?> GetRunningAsync() => Task.FromResult(S.State == JobState.Leased && S.Job is not null
+        ? new RunningJob(Id, S.Job.Kind, S.Worker, _live is { } live && live.Token == S.LeaseToken ? live.Progress : null)
+        : null);
 
     /// <inheritdoc />
     public async Task<bool> CompleteAsync(string worker, long token)

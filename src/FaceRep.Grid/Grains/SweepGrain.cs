@@ -314,8 +314,14 @@ public sealed class SweepGrain(
             }
         }
 
+        // Only the jobs that run are asked how they go: a handful, however large the sweep.
+        var leased = _jobs.Where(j => j.Value.State == JobState.Leased).Select(j => j.Key).Order(StringComparer.Ordinal).Take(SweepProgress.MaxRunning).ToList();
+        var running = (await Task.WhenAll(leased.Select(id => GrainFactory.Ref<IExperimentGrain>(id).GetRunningAsync()))).OfType<RunningJob>().ToList();
         return new SweepProgress(status, stages,
-            list.OrderByDescending(f => f.FinishedUtc ?? DateTime.MinValue).ThenBy(f => f.JobId, StringComparer.Ordinal).Take(failures).ToList());
+            list.OrderByDescending(f => f.FinishedUtc ?? DateTime.MinValue).ThenBy(f => f.JobId, StringComparer.Ordinal).Take(failures).ToList())
+        {
+            Running = running,
+        };
     }
 
     /// <inheritdoc />

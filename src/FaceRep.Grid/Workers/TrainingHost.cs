@@ -1,4 +1,5 @@
 using FaceRep.Grid.Abstractions;
+using FaceRep.Grid.Grains;
 using FaceRep.Grid.Hosting;
 using FaceRep.Results.Store;
 using FaceRep.Training.Runs;
@@ -25,6 +26,7 @@ public sealed class TrainingHost : IDisposable
     private readonly ILogger<TrainingHost> _log;
     private readonly Lazy<Core.Paths.PathRoots> _inputRoots;
     private readonly JobReporter _reporter;
+    private readonly IGrainFactory _grains;
     private readonly Drain _drain;
     private readonly BudgetWatch _budgets;
     private readonly Timer? _budgetTimer;
@@ -38,6 +40,7 @@ public sealed class TrainingHost : IDisposable
         _log = log;
         _inputRoots = new Lazy<Core.Paths.PathRoots>(_options.ResolveImportRoots);
         _reporter = new JobReporter(grains, results, _options, silo.Name, log);
+        _grains = grains;
         _drain = new Drain(log, TimeProvider.System);
         _threads = inventory.Devices.ToDictionary(d => d.Name, d => new DeviceThread(d, Process));
         GridMetrics.Track(this);
@@ -147,6 +150,28 @@ public sealed class TrainingHost : IDisposable
         _ = FinishAsync(thread, item, outcome, error);
     }
 
+    /// <summary>
+    /// Tells a job's grain how its run goes, for <c>sweep watch</c>: each k-NN point and the last one,
+    /// others at most once a second. One-way and best effort: a report lost costs a stale display line.
+    /// </summary>
+    private void ReportProgress(WorkItem item, Core.Experiments.CurvePoint point)
+    {
+        var now = Environment.TickCount64;
+        if (point.KnnAccuracy is null && point.Step < point.TotalSteps && now - item.ProgressSentTicks < 1000)
+            return;
+        item.ProgressSentTicks = now;
+        var live = new LiveProgress(point.Phase, point.Step, point.TotalSteps, point.Loss, point.ImagesPerSecond, point.KnnAccuracy, DateTime.UtcNow,
+            point.KnnAccuracy is null ? null : point.Step);
+        try
+        {
+            _grains.Ref<IExperimentGrain>(item.Lease.Job.Id).ReportProgressAsync(item.Worker, item.Lease.Token, live).Ignore();
+        }
+        catch (Exception e) when (e is OrleansException or InvalidOperationException)
+        {
+            _log.LogDebug(e, "Could not report the progress of {JobId}", item.Lease.Job.Id);
+        }
+    }
+
     /// <summary>Runs a job's trainer on its device's thread.</summary>
     private (JobOutcome? Outcome, Exception? Error) Execute(Device device, WorkItem item)
     {
@@ -169,6 +194,7 @@ public sealed class TrainingHost : IDisposable
                 if (progress.Point is not { } point)
                     return;
                 item.Latest = point;
+                ReportProgress(item, point);
                 // The k-NN points (about ten a run) go to the log: a run's curve can be read there as it trains.
                 if (point.KnnAccuracy is { } knn)
                 {

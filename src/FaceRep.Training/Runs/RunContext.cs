@@ -60,7 +60,7 @@ public sealed class RunContext
         Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, loss));
 
     /// <summary>Keeps a curve point and reports it as progress.</summary>
-    internal void Record(CurvePoint point, double fraction, string stage)
+    public void Record(CurvePoint point, double fraction, string stage)
     {
         _curve.Add(point);
         Progress?.Invoke(new JobProgress(Math.Clamp(fraction, 0, 1), stage, point.Loss) { Point = point });

@@ -42,6 +42,60 @@ public sealed class SweepProgressTests : GridTests
     }
 
     [Fact]
+    public async Task A_running_jobs_latest_progress_is_listed_with_its_latest_knn_until_it_ends_and_its_curve_is_kept()
+    {
+        var job = GridFixture.Alone();
+        var release = new TaskCompletionSource();
+        Grid.Executor.Holds[job.Id] = release.Task;
+        Grid.Executor.Points[job.Id] =
+        [
+            new CurvePoint(CurvePhases.Pretrain, 0, 8, null, null, null, 0.04, 0),
+            new CurvePoint(CurvePhases.Pretrain, 4, 8, 3.5, 1e-3, 900, 0.08, 1),
+            new CurvePoint(CurvePhases.Pretrain, 8, 8, 3.1, 1e-4, 1000, null, 2),
+        ];
+        await Grid.SubmitAsync("live", [job]);
+
+        // Reports are one-way: wait for the grain to have taken the last.
+        await Grid.WaitForJobAsync(job.Id, g => g.GetRunningAsync(), r => r?.Progress?.Step == 8);
+        var progress = await Grid.Client.GetGrain<ISweepGrain>("live").GetProgressAsync(failures: 0);
+        release.SetResult();
+        await Grid.WaitAsync("live", s => s.IsComplete);
+        var after = await Grid.Client.GetGrain<ISweepGrain>("live").GetProgressAsync(failures: 0);
+        var curves = await Grid.Results.ReadCurvesAsync("live");
+
+        var running = Assert.Single(progress.Running);
+        Assert.Equal((job.Id, JobKind.Pretrain, Grid.Executor.WorkerOf[job.Id]), (running.JobId, running.Kind, running.Worker));
+        // The latest point, carrying the k-NN accuracy measured after step 4.
+        Assert.Equal((8L, 8L, 3.1, 1000.0, 0.08, 4L), (running.Progress!.Step, running.Progress.TotalSteps, running.Progress.Loss, running.Progress.ImagesPerSecond, running.Progress.KnnAccuracy, running.Progress.KnnStep));
+        Assert.Empty(after.Running);
+        Assert.Equal(Grid.Executor.Points[job.Id], Assert.Single(curves).Points);
+    }
+
+    [Fact]
+    public async Task A_progress_report_about_another_lease_is_not_kept()
+    {
+        var job = GridFixture.Alone() with { Requires = "gpu" };
+        var grain = Grid.Client.GetGrain<IExperimentGrain>(job.Id);
+        await grain.InitAsync(job, "live-tokens", 0);
+        var silo = Grid.Cluster.Silos[0].SiloAddress.ToParsableString();
+        var worker = new WorkerKey(silo, "gpu9").ToString();
+        var lease = await grain.TryLeaseAsync(worker, silo);
+        Assert.NotNull(lease);
+        var report = new LiveProgress(CurvePhases.Pretrain, 3, 10, 2.0, 100, null, DateTime.UtcNow, null);
+        var before = await grain.GetRunningAsync();
+
+        // Later steps, had they been kept, would win over step 3.
+        await grain.ReportProgressAsync(worker, lease.Token + 1, report with { Step = 7 });
+        await grain.ReportProgressAsync("someone/else", lease.Token, report with { Step = 9 });
+        await grain.ReportProgressAsync(worker, lease.Token, report);
+        var kept = await Grid.WaitForJobAsync(job.Id, g => g.GetRunningAsync(), r => r?.Progress is not null);
+
+        Assert.NotNull(before);
+        Assert.Null(before.Progress);
+        Assert.Equal(report, kept!.Progress);
+    }
+
+    [Fact]
     public async Task The_dispatcher_lists_every_sweep_submitted_and_whether_it_has_work_left()
     {
         var finished = GridFixture.Independent(2);
