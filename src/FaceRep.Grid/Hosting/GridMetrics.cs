@@ -37,6 +37,14 @@ public static class GridMetrics
             "Jobs of the cluster's unfinished sweeps by state (waiting, ready, running, succeeded, failed).");
         Meter.CreateObservableGauge<int>("facerep.queue.depth", ObserveQueue, "{job}",
             "Ready jobs waiting in the dispatcher's queue, cluster-wide.");
+        Meter.CreateObservableGauge("facerep.job.loss", () => ObserveTraining(p => p.Point.Loss), "1",
+            "Mean training loss of the latest steps of each job training on this silo (by job, phase and device): a diverging job shows here before it fails.");
+        Meter.CreateObservableGauge("facerep.job.images_per_second", () => ObserveTraining(p => p.Point.ImagesPerSecond), "{image}/s",
+            "Training images per second of the latest steps of each job training on this silo.");
+        Meter.CreateObservableGauge("facerep.job.knn_accuracy", () => ObserveTraining(p => p.Knn), "1",
+            "Latest online k-NN identity accuracy (held-out probe) of each pre-training job on this silo.");
+        Meter.CreateObservableGauge("facerep.job.progress", () => ObserveTraining(p => (double)p.Point.Step / p.Point.TotalSteps), "1",
+            "Fraction of its steps each job training on this silo has taken.");
     }
 
     /// <summary>Counts a training host's devices in the gauges.</summary>
@@ -89,6 +97,15 @@ public static class GridMetrics
         var snapshot = s_cluster;
         foreach (var (state, count) in snapshot.JobsByState)
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("state", state));
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveTraining(Func<(string JobId, string Device, CurvePoint Point, double? Knn), double?> value)
+    {
+        foreach (var job in Hosts.Keys.SelectMany(h => h.Training()))
+        {
+            if (value(job) is { } v && double.IsFinite(v))
+                yield return new Measurement<double>(v, new("job", job.JobId), new("phase", job.Point.Phase), new("device", job.Device));
+        }
     }
 
     private sealed record ClusterSnapshot(IReadOnlyDictionary<string, int> JobsByState, int QueueDepth, bool Known);

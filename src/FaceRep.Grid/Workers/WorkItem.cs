@@ -42,6 +42,9 @@ internal sealed class WorkItem(string worker, JobLease lease, IReadOnlyList<(str
     /// <summary>When the trainer started it.</summary>
     public DateTime StartedUtc { get; set; }
 
+    /// <summary>The run's latest k-NN identity accuracy (pre-training measures it a few times a run).</summary>
+    public double? LatestKnn { get; set; }
+
     /// <summary>When (<see cref="Environment.TickCount64"/>) the run's progress was last reported to its grain.</summary>
     public long ProgressSentTicks { get; set; }
 

@@ -58,6 +58,7 @@ public sealed class SweepProgressTests : GridTests
         // Reports are one-way: wait for the grain to have taken the last.
         await Grid.WaitForJobAsync(job.Id, g => g.GetRunningAsync(), r => r?.Progress?.Step == 8);
         var progress = await Grid.Client.GetGrain<ISweepGrain>("live").GetProgressAsync(failures: 0);
+        var gauges = Gauges(job.Id);
         release.SetResult();
         await Grid.WaitAsync("live", s => s.IsComplete);
         var after = await Grid.Client.GetGrain<ISweepGrain>("live").GetProgressAsync(failures: 0);
@@ -69,6 +70,35 @@ public sealed class SweepProgressTests : GridTests
         Assert.Equal((8L, 8L, 3.1, 1000.0, 0.08, 4L), (running.Progress!.Step, running.Progress.TotalSteps, running.Progress.Loss, running.Progress.ImagesPerSecond, running.Progress.KnnAccuracy, running.Progress.KnnStep));
         Assert.Empty(after.Running);
         Assert.Equal(Grid.Executor.Points[job.Id], Assert.Single(curves).Points);
+        // The silo's metrics (Prometheus) show the same, tagged with the job.
+        Assert.Equal(3.1, gauges["facerep.job.loss"]);
+        Assert.Equal(1000, gauges["facerep.job.images_per_second"]);
+        Assert.Equal(0.08, gauges["facerep.job.knn_accuracy"]);
+        Assert.Equal(1, gauges["facerep.job.progress"]);
+        Assert.Empty(Gauges(job.Id));
+    }
+
+    /// <summary>The grid's per-job gauges as a metrics exporter would read them now, for one job.</summary>
+    private static Dictionary<string, double> Gauges(string jobId)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == FaceRep.Grid.Hosting.GridMetrics.MeterName && instrument.Name.StartsWith("facerep.job.", StringComparison.Ordinal))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "job" && (string?)tag.Value == jobId)
+                    values[instrument.Name] = value;
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return values;
     }
 
     [Fact]
