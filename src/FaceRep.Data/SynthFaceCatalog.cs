@@ -133,10 +133,10 @@ public static class SynthFaceCatalog
     }
 
     /// <summary>Identities in <see cref="OpenIdentityProbe"/>.</summary>
-    public const int ProbeIdentities = 50;
+    public const int ProbeIdentities = Core.Experiments.KnnProbe.Identities;
 
     /// <summary>Images of each identity in <see cref="OpenIdentityProbe"/>.</summary>
-    public const int ProbeImagesPerIdentity = 8;
+    public const int ProbeImagesPerIdentity = Core.Experiments.KnnProbe.ImagesPerIdentity;
 
     /// <summary>
     /// The fixed, labelled, held-out identity set a pre-training run is watched with (an online k-NN

@@ -36,9 +36,7 @@ public static class Charts
     /// <summary>Renders a section's chart as PNG bytes.</summary>
     public static byte[] Render(TaskSection section)
     {
-        _ = FontLoaded.Value;
-        var plot = new Plot();
-        plot.Font.Set(FontName);
+        var plot = NewPlot();
         var extra = 0;
         foreach (var source in section.Sources)
         {
@@ -47,20 +45,10 @@ public static class Charts
                 continue;
             var xs = cells.Select(c => Math.Log10(c.Shots)).ToArray();
             var ys = cells.Select(c => c.Summary.Mean * section.Metric.DisplayScale).ToArray();
-            var (method, dataset) = Split(source);
-            var colour = MethodColours.TryGetValue(method, out var known) ? known : new ScottPlot.Palettes.Category20().GetColor(extra++);
             var line = plot.Add.Scatter(xs, ys);
-            line.LegendText = source;
-            line.Color = colour;
-            line.LineWidth = 2;
+            var colour = Style(line, source, ref extra);
             line.MarkerSize = 6;
             line.MarkerShape = MarkerShape.FilledCircle;
-            line.LinePattern = dataset switch
-            {
-                var d when d.Contains("uncurated", StringComparison.Ordinal) => LinePattern.Dashed,
-                var d when d.Contains("video", StringComparison.Ordinal) => LinePattern.Dotted,
-                _ => LinePattern.Solid,
-            };
             var lower = cells.Select((c, i) => double.IsFinite(c.Interval.Lower) ? ys[i] - c.Interval.Lower * section.Metric.DisplayScale : 0).ToArray();
             var upper = cells.Select((c, i) => double.IsFinite(c.Interval.Upper) ? c.Interval.Upper * section.Metric.DisplayScale - ys[i] : 0).ToArray();
             var bars = plot.Add.ErrorBar(xs, ys, upper);
@@ -95,6 +83,32 @@ public static class Charts
         plot.YLabel(Wording.MetricHeading(section.Metric));
         plot.ShowLegend(Edge.Right);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    /// <summary>Names and styles a source's line: colour by method, pattern by dataset; returns the colour.</summary>
+    internal static Color Style(ScottPlot.Plottables.Scatter line, string source, ref int extra)
+    {
+        var (method, dataset) = Split(source);
+        var colour = MethodColours.TryGetValue(method, out var known) ? known : new ScottPlot.Palettes.Category20().GetColor(extra++);
+        line.LegendText = source;
+        line.Color = colour;
+        line.LineWidth = 2;
+        line.LinePattern = dataset switch
+        {
+            var d when d.Contains("uncurated", StringComparison.Ordinal) => LinePattern.Dashed,
+            var d when d.Contains("video", StringComparison.Ordinal) => LinePattern.Dotted,
+            _ => LinePattern.Solid,
+        };
+        return colour;
+    }
+
+    /// <summary>A new plot in the report's font.</summary>
+    internal static Plot NewPlot()
+    {
+        _ = FontLoaded.Value;
+        var plot = new Plot();
+        plot.Font.Set(FontName);
+        return plot;
     }
 
     /// <summary>A source label's method and dataset (<c>scratch</c> has no dataset).</summary>

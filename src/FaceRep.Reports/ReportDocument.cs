@@ -82,6 +82,8 @@ public static class ReportDocument
             blocks.Add(ResultsTable(section));
         }
 
+        blocks.AddRange(CurveBlocks(report.Curves, charts));
+
         blocks.Add(new Heading(2, "Ranks", "ranks"));
         blocks.Add(new Paragraph("Rank of each source in each (task, protocol, shots) cell by its mean headline metric (1 best; ties share the average rank), and its mean rank over the cells."));
         blocks.Add(RankTable(report));
@@ -104,6 +106,46 @@ public static class ReportDocument
         blocks.Add(report.Spec is null ? new Paragraph("The spec was not recorded with these results.") : new Code("yaml", report.Spec.TrimEnd()));
         return blocks;
     }
+
+    private static IEnumerable<Block> CurveBlocks(TrainingCurves curves, bool charts)
+    {
+        if (curves.Pretraining.Count == 0 && curves.Heads.Count == 0)
+            yield break;
+        yield return new Heading(2, "Training curves", "curves");
+        if (curves.Pretraining.Count > 0)
+        {
+            yield return new Paragraph(
+                $"Each pre-training job's loss (the mean over the steps between two points) and its online k-NN identity accuracy on a held-out probe of " +
+                $"{Core.Experiments.KnnProbe.Identities} SynthFace identities (cosine, k = 20, weighted vote; chance {100.0 / Core.Experiments.KnnProbe.Identities:0.#}%), " +
+                "measured before the first step (the untrained backbone) and at intervals after. A source whose k-NN accuracy ends near the untrained " +
+                "backbone's has features no better than a random network's for telling identities apart.");
+            yield return new Table("curves", ["source", "steps", "loss first", "loss last", "k-NN untrained", "k-NN end", "end ÷ untrained"],
+                curves.Pretraining.Select(c => (IReadOnlyList<string>)
+                [
+                    c.Source, c.Points.Max(p => p.Step).ToString(Invariant), Number(c.LossFirst), Number(c.LossLast), Percent(c.KnnStart), Percent(c.KnnEnd),
+                    c.KnnStart is > 0 && c.KnnEnd is { } end ? (end / c.KnnStart.Value).ToString("0.00", Invariant) + "×" : "—",
+                ]).ToList());
+            if (charts)
+            {
+                yield return new Chart("pretraining-loss.png", "pre-training loss against step, per source", CurveCharts.PretrainingLoss(curves.Pretraining));
+                if (curves.Pretraining.Any(c => c.KnnStart is not null))
+                    yield return new Chart("pretraining-knn.png", "online k-NN identity accuracy against step, per source", CurveCharts.PretrainingKnn(curves.Pretraining, Core.Experiments.KnnProbe.Identities));
+            }
+        }
+
+        if (charts)
+        {
+            foreach (var task in curves.Heads.GroupBy(h => (h.Task, h.Protocol)))
+            {
+                var heads = task.ToList();
+                yield return new Chart($"head-loss-{task.Key.Task}-{task.Key.Protocol}.png", $"{task.Key.Task} {task.Key.Protocol}: head loss against step, per source", CurveCharts.HeadLoss(heads));
+            }
+        }
+    }
+
+    private static string Number(double? value) => value is { } v ? v.ToString("G4", Invariant) : "—";
+
+    private static string Percent(double? value) => value is { } v ? (v * 100).ToString("0.0", Invariant) + "%" : "—";
 
     private static IEnumerable<Block> TuningBlocks(HyperSelectionResult tuning)
     {

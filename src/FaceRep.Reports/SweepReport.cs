@@ -71,6 +71,9 @@ public sealed record SweepReport(
     IReadOnlyList<(string Source, double MeanRank, int Cells)> MeanRanks,
     IReadOnlyList<Question> Questions, RunStatistics Statistics, string? Spec, double Alpha, HyperSelectionResult Tuning)
 {
+    /// <summary>The sweep's training curves (pre-training loss and k-NN per source, head loss per task).</summary>
+    public TrainingCurves Curves { get; init; } = TrainingCurves.None;
+
     /// <summary>Builds the report of <paramref name="rows"/> (one sweep's results).</summary>
     /// <param name="sweep">Sweep name.</param>
     /// <param name="rows">Its result rows.</param>

@@ -24,3 +24,13 @@ public static class CurvePhases
     /// <summary>An evaluation's head (linear probe) or fine-tuning steps.</summary>
     public const string Head = "head";
 }
+
+/// <summary>The held-out identity set pre-training runs are watched with (an online k-NN identity accuracy).</summary>
+public static class KnnProbe
+{
+    /// <summary>Identities in the probe: guessing scores 1 in this many.</summary>
+    public const int Identities = 50;
+
+    /// <summary>Images of each identity (half in the k-NN bank, half queries).</summary>
+    public const int ImagesPerIdentity = 8;
+}
