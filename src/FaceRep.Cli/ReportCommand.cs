@@ -67,9 +67,9 @@ public static class ReportCommand
         if (record is null && rows.Count == 0)
             return null;
         // Every result is an evaluation of the sweep, whatever its id looks like: the count is at least theirs.
-        var curves = await store.ReadCurvesAsync(sweep, cancellationToken);
-        return SweepReport.Build(sweep, rows, (record?.PretrainJobs ?? 0, Math.Max(record?.EvaluationJobs ?? 0, rows.Count)), source, record?.Spec, alpha, DateTimeOffset.UtcNow)
-            with { Curves = TrainingCurves.Of(curves, rows) };
+        var curves = TrainingCurves.Of(await store.ReadCurvesAsync(sweep, cancellationToken), rows);
+        var report = SweepReport.Build(sweep, rows, (record?.PretrainJobs ?? 0, Math.Max(record?.EvaluationJobs ?? 0, rows.Count)), source, record?.Spec, alpha, DateTimeOffset.UtcNow);
+        return report with { Curves = curves };
     }
 
     /// <summary>Prints each question's one-line answer and where the report is.</summary>
