@@ -16,6 +16,7 @@ using static TorchSharp.torch;
 // scaling options: --job-ms N (500), --drain 0,10 (DrainSeconds to try), --rounds N (3): a silo joining and one draining (see ScalingBench).
 // chaos options: --pretrain N (10), --seeds N (50), --job-ms N (400), --every MIN,MAX (15,30 s), --random-seed N: the chaos run (see ChaosBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
+// curves options: --methods a,b --dataset NAME --images N --epochs N --batch N --input PX --width W --lr X: online k-NN from the untrained backbone (see CurvesBench).
 // numerics: the oneDNN convolution fault and what avoiding it costs, per backend (see NumericsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // Trains as the product does: oneDNN's ISA cap is set before anything runs (see NumericBackend).
@@ -31,9 +32,12 @@ if (what == "grid-one")
         int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
 }
 
+if (what == "curves")
+    return CurvesBench.Run(args.Skip(1).ToArray());
+
 if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, numerics or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, numerics or all");
     return 2;
 }
 

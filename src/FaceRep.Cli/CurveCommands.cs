@@ -14,7 +14,7 @@ public static class CurveCommands
     /// <summary>The <c>curves</c> sub-verb of <c>results</c>.</summary>
     public static Command Create()
     {
-        var store = new ResultsCommands.StoreOptions();
+        var store = new StoreOptions();
         var job = new Option<string[]>("--job") { Description = "Only these jobs (a job id or its first characters); repeatable." };
         var format = new Option<string>("--format") { Description = "table (one line per job: loss and k-NN from start to end) or csv (every point).", DefaultValueFactory = _ => "table" };
         var output = new Option<string?>("--output") { Description = "Write to this file instead of the console." };

@@ -15,7 +15,7 @@ public static class ReportCommand
         var sweep = new Argument<string>("sweep") { Description = "The sweep's name (as in its spec)." };
         var output = new Option<string?>("--out") { Description = "Directory to write report.md, report.html and charts/ into (default: RUN/reports/SWEEP)." };
         var alpha = ResultsCommands.AlphaOption("Family-wise error level of each question's Holm-corrected tests.");
-        var store = new ResultsCommands.StoreOptions("--run");
+        var store = new StoreOptions("--run");
         var command = new Command("report", "Write a sweep's report: conclusions with their evidence, metric-against-shots charts, ranks, run statistics and spec.")
         {
             sweep, output, alpha, store.Out, store.Postgres,

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceRep.Core.Experiments;
+using FaceRep.Core.Specs;
+using FaceRep.Training;
+using FaceRep.Training.Backbones;
+using FaceRep.Training.Methods;
+using FaceRep.Training.Monitoring;
+using FaceRep.Training.Runs;
+
+namespace FaceRep.Bench;
+
+/// <summary>
+/// Does pre-training learn identity features? Each method pre-trains on a SynthFace set at a given
+/// budget (default: the demo's, 4 epochs × 1,024 curated images at batch 64, ResNet-18 width 0.25
+/// at 64 px, lr 0.002) as the product runs it, and its online k-NN identity accuracy (held-out
+/// probe) is printed from the untrained backbone to the last step, with the loss and what the
+/// k-NN measurements cost.
+/// Options: --methods simclr,moco,…  --dataset NAME  --images N  --epochs N  --batch N  --input PX  --width W  --lr X.
+/// </summary>
+public static class CurvesBench
+{
+    public static int Run(string[] args)
+    {
+        string Option(string name, string fallback)
+        {
+            var at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+        }
+
+        var methods = Option("--methods", "supervised,simclr,moco,swav,byol,barlow").Split(',');
+        var dataset = Option("--dataset", "synth-curated");
+        var images = int.Parse(Option("--images", "1024"), CultureInfo.InvariantCulture);
+        var epochs = int.Parse(Option("--epochs", "4"), CultureInfo.InvariantCulture);
+        var batch = int.Parse(Option("--batch", "64"), CultureInfo.InvariantCulture);
+        var input = int.Parse(Option("--input", "64"), CultureInfo.InvariantCulture);
+        var width = double.Parse(Option("--width", "0.25"), CultureInfo.InvariantCulture);
+        var lr = double.Parse(Option("--lr", "0.002"), CultureInfo.InvariantCulture);
+        var backbone = new BackboneSpec("resnet18", width, input);
+        TorchRuntime.UseThreads(Environment.ProcessorCount);
+
+        // What one k-NN measurement costs at this size (the probe rendered once, outside the timing).
+        var knn = IdentityKnn.For(input);
+        using (var untrained = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(backbone)))
+        {
+            knn.Measure(untrained);
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 3; i++)
+                knn.Measure(untrained);
+            Console.WriteLine($"## Online k-NN on {dataset}: {images} images × {epochs} epochs at batch {batch}, resnet18 width {width} at {input} px, lr {lr}");
+            Console.WriteLine($"one k-NN measurement ({knn.Queries} queries against {knn.Queries} bank images, {knn.Classes} identities): {clock.Elapsed.TotalSeconds / 3:F2} s");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| method | k-NN untrained | k-NN end | end ÷ untrained | best | loss first → last | images/s (median) | wall s |");
+        Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|");
+        var details = new List<string>();
+        foreach (var method in methods)
+        {
+            var config = new PretrainConfig(method, dataset, backbone, epochs, images, batch, lr, 0.2, null);
+            var context = new RunContext { JobId = config.Id, Threads = Environment.ProcessorCount };
+            var clock = Stopwatch.StartNew();
+            using (PretrainMethods.Get(method).Train(config, context))
+            {
+            }
+
+            var wall = clock.Elapsed.TotalSeconds;
+            var curve = context.Curve;
+            var measured = curve.Where(p => p.KnnAccuracy is not null).ToList();
+            var losses = curve.Where(p => p.Loss is not null).ToList();
+            var rates = curve.Where(p => p.ImagesPerSecond is not null).Select(p => p.ImagesPerSecond!.Value).Order().ToList();
+            var start = measured[0].KnnAccuracy!.Value;
+            var end = measured[^1].KnnAccuracy!.Value;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {method} | {start:P1} | {end:P1} | {end / start:F2}× | {measured.Max(p => p.KnnAccuracy!.Value):P1} | {losses[0].Loss:G4} → {losses[^1].Loss:G4} | {rates[rates.Count / 2]:F0} | {wall:F1} |"));
+            details.Add($"{method}: " + string.Join(" ", measured.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Step}:{p.KnnAccuracy:P1}"))));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("k-NN accuracy by step:");
+        foreach (var line in details)
+            Console.WriteLine("  " + line);
+        return 0;
+    }
+}
