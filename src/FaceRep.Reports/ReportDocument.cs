@@ -71,6 +71,8 @@ public static class ReportDocument
         if (report.Tuning.Choices.Count > 0 || report.Tuning.Unselectable > 0)
             blocks.AddRange(TuningBlocks(report.Tuning));
 
+        blocks.AddRange(UntrainedBlocks(report));
+
         blocks.Add(new Heading(2, "Results by task", "results"));
         blocks.Add(new Paragraph("Mean ± standard deviation over seeds, with the percentile bootstrap 95% interval of the mean and the number of seeds; " +
                                  "in the charts the bars are the bootstrap intervals."));
@@ -106,6 +108,30 @@ public static class ReportDocument
         blocks.Add(report.Spec is null ? new Paragraph("The spec was not recorded with these results.") : new Code("yaml", report.Spec.TrimEnd()));
         return blocks;
     }
+
+    private static IEnumerable<Block> UntrainedBlocks(SweepReport report)
+    {
+        if (report.Untrained.Count == 0)
+            yield break;
+        yield return new Heading(2, "Against the untrained backbone", "untrained");
+        yield return new Paragraph(
+            "Each source against scratch (a random, untrained backbone under the same protocol) in every (task, protocol, shots) cell both were " +
+            "evaluated in: paired by seed on the task's headline metric, Holm-corrected over each source's cells at α = " + report.Alpha.ToString(Invariant) +
+            " (as `facerep results compare SOURCE scratch`). Each entry counts the cells where the source is better, worse, indistinguishable, " +
+            "and untestable (fewer than three matched seeds). A source that is nowhere better has not been shown to learn anything the task can use.");
+        var tasks = report.Untrained.SelectMany(a => a.Tasks.Select(t => (t.Task, t.Protocol))).Distinct()
+            .OrderBy(t => report.Sections.Select(s => (s.Task, s.Protocol)).ToList().IndexOf(t)).ToList();
+        yield return new Table("untrained", ["source", .. tasks.Select(t => $"{t.Task} · {t.Protocol}")],
+            report.Untrained.Select(a => (IReadOnlyList<string>)
+            [
+                a.Source,
+                .. tasks.Select(t => a.Tasks.FirstOrDefault(v => (v.Task, v.Protocol) == t) is { } v ? Verdicts(v) : "—"),
+            ]).ToList());
+    }
+
+    private static string Verdicts(TaskVerdicts v) =>
+        v.Untestable == v.Cells ? $"untestable ({v.Cells} of {v.Cells} cells under 3 seeds)"
+        : $"better {v.Better} · worse {v.Worse} · indistinguishable {v.Indistinguishable}" + (v.Untestable > 0 ? $" · untestable {v.Untestable}" : "") + $" (of {v.Cells})";
 
     private static IEnumerable<Block> CurveBlocks(TrainingCurves curves, bool charts)
     {

@@ -71,6 +71,9 @@ public sealed record SweepReport(
     IReadOnlyList<(string Source, double MeanRank, int Cells)> MeanRanks,
     IReadOnlyList<Question> Questions, RunStatistics Statistics, string? Spec, double Alpha, HyperSelectionResult Tuning)
 {
+    /// <summary>Each source against the untrained backbone (scratch), per task; empty without scratch.</summary>
+    public IReadOnlyList<AgainstUntrained> Untrained { get; init; } = [];
+
     /// <summary>The sweep's training curves (pre-training loss and k-NN per source, head loss per task).</summary>
     public TrainingCurves Curves { get; init; } = TrainingCurves.None;
 
@@ -119,7 +122,10 @@ public sealed record SweepReport(
             rows.Select(r => r.Device).Distinct(StringComparer.Ordinal).Count(),
             rows.Count == 0 ? null : rows.Min(r => r.FinishedUtc), rows.Count == 0 ? null : rows.Max(r => r.FinishedUtc),
             rows.Select(r => r.Versions).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
-        return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(tuning.Rows, alpha), statistics, spec, alpha, tuning);
+        return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(tuning.Rows, alpha), statistics, spec, alpha, tuning)
+        {
+            Untrained = AgainstUntrained.Of(named, meanRanks.Select(m => m.Source), alpha),
+        };
     }
 
     private static int KnownTaskOrder(string task) =>

@@ -66,7 +66,7 @@ public sealed partial class BrowserTests : IDisposable
         var root = RootElement().Match(dom);
         Assert.True(root.Success, $"no <html> element in what chromium rendered: {dom[..Math.Min(dom.Length, 300)]}");
         Assert.Equal(report.Sections.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Attribute(root.Value, "data-charts-decoded"));
-        Assert.Equal("10", Attribute(root.Value, "data-tables"));
+        Assert.Equal("11", Attribute(root.Value, "data-tables"));
         Assert.Contains("Supported on landmarks; inconclusive on emotion", dom, StringComparison.Ordinal);
 
         var screenshot = Path.Combine(_dir, "report.png");

@@ -93,9 +93,9 @@ public sealed partial class ReportTests : IDisposable
         Assert.Contains("&lt;script&gt;alert(", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>alert(", html, StringComparison.Ordinal);
         Assert.Contains("hsl(120,70%,78%)", html, StringComparison.Ordinal);   // the best rank's colour
-        // Six questions' evidence, two result tables, the ranks and the run statistics.
+        // Six questions' evidence, the sources against the untrained backbone, two result tables, the ranks and the run statistics.
         Assert.Equal(ReportDocument.Layout(report, charts: false).OfType<Table>().Count(), Regex.Matches(html, "<table ").Count);
-        Assert.Equal(6 + 2 + 1 + 1, Regex.Matches(html, "<table ").Count);
+        Assert.Equal(6 + 1 + 2 + 1 + 1, Regex.Matches(html, "<table ").Count);
     }
 
     [Fact]
