@@ -146,7 +146,7 @@ public static class CurveCommands
             var label = labels.GetValueOrDefault(curve.JobId, "");
             foreach (var p in curve.Points)
             {
-                csv.AppendLine(string.Join(',', curve.JobId, CsvField(label), p.Phase, p.Step.ToString(CultureInfo.InvariantCulture), p.TotalSteps.ToString(CultureInfo.InvariantCulture),
+                csv.AppendLine(string.Join(',', curve.JobId, ResultsCommands.CsvField(label), p.Phase, p.Step.ToString(CultureInfo.InvariantCulture), p.TotalSteps.ToString(CultureInfo.InvariantCulture),
                     R(p.Loss), R(p.LearningRate), R(p.ImagesPerSecond), R(p.KnnAccuracy), R(p.Seconds)));
             }
         }
@@ -159,7 +159,4 @@ public static class CurveCommands
     private static string Percent(double? value) => value is { } v ? v.ToString("P1", CultureInfo.InvariantCulture) : "—";
 
     private static string R(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "";
-
-    private static string CsvField(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 }

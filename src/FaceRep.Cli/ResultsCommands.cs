@@ -292,7 +292,8 @@ public static class ResultsCommands
 
     private static string R(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string CsvField(string value) =>
+    /// <summary>A CSV field, quoted when it must be.</summary>
+    internal static string CsvField(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
     private static string Json(ResultQuery query, IReadOnlyList<AggregateRow> rows)

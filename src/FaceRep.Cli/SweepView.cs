@@ -103,7 +103,7 @@ internal static class SweepView
             p.KnnAccuracy is { } k ? k.ToString("P1", CultureInfo.InvariantCulture) : "–");
 
     /// <summary>The device part of a worker key ({silo}/{device}).</summary>
-    private static string Device(string? worker) => worker is null ? "–" : worker[(worker.LastIndexOf('/') + 1)..];
+    private static string Device(string? worker) => WorkerKey.TryParse(worker, out var key) ? key.Device : worker ?? "–";
 
     private static string StageName(JobKind kind) => kind == JobKind.Pretrain ? "pre-training" : "evaluation";
 

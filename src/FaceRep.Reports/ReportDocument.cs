@@ -119,8 +119,8 @@ public static class ReportDocument
             "evaluated in: paired by seed on the task's headline metric, Holm-corrected over each source's cells at α = " + report.Alpha.ToString(Invariant) +
             " (as `facerep results compare SOURCE scratch`). Each entry counts the cells where the source is better, worse, indistinguishable, " +
             "and untestable (fewer than three matched seeds). A source that is nowhere better has not been shown to learn anything the task can use.");
-        var tasks = report.Untrained.SelectMany(a => a.Tasks.Select(t => (t.Task, t.Protocol))).Distinct()
-            .OrderBy(t => report.Sections.Select(s => (s.Task, s.Protocol)).ToList().IndexOf(t)).ToList();
+        var order = report.Sections.Select(s => (s.Task, s.Protocol)).ToList();
+        var tasks = report.Untrained.SelectMany(a => a.Tasks.Select(t => (t.Task, t.Protocol))).Distinct().OrderBy(order.IndexOf).ToList();
         yield return new Table("untrained", ["source", .. tasks.Select(t => $"{t.Task} · {t.Protocol}")],
             report.Untrained.Select(a => (IReadOnlyList<string>)
             [

@@ -41,7 +41,7 @@ public static class GridMetrics
             "Mean training loss of the latest steps of each job training on this silo (by job, phase and device): a diverging job shows here before it fails.");
         Meter.CreateObservableGauge("facerep.job.images_per_second", () => ObserveTraining(p => p.Point.ImagesPerSecond), "{image}/s",
             "Training images per second of the latest steps of each job training on this silo.");
-        Meter.CreateObservableGauge("facerep.job.knn_accuracy", () => ObserveTraining(p => p.Knn), "1",
+        Meter.CreateObservableGauge("facerep.job.knn_accuracy", () => ObserveTraining(p => p.Point.KnnAccuracy), "1",
             "Latest online k-NN identity accuracy (held-out probe) of each pre-training job on this silo.");
         Meter.CreateObservableGauge("facerep.job.progress", () => ObserveTraining(p => (double)p.Point.Step / p.Point.TotalSteps), "1",
             "Fraction of its steps each job training on this silo has taken.");
@@ -99,7 +99,7 @@ public static class GridMetrics
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("state", state));
     }
 
-    private static IEnumerable<Measurement<double>> ObserveTraining(Func<(string JobId, string Device, CurvePoint Point, double? Knn), double?> value)
+    private static IEnumerable<Measurement<double>> ObserveTraining(Func<(string JobId, string Device, CurvePoint Point), double?> value)
     {
         foreach (var job in Hosts.Keys.SelectMany(h => h.Training()))
         {

@@ -59,10 +59,10 @@ public sealed class TrainingHost : IDisposable
     public IReadOnlyList<DeviceReport> Report() =>
         _threads.Values.Select(t => new DeviceReport(t.Device.Name, DeviceKinds.Of(t.Device.Name), t.Device.Threads, t.Current?.Lease.Job.Id)).ToList();
 
-    /// <summary>The jobs training here now (not those whose run has ended and is being reported): each one's device, latest curve point and latest k-NN accuracy (for the metrics).</summary>
-    public IReadOnlyList<(string JobId, string Device, Core.Experiments.CurvePoint Point, double? Knn)> Training() =>
+    /// <summary>The jobs training here now (not those whose run has ended and is being reported): each one's device and latest curve point, with its latest k-NN accuracy (for the metrics).</summary>
+    public IReadOnlyList<(string JobId, string Device, Core.Experiments.CurvePoint Point)> Training() =>
         _threads.Values.Select(t => (t.Device.Name, Item: t.Current)).Where(t => t.Item is { Executing: true, Latest: not null })
-            .Select(t => (t.Item!.Lease.Job.Id, t.Name, t.Item.Latest!, t.Item.LatestKnn)).ToList();
+            .Select(t => (t.Item!.Lease.Job.Id, t.Name, t.Item.Latest!)).ToList();
 
     /// <summary>Devices running a job now.</summary>
     public int BusyDevices => _threads.Values.Count(t => t.Current is not null);
@@ -198,9 +198,7 @@ public sealed class TrainingHost : IDisposable
             {
                 if (progress.Point is not { } point)
                     return;
-                item.Latest = point;
-                if (point.KnnAccuracy is { } measured)
-                    item.LatestKnn = measured;
+                item.Latest = point.KnnAccuracy is null && item.Latest?.KnnAccuracy is { } measured ? point with { KnnAccuracy = measured } : point;
                 ReportProgress(item, point);
                 // The k-NN points (about ten a run) go to the log: a run's curve can be read there as it trains.
                 if (point.KnnAccuracy is { } knn)

@@ -42,16 +42,16 @@ internal sealed class WorkItem(string worker, JobLease lease, IReadOnlyList<(str
     /// <summary>When the trainer started it.</summary>
     public DateTime StartedUtc { get; set; }
 
-    /// <summary>The run's latest k-NN identity accuracy (pre-training measures it a few times a run).</summary>
-    public double? LatestKnn { get; set; }
-
     /// <summary>When (<see cref="Environment.TickCount64"/>) the run's progress was last reported to its grain.</summary>
     public long ProgressSentTicks { get; set; }
 
     /// <summary>The run's training curve once it has ended (empty for a run that did not train).</summary>
     public IReadOnlyList<Core.Experiments.CurvePoint> Curve { get; set; } = [];
 
-    /// <summary>The run's latest training-curve point (written by its training thread, read by anyone).</summary>
+    /// <summary>
+    /// The run's latest training-curve point, carrying the latest k-NN accuracy measured (pre-training
+    /// measures it a few times a run); written by its training thread, read by the metrics.
+    /// </summary>
     public Core.Experiments.CurvePoint? Latest
     {
         get => _latest;

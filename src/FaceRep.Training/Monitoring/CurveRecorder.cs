@@ -26,7 +26,6 @@ public sealed class CurveRecorder
     private readonly List<CurvePoint> _points = [];
     private readonly Stopwatch _clock = new();
     private double _lossSum;
-    private int _losses;
     private double _runningSeconds;
     private long _stepsSince;
     private TimeSpan _since;
@@ -76,7 +75,6 @@ public sealed class CurveRecorder
         }
 
         _lossSum += loss;
-        _losses++;
         _stepsSince++;
         if (!IsPointAfter(step))
             return null;
@@ -88,10 +86,9 @@ public sealed class CurveRecorder
         double? accuracy = null;
         if (knn is not null && MeasuresKnnAfter(step))
             accuracy = knn();
-        var point = new CurvePoint(_phase, step + 1, _total, _lossSum / _losses, learningRate, rate, accuracy, _runningSeconds);
+        var point = new CurvePoint(_phase, step + 1, _total, _lossSum / _stepsSince, learningRate, rate, accuracy, _runningSeconds);
         _points.Add(point);
         _lossSum = 0;
-        _losses = 0;
         _stepsSince = 0;
         _since = _clock.Elapsed;
         return point;

@@ -28,7 +28,7 @@ public sealed class JobRunner(CheckpointStore checkpoints)
             _ => throw new JobFailedException(FailureKind.Deterministic, $"unknown job configuration {config.GetType().Name}"),
         };
         context.Report(1, "done");
-        return outcome with { Duration = clock.Elapsed, Curve = [.. context.Curve] };
+        return outcome with { Duration = clock.Elapsed };
     }
 
     private JobOutcome RunPretrain(string jobId, PretrainConfig config, RunContext context)

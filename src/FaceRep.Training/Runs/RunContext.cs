@@ -75,7 +75,4 @@ public sealed record JobOutcome(IReadOnlyDictionary<string, double> Metrics, str
 {
     /// <summary>The training-split indices an evaluation trained on (its few-shot subset), so any result can be audited.</summary>
     public IReadOnlyList<int>? TrainIndices { get; init; }
-
-    /// <summary>The run's training curve (empty for a job that did not train).</summary>
-    public IReadOnlyList<CurvePoint> Curve { get; init; } = [];
 }
