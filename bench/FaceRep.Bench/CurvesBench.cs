@@ -16,7 +16,8 @@ namespace FaceRep.Bench;
 /// at 64 px, lr 0.002) as the product runs it, and its online k-NN identity accuracy (held-out
 /// probe) is printed from the untrained backbone to the last step, with the loss and what the
 /// k-NN measurements cost.
-/// Options: --methods simclr,moco,…  --dataset NAME  --images N  --epochs N  --batch N  --input PX  --width W  --lr X.
+/// Options: --methods simclr,moco,…  --dataset NAME  --images N  --epochs N  --batch N  --input PX  --width W  --lr X
+/// --temperature T  --options name=value,… (the methods' own options, e.g. crop_min=0.5,grayscale=0).
 /// </summary>
 public static class CurvesBench
 {
@@ -36,6 +37,11 @@ public static class CurvesBench
         var input = int.Parse(Option("--input", "64"), CultureInfo.InvariantCulture);
         var width = double.Parse(Option("--width", "0.25"), CultureInfo.InvariantCulture);
         var lr = double.Parse(Option("--lr", "0.002"), CultureInfo.InvariantCulture);
+        var temperature = double.Parse(Option("--temperature", "0.2"), CultureInfo.InvariantCulture);
+        // Method options as name=value pairs separated by commas (crop_min=0.5,jitter=0.2,...).
+        var options = Option("--options", "") is { Length: > 0 } text
+            ? new MethodOptions(text.Split(',').Select(pair => pair.Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv[1])))
+            : null;
         var backbone = new BackboneSpec("resnet18", width, input);
         TorchRuntime.UseThreads(Environment.ProcessorCount);
 
@@ -47,7 +53,7 @@ public static class CurvesBench
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < 3; i++)
                 knn.Measure(untrained);
-            Console.WriteLine($"## Online k-NN on {dataset}: {images} images × {epochs} epochs at batch {batch}, resnet18 width {width} at {input} px, lr {lr}");
+            Console.WriteLine($"## Online k-NN on {dataset}: {images} images × {epochs} epochs at batch {batch}, resnet18 width {width} at {input} px, lr {lr}, temperature {temperature}{(options is null ? "" : $", options {string.Join(", ", options.Select(o => $"{o.Key}={o.Value}"))}")}");
             Console.WriteLine($"one k-NN measurement ({knn.Queries} queries against {knn.Queries} bank images, {knn.Classes} identities): {clock.Elapsed.TotalSeconds / 3:F2} s");
         }
 
@@ -57,7 +63,7 @@ public static class CurvesBench
         var details = new List<string>();
         foreach (var method in methods)
         {
-            var config = new PretrainConfig(method, dataset, backbone, epochs, images, batch, lr, 0.2, null);
+            var config = new PretrainConfig(method, dataset, backbone, epochs, images, batch, lr, temperature, options);
             var context = new RunContext { JobId = config.Id, Threads = Environment.ProcessorCount };
             var clock = Stopwatch.StartNew();
             using (PretrainMethods.Get(method).Train(config, context))

@@ -3,36 +3,53 @@ namespace FaceRep.Data;
 /// <summary>SimCLR-style image augmentation on planar RGB (CHW) float images in [0, 1].</summary>
 public static partial class Augment
 {
-    private const double MinArea = 0.25;
     private const double MaxArea = 1.0;
-    private const double JitterStrength = 0.4;
     private static readonly double LogMinRatio = Math.Log(3.0 / 4.0);
     private static readonly double LogMaxRatio = Math.Log(4.0 / 3.0);
 
     /// <summary>
-    /// A random view of <paramref name="src"/> written to <paramref name="dst"/> (same size): random resized crop
-    /// (area 0.25–1, aspect 3/4–4/3, bilinear), horizontal flip (p = 0.5), colour jitter of brightness,
-    /// contrast and saturation by up to ±0.4 in random order (p = 0.8), grayscale (p = 0.2). Deterministic for
-    /// a given state of <paramref name="rng"/>; allocates nothing.
+    /// A random view of <paramref name="src"/> written to <paramref name="dst"/> (same size) with the default
+    /// <see cref="ViewAugmentation"/>: random resized crop (area 0.25–1, aspect 3/4–4/3, bilinear), horizontal
+    /// flip (p = 0.5), colour jitter of brightness, contrast and saturation by up to ±0.4 in random order
+    /// (p = 0.8), grayscale (p = 0.2). Deterministic for a given state of <paramref name="rng"/>; allocates nothing.
     /// </summary>
-    public static void RandomView(ReadOnlySpan<float> src, Span<float> dst, int resolution, Random rng)
+    public static void RandomView(ReadOnlySpan<float> src, Span<float> dst, int resolution, Random rng) =>
+        RandomView(src, dst, resolution, rng, ViewAugmentation.Default);
+
+    /// <summary>
+    /// A random view of <paramref name="src"/> written to <paramref name="dst"/> (same size): random resized crop
+    /// (area <see cref="ViewAugmentation.MinArea"/>–1, aspect 3/4–4/3, bilinear), horizontal flip (p = 0.5), then
+    /// <paramref name="augmentation"/>'s colour changes. Deterministic for a given state of <paramref name="rng"/>
+    /// (the same draws whatever the settings, so settings change views, not the sequence); allocates nothing.
+    /// </summary>
+    public static void RandomView(ReadOnlySpan<float> src, Span<float> dst, int resolution, Random rng, ViewAugmentation augmentation)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(augmentation);
         ValidateImages(src, dst, resolution);
         if (src.Overlaps(dst))
         {
             throw new ArgumentException("The source and destination images must not overlap.", nameof(dst));
         }
 
-        var (x0, y0, width, height) = RandomCrop(resolution, rng, MinArea, MaxArea);
+        var (x0, y0, width, height) = RandomCrop(resolution, rng, augmentation.MinArea, MaxArea);
         var flip = rng.NextDouble() < 0.5;
         Resample(src, resolution, dst, resolution, x0, y0, width, height, flip);
+        Colour(dst, resolution, rng, augmentation);
+    }
 
-        if (rng.NextDouble() < 0.8)
+    /// <summary>
+    /// Colour jitter of brightness, contrast and saturation by factors in 1 ± <see cref="ViewAugmentation.Jitter"/>,
+    /// in random order, with probability <see cref="ViewAugmentation.JitterProbability"/>; then grayscale with
+    /// probability <see cref="ViewAugmentation.GrayscaleProbability"/>.
+    /// </summary>
+    private static void Colour(Span<float> dst, int resolution, Random rng, ViewAugmentation augmentation)
+    {
+        if (rng.NextDouble() < augmentation.JitterProbability)
         {
-            var brightness = Factor(rng);
-            var contrast = Factor(rng);
-            var saturation = Factor(rng);
+            var brightness = Factor(rng, augmentation.Jitter);
+            var contrast = Factor(rng, augmentation.Jitter);
+            var saturation = Factor(rng, augmentation.Jitter);
             Span<int> order = [0, 1, 2];
             for (var i = 2; i > 0; i--)
             {
@@ -57,13 +74,13 @@ public static partial class Augment
             }
         }
 
-        if (rng.NextDouble() < 0.2)
+        if (rng.NextDouble() < augmentation.GrayscaleProbability)
         {
             Grayscale(dst, resolution);
         }
     }
 
-    private static float Factor(Random rng) => (float)(1.0 - JitterStrength + (2.0 * JitterStrength * rng.NextDouble()));
+    private static float Factor(Random rng, double strength) => (float)(1.0 - strength + (2.0 * strength * rng.NextDouble()));
 
     private static void Brightness(Span<float> image, float factor)
     {

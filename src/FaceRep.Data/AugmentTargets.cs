@@ -51,12 +51,14 @@ public static partial class Augment
     /// SwAV multi-crop: <paramref name="large"/> views at the source resolution with crop area
     /// <paramref name="largeScale"/> and <paramref name="small"/> views at <paramref name="smallResolution"/> with
     /// crop area <paramref name="smallScale"/> (fractions of the image; the paper uses 0.14–1 and 0.05–0.14),
-    /// each flipped with p = 0.5 and colour-jittered as <see cref="RandomView"/>.
+    /// each flipped with p = 0.5 and colour-jittered as <see cref="RandomView(ReadOnlySpan{float}, Span{float}, int, Random, ViewAugmentation)"/>
+    /// with <paramref name="augmentation"/> (the default when null; its crop area is not used).
     /// </summary>
     public static void MultiCrop(ReadOnlySpan<float> src, int resolution, IReadOnlyList<float[]> large, IReadOnlyList<float[]> small, int smallResolution,
-        Random rng, (double Min, double Max) largeScale, (double Min, double Max) smallScale)
+        Random rng, (double Min, double Max) largeScale, (double Min, double Max) smallScale, ViewAugmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        augmentation ??= ViewAugmentation.Default;
         foreach (var (views, size, scale) in new[] { (large, resolution, largeScale), (small, smallResolution, smallScale) })
         {
             if (!(scale.Min > 0 && scale.Min <= scale.Max && scale.Max <= 1))
@@ -66,14 +68,14 @@ public static partial class Augment
                 var (x0, y0, w, h) = RandomCrop(resolution, rng, scale.Min, scale.Max);
                 ValidatePair(src, resolution, view, size);
                 Resample(src, resolution, view, size, x0, y0, w, h, rng.NextDouble() < 0.5);
-                if (rng.NextDouble() < 0.8)
+                if (rng.NextDouble() < augmentation.JitterProbability)
                 {
-                    Brightness(view, Factor(rng));
-                    Contrast(view, size, Factor(rng));
-                    Saturation(view, size, Factor(rng));
+                    Brightness(view, Factor(rng, augmentation.Jitter));
+                    Contrast(view, size, Factor(rng, augmentation.Jitter));
+                    Saturation(view, size, Factor(rng, augmentation.Jitter));
                 }
 
-                if (rng.NextDouble() < 0.2)
+                if (rng.NextDouble() < augmentation.GrayscaleProbability)
                     Grayscale(view, size);
             }
         }

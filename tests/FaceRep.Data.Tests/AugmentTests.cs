@@ -21,6 +21,31 @@ public sealed class AugmentTests
     }
 
     [Fact]
+    public void The_view_settings_decide_how_often_a_view_loses_its_colour()
+    {
+        var image = Image();
+        var view = new float[image.Length];
+        int GrayViews(ViewAugmentation settings)
+        {
+            var rng = new Random(11);
+            var gray = 0;
+            for (var i = 0; i < 100; i++)
+            {
+                Augment.RandomView(image, view, Resolution, rng, settings);
+                var plane = Resolution * Resolution;
+                if (Enumerable.Range(0, plane).All(p => view[p] == view[plane + p] && view[p] == view[(2 * plane) + p]))
+                    gray++;
+            }
+
+            return gray;
+        }
+
+        Assert.Equal(100, GrayViews(ViewAugmentation.Default with { GrayscaleProbability = 1 }));
+        Assert.Equal(0, GrayViews(ViewAugmentation.Default with { GrayscaleProbability = 0 }));
+        Assert.InRange(GrayViews(ViewAugmentation.Default), 8, 35);
+    }
+
+    [Fact]
     public void Views_stay_in_the_unit_range_and_differ_from_the_input()
     {
         var image = Image();

@@ -246,6 +246,15 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
     /// <summary>Smallest batch the loss makes sense for.</summary>
     protected virtual int MinBatch => 2;
 
+    /// <summary>
+    /// True when the method learns from augmented views, so it takes the view options
+    /// <c>crop_min</c>, <c>jitter</c>, <c>jitter_p</c> and <c>grayscale</c> (see <see cref="ViewAugmentation"/>).
+    /// </summary>
+    protected virtual bool TakesViewOptions => true;
+
+    /// <summary>False when the method sets its crops' areas with options of its own (SwAV's multi-crop scales).</summary>
+    protected virtual bool TakesCropMin => true;
+
     /// <inheritdoc />
     public IReadOnlyList<string> Validate(PretrainConfig config) => Read(config).Problems;
 
@@ -287,7 +296,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
             throw new ArgumentException($"the data ({data.Count} images of {data.Resolution}px) does not fit the configuration ({config.Batch} per batch, {config.Backbone.Input}px)", nameof(data));
 
         var devices = Devices(context);
-        var plan = Views(settings, config);
+        var plan = Views(settings, config) with { Augmentation = ReadViews(new OptionReader(config)) };
         var totalSteps = (long)Math.Max(1, data.Count / config.Batch) * config.Epochs;
         var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
         PretrainObjective? objective = null;
@@ -331,6 +340,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         var options = new OptionReader(config);
         var trainer = TrainerSettings.Read(options);
         var settings = ReadSettings(options);
+        ReadViews(options);
         if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
             options.Problem($"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
         else if (NeedsIdentities && config.Dataset == SynthFaceCatalog.Uncurated)
@@ -344,6 +354,18 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         if (config.Devices > 1 && config.Batch < 2 * config.Devices)
             options.Problem($"batch {config.Batch} is too small for {config.Devices} devices: each device's share of a batch needs at least 2 images for batch norm");
         return (settings, trainer, options.Finish());
+    }
+
+    private ViewAugmentation ReadViews(OptionReader options)
+    {
+        if (!TakesViewOptions)
+            return ViewAugmentation.Default;
+        var fallback = ViewAugmentation.Default;
+        return new ViewAugmentation(
+            TakesCropMin ? options.Number("crop_min", fallback.MinArea, 0, 1, exclusiveMin: true) : fallback.MinArea,
+            options.Number("jitter", fallback.Jitter, 0, 0.95),
+            options.Number("jitter_p", fallback.JitterProbability, 0, 1),
+            options.Number("grayscale", fallback.GrayscaleProbability, 0, 1));
     }
 
     /// <summary>The job's devices. Only CPU devices are supported: the method objectives keep their modules on the CPU.</summary>

@@ -18,6 +18,8 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
 
     protected override bool NeedsIdentities => true;
 
+    protected override bool TakesViewOptions => false;
+
     protected override Settings ReadSettings(OptionReader options) => new(
         options.Choice("head", "arcface", "softmax", "arcface"),
         options.Number("scale", 16, 0, 1024, exclusiveMin: true),

@@ -22,6 +22,8 @@ internal sealed class SwavMethod : PretrainMethod<SwavMethod.Settings>
 {
     public override string Name => "swav";
 
+    protected override bool TakesCropMin => false;
+
     protected override Settings ReadSettings(OptionReader options)
     {
         var input = options.Config.Backbone.Input;

@@ -25,6 +25,9 @@ public enum ViewStyle
 public sealed record ViewPlan(ViewStyle Style, int Large, int Small = 0, int SmallResolution = 0,
     (double Min, double Max) LargeScale = default, (double Min, double Max) SmallScale = default)
 {
+    /// <summary>Crop floor and colour changes of contrastive and multi-crop views (their crop floor is <see cref="LargeScale"/>'s for multi-crop).</summary>
+    public ViewAugmentation Augmentation { get; init; } = ViewAugmentation.Default;
+
     /// <summary>All views.</summary>
     public int Count => Large + Small;
 
@@ -139,10 +142,10 @@ public sealed class ViewPipeline : IDisposable
                 break;
             case ViewStyle.Contrastive:
                 for (var v = 0; v < _plan.Large; v++)
-                    Augment.RandomView(image, views[v].AsSpan(i * size, size), r, rng);
+                    Augment.RandomView(image, views[v].AsSpan(i * size, size), r, rng, _plan.Augmentation);
                 break;
             default:
-                Augment.MultiCrop(image, r, scratch.Large, scratch.Small, _plan.SmallResolution, rng, _plan.LargeScale, _plan.SmallScale);
+                Augment.MultiCrop(image, r, scratch.Large, scratch.Small, _plan.SmallResolution, rng, _plan.LargeScale, _plan.SmallScale, _plan.Augmentation);
                 for (var v = 0; v < _plan.Large; v++)
                     scratch.Large[v].CopyTo(views[v], i * size);
                 var small = 3 * _plan.SmallResolution * _plan.SmallResolution;

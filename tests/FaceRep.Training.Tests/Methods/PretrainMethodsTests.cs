@@ -130,6 +130,26 @@ public sealed class PretrainMethodsTests
     }
 
     [Fact]
+    public void View_options_are_read_by_the_methods_that_augment_and_refused_by_supervised()
+    {
+        var wrong = Config("byol", options: [("crop_min", "0"), ("jitter", "1.5"), ("grayscale", "x")]);
+        var right = Config("simclr", options: [("crop_min", "0.5"), ("jitter", "0.2"), ("jitter_p", "1"), ("grayscale", "0")]);
+
+        var problems = PretrainMethods.Get("byol").Validate(wrong);
+
+        Assert.Contains(problems, p => p.Contains("crop_min: '0' is out of range", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("jitter: '1.5' is out of range", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("grayscale: 'x' is not a number", StringComparison.Ordinal));
+        Assert.Empty(PretrainMethods.Get("simclr").Validate(right));
+        // SwAV's crops have scales of their own (large_scale_min, small_scale_min/max).
+        Assert.Contains(PretrainMethods.Get("swav").Validate(Config("swav", options: [("crop_min", "0.5")])),
+            p => p.Contains("no option 'crop_min'", StringComparison.Ordinal) && p.Contains("large_scale_min", StringComparison.Ordinal));
+        // Supervised pre-training sees mild task views; a view option there would silently do nothing.
+        Assert.Contains(PretrainMethods.Get("supervised").Validate(Config("supervised", options: [("jitter", "0.2")])),
+            p => p.Contains("no option 'jitter'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_moco_queue_smaller_than_a_batch_is_refused()
     {
         var problems = PretrainMethods.Get("moco").Validate(Config("moco", options: [("queue", "8")]));
