@@ -75,9 +75,20 @@ public static class ResultsCommands
                 return ExitCodes.BadInput;
             }
 
-            var (rows, exit) = await store.ReadAsync(result, console, opened => ((IResultQueries)opened).QueryAsync(query, cancellationToken), cancellationToken);
-            if (rows is null)
+            var (answer, exit) = await store.ReadAsync(result, console, async opened =>
+            {
+                var queries = (IResultQueries)opened;
+                var groups = await queries.QueryAsync(query, cancellationToken);
+                // Beside every group, the floor of the same evaluations: what the constant predictor
+                // made from their labels scores (absent for metrics without one, and for floors themselves).
+                var floors = FloorOf(query.Metric) is { } floor && groups.Count > 0
+                    ? await queries.QueryAsync(query with { Metric = floor }, cancellationToken)
+                    : [];
+                return new QueryAnswer(groups, floors);
+            }, cancellationToken);
+            if (answer is null)
                 return exit;
+            var rows = answer.Groups;
 
             // A metric no task reports and no result holds is a typing error, not an empty answer.
             if (rows.Count == 0 && MetricDefinitions.Find(query.Metric) is null)
@@ -91,7 +102,7 @@ public static class ResultsCommands
                 Console.Error.WriteLine($"No results of metric '{query.Metric}'{(query.Sweep is null ? "" : $" in sweep '{query.Sweep}'")} match.");
             try
             {
-                await WriteAsync(console, query, rows, chosen, file, cancellationToken);
+                await WriteAsync(console, query, answer, chosen, file, cancellationToken);
             }
             catch (Exception e) when (file is not null && e is IOException or UnauthorizedAccessException)
             {
@@ -104,19 +115,38 @@ public static class ResultsCommands
         return command;
     }
 
-    private static async Task WriteAsync(IAnsiConsole console, ResultQuery query, IReadOnlyList<AggregateRow> rows, string chosen, string? file, CancellationToken cancellationToken)
+    /// <summary>The floor twin of <paramref name="metric"/> (<c>floor_</c> + its name), or null when it is a floor already.</summary>
+    private static string? FloorOf(string metric) =>
+        metric.StartsWith(MetricDefinitions.FloorPrefix, StringComparison.Ordinal) ? null : MetricDefinitions.FloorPrefix + metric;
+
+    /// <summary>A query's groups and, keyed like them, the floor's groups (empty when there is no floor).</summary>
+    private sealed record QueryAnswer(IReadOnlyList<AggregateRow> Groups, IReadOnlyList<AggregateRow> Floors)
     {
+        private readonly Dictionary<string, double> _floors = Floors.ToDictionary(f => string.Join('\u001f', f.Key), f => f.Mean, StringComparer.Ordinal);
+
+        /// <summary>True when any group has a floor.</summary>
+        public bool HasFloors => _floors.Count > 0;
+
+        /// <summary>The mean floor over the same evaluations as <paramref name="group"/>, NaN when none measured one.</summary>
+        public double FloorOf(AggregateRow group) => _floors.TryGetValue(string.Join('\u001f', group.Key), out var floor) ? floor : double.NaN;
+    }
+
+    private static async Task WriteAsync(IAnsiConsole console, ResultQuery query, QueryAnswer answer, string chosen, string? file, CancellationToken cancellationToken)
+    {
+        var rows = answer.Groups;
         switch (chosen)
         {
             case "parquet":
-                await WriteParquetAsync(query, rows, Path.GetFullPath(file!), cancellationToken);
+                await WriteParquetAsync(query, answer, Path.GetFullPath(file!), cancellationToken);
                 console.MarkupLineInterpolated($"Wrote {rows.Count} group(s) to {Path.GetFullPath(file!)}");
                 break;
             case "table":
-                console.Write(Table(query, rows));
+                console.Write(Table(query, answer));
+                if (answer.HasFloors)
+                    console.MarkupLine("[dim]floor: the same evaluations' constant predictor (majority class, mean shape, mean intensity), made from their training labels alone.[/]");
                 break;
             default:
-                var text = chosen == "csv" ? Csv(query, rows) : Json(query, rows);
+                var text = chosen == "csv" ? Csv(query, answer) : Json(query, answer);
                 if (file is null)
                     Console.Out.Write(text);
                 else
@@ -257,19 +287,22 @@ public static class ResultsCommands
         ? $"{query.Metric} ({(known.Direction == MetricDirection.LowerIsBetter ? "lower" : "higher")} is better)"
         : query.Metric;
 
-    private static Table Table(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    private static Table Table(ResultQuery query, QueryAnswer answer)
     {
         var table = new Table().Title(Markup.Escape(Header(query) + (query.Sweep is null ? "" : $" · sweep {query.Sweep}")));
         foreach (var g in query.GroupBy)
             table.AddColumn(g.Name);
-        foreach (var column in new[] { "n", "mean", "std", "95% CI", "min", "max" })
+        foreach (var column in new[] { "n", "mean", "std", "95% CI", "min", "max" }.Concat(answer.HasFloors ? ["floor"] : []))
             table.AddColumn(new TableColumn(column).RightAligned());
-        foreach (var row in rows)
+        foreach (var row in answer.Groups)
         {
-            table.AddRow([.. row.Key.Select(k => Markup.Escape(k.Length == 0 ? "—" : k)),
+            string[] cells = [.. row.Key.Select(k => Markup.Escape(k.Length == 0 ? "—" : k)),
                 row.Count.ToString(CultureInfo.InvariantCulture), Number(row.Mean), Number(row.StdDev),
                 double.IsNaN(row.CiLower) ? "—" : $"[{Number(row.CiLower)}, {Number(row.CiUpper)}]".Replace("[", "[[", StringComparison.Ordinal).Replace("]", "]]", StringComparison.Ordinal),
-                Number(row.Min), Number(row.Max)]);
+                Number(row.Min), Number(row.Max)];
+            if (answer.HasFloors)
+                cells = [.. cells, double.IsNaN(answer.FloorOf(row)) ? "—" : $"[dim]{Number(answer.FloorOf(row))}[/]"];
+            table.AddRow(cells);
         }
 
         return table;
@@ -277,14 +310,15 @@ public static class ResultsCommands
 
     private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
-    private static string Csv(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    private static string Csv(ResultQuery query, QueryAnswer answer)
     {
         var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', query.GroupBy.Select(g => g.Name).Concat(["metric", "n", "mean", "std", "ci95_lower", "ci95_upper", "min", "max"])));
-        foreach (var row in rows)
+        csv.AppendLine(string.Join(',', query.GroupBy.Select(g => g.Name).Concat(["metric", "n", "mean", "std", "ci95_lower", "ci95_upper", "min", "max", "floor"])));
+        foreach (var row in answer.Groups)
         {
             csv.AppendLine(string.Join(',', row.Key.Select(CsvField).Concat([
-                CsvField(query.Metric), row.Count.ToString(CultureInfo.InvariantCulture), R(row.Mean), R(row.StdDev), R(row.CiLower), R(row.CiUpper), R(row.Min), R(row.Max)])));
+                CsvField(query.Metric), row.Count.ToString(CultureInfo.InvariantCulture), R(row.Mean), R(row.StdDev), R(row.CiLower), R(row.CiUpper), R(row.Min), R(row.Max),
+                R(answer.FloorOf(row))])));
         }
 
         return csv.ToString();
@@ -296,7 +330,7 @@ public static class ResultsCommands
     internal static string CsvField(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
-    private static string Json(ResultQuery query, IReadOnlyList<AggregateRow> rows)
+    private static string Json(ResultQuery query, QueryAnswer answer)
     {
         var json = new
         {
@@ -305,7 +339,7 @@ public static class ResultsCommands
             sweep = query.Sweep,
             where = query.Filters.ToDictionary(f => f.Coordinate.Name, f => f.Values),
             groupBy = query.GroupBy.Select(g => g.Name),
-            groups = rows.Select(r => new
+            groups = answer.Groups.Select(r => new
             {
                 key = query.GroupBy.Select((g, i) => (g.Name, Value: r.Key[i])).ToDictionary(p => p.Name, p => p.Value),
                 n = r.Count,
@@ -314,33 +348,36 @@ public static class ResultsCommands
                 ci95 = double.IsNaN(r.CiLower) ? null : new[] { r.CiLower, r.CiUpper },
                 min = r.Min,
                 max = r.Max,
+                floor = double.IsNaN(answer.FloorOf(r)) ? (double?)null : answer.FloorOf(r),
             }),
         };
         return JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
     /// <summary>Writes the groups as Parquet through an in-memory DuckDB (whichever store they came from).</summary>
-    private static async Task WriteParquetAsync(ResultQuery query, IReadOnlyList<AggregateRow> rows, string path, CancellationToken cancellationToken)
+    private static async Task WriteParquetAsync(ResultQuery query, QueryAnswer answer, string path, CancellationToken cancellationToken)
     {
         await using var db = new DuckDBConnection("Data Source=:memory:");
         await db.OpenAsync(cancellationToken);
         var keys = query.GroupBy.Select(g => $"\"{g.Name}\" VARCHAR").ToList();
         await using (var create = db.CreateCommand())
         {
-            create.CommandText = $"CREATE TABLE groups ({string.Join(", ", keys.Concat(["metric VARCHAR", "n INTEGER", "mean DOUBLE", "std DOUBLE", "ci95_lower DOUBLE", "ci95_upper DOUBLE", "min DOUBLE", "max DOUBLE"]))})";
+            create.CommandText = $"CREATE TABLE groups ({string.Join(", ", keys.Concat(["metric VARCHAR", "n INTEGER", "mean DOUBLE", "std DOUBLE", "ci95_lower DOUBLE", "ci95_upper DOUBLE", "min DOUBLE", "max DOUBLE", "floor DOUBLE"]))})";
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
         using (var appender = db.CreateAppender("groups"))
         {
-            foreach (var row in rows)
+            foreach (var row in answer.Groups)
             {
                 var r = appender.CreateRow();
                 foreach (var k in row.Key)
                     r = r.AppendValue(k);
                 r = r.AppendValue(query.Metric).AppendValue(row.Count).AppendValue(row.Mean).AppendValue(row.StdDev);
                 r = double.IsNaN(row.CiLower) ? r.AppendNullValue().AppendNullValue() : r.AppendValue(row.CiLower).AppendValue(row.CiUpper);
-                r.AppendValue(row.Min).AppendValue(row.Max).EndRow();
+                r = r.AppendValue(row.Min).AppendValue(row.Max);
+                var floor = answer.FloorOf(row);
+                (double.IsNaN(floor) ? r.AppendNullValue() : r.AppendValue(floor)).EndRow();
             }
         }
 

@@ -3,6 +3,7 @@ using FaceRep.Core.Metrics;
 using FaceRep.Core.Specs;
 using FaceRep.Grid.Planning;
 using FaceRep.Grid.Abstractions;
+using FaceRep.Results.Analysis;
 using FaceRep.Results.Store;
 using Spectre.Console;
 
@@ -72,8 +73,36 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
         return char.ToUpperInvariant(line[0]) + line[1..];
     }
 
+    /// <summary>
+    /// Each trained source's verdict against the untrained backbone per (task, protocol, shots), as the
+    /// report's "Against the untrained backbone" decides it: paired by seed, Holm over the source's cells.
+    /// </summary>
+    internal static Dictionary<(string Source, string Task, string Protocol, double Shots), Verdict> AgainstUntrained(IReadOnlyList<ResultRow> rows)
+    {
+        var verdicts = new Dictionary<(string, string, string, double), Verdict>();
+        if (!rows.Any(r => r.Pretrain == Reports.AgainstUntrained.Baseline))
+            return verdicts;
+        foreach (var source in rows.Select(r => r.Pretrain).Distinct(StringComparer.Ordinal).Where(s => s != Reports.AgainstUntrained.Baseline))
+        {
+            foreach (var cell in SourceComparison.Compare(rows, source, Reports.AgainstUntrained.Baseline))
+                verdicts[(source, cell.Task, cell.Protocol, cell.Shots)] = cell.Verdict;
+        }
+
+        return verdicts;
+    }
+
+    /// <summary>The mark a cell gets for its verdict against the untrained backbone.</summary>
+    internal static string Mark(Verdict? verdict) => verdict switch
+    {
+        Verdict.FirstBetter => " [green]▲[/]",
+        Verdict.SecondBetter => " [red]▼[/]",
+        Verdict.Inconclusive => " [dim]=[/]",
+        _ => "",
+    };
+
     private async Task PrintResultsAsync(SweepSpec spec, CancellationToken cancellationToken)
     {
+        var verdicts = AgainstUntrained(await results.ReadAsync(spec.Name, cancellationToken));
         foreach (var task in spec.Tasks)
         {
             var metric = MetricDefinitions.ForTask(task)[0];
@@ -100,7 +129,8 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                         line.Add(cell is null
                             ? "–"
                             : string.Create(CultureInfo.InvariantCulture,
-                                $"{cell.Mean * metric.DisplayScale:F2} ± {cell.StdDev * metric.DisplayScale:F2} (n={cell.Count})"));
+                                $"{cell.Mean * metric.DisplayScale:F2} ± {cell.StdDev * metric.DisplayScale:F2} (n={cell.Count})")
+                              + Mark(verdicts.TryGetValue((source, task, protocol, shots), out var verdict) ? verdict : null));
                     }
 
                     table.AddRow(line.ToArray());
@@ -123,6 +153,12 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
 
                 console.Write(table);
             }
+        }
+
+        if (verdicts.Count > 0)
+        {
+            console.MarkupLine("Against the untrained backbone (scratch), paired over seeds, Holm over each source's cells: "
+                + "[green]▲[/] better, [red]▼[/] worse, [dim]=[/] indistinguishable; no mark: fewer than three matched seeds.");
         }
     }
 }

@@ -11,7 +11,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
     private readonly string _dir = Directory.CreateTempSubdirectory("facerep-results-cli-").FullName;
 
-    private static ResultRow Row(string id, string pretrain, double shots, int seed, double nme) => new()
+    private static ResultRow Row(string id, string pretrain, double shots, int seed, double nme, double floor) => new()
     {
         JobId = id,
         PretrainId = $"pt-{pretrain}",
@@ -25,7 +25,7 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Protocol = "finetune",
         Shots = shots,
         Seed = seed,
-        Metrics = new Dictionary<string, double> { ["nme_io"] = nme },
+        Metrics = new Dictionary<string, double> { ["nme_io"] = nme, ["floor_nme_io"] = floor },
         DurationSeconds = 1,
         FinishedUtc = DateTimeOffset.UnixEpoch,
         Device = "silo/cpu0",
@@ -40,10 +40,10 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         await store.InitialiseAsync();
         await store.RecordSweepAsync("known", ["a", "b", "c", "d"]);
         await store.WriteAsync([
-            Row("a", "scratch", 0.05, 0, 0.30),
-            Row("b", "scratch", 0.05, 1, 0.20),
-            Row("c", "synth-curated/simclr", 0.05, 0, 0.15),
-            Row("d", "synth-curated/simclr", 0.05, 1, 0.11),
+            Row("a", "scratch", 0.05, 0, 0.30, 0.40),
+            Row("b", "scratch", 0.05, 1, 0.20, 0.44),
+            Row("c", "synth-curated/simclr", 0.05, 0, 0.15, 0.40),
+            Row("d", "synth-curated/simclr", 0.05, 1, 0.11, 0.44),
         ]);
         await store.RecordSpecAsync("known", "name: known\nseeds: [0, 1]\n");
     }
@@ -112,12 +112,24 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, code);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal("pretrain,metric,n,mean,std,ci95_lower,ci95_upper,min,max", lines[0]);
+        Assert.Equal("pretrain,metric,n,mean,std,ci95_lower,ci95_upper,min,max,floor", lines[0]);
         var scratch = lines.Single(l => l.StartsWith("scratch,", StringComparison.Ordinal)).Split(',');
         Assert.Equal("2", scratch[2]);
         Assert.Equal(0.25, double.Parse(scratch[3], CultureInfo.InvariantCulture), 12);
         Assert.Equal(Math.Sqrt(0.005), double.Parse(scratch[4], CultureInfo.InvariantCulture), 12);
         Assert.Equal(0.25 - 0.6353102368087349, double.Parse(scratch[5], CultureInfo.InvariantCulture), 9);
+        // The floor of the same evaluations: the mean of their constant predictors' scores.
+        Assert.Equal(0.42, double.Parse(scratch[9], CultureInfo.InvariantCulture), 12);
+    }
+
+    [Fact]
+    public async Task A_floor_has_no_floor_of_its_own()
+    {
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "floor_nme_io", "--group-by", "seed", "--format", "csv");
+
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("0,floor_nme_io,2,0.4,0,0.4,0.4,0.4,0.4,", lines.Single(l => l.StartsWith("0,", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -131,9 +143,12 @@ public sealed class ResultsCommandsTests : IAsyncLifetime
         Assert.Equal("LowerIsBetter", doc.RootElement.GetProperty("direction").GetString());
         var group = Assert.Single(doc.RootElement.GetProperty("groups").EnumerateArray());
         Assert.Equal(0.13, group.GetProperty("mean").GetDouble(), 12);
+        Assert.Equal(0.42, group.GetProperty("floor").GetDouble(), 12);
         Assert.Contains("lower is better", table, StringComparison.Ordinal);
         Assert.Contains("0.13", table, StringComparison.Ordinal);
         Assert.Contains("0.25", table, StringComparison.Ordinal);
+        Assert.Contains("floor", table, StringComparison.Ordinal);
+        Assert.Contains("0.42", table, StringComparison.Ordinal);
     }
 
     [Fact]
