@@ -167,6 +167,13 @@ public sealed record QueuedJob(
     /// <summary>The kind of device it must run on (<c>gpu</c>, <c>cpu</c>), or null for any.</summary>
     [Id(5)]
     public string? Requires { get; init; }
+
+    /// <summary>
+    /// True when other jobs wait for it (a pre-training job, whose evaluations start when it ends):
+    /// such jobs go before the rest of their sweep's, whatever their place or locality.
+    /// </summary>
+    [Id(6)]
+    public bool Blocks { get; init; }
 }
 
 /// <summary>How many ready jobs of a sweep wait in the dispatcher's queue.</summary>

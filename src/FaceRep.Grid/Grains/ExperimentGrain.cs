@@ -495,10 +495,15 @@ public sealed class ExperimentGrain(
 
     /// <summary>
     /// The job as the dispatcher queues it: counted against the first of its sweeps (by name, so
-    /// every silo agrees), preferring the silo its pre-training job ran on.
+    /// every silo agrees), preferring the silo its pre-training job ran on; a pre-training job
+    /// ahead of evaluations, which wait for pre-training.
     /// </summary>
     private QueuedJob Queued() =>
-        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1) { Requires = S.Job?.Requires };
+        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1)
+        {
+            Requires = S.Job?.Requires,
+            Blocks = S.Job?.Kind == JobKind.Pretrain,
+        };
 
     private JobStatus Status() =>
         new(Id, S.State, S.Attempts, S.Worker, S.Failure, S.Error, S.FinishedUtc, S.Version);

@@ -6,13 +6,16 @@ namespace FaceRep.Grid.Grains;
 internal sealed record QueueEntry(QueuedJob Job, long Place);
 
 /// <summary>
-/// One sweep's ready jobs, in lanes by the device kind they require (none, <c>gpu</c>, <c>cpu</c>):
-/// in each, those preferring a silo by silo, and the rest. A worker is offered only the lanes its
-/// device can serve.
+/// One sweep's ready jobs, in lanes by the device kind they require (none, <c>gpu</c>, <c>cpu</c>)
+/// and by whether other jobs wait for them: in each, those preferring a silo by silo, and the rest.
+/// A worker is offered only the lanes its device can serve, and jobs others wait for (pre-training)
+/// before any other: otherwise evaluations of finished sources, preferring the silo that holds
+/// their checkpoint, keep every worker busy while the remaining pre-training jobs wait, and the
+/// sweep's critical path only starts when the evaluations run out.
 /// </summary>
 internal sealed class SweepQueue(string name, int priority)
 {
-    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Requires, bool Blocks), Lane> _lanes = [];
 
     public string Name { get; } = name;
 
@@ -25,25 +28,34 @@ internal sealed class SweepQueue(string name, int priority)
 
     public void Add(QueueEntry entry)
     {
-        var key = entry.Job.Requires ?? "";
+        var key = (entry.Job.Requires ?? "", entry.Job.Blocks);
         if (!_lanes.TryGetValue(key, out var lane))
-            _lanes[key] = lane = new Lane(key);
+            _lanes[key] = lane = new Lane(key.Item1);
         lane.Add(entry);
         Count++;
     }
 
     /// <summary>True when some job here may run on a device of <paramref name="kind"/>.</summary>
-    public bool HasWorkFor(string kind) => _lanes.Any(l => l.Value.Count > 0 && Serves(l.Key, kind));
+    public bool HasWorkFor(string kind) => _lanes.Any(l => l.Value.Count > 0 && Serves(l.Key.Requires, kind));
 
     /// <summary>
-    /// For a worker of <paramref name="silo"/> with a device of <paramref name="kind"/>: this
+    /// For a worker of <paramref name="silo"/> with a device of <paramref name="kind"/>, among the
+    /// jobs others wait for if it may run any, else among the rest: this
     /// silo's first job; else the earliest of the rest, except those preferring a silo whose
     /// worker (of a device that can run them) <paramref name="isComing"/> for them: a worker never idles while its sweep has a job
     /// it can run that nobody else is about to take. Null if there is none.
     /// </summary>
     public QueueEntry? Take(string silo, string kind, Func<string, string, bool> isComing)
     {
-        var lanes = _lanes.Where(l => l.Value.Count > 0 && Serves(l.Key, kind)).Select(l => l.Value).ToList();
+        var chosen = Take(silo, kind, isComing, blocks: true) ?? Take(silo, kind, isComing, blocks: false);
+        if (chosen is not null)
+            Count--;
+        return chosen;
+    }
+
+    private QueueEntry? Take(string silo, string kind, Func<string, string, bool> isComing, bool blocks)
+    {
+        var lanes = _lanes.Where(l => l.Value.Count > 0 && l.Key.Blocks == blocks && Serves(l.Key.Requires, kind)).Select(l => l.Value).ToList();
         Lane? local = null;
         long localPlace = long.MaxValue;
         foreach (var lane in lanes)
@@ -70,8 +82,6 @@ internal sealed class SweepQueue(string name, int priority)
             chosen = other is { } o ? o.Lane.Take(o.Candidate) : null;
         }
 
-        if (chosen is not null)
-            Count--;
         return chosen;
     }
 

@@ -27,6 +27,27 @@ public sealed class SweepQueueTests
     }
 
     [Fact]
+    public void Jobs_that_others_wait_for_go_before_older_jobs_and_jobs_preferring_the_silo()
+    {
+        // Evaluations of a finished source prefer the silo holding its checkpoint; the pre-training
+        // jobs the other evaluations wait for are later in the queue and prefer no silo.
+        var queue = new SweepQueue("s", 0);
+        queue.Add(new QueueEntry(new QueuedJob("eval-local", "s", 0, "X"), 1));
+        queue.Add(new QueueEntry(new QueuedJob("eval-old", "s", 0), 2));
+        queue.Add(new QueueEntry(new QueuedJob("pretrain-gpu", "s", 0) { Blocks = true, Requires = "gpu" }, 3));
+        queue.Add(new QueueEntry(new QueuedJob("pretrain-b", "s", 0) { Blocks = true }, 5));
+        queue.Add(new QueueEntry(new QueuedJob("pretrain-a", "s", 0) { Blocks = true }, 4));
+
+        Assert.Equal("pretrain-a", queue.Take("X", "cpu", NobodyComing)!.Job.JobId);
+        Assert.Equal("pretrain-b", queue.Take("X", "cpu", NobodyComing)!.Job.JobId);
+        // A CPU worker cannot run the GPU pre-training job, so it gets on with what it can run, locality first.
+        Assert.Equal("eval-local", queue.Take("X", "cpu", NobodyComing)!.Job.JobId);
+        Assert.Equal("pretrain-gpu", queue.Take("G", "gpu", NobodyComing)!.Job.JobId);
+        Assert.Equal("eval-old", queue.Take("X", "cpu", NobodyComing)!.Job.JobId);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public void Without_a_job_of_its_own_a_worker_takes_the_oldest_job_nobody_else_is_coming_for()
     {
         var queue = Queue(("x-job", "X", 1), ("anywhere", null, 3), ("z-job", "Z", 2));
