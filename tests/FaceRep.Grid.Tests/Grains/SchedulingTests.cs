@@ -47,6 +47,34 @@ public sealed class SchedulingTests : GridTests
     }
 
     [Fact]
+    public async Task Pre_training_jobs_run_before_the_evaluations_of_sources_already_trained()
+    {
+        // Eight pre-training jobs on four devices: when the first ones end, their evaluations
+        // (preferring the silo that holds their checkpoint) are ready while four pre-training jobs
+        // still wait. Those go first: every evaluation waits for pre-training, the reverse never.
+        var jobs = GridFixture.Jobs("""
+            name: blocks
+            pretrain:
+              - {dataset: synth-curated, method: simclr, epochs: [1, 2, 3, 4, 5, 6, 7, 8]}
+            tasks: [landmarks]
+            shots: [0.05, 0.2]
+            seeds: [0, 1, 2]
+            """);
+        foreach (var job in jobs)
+            Grid.Executor.Delays[job.Id] = RunTime;
+
+        await Grid.RunAsync("blocks", jobs);
+
+        var runs = Grid.Executor.Runs.ToList();
+        var lastPretrainStart = runs.Where(r => r.Kind == JobKind.Pretrain).Max(r => r.Start);
+        var evaluationsBefore = runs.Count(r => r.Kind == JobKind.Evaluate && r.Start < lastPretrainStart);
+        // A device that took the last pre-training job may start it a moment after another device
+        // started an evaluation it took next; no more than the other three devices can do so.
+        Assert.True(evaluationsBefore <= 3, $"{evaluationsBefore} evaluations started before the last of the 8 pre-training jobs");
+        Assert.Equal(8 + 48, runs.Count);
+    }
+
+    [Fact]
     public async Task Sweeps_of_equal_priority_share_the_devices_in_turn()
     {
         var first = Slow(24, 0);
