@@ -28,9 +28,9 @@ internal sealed class SweepQueue(string name, int priority)
 
     public void Add(QueueEntry entry)
     {
-        var key = (entry.Job.Requires ?? "", entry.Job.Blocks);
+        var key = (Requires: entry.Job.Requires ?? "", entry.Job.Blocks);
         if (!_lanes.TryGetValue(key, out var lane))
-            _lanes[key] = lane = new Lane(key.Item1);
+            _lanes[key] = lane = new Lane(key.Requires);
         lane.Add(entry);
         Count++;
     }
