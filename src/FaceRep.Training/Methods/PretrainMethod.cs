@@ -289,14 +289,14 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
     /// <inheritdoc />
     public PretrainSession Open(PretrainConfig config, RunContext context, PretrainData data)
     {
-        var (settings, trainer) = Check(config);
+        var (settings, trainer, views) = Check(config);
         if (NeedsIdentities && data.Identities.Any(i => i < 0))
             throw new JobFailedException(FailureKind.Deterministic, $"{Name} pre-training needs identity labels; dataset '{config.Dataset}' has images without one");
         if (data.Count < config.Batch || data.Resolution != config.Backbone.Input)
             throw new ArgumentException($"the data ({data.Count} images of {data.Resolution}px) does not fit the configuration ({config.Batch} per batch, {config.Backbone.Input}px)", nameof(data));
 
         var devices = Devices(context);
-        var plan = Views(settings, config) with { Augmentation = ReadViews(new OptionReader(config)) };
+        var plan = Views(settings, config) with { Augmentation = views };
         var totalSteps = (long)Math.Max(1, data.Count / config.Batch) * config.Epochs;
         var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
         PretrainObjective? objective = null;
@@ -327,20 +327,20 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
     /// <summary>Creates the method's modules for a run (under a fixed libtorch seed).</summary>
     protected abstract PretrainObjective CreateObjective(ResNet backbone, TSettings settings, PretrainConfig config, PretrainData data, long totalSteps);
 
-    private (TSettings Settings, TrainerSettings Trainer) Check(PretrainConfig config)
+    private (TSettings Settings, TrainerSettings Trainer, ViewAugmentation Views) Check(PretrainConfig config)
     {
-        var (settings, trainer, problems) = Read(config);
+        var (settings, trainer, views, problems) = Read(config);
         if (problems.Count > 0)
             throw new JobFailedException(FailureKind.Deterministic, string.Join("; ", problems));
-        return (settings, trainer);
+        return (settings, trainer, views);
     }
 
-    private (TSettings Settings, TrainerSettings Trainer, IReadOnlyList<string> Problems) Read(PretrainConfig config)
+    private (TSettings Settings, TrainerSettings Trainer, ViewAugmentation Views, IReadOnlyList<string> Problems) Read(PretrainConfig config)
     {
         var options = new OptionReader(config);
         var trainer = TrainerSettings.Read(options);
         var settings = ReadSettings(options);
-        ReadViews(options);
+        var views = ReadViews(options);
         if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
             options.Problem($"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
         else if (NeedsIdentities && config.Dataset == SynthFaceCatalog.Uncurated)
@@ -353,7 +353,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
             options.Problem($"epochs {config.Epochs} must be at least 1");
         if (config.Devices > 1 && config.Batch < 2 * config.Devices)
             options.Problem($"batch {config.Batch} is too small for {config.Devices} devices: each device's share of a batch needs at least 2 images for batch norm");
-        return (settings, trainer, options.Finish());
+        return (settings, trainer, views, options.Finish());
     }
 
     private ViewAugmentation ReadViews(OptionReader options)
