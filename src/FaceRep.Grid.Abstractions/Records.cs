@@ -174,6 +174,17 @@ public sealed record QueuedJob(
     /// </summary>
     [Id(6)]
     public bool Blocks { get; init; }
+
+    /// <summary>
+    /// How <paramref name="job"/> (null when its description is not known) is queued for
+    /// <paramref name="sweep"/>: its gang size, device kind, and whether other jobs wait for it.
+    /// </summary>
+    public static QueuedJob For(string jobId, JobDescriptor? job, string sweep, int priority, string? preferredSilo = null) =>
+        new(jobId, sweep, priority, preferredSilo, job?.GangSize ?? 1)
+        {
+            Requires = job?.Requires,
+            Blocks = job?.Kind == JobKind.Pretrain,
+        };
 }
 
 /// <summary>How many ready jobs of a sweep wait in the dispatcher's queue.</summary>

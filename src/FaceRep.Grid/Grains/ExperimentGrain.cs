@@ -499,11 +499,7 @@ public sealed class ExperimentGrain(
     /// ahead of evaluations, which wait for pre-training.
     /// </summary>
     private QueuedJob Queued() =>
-        new(Id, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo, S.Job?.GangSize ?? 1)
-        {
-            Requires = S.Job?.Requires,
-            Blocks = S.Job?.Kind == JobKind.Pretrain,
-        };
+        QueuedJob.For(Id, S.Job, S.Sweeps.Count == 0 ? "" : S.Sweeps.Min(StringComparer.Ordinal)!, S.Priority, _preferredSilo);
 
     private JobStatus Status() =>
         new(Id, S.State, S.Attempts, S.Worker, S.Failure, S.Error, S.FinishedUtc, S.Version);

@@ -191,11 +191,7 @@ public sealed class SweepGrain(
             failedBefore += statuses.Count(s => s.State == JobState.Failed);
             // One message queues the batch's ready jobs, not one per job (queueing is idempotent).
             var ready = chunk.Zip(statuses).Where(p => p.Second.State == JobState.Ready)
-                .Select(p => new QueuedJob(p.First.Id, Name, submission.Priority, Devices: p.First.GangSize)
-                {
-                    Requires = p.First.Requires,
-                    Blocks = p.First.Kind == JobKind.Pretrain,
-                }).ToList();
+                .Select(p => QueuedJob.For(p.First.Id, p.First, Name, submission.Priority)).ToList();
             if (ready.Count > 0)
                 Dispatcher.EnqueueManyAsync(ready).Ignore();
         }
