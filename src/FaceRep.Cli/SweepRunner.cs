@@ -77,19 +77,10 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     /// Each trained source's verdict against the untrained backbone per (task, protocol, shots), as the
     /// report's "Against the untrained backbone" decides it: paired by seed, Holm over the source's cells.
     /// </summary>
-    internal static Dictionary<(string Source, string Task, string Protocol, double Shots), Verdict> AgainstUntrained(IReadOnlyList<ResultRow> rows)
-    {
-        var verdicts = new Dictionary<(string, string, string, double), Verdict>();
-        if (!rows.Any(r => r.Pretrain == Reports.AgainstUntrained.Baseline))
-            return verdicts;
-        foreach (var source in rows.Select(r => r.Pretrain).Distinct(StringComparer.Ordinal).Where(s => s != Reports.AgainstUntrained.Baseline))
-        {
-            foreach (var cell in SourceComparison.Compare(rows, source, Reports.AgainstUntrained.Baseline))
-                verdicts[(source, cell.Task, cell.Protocol, cell.Shots)] = cell.Verdict;
-        }
-
-        return verdicts;
-    }
+    internal static Dictionary<(string Source, string Task, string Protocol, double Shots), Verdict> AgainstUntrained(IReadOnlyList<ResultRow> rows) =>
+        Reports.AgainstUntrained.Cells(rows, rows.Select(r => r.Pretrain).Distinct(StringComparer.Ordinal), 0.05)
+            .SelectMany(s => s.Cells.Select(c => (Key: (s.Source, c.Task, c.Protocol, c.Shots), c.Verdict)))
+            .ToDictionary(p => p.Key, p => p.Verdict);
 
     /// <summary>The mark a cell gets for its verdict against the untrained backbone.</summary>
     internal static string Mark(Verdict? verdict) => verdict switch

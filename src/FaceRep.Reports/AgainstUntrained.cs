@@ -29,17 +29,23 @@ public sealed record AgainstUntrained(string Source, IReadOnlyList<TaskVerdicts>
     /// Holm over each source's cells at <paramref name="alpha"/>), as <c>results compare SOURCE scratch</c>
     /// does; empty when the rows have no scratch source.
     /// </summary>
-    public static IReadOnlyList<AgainstUntrained> Of(IReadOnlyList<ResultRow> rows, IEnumerable<string> sources, double alpha)
+    public static IReadOnlyList<AgainstUntrained> Of(IReadOnlyList<ResultRow> rows, IEnumerable<string> sources, double alpha) =>
+        Cells(rows, sources, alpha).Select(source =>
+        {
+            var tasks = source.Cells.GroupBy(c => (c.Task, c.Protocol)).Select(g => new TaskVerdicts(g.Key.Task, g.Key.Protocol,
+                g.Count(c => c.Verdict == Verdict.FirstBetter), g.Count(c => c.Verdict == Verdict.SecondBetter),
+                g.Count(c => c.Verdict == Verdict.Inconclusive), g.Count(c => c.Verdict == Verdict.NotSupported))).ToList();
+            return new AgainstUntrained(source.Source, tasks);
+        }).Where(a => a.Tasks.Count > 0).ToList();
+
+    /// <summary>
+    /// Each source's cells compared with scratch (the source first), Holm over the source's cells at
+    /// <paramref name="alpha"/>; empty when the rows have no scratch source.
+    /// </summary>
+    public static IReadOnlyList<(string Source, IReadOnlyList<CellComparison> Cells)> Cells(IReadOnlyList<ResultRow> rows, IEnumerable<string> sources, double alpha)
     {
         if (!rows.Any(r => r.Pretrain == Baseline))
             return [];
-        return sources.Where(s => s != Baseline).Select(source =>
-        {
-            var cells = SourceComparison.Compare(rows, source, Baseline, alpha);
-            var tasks = cells.GroupBy(c => (c.Task, c.Protocol)).Select(g => new TaskVerdicts(g.Key.Task, g.Key.Protocol,
-                g.Count(c => c.Verdict == Verdict.FirstBetter), g.Count(c => c.Verdict == Verdict.SecondBetter),
-                g.Count(c => c.Verdict == Verdict.Inconclusive), g.Count(c => c.Verdict == Verdict.NotSupported))).ToList();
-            return new AgainstUntrained(source, tasks);
-        }).Where(a => a.Tasks.Count > 0).ToList();
+        return sources.Where(s => s != Baseline).Select(source => (source, SourceComparison.Compare(rows, source, Baseline, alpha))).ToList();
     }
 }
