@@ -23,19 +23,13 @@ public static class CeilingBench
 {
     public static int Run(string[] args)
     {
-        string Option(string name, string fallback)
-        {
-            var at = Array.IndexOf(args, name);
-            return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-        }
-
-        int Int(string name, string fallback) => int.Parse(Option(name, fallback), CultureInfo.InvariantCulture);
-        var tasks = Option("--tasks", string.Join(",", KnownNames.Tasks)).Split(',');
-        var backbone = new BackboneSpec("resnet18", double.Parse(Option("--width", "0.25"), CultureInfo.InvariantCulture), Int("--input", "32"));
-        var seeds = Int("--seeds", "3");
-        var (steps, shortSteps) = (Int("--steps", "2000"), Int("--short", "250"));
-        var (taskTrain, taskTest, batch) = (Int("--task-train", "1000"), Int("--task-test", "300"), Int("--batch", "24"));
-        var lr = double.Parse(Option("--lr", "0.003"), CultureInfo.InvariantCulture);
+        var option = new BenchOptions(args);
+        var tasks = option.Text("--tasks", string.Join(",", KnownNames.Tasks)).Split(',');
+        var backbone = new BackboneSpec("resnet18", option.Number("--width", 0.25), option.Int("--input", 32));
+        var seeds = option.Int("--seeds", 3);
+        var (steps, shortSteps) = (option.Int("--steps", 2000), option.Int("--short", 250));
+        var (taskTrain, taskTest, batch) = (option.Int("--task-train", 1000), option.Int("--task-test", 300), option.Int("--batch", 24));
+        var lr = option.Number("--lr", 0.003);
         TorchRuntime.UseThreads(Environment.ProcessorCount);
         var scratch = new PretrainConfig("scratch", null, backbone, 0, 0, 0, 0, 0);
 

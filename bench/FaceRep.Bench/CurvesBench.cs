@@ -23,23 +23,18 @@ public static class CurvesBench
 {
     public static int Run(string[] args)
     {
-        string Option(string name, string fallback)
-        {
-            var at = Array.IndexOf(args, name);
-            return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-        }
-
-        var methods = Option("--methods", "supervised,simclr,moco,swav,byol,barlow").Split(',');
-        var dataset = Option("--dataset", "synth-curated");
-        var images = int.Parse(Option("--images", "1024"), CultureInfo.InvariantCulture);
-        var epochs = int.Parse(Option("--epochs", "4"), CultureInfo.InvariantCulture);
-        var batch = int.Parse(Option("--batch", "64"), CultureInfo.InvariantCulture);
-        var input = int.Parse(Option("--input", "64"), CultureInfo.InvariantCulture);
-        var width = double.Parse(Option("--width", "0.25"), CultureInfo.InvariantCulture);
-        var lr = double.Parse(Option("--lr", "0.002"), CultureInfo.InvariantCulture);
-        var temperature = double.Parse(Option("--temperature", "0.2"), CultureInfo.InvariantCulture);
+        var option = new BenchOptions(args);
+        var methods = option.Text("--methods", "supervised,simclr,moco,swav,byol,barlow").Split(',');
+        var dataset = option.Text("--dataset", "synth-curated");
+        var images = option.Int("--images", 1024);
+        var epochs = option.Int("--epochs", 4);
+        var batch = option.Int("--batch", 64);
+        var input = option.Int("--input", 64);
+        var width = option.Number("--width", 0.25);
+        var lr = option.Number("--lr", 0.002);
+        var temperature = option.Number("--temperature", 0.2);
         // Method options as name=value pairs separated by commas (crop_min=0.5,jitter=0.2,...).
-        var options = Option("--options", "") is { Length: > 0 } text
+        var options = option.Text("--options", "") is { Length: > 0 } text
             ? new MethodOptions(text.Split(',').Select(pair => pair.Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv[1])))
             : null;
         var backbone = new BackboneSpec("resnet18", width, input);
