@@ -78,7 +78,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     /// report's "Against the untrained backbone" decides it: paired by seed, Holm over the source's cells.
     /// </summary>
     internal static Dictionary<(string Source, string Task, string Protocol, double Shots), Verdict> AgainstUntrained(IReadOnlyList<ResultRow> rows) =>
-        Reports.AgainstUntrained.Cells(rows, rows.Select(r => r.Pretrain).Distinct(StringComparer.Ordinal), 0.05)
+        Reports.AgainstUntrained.Cells(HyperSelection.Select(rows).Rows, rows.Select(r => r.Pretrain).Distinct(StringComparer.Ordinal), 0.05)
             .SelectMany(s => s.Cells.Select(c => (Key: (s.Source, c.Task, c.Protocol, c.Shots), c.Verdict)))
             .ToDictionary(p => p.Key, p => p.Verdict);
 
@@ -100,6 +100,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
             var rows = await results.SummariseAsync(spec.Name, metric.Name, cancellationToken);
             // Every evaluation also measured the constant predictor on its subset's labels: the floor.
             var floors = await results.SummariseAsync(spec.Name, MetricDefinitions.FloorPrefix + metric.Name, cancellationToken);
+            var ceiling = rows.FirstOrDefault(r => r.Task == task && r.Protocol == KnownNames.CeilingProtocol);
             foreach (var protocol in spec.Protocols)
             {
                 var cells = rows.Where(r => r.Task == task && r.Protocol == protocol).ToList();
@@ -140,6 +141,14 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
                     }
 
                     table.AddRow(line.ToArray());
+                }
+
+                if (ceiling is not null && spec.Ceiling is { } budget)
+                {
+                    // The same reference under every column: the untrained backbone fine-tuned on all labels, long.
+                    var value = string.Create(CultureInfo.InvariantCulture,
+                        $"[dim]{ceiling.Mean * metric.DisplayScale:F2} ± {ceiling.StdDev * metric.DisplayScale:F2} (n={ceiling.Count})[/]");
+                    table.AddRow(new[] { $"[dim]ceiling: scratch, all labels, {budget.Steps} steps[/]" }.Concat(spec.Shots.Select(_ => value)).ToArray());
                 }
 
                 console.Write(table);

@@ -70,6 +70,18 @@ public static class Charts
             floor.LinePattern = LinePattern.Dashed;
         }
 
+        if (section.Ceiling is { } ceiling && section.Shots.Count > 0)
+        {
+            // The ceiling, grey and dotted across the chart: every label and a long budget, from scratch.
+            var xs = section.Shots.Select(Math.Log10).ToArray();
+            var line = plot.Add.Scatter(new[] { xs.Min(), xs.Max() }, Enumerable.Repeat(ceiling.Summary.Mean * section.Metric.DisplayScale, 2).ToArray());
+            line.LegendText = "ceiling: scratch, all labels, long fine-tuning";
+            line.Color = Colors.DimGray;
+            line.LineWidth = 1.5f;
+            line.MarkerSize = 0;
+            line.LinePattern = LinePattern.Dotted;
+        }
+
         var positions = section.Shots.Select(Math.Log10).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, section.Shots.Select(Wording.Shots).ToArray());
         if (positions.Length > 0)

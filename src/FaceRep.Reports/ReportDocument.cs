@@ -231,6 +231,14 @@ public static class ReportDocument
                 section.Floors.TryGetValue(shots, out var f) ? Wording.Value(section.Metric, f) : "—")).ToList());
         }
 
+        if (section.Ceiling is { } c)
+        {
+            // What the architecture reaches on the task with every label and a long budget, from
+            // scratch: the same reference under every column, not one of the sources.
+            var value = $"{Wording.Value(section.Metric, c.Summary.Mean)} ± {Wording.Value(section.Metric, c.Summary.StdDev)} (n={c.Summary.Count})";
+            rows.Add(new[] { "ceiling: scratch, all labels, long fine-tuning" }.Concat(section.Shots.Select(_ => value)).ToList());
+        }
+
         return new Table("results", new[] { "source" }.Concat(section.Shots.Select(Wording.Shots)).ToList(), rows);
     }
 

@@ -28,6 +28,12 @@ public sealed record TaskSection(string Task, string Protocol, MetricDefinition 
     /// </summary>
     public IReadOnlyDictionary<double, double> Floors { get; init; } = new Dictionary<double, double>();
 
+    /// <summary>
+    /// The task's ceiling, where the sweep ran one: the untrained backbone fine-tuned on all labels
+    /// with the spec's long budget, over its seeds (source "scratch", shots 1). Null otherwise.
+    /// </summary>
+    public CellSummary? Ceiling { get; init; }
+
     /// <summary>The cell of a source and shot fraction, or null.</summary>
     public CellSummary? Cell(string source, double shots) => Cells.FirstOrDefault(c => c.Source == source && c.Shots == shots);
 
@@ -112,7 +118,11 @@ public sealed record SweepReport(
                 var floors = g.Where(r => r.Metrics.TryGetValue(floor, out var v) && double.IsFinite(v))
                     .GroupBy(r => r.Shots)
                     .ToDictionary(f => f.Key, f => f.Average(r => r.Metrics[floor]));
-                return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells) { Floors = floors };
+                return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells)
+                {
+                    Floors = floors,
+                    Ceiling = CeilingOf(tuning.Ceiling, g.Key.Task, metric),
+                };
             })
             .Where(s => s.Cells.Count > 0)
             .ToList();
@@ -126,6 +136,13 @@ public sealed record SweepReport(
         {
             Untrained = AgainstUntrained.Of(named, meanRanks.Select(m => m.Source), alpha),
         };
+    }
+
+    private static CellSummary? CeilingOf(IReadOnlyList<ResultRow> ceiling, string task, MetricDefinition metric)
+    {
+        var values = ceiling.Where(r => r.Task == task)
+            .Select(r => r.Metrics.TryGetValue(metric.Name, out var v) ? v : double.NaN).Where(double.IsFinite).ToList();
+        return values.Count == 0 ? null : new CellSummary("scratch", 1.0, Summary.Of(values), BootstrapCi.OfMean(values, resamples: 2000));
     }
 
     private static int KnownTaskOrder(string task) =>

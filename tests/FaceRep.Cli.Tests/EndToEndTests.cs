@@ -184,6 +184,44 @@ public sealed partial class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sweep_with_a_ceiling_runs_it_and_shows_it_beside_the_sources_without_ranking_it()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ceiling.yaml"), """
+            name: ceiling
+            backbone: {arch: resnet18, width: 0.125, input: 32}
+            pretrain:
+              - {dataset: synth-curated, method: scratch}
+            tasks: [landmarks]
+            shots: [0.25]
+            seeds: [0, 1]
+            scale: {task_train: 200, task_test: 64, finetune_steps: 5, finetune_batch: 16}
+            ceiling: {steps: 60}
+            """);
+
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "ceiling.yaml");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("5/5 done", output, StringComparison.Ordinal);   // scratch, 2 evaluations, 2 ceiling runs
+        var ceiling = Assert.Single(ResultLines(output), l => l.Contains("ceiling: scratch, all labels, 60 steps", StringComparison.Ordinal));
+        Assert.Single(NmeCell().Matches(ceiling));
+        await using (var store = new DuckDbResultStore(Path.Combine(_dir, "facerep-out", "results.duckdb")))
+        {
+            var rows = await store.ReadAsync("ceiling");
+            var runs = rows.Where(r => r.Protocol == "ceiling").ToList();
+            Assert.Equal([0, 1], runs.Select(r => r.Seed).Order());
+            Assert.All(runs, r => Assert.Equal(("scratch", 1.0), (r.Pretrain, r.Shots)));
+            // Sixty steps on every label beat five on a quarter of them.
+            var study = rows.Where(r => r.Protocol == "finetune").ToList();
+            Assert.True(runs.Average(r => r.Metrics["nme_io"]) < study.Average(r => r.Metrics["nme_io"]), output);
+        }
+
+        var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "ceiling", "report.md"));
+        Assert.Contains("| ceiling: scratch, all labels, long fine-tuning |", report, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_dir, "facerep-out", "reports", "ceiling", "charts", "landmarks-finetune.png")));
+        Assert.False(File.Exists(Path.Combine(_dir, "facerep-out", "reports", "ceiling", "charts", "landmarks-ceiling.png")), "the ceiling got a section of its own");
+    }
+
+    [Fact]
     public async Task An_unknown_profile_is_refused()
     {
         var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "demo", "--profile", "nope");

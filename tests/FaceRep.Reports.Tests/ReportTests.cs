@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FaceRep.Core.Specs;
 using FaceRep.Results.Analysis;
 using SkiaSharp;
 
@@ -63,6 +64,38 @@ public sealed partial class ReportTests : IDisposable
         var files = ReportWriter.Write(report, _dir);
         var markdown = File.ReadAllText(files.Markdown);
         Assert.Matches(@"\| floor: labels alone \| 30\.0+ %? ?\|", markdown.Replace("\u00a0", " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_ceiling_is_shown_beside_the_sources_and_never_ranked_or_compared_with_them()
+    {
+        // The sweep's ceiling runs: scratch fine-tuned on all landmarks labels, far better (lower NME) than any source.
+        var study = PlantedStudy.Rows();
+        var ceiling = Enumerable.Range(0, 4).Select(seed => study.First(r => r.Task == "landmarks" && r.Pretrain == "scratch" && r.Shots == 1.0) with
+        {
+            JobId = $"ev-ceiling-{seed}",
+            Protocol = KnownNames.CeilingProtocol,
+            Seed = seed,
+            Metrics = new Dictionary<string, double> { ["nme_io"] = 0.05 + (0.01 * seed) },
+        }).ToList();
+        var without = PlantedStudy.Report(study);
+        var report = PlantedStudy.Report([.. study, .. ceiling]);
+
+        var landmarks = report.Sections.Single(s => s.Task == "landmarks");
+        Assert.Equal(0.065, landmarks.Ceiling!.Summary.Mean, 12);
+        Assert.Equal(4, landmarks.Ceiling.Summary.Count);
+        Assert.Null(report.Sections.Single(s => s.Task == "emotion").Ceiling);
+        // No section, cell, rank or conclusion of its own: everything else is as without it.
+        Assert.Equal(without.Sections.Select(s => (s.Task, s.Protocol)), report.Sections.Select(s => (s.Task, s.Protocol)));
+        Assert.DoesNotContain(report.Rankings, c => c.Protocol == KnownNames.CeilingProtocol);
+        Assert.Equal(without.MeanRanks, report.MeanRanks);
+        Assert.Equal(
+            without.Questions.SelectMany(q => q.Evidence).Select(e => (e.Task, e.Count, e.HolmP)),
+            report.Questions.SelectMany(q => q.Evidence).Select(e => (e.Task, e.Count, e.HolmP)));
+
+        var markdown = File.ReadAllText(ReportWriter.Write(report, _dir).Markdown).Replace("\u00a0", " ", StringComparison.Ordinal);
+        var row = "| ceiling: scratch, all labels, long fine-tuning |" + string.Concat(Enumerable.Repeat(" 6.50 ± 1.29 (n=4) |", PlantedStudy.Shots.Length));
+        Assert.Contains(row, markdown, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,10 +25,15 @@ public static class GridExpander
     public static long CountJobs(SweepSpec spec)
     {
         long pretrain = spec.Pretrain.Count;
-        return pretrain + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count * spec.Scale.LearningRates.Count;
+        long ceiling = spec.Ceiling is null ? 0 : 1 + (spec.Tasks.Count * spec.Seeds.Count);
+        return pretrain + ceiling + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count * spec.Scale.LearningRates.Count;
     }
 
-    /// <summary>Expands the grid. Identical pre-training sources become one job.</summary>
+    /// <summary>
+    /// Expands the grid. Identical pre-training sources become one job. A spec with a ceiling adds,
+    /// for every task and seed, a fine-tuning run from scratch on all labels under the ceiling
+    /// protocol (and the scratch source's job, if the spec does not list it).
+    /// </summary>
     public static GridExpansion Expand(SweepSpec spec)
     {
         var pretrain = new List<PretrainJob>();
@@ -62,6 +67,23 @@ public static class GridExpander
                             }
                         }
                     }
+                }
+            }
+        }
+
+        if (spec.Ceiling is { } ceiling)
+        {
+            var scratch = PretrainConfig.From(SweepSpecParser.PretrainDefaults with { Method = "scratch" }, spec.Backbone);
+            if (seen.Add(scratch.Id))
+                pretrain.Add(new PretrainJob(scratch.Id, scratch));
+            foreach (var task in spec.Tasks)
+            {
+                foreach (var seed in spec.Seeds)
+                {
+                    var config = new EvaluateConfig(
+                        scratch, task, KnownNames.CeilingProtocol, 1.0, seed,
+                        spec.Scale.TaskTrain, spec.Scale.TaskTest, ceiling.Steps, ceiling.Batch, ceiling.LearningRate);
+                    evaluations.Add(new EvaluateJob(config.Id, scratch.Id, config));
                 }
             }
         }

@@ -18,6 +18,13 @@ public static class KnownNames
     /// <summary>Fine-tuning protocols: full fine-tune of backbone and head, or a linear probe on a frozen backbone.</summary>
     public static readonly IReadOnlyList<string> Protocols = ["finetune", "linear"];
 
+    /// <summary>
+    /// The protocol of a sweep's ceiling runs (<see cref="CeilingSpec"/>): fine-tuning from scratch
+    /// on all of a task's labels with a long budget. Not a protocol a spec lists: its runs are a
+    /// reference shown beside the sources, never one of them.
+    /// </summary>
+    public const string CeilingProtocol = "ceiling";
+
     /// <summary>Backbone architectures.</summary>
     public static readonly IReadOnlyList<string> Architectures = ["resnet18", "resnet34", "resnet50"];
 

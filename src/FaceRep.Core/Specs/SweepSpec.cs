@@ -25,7 +25,22 @@ public sealed record SweepSpec(
 {
     /// <summary>Which kind of device each stage's jobs run on (placement only: not part of any job's id).</summary>
     public PlacementSpec Placement { get; init; } = PlacementSpec.Anywhere;
+
+    /// <summary>The ceiling reference the sweep also runs, or null (the default) for none.</summary>
+    public CeilingSpec? Ceiling { get; init; }
 }
+
+/// <summary>
+/// The ceiling reference of a sweep (spec key <c>ceiling</c>): for every task and seed, the
+/// untrained backbone fine-tuned on all of the task's training labels with a long budget, under
+/// the <see cref="KnownNames.CeilingProtocol"/> protocol. What the architecture reaches on each
+/// task when labels and steps are not scarce; shown beside the sources and floors, never ranked
+/// or compared with them.
+/// </summary>
+/// <param name="Steps">Fine-tuning steps of each ceiling run.</param>
+/// <param name="Batch">Its batch size (default: the scale's <c>finetune_batch</c>).</param>
+/// <param name="LearningRate">Its peak learning rate (default: the scale's first <c>finetune_lr</c>).</param>
+public sealed record CeilingSpec(int Steps, int Batch, double LearningRate);
 
 /// <summary>
 /// The kind of device a stage's jobs must run on in a cluster of mixed silos: <c>gpu</c>,

@@ -45,11 +45,31 @@ public sealed partial class SweepSpecParser
                 : ["finetune"];
             var scale = fields.TryGetValue("scale", out var scNode) ? ReadScale(scNode) : ScaleDefaults;
             var placement = fields.TryGetValue("placement", out var plNode) ? ReadPlacement(plNode) : PlacementSpec.Anywhere;
+            var ceiling = fields.TryGetValue("ceiling", out var ceNode) && scale is not null ? ReadCeiling(ceNode, scale) : null;
 
             if (Errors.Count > 0 || name is null || backbone is null || scale is null || placement is null)
                 return null;
 
-            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement };
+            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement, Ceiling = ceiling };
+        }
+
+        private CeilingSpec? ReadCeiling(YamlNode node, ScaleSpec scale)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "ceiling", $"expected a mapping with {string.Join(", ", CeilingKeys)} (such as {{steps: 2000}}), not {Describe(node)}");
+                return null;
+            }
+
+            var f = Fields(map, "ceiling", CeilingKeys);
+            int? steps = null;
+            if (f.TryGetValue("steps", out var s))
+                steps = Int(s, "ceiling.steps", 1, 10_000_000);
+            else
+                Error(map, "ceiling.steps", "is required: the fine-tuning steps of each ceiling run, such as 2000");
+            var batch = f.TryGetValue("batch", out var b) ? Int(b, "ceiling.batch", 1, 65_536) : scale.FinetuneBatch;
+            var lr = f.TryGetValue("lr", out var l) ? Double(l, "ceiling.lr", 0, 100, exclusiveMin: true) : scale.FinetuneLearningRate;
+            return steps is null || batch is null || lr is null ? null : new CeilingSpec(steps.Value, batch.Value, lr.Value);
         }
 
         private PlacementSpec? ReadPlacement(YamlNode node)

@@ -37,7 +37,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
     public static readonly BackboneSpec BackboneDefaults = new("resnet18", 0.25, 64);
 
     private static readonly string[] TopLevelKeys =
-        ["name", "description", "priority", "backbone", "pretrain", "tasks", "shots", "seeds", "protocols", "scale", "placement"];
+        ["name", "description", "priority", "backbone", "pretrain", "tasks", "shots", "seeds", "protocols", "scale", "placement", "ceiling"];
 
     private static readonly string[] PlacementKeys = ["pretrain", "evaluate"];
 
@@ -49,6 +49,8 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
     public const int MaxDevices = 64;
 
     private static readonly string[] ScaleKeys = ["task_train", "task_test", "finetune_steps", "finetune_batch", "finetune_lr"];
+
+    private static readonly string[] CeilingKeys = ["steps", "batch", "lr"];
 
     private readonly SpecLimits _limits = limits ?? SpecLimits.Default;
 

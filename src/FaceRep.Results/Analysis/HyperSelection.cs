@@ -17,10 +17,21 @@ public sealed record HyperChoice(
     IReadOnlyList<(double LearningRate, double Validation)> Candidates);
 
 /// <summary>Result rows after hyper-parameter selection, and what was chosen.</summary>
-/// <param name="Rows">One row per cell: the kept run where several were tuned, the only one elsewhere.</param>
+/// <param name="Rows">
+/// The study's rows, one per cell: the kept run where several were tuned, the only one elsewhere.
+/// Ceiling runs are not among them (see <see cref="Ceiling"/>).
+/// </param>
 /// <param name="Choices">The choices made, one per tuned cell.</param>
 /// <param name="Unselectable">Tuned cells left out because no run had a finite validation metric.</param>
-public sealed record HyperSelectionResult(IReadOnlyList<ResultRow> Rows, IReadOnlyList<HyperChoice> Choices, int Unselectable);
+public sealed record HyperSelectionResult(IReadOnlyList<ResultRow> Rows, IReadOnlyList<HyperChoice> Choices, int Unselectable)
+{
+    /// <summary>
+    /// The sweep's ceiling runs (protocol <see cref="Core.Specs.KnownNames.CeilingProtocol"/>): a
+    /// reference beside the sources, so kept out of <see cref="Rows"/>, which every ranking,
+    /// comparison and conclusion reads.
+    /// </summary>
+    public IReadOnlyList<ResultRow> Ceiling { get; init; } = [];
+}
 
 /// <summary>
 /// The honest protocol for tuned sweeps: where a cell (pre-training job, task, protocol, shots,
@@ -31,13 +42,14 @@ public sealed record HyperSelectionResult(IReadOnlyList<ResultRow> Rows, IReadOn
 /// </summary>
 public static class HyperSelection
 {
-    /// <summary>Selects one run per cell.</summary>
+    /// <summary>Selects one run per cell, and sets the ceiling runs apart.</summary>
     public static HyperSelectionResult Select(IReadOnlyList<ResultRow> rows)
     {
         var kept = new List<ResultRow>(rows.Count);
         var choices = new List<HyperChoice>();
         var unselectable = 0;
-        foreach (var cell in rows.GroupBy(r => (r.PretrainId, r.Task, r.Protocol, r.Shots, r.Seed)))
+        var ceiling = rows.Where(IsCeiling).ToList();
+        foreach (var cell in rows.Where(r => !IsCeiling(r)).GroupBy(r => (r.PretrainId, r.Task, r.Protocol, r.Shots, r.Seed)))
         {
             var runs = cell.ToList();
             if (runs.Count == 1)
@@ -67,6 +79,9 @@ public static class HyperSelection
                 best.Row.LearningRate, candidates.Select(c => (c.Row.LearningRate, c.Validation)).ToList()));
         }
 
-        return new HyperSelectionResult(kept, choices, unselectable);
+        return new HyperSelectionResult(kept, choices, unselectable) { Ceiling = ceiling };
     }
+
+    /// <summary>Whether a row is a ceiling run rather than one of the study's.</summary>
+    public static bool IsCeiling(ResultRow row) => row.Protocol == Core.Specs.KnownNames.CeilingProtocol;
 }
