@@ -28,7 +28,7 @@ internal static class PhaseBench
         Console.WriteLine($"## Training step phases: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch 2 threads, ms (median of {settings.Rounds * settings.Steps})");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
         TrainBench.ApplyMalloc(settings);
-        using var python = settings.Python ? PythonReference.Start(2, Batch, Input, settings.Warmup, TrainBench.Freeze, settings.MaxLoad, matmul: false,
+        using var python = settings.Python ? PythonReference.Start(settings with { Threads = 2, Batch = Batch, Input = Input, Width = 1.0 }, matmul: false,
             environment: settings.TunedMalloc ? new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables } : null) : null;
         var csharp = new Dictionary<string, Dictionary<string, double>>();
         var pytorch = new Dictionary<string, Dictionary<string, double>>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 
 namespace FaceRep.Bench;
@@ -28,8 +29,7 @@ internal sealed class PythonReference : IDisposable
     /// <paramref name="matmul"/>, its own matmul ceilings. Null (and says why) when Python, PyTorch or
     /// the script is missing. <paramref name="environment"/> adds variables to the child's environment.
     /// </summary>
-    public static PythonReference? Start(int threads, int batch, int input, int warmup, int freeze, double maxLoad, bool matmul,
-        IReadOnlyDictionary<string, string>? environment)
+    public static PythonReference? Start(TrainBench.Settings settings, bool matmul, IReadOnlyDictionary<string, string>? environment)
     {
         var script = FindScript();
         if (!File.Exists(Python) || script is null)
@@ -47,8 +47,9 @@ internal sealed class PythonReference : IDisposable
         };
         string[] args =
         [
-            script, "--serve", "--threads", $"{threads}", "--batch", $"{batch}", "--input", $"{input}", "--warmup", $"{warmup}",
-            "--freeze", $"{freeze}", "--max-load", $"{maxLoad}", "--matmul", matmul ? "1024" : "0",
+            script, "--serve", "--threads", $"{settings.Threads}", "--batch", $"{settings.Batch}", "--input", $"{settings.Input}",
+            "--width", settings.Width.ToString(CultureInfo.InvariantCulture), "--warmup", $"{settings.Warmup}",
+            "--freeze", $"{settings.Freeze}", "--max-load", settings.MaxLoad.ToString(CultureInfo.InvariantCulture), "--matmul", matmul ? "1024" : "0",
         ];
         foreach (var arg in args)
             start.ArgumentList.Add(arg);

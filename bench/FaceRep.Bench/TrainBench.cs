@@ -5,31 +5,28 @@ using FaceRep.Core.Specs;
 using FaceRep.Data;
 using FaceRep.Training;
 using FaceRep.Training.Methods;
+using FaceRep.Training.Numerics;
 using FaceRep.Training.Runs;
 using static TorchSharp.torch;
 
 namespace FaceRep.Bench;
 
 /// <summary>
-/// Training throughput of full-width ResNet-18 at 64×64, batch 32 images, libtorch on 2 threads,
-/// for SimCLR (2 views) and SwAV multi-crop (2 × 64×64 + 4 × 24×24): a step on pre-made views
+/// Training throughput of ResNet-18 (full width at 64×64, batch 32 images, libtorch on 2 threads,
+/// unless told another shape: <c>--width</c>, <c>--input</c>, <c>--batch</c>, <c>--threads</c>), for SimCLR (2 views) and SwAV multi-crop (2 × 64×64 + 4 × 24×24): a step on pre-made views
 /// (<see cref="PretrainSession.Step"/>) and the whole path a job takes (SynthFace rendering,
 /// <see cref="ViewPipeline"/> augmentation, the same step), the float32 matmul ceiling, the
 /// analytic training FLOPs, and the same step in Debian's PyTorch (bench/python/train_step.py).
 /// Everything is timed in rounds that interleave C#, PyTorch and the matmul ceiling, because the
-/// speed of this shared VM's cores drifts by tens of percent over minutes.
+/// speed of this shared VM's cores drifts by tens of percent over minutes. PyTorch runs twice
+/// when oneDNN is capped here (as the grid caps it on AVX-512 CPUs, see docs/NUMERICS.md): as a
+/// lab would run it, and under the same cap, so the same kernels are compared.
 /// </summary>
 internal static class TrainBench
 {
-    private const int Batch = 32;
-    private const int Input = 64;
-    private const int Threads = 2;
     private const int Images = 1024;
     private const int Epochs = 10;
     private const int MatmulSize = 2048;
-
-    /// <summary>SwAV's default prototype freeze for this run length: min(313, a tenth of the steps).</summary>
-    internal const int Freeze = Images / Batch * Epochs / 10;
 
     /// <summary>Options of the <c>train</c> and <c>train-phases</c> modes.</summary>
     /// <param name="Warmup">Untimed steps before any timing.</param>
@@ -40,8 +37,19 @@ internal static class TrainBench
     /// <param name="MaxLoad">Other processes' CPU use (cores) above which a block of timings is redone.</param>
     /// <param name="TunedMalloc">Fix glibc's mmap and trim thresholds in this process first (see <see cref="Malloc"/>)
     /// and run a second PyTorch reference with the same settings beside the default one.</param>
-    public sealed record Settings(int Warmup, int Rounds, int Steps, bool Python, IReadOnlyList<string> Methods, double MaxLoad, bool TunedMalloc)
+    /// <param name="Width">ResNet-18's channel multiplier.</param>
+    /// <param name="Input">Side of the large views, pixels.</param>
+    /// <param name="Batch">Images per step.</param>
+    /// <param name="Threads">libtorch threads, on both sides.</param>
+    public sealed record Settings(int Warmup, int Rounds, int Steps, bool Python, IReadOnlyList<string> Methods, double MaxLoad, bool TunedMalloc,
+        double Width = 1.0, int Input = 64, int Batch = 32, int Threads = 2)
     {
+        /// <summary>SwAV's default prototype freeze for this run length: min(313, a tenth of the steps).</summary>
+        public int Freeze => Images / Batch * Epochs / 10;
+
+        /// <summary>"ResNet-18 width 0.25, 32x32, batch 64 images, libtorch 1 thread".</summary>
+        public string Shape => $"ResNet-18 width {Width.ToString(CultureInfo.InvariantCulture)}, {Input}x{Input}, batch {Batch} images, libtorch {Threads} thread{(Threads == 1 ? "" : "s")}";
+
         public static Settings Parse(IReadOnlyList<string> args)
         {
             var settings = new Settings(3, 12, 2, true, ["simclr", "swav"], 0.10, false);
@@ -56,7 +64,13 @@ internal static class TrainBench
                     "--methods" => settings with { Methods = args[++i].Split(',') },
                     "--max-load" => settings with { MaxLoad = double.Parse(args[++i], CultureInfo.InvariantCulture) },
                     "--tuned-malloc" => settings with { TunedMalloc = true },
-                    _ => throw new ArgumentException($"unknown train option '{args[i]}'; use --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --tuned-malloc, --no-python"),
+                    "--width" => settings with { Width = double.Parse(args[++i], CultureInfo.InvariantCulture) },
+                    "--input" => settings with { Input = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                    "--batch" => settings with { Batch = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                    "--threads" => settings with { Threads = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                    "--demo-size" => settings with { Width = 0.25, Input = 32, Batch = 64, Threads = 1 },
+                    _ => throw new ArgumentException($"unknown train option '{args[i]}'; use --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --tuned-malloc, --no-python, " +
+                        "--width W, --input PX, --batch N, --threads N, --demo-size (width 0.25, 32 px, batch 64, 1 thread: the demo's pre-training)"),
                 };
             }
 
@@ -67,19 +81,19 @@ internal static class TrainBench
 
     public static void Run(Settings settings)
     {
-        TorchRuntime.UseThreads(Threads);
-        Console.WriteLine($"## Training throughput: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch {Threads} threads");
+        TorchRuntime.UseThreads(settings.Threads);
+        Console.WriteLine($"## Training throughput: {settings.Shape}");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
         var malloc = ApplyMalloc(settings);
         var references = StartReferences(settings, malloc);
         try
         {
             var ceiling = new List<double>();
-            MatmulCeiling(ceiling);
+            MatmulCeiling(ceiling, settings.Threads);
             var results = new List<StepResult>();
             foreach (var method in settings.Methods)
                 results.Add(TimeMethod(method, settings, references, ceiling));
-            Report(results, Spread.Of(ceiling), malloc);
+            Report(results, Spread.Of(ceiling), malloc, settings);
         }
         finally
         {
@@ -104,37 +118,42 @@ internal static class TrainBench
         return tuned ? "tuned" : "default";
     }
 
-    private sealed record Reference(string Malloc, PythonReference Server);
+    /// <summary>A PyTorch process; <paramref name="Setting"/> says how it differs from a default one.</summary>
+    private sealed record Reference(string Setting, PythonReference Server);
 
     private static List<Reference> StartReferences(Settings settings, string malloc)
     {
         var references = new List<Reference>();
         if (!settings.Python)
             return references;
-        if (PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: true, environment: null) is { } plain)
+        PythonReference? Start(bool matmul, Dictionary<string, string>? environment) =>
+            PythonReference.Start(settings, matmul, environment);
+        if (Start(matmul: true, environment: null) is { } plain)
             references.Add(new Reference("default", plain));
-        if (malloc == "tuned" && PythonReference.Start(Threads, Batch, Input, settings.Warmup, Freeze, settings.MaxLoad, matmul: false,
-                environment: new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables }) is { } tuned)
-        {
-            references.Add(new Reference("tuned", tuned));
-        }
+
+        // The grid's own cap (docs/NUMERICS.md), so PyTorch runs the kernels the C# side runs.
+        var cap = NumericBackend.Current;
+        if (cap.OneDnn && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && Start(matmul: false, new Dictionary<string, string> { ["DNNL_MAX_CPU_ISA"] = cap.IsaCap }) is { } capped)
+            references.Add(new Reference($"oneDNN capped at {cap.IsaCap}", capped));
+        if (malloc == "tuned" && Start(matmul: false, new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables }) is { } tuned)
+            references.Add(new Reference("malloc tuned", tuned));
 
         return references;
     }
 
-    private static void Report(List<StepResult> results, Spread ceiling, string malloc)
+    private static void Report(List<StepResult> results, Spread ceiling, string malloc, Settings settings)
     {
         var runtime = $"C# TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}";
         Console.WriteLine();
-        Console.WriteLine($"MFU ceiling: torch.mm {MatmulSize}x{MatmulSize} float32, {Threads} threads, timed in every round: median {ceiling.Median:F1} GFLOP/s (min–max {ceiling.Min:F1}–{ceiling.Max:F1}, n={ceiling.Count})");
+        Console.WriteLine($"MFU ceiling: torch.mm {MatmulSize}x{MatmulSize} float32, {settings.Threads} threads, timed in every round: median {ceiling.Median:F1} GFLOP/s (min–max {ceiling.Min:F1}–{ceiling.Max:F1}, n={ceiling.Count})");
         Console.WriteLine();
-        Console.WriteLine("| runtime | malloc | method | views/step | GFLOP/step | ms/step median (min–max, n) | images/s | views/s | GFLOP/s | MFU | page faults/step | kernel ms/step | other load (cores) |");
+        Console.WriteLine("| runtime | setting | method | views/step | GFLOP/step | ms/step median (min–max, n) | images/s | views/s | GFLOP/s | MFU | page faults/step | kernel ms/step | other load (cores) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
-            Console.WriteLine(Row(runtime, malloc, r.Method, r.Views, r.Flop, r.Step, ceiling.Median, r.Faults, r.KernelMs, r.Load));
+            Console.WriteLine(Row(runtime, $"malloc {malloc}, {(NumericBackend.Current.OneDnn ? $"oneDNN capped at {NumericBackend.Current.IsaCap}" : "oneDNN off")}", r.Method, r.Views, r.Flop, r.Step, ceiling.Median, r.Faults, r.KernelMs, r.Load, settings.Batch));
             foreach (var p in r.References)
-                Console.WriteLine(Row(p.Runtime, p.Malloc, r.Method, r.Views, r.Flop, p.Step, ceiling.Median, p.Faults, p.KernelMs, p.Load));
+                Console.WriteLine(Row(p.Runtime, p.Setting, r.Method, r.Views, r.Flop, p.Step, ceiling.Median, p.Faults, p.KernelMs, p.Load, settings.Batch));
         }
 
         Console.WriteLine();
@@ -143,7 +162,7 @@ internal static class TrainBench
         foreach (var r in results)
         {
             foreach (var p in r.References)
-                Console.WriteLine($"| {r.Method} | {p.Runtime}, malloc {p.Malloc} | {p.Ratio.Median:F3} ({p.Ratio.Min:F3}–{p.Ratio.Max:F3}, {p.Ratio.Count}) |");
+                Console.WriteLine($"| {r.Method} | {p.Runtime}, {p.Setting} | {p.Ratio.Median:F3} ({p.Ratio.Min:F3}–{p.Ratio.Max:F3}, {p.Ratio.Count}) |");
         }
 
         Console.WriteLine();
@@ -153,7 +172,7 @@ internal static class TrainBench
         {
             var stepMs = r.Step.Median;
             var paired = r.Difference.Median / stepMs;
-            var perEpoch = Images / Batch;
+            var perEpoch = Images / settings.Batch;
             var epochOverhead = paired + (r.RenderMs / perEpoch / stepMs);
             Console.WriteLine(
                 $"| {r.Method} | {stepMs:F0} | {r.Full.Median:F0} | {Percent(paired)} (pair differences {r.Difference.Median:F0} ms, min–max {r.Difference.Min:F0}–{r.Difference.Max:F0}, n={r.Difference.Count}) | " +
@@ -162,12 +181,12 @@ internal static class TrainBench
         }
     }
 
-    private static string Row(string runtime, string malloc, string method, int views, double flop, Spread step, double ceiling, double faults, double kernelMs, double otherLoad)
+    private static string Row(string runtime, string setting, string method, int views, double flop, Spread step, double ceiling, double faults, double kernelMs, double otherLoad, int batch)
     {
         var seconds = step.Median / 1000;
         var gflops = flop / seconds / 1e9;
-        return $"| {runtime} | {malloc} | {method} | {views} | {flop / 1e9:F1} | {step.Median:F0} ({step.Min:F0}–{step.Max:F0}, {step.Count}) | " +
-            $"{Batch / seconds:F1} | {views / seconds:F1} | {gflops:F1} | {Percent(gflops / ceiling)} | {faults:F0} | {kernelMs:F0} | {otherLoad:F2} |";
+        return $"| {runtime} | {setting} | {method} | {views} | {flop / 1e9:F1} | {step.Median:F0} ({step.Min:F0}–{step.Max:F0}, {step.Count}) | " +
+            $"{batch / seconds:F1} | {views / seconds:F1} | {gflops:F1} | {Percent(gflops / ceiling)} | {faults:F0} | {kernelMs:F0} | {otherLoad:F2} |";
     }
 
     private static string Percent(double fraction) => $"{fraction * 100:F1} %";
@@ -175,14 +194,14 @@ internal static class TrainBench
     private sealed record StepResult(string Method, int Views, double Flop, Spread Step, Spread Full, Spread Difference, double BlockOverhead,
         double RenderMs, double AugmentMs, double Faults, double KernelMs, double Load, IReadOnlyList<ReferenceResult> References);
 
-    private sealed record ReferenceResult(string Runtime, string Malloc, Spread Step, Spread Ratio, double Faults, double KernelMs, double Load);
+    private sealed record ReferenceResult(string Runtime, string Setting, Spread Step, Spread Ratio, double Faults, double KernelMs, double Load);
 
     /// <summary>
     /// Prints the matmul figures once (1024 and 2048 through torch.mm, and the same GEMM as a 1×1
     /// convolution, the oneDNN path convolutions take) and adds the 2048 block's GFLOP/s samples to
     /// <paramref name="ceiling"/>.
     /// </summary>
-    private static void MatmulCeiling(List<double> ceiling)
+    private static void MatmulCeiling(List<double> ceiling, int threads)
     {
         foreach (var n in new[] { 1024, MatmulSize })
         {
@@ -191,7 +210,7 @@ internal static class TrainBench
             if (n == MatmulSize)
                 ceiling.AddRange(samples);
             var s = Spread.Of(samples);
-            Console.WriteLine($"float32 matmul, torch.mm {n}x{n}, {Threads} threads: median {s.Median:F1} GFLOP/s (min–max {s.Min:F1}–{s.Max:F1}, n={s.Count}), other load {other:F2} cores");
+            Console.WriteLine($"float32 matmul, torch.mm {n}x{n}, {threads} threads: median {s.Median:F1} GFLOP/s (min–max {s.Min:F1}–{s.Max:F1}, n={s.Count}), other load {other:F2} cores");
         }
 
         const int c = 1024;
@@ -229,9 +248,10 @@ internal static class TrainBench
     private static StepResult TimeMethod(string name, Settings settings, List<Reference> references, List<double> ceiling)
     {
         var temperature = name == "swav" ? 0.1 : 0.2;
-        var config = new PretrainConfig(name, SynthFaceCatalog.Curated, new BackboneSpec("resnet18", 1.0, Input), Epochs, Images, Batch, 1e-3, temperature);
+        var (batch, input) = (settings.Batch, settings.Input);
+        var config = new PretrainConfig(name, SynthFaceCatalog.Curated, new BackboneSpec("resnet18", settings.Width, input), Epochs, Images, batch, 1e-3, temperature);
         var method = (ITrainingMethod)PretrainMethods.Get(name);
-        var context = new RunContext { JobId = $"bench-{name}", Threads = Threads };
+        var context = new RunContext { JobId = $"bench-{name}", Threads = settings.Threads };
 
         // SynthFace rendering, as PretrainMethod.Train does first (Parallel.For over all cores).
         LoadMeter.WaitForQuiet();
@@ -241,14 +261,14 @@ internal static class TrainBench
 
         using var session = method.Open(config, context, data);
         var plan = session.Plan;
-        var views = plan.Count * Batch;
-        var flop = TrainingFlop(plan);
-        Console.WriteLine($"{name}: {plan.Large} views at {Input}x{Input}" + (plan.Small > 0 ? $" + {plan.Small} at {plan.SmallResolution}x{plan.SmallResolution}" : "") +
+        var views = plan.Count * batch;
+        var flop = TrainingFlop(plan, settings.Width, input, batch);
+        Console.WriteLine($"{name}: {plan.Large} views at {input}x{input}" + (plan.Small > 0 ? $" + {plan.Small} at {plan.SmallResolution}x{plan.SmallResolution}" : "") +
             $" per image, {views} views per step, {flop / 1e9:F2} GFLOP per training step (analytic)");
 
         // Pre-made views: two batches from the pipeline, copied so they outlive it.
         var premade = new List<ViewBatch>();
-        using (var source = new ViewPipeline(data, plan, Batch, 1))
+        using (var source = new ViewPipeline(data, plan, batch, 1))
         {
             for (var i = 0; i < 2; i++)
             {
@@ -262,7 +282,7 @@ internal static class TrainBench
         ViewPipeline? alone = null;
         var augmentation = Block("augmentation", 8, () =>
         {
-            alone ??= new ViewPipeline(data, plan, Batch, Epochs);
+            alone ??= new ViewPipeline(data, plan, batch, Epochs);
             var p = alone;
             return () => p.Next();
         }, () =>
@@ -302,7 +322,7 @@ internal static class TrainBench
             {
                 if (IsFull(index++))
                 {
-                    pipeline ??= new ViewPipeline(data, plan, Batch, Epochs);
+                    pipeline ??= new ViewPipeline(data, plan, batch, Epochs);
                     var p = pipeline;
                     return () => Check(name, session.Step(p.Next(), step++));
                 }
@@ -347,7 +367,7 @@ internal static class TrainBench
                 theirs[r].Kernel.AddRange(answer.GetProperty("kernel_ms").EnumerateArray().Select(t => t.GetDouble()));
                 theirs[r].Ratios.Add(only.Average() / times.Average());
                 theirs[r].Load += answer.GetProperty("other_load").GetDouble() / settings.Rounds;
-                line += $"; PyTorch ({references[r].Malloc}) {times.Length} steps {times.Sum():F0} ms (other load {answer.GetProperty("other_load").GetDouble():F2}, {answer.GetProperty("attempts").GetInt32() - 1} redone)";
+                line += $"; PyTorch ({references[r].Setting}) {times.Length} steps {times.Sum():F0} ms (other load {answer.GetProperty("other_load").GetDouble():F2}, {answer.GetProperty("attempts").GetInt32() - 1} redone)";
             }
 
             // The ceiling, in the same round.
@@ -364,7 +384,7 @@ internal static class TrainBench
             $"full path median {fullSpread.Median:F0} ms (min–max {fullSpread.Min:F0}–{fullSpread.Max:F0}, n={fullSpread.Count}); " +
             $"paired full − step-only median {difference.Median:F0} ms (min–max {difference.Min:F0}–{difference.Max:F0})");
         var referenceResults = references.Select((reference, r) => new ReferenceResult(
-            reference.Server.Runtime, reference.Malloc, Spread.Of(theirs[r].Times), Spread.Of(theirs[r].Ratios),
+            reference.Server.Runtime, reference.Setting, Spread.Of(theirs[r].Times), Spread.Of(theirs[r].Ratios),
             Spread.Of(theirs[r].Faults).Median, Spread.Of(theirs[r].Kernel).Median, theirs[r].Load)).ToList();
         return new StepResult(name, views, flop, stepSpread, fullSpread, difference, Spread.Of(blockOverheads).Median, renderMs, augmentMs.Median,
             Spread.Of(faults).Median, Spread.Of(kernel).Median, load, referenceResults);
@@ -436,24 +456,29 @@ internal static class TrainBench
     /// times 3 for forward + backward (input and weight gradients). Batch norm, ReLU, pooling,
     /// the residual adds, the loss, Sinkhorn and the optimiser are not counted.
     /// </summary>
-    internal static double TrainingFlop(ViewPlan plan)
+    internal static double TrainingFlop(ViewPlan plan, double width, int input, int batch)
     {
-        double HeadMacs() => (512.0 * 512) + (512.0 * 64) + (plan.Style == ViewStyle.MultiCrop ? 64.0 * 100 : 0);
+        var features = (double)Channels(512, width);
+        var hidden = Math.Max(64, features);
+        double HeadMacs() => (features * hidden) + (hidden * 64) + (plan.Style == ViewStyle.MultiCrop ? 64.0 * 100 : 0);
         double forward = 0;
         for (var v = 0; v < plan.Count; v++)
-            forward += Batch * (ResNet18Macs(plan.ResolutionOf(v, Input)) + HeadMacs());
+            forward += batch * (ResNet18Macs(plan.ResolutionOf(v, input), width) + HeadMacs());
         return 3 * 2 * forward;
     }
 
-    /// <summary>Multiply-accumulates of torchvision's ResNet-18 (no classifier) for one r×r image.</summary>
-    internal static double ResNet18Macs(int r)
+    /// <summary>Channels of a stage at a width multiplier, as FaceRep's ResNet rounds them.</summary>
+    private static long Channels(int torchvisionChannels, double width) => Math.Max(4, (long)Math.Round(torchvisionChannels * width));
+
+    /// <summary>Multiply-accumulates of torchvision's ResNet-18 (no classifier) for one r×r image, channels scaled by <paramref name="width"/>.</summary>
+    internal static double ResNet18Macs(int r, double width = 1.0)
     {
         static long Out(long h, int k, int s, int p) => ((h + (2 * p) - k) / s) + 1;
         var h = Out(r, 7, 2, 3);
-        double macs = 64.0 * 3 * 49 * h * h;
+        long channels = Channels(64, width);
+        double macs = channels * 3.0 * 49 * h * h;
         h = Out(h, 3, 2, 1);   // max pool
-        long channels = 64;
-        foreach (var (planes, stride) in new[] { (64L, 1), (128L, 2), (256L, 2), (512L, 2) })
+        foreach (var (planes, stride) in new[] { (Channels(64, width), 1), (Channels(128, width), 2), (Channels(256, width), 2), (Channels(512, width), 2) })
         {
             for (var block = 0; block < 2; block++)
             {

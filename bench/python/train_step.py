@@ -2,8 +2,9 @@
 """PyTorch reference for the `train` benchmark of FaceRep.Bench.
 
 Times the same training step as FaceRep.Training's PretrainSession.Step, on pre-made tensors:
-torchvision's ResNet-18 (full width, classifier replaced by identity), the same projector
-(Linear without bias -> BatchNorm1d -> ReLU -> Linear), the same loss and AdamW (lr 1e-3,
+torchvision's ResNet-18 (classifier replaced by identity; at --width other than 1 the same network
+with every stage's channels scaled as FaceRep's ResNet scales them), the same projector
+(Linear without bias -> BatchNorm1d -> ReLU -> Linear, hidden max(64, features)), the same loss and AdamW (lr 1e-3,
 weight decay 1e-4), with the same procedure as the C# benchmark: warm-up steps, then blocks of
 timed steps, each run once other processes are quiet and redone when they were not; the median
 step and its range.
@@ -14,7 +15,7 @@ A side-by-side reference only (Debian's python3-torch); never a dependency of th
 Prints one JSON object per line: {"kind": "matmul" | "step", ...}.
 
     /usr/bin/python3 bench/python/train_step.py [--methods simclr,swav] [--threads 2] [--batch 32]
-        [--input 64] [--warmup 3] [--rounds 3] [--steps 5] [--matmul 1024] [--freeze 313] [--foreach] [--phases] [--max-load 0.1] [--serve]
+        [--input 64] [--width 1] [--warmup 3] [--rounds 3] [--steps 5] [--matmul 1024] [--freeze 313] [--foreach] [--phases] [--max-load 0.1] [--serve]
 """
 
 import argparse
@@ -39,10 +40,72 @@ def projector(features, hidden, out):
     )
 
 
+def channels(torchvision_channels, width):
+    # As FaceRep.Training.Backbones.ResNet.Channels.
+    return max(4, round(torchvision_channels * width))
+
+
+class BasicBlock(torch.nn.Module):
+    """torchvision's BasicBlock with its channel counts given."""
+
+    def __init__(self, inplanes, planes, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(planes)
+        self.conv2 = torch.nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = torch.nn.Sequential(torch.nn.Conv2d(inplanes, planes, 1, stride, bias=False), torch.nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ScaledResNet18(torch.nn.Module):
+    """ResNet-18 without classifier at a channel multiplier, as FaceRep's ResNet(width)."""
+
+    def __init__(self, width):
+        super().__init__()
+        stem = channels(64, width)
+        self.conv1 = torch.nn.Conv2d(3, stem, 7, 2, 3, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(stem)
+        self.maxpool = torch.nn.MaxPool2d(3, 2, 1)
+        stages = []
+        inplanes = stem
+        for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            planes = channels(planes, width)
+            stages.append(torch.nn.Sequential(BasicBlock(inplanes, planes, stride), BasicBlock(planes, planes, 1)))
+            inplanes = planes
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.features = inplanes
+        for m in self.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+
+
+WIDTH = 1.0
+
+
 def backbone():
-    model = torchvision.models.resnet18(weights=None)
-    model.fc = torch.nn.Identity()
-    return model
+    if WIDTH == 1.0:
+        model = torchvision.models.resnet18(weights=None)
+        model.fc = torch.nn.Identity()
+        model.features = 512
+        return model
+    return ScaledResNet18(WIDTH)
+
+
+def head(model):
+    # As SimClrMethod / SwavMethod: hidden max(64, features), output 64.
+    return projector(model.features, max(64, model.features), 64)
 
 
 def nt_xent(z1, z2, temperature):
@@ -82,13 +145,13 @@ def swapped_prediction(codes, scores, temperature):
 
 
 class SimClr:
-    """SimCLR: 2 views, projector 512 -> 512 -> 64, NT-Xent at temperature 0.2."""
+    """SimCLR: 2 views, projector features -> max(64, features) -> 64, NT-Xent at temperature 0.2."""
 
     def __init__(self, batch, size):
         torch.manual_seed(0)
         self.backbone = backbone()
         torch.manual_seed(1)
-        self.projector = projector(512, 512, 64)
+        self.projector = head(self.backbone)
         self.views = [(size, batch), (size, batch)]
 
     def parameters(self):
@@ -106,14 +169,14 @@ class SimClr:
 
 
 class Swav:
-    """SwAV multi-crop: 2 large + 4 small crops, projector 512 -> 512 -> 64, 100 prototypes,
+    """SwAV multi-crop: 2 large + 4 small crops, projector features -> max(64, features) -> 64, 100 prototypes,
     Sinkhorn eps 0.05 x 3 iterations, temperature 0.1, prototypes frozen for the first steps."""
 
     def __init__(self, batch, size, small_crops=4, small_size=24, freeze=313):
         torch.manual_seed(0)
         self.backbone = backbone()
         torch.manual_seed(1)
-        self.projector = projector(512, 512, 64)
+        self.projector = head(self.backbone)
         self.prototypes = torch.nn.Linear(64, 100, bias=False)
         self.freeze = freeze
         self.views = [(size, batch)] * 2 + [(small_size, batch)] * small_crops
@@ -438,6 +501,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--input", type=int, default=64)
+    parser.add_argument("--width", type=float, default=1.0, help="ResNet-18 channel multiplier")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3, help="blocks of timed steps")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per block")
@@ -449,11 +513,13 @@ def main():
     parser.add_argument("--serve", action="store_true", help="take commands on stdin (see serve)")
     args = parser.parse_args()
 
-    global THRESHOLD
+    global THRESHOLD, WIDTH
     THRESHOLD = args.max_load
+    WIDTH = args.width
     torch.set_num_threads(args.threads)
     print(json.dumps({"kind": "runtime", "torch": torch.__version__, "torchvision": torchvision.__version__,
-                      "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available()}), flush=True)
+                      "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
+                      "onednn_cap": os.environ.get("DNNL_MAX_CPU_ISA") or os.environ.get("ONEDNN_MAX_CPU_ISA") or "none"}), flush=True)
     if args.matmul > 0:
         print(json.dumps(matmul_ceiling(args.matmul, 5)), flush=True)
         print(json.dumps(conv_ceiling(args.matmul, 10)), flush=True)
