@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace FaceRep.Training;
 
-/// <summary>Input normalisation shared by every method and task.</summary>
+/// <summary>Input normalisation shared by every method and task, and the copy of managed pixels into tensors.</summary>
 public static class Pixels
 {
     // Held for the life of the process so no native scalar is finalised during a call.
@@ -12,4 +12,31 @@ public static class Pixels
 
     /// <summary>Maps [0, 1] pixels to roughly zero mean and unit variance, in place.</summary>
     public static Tensor Normalise(Tensor pixels) => pixels.add_(MinusMean, HeldScalars.One).div_(Scale);
+
+    /// <summary>
+    /// A new tensor of <paramref name="shape"/> holding the normalised values of
+    /// <paramref name="pixels"/> from <paramref name="start"/>: the same numbers as
+    /// <c>Normalise(tensor(pixels, shape))</c>. The array is read in place (pinned while the
+    /// temporary view lives) and the normalisation writes the only copy; <c>tensor(float[])</c>
+    /// copies element by element, about 10 ns a value, which at small batches cost more than
+    /// the rest of the step's input handling.
+    /// </summary>
+    public static Tensor Normalised(float[] pixels, ReadOnlySpan<long> shape, long start = 0)
+    {
+        var count = 1L;
+        foreach (var d in shape)
+            count *= d;
+        using var shared = from_array(pixels);
+        using var slice = shared.narrow(0, start, count);
+        using var view = slice.view(shape.ToArray());
+        return view.add(MinusMean, HeldScalars.One).div_(Scale);
+    }
+
+    /// <summary>A copy of <paramref name="values"/> as a tensor of <paramref name="shape"/>, through one memory copy.</summary>
+    public static Tensor Copy(float[] values, ReadOnlySpan<long> shape)
+    {
+        using var shared = from_array(values);
+        using var view = shared.view(shape.ToArray());
+        return view.clone();
+    }
 }

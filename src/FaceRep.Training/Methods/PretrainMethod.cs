@@ -173,7 +173,7 @@ public sealed class PretrainSession : IDisposable
         for (var v = 0; v < Plan.Count; v++)
         {
             var size = Plan.ResolutionOf(v, r);
-            tensors[v] = Pixels.Normalise(tensor(views.Views[v], [batch, 3, size, size]));
+            tensors[v] = Pixels.Normalised(views.Views[v], [batch, 3, size, size]);
         }
 
         Tensor? labels = null;

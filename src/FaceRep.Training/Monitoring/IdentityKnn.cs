@@ -121,7 +121,7 @@ public sealed class IdentityKnn
         for (var start = 0; start < count; start += chunk)
         {
             var n = Math.Min(chunk, count - start);
-            var x = FaceRep.Training.Pixels.Normalise(tensor(pixels.AsSpan(start * perImage, n * perImage).ToArray(), [n, 3, _resolution, _resolution]).to(device));
+            var x = FaceRep.Training.Pixels.Normalised(pixels, [n, 3, _resolution, _resolution], (long)start * perImage).to(device);
             parts.Add(backbone.call(x));
         }
 

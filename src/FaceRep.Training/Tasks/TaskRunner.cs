@@ -138,8 +138,8 @@ public static class TaskRunner
             {
                 var features = cached is not null
                     ? cached.index_select(0, tensor(picks))
-                    : Extract(backbone, task.Input, Pixels.Normalise(tensor(xs, [batch, 3, r, r])));
-                var loss = head.Loss(head.Forward(features), tensor(ys, [batch, width]));
+                    : Extract(backbone, task.Input, Pixels.Normalised(xs, [batch, 3, r, r]));
+                var loss = head.Loss(head.Forward(features), Pixels.Copy(ys, [batch, width]));
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, config.Steps, warmupFraction: 0.05);
@@ -199,7 +199,7 @@ public static class TaskRunner
             var pixels = new float[n * train.PixelsPerImage];
             for (var i = 0; i < n; i++)
                 train.Image(subset[start + i]).CopyTo(pixels.AsSpan(i * train.PixelsPerImage));
-            chunks.Add(Extract(backbone, input, Pixels.Normalise(tensor(pixels, [n, 3, r, r]))));
+            chunks.Add(Extract(backbone, input, Pixels.Normalised(pixels, [n, 3, r, r])));
         }
 
         return cat(chunks, 0).MoveToOuterDisposeScope();
@@ -215,7 +215,7 @@ public static class TaskRunner
         {
             var n = Math.Min(PredictChunk, test.Count - start);
             using var scope = NewDisposeScope();
-            var x = Pixels.Normalise(tensor(test.Pixels.AsSpan(start * test.PixelsPerImage, n * test.PixelsPerImage).ToArray(), [n, 3, r, r]));
+            var x = Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage);
             output.AddRange(head.Decode(head.Forward(Extract(backbone, input, x))).contiguous().data<float>());
         }
 

@@ -51,6 +51,59 @@ public sealed class AdamWTests
     }
 
     [Fact]
+    public void A_model_of_many_parameters_matches_libtorchs_adamw_with_an_unused_parameter_neither_decayed_nor_moved()
+    {
+        // Several shapes updated as one flat buffer; one parameter never gets a gradient.
+        using var ours = TorchRuntime.Seeded(6, () => nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 3)));
+        using var reference = TorchRuntime.Seeded(6, () => nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 3)));
+        var unused = new Parameter(ones(4));
+        var unusedReference = new Parameter(ones(4));
+        using var mine = new Training.Optimisers.AdamW(ours.parameters().Append(unused), 0.02, weightDecay: 0.1);
+        using var theirs = optim.AdamW(reference.parameters().Append(unusedReference), lr: 0.02, weight_decay: 0.1);
+        var x = TorchRuntime.Seeded(7, () => randn(16, 7));
+        var y = TorchRuntime.Seeded(8, () => randn(16, 3));
+
+        for (var step = 0; step < 20; step++)
+        {
+            mine.ZeroGrad();
+            nn.functional.mse_loss(ours.call(x), y).backward();
+            mine.Step();
+            theirs.zero_grad();
+            nn.functional.mse_loss(reference.call(x), y).backward();
+            theirs.step();
+        }
+
+        foreach (var (a, b) in ours.parameters().Zip(reference.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6), "a parameter differs from TorchSharp's AdamW after 20 steps");
+        Assert.True(unused.equal(ones(4)).all().item<bool>(), "a parameter without a gradient was changed");
+        Assert.Null(unused.grad);
+        // The module still computes with its (now shared) parameters.
+        Assert.True(ours.call(x).allclose(reference.call(x), rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void A_gradient_assigned_rather_than_accumulated_is_used_and_a_parameter_listed_twice_is_updated_once()
+    {
+        var p = new Parameter(zeros(3));
+        var q = new Parameter(zeros(2));
+        using var optimizer = new Training.Optimisers.AdamW([p, q, p], 0.1);
+        p.grad = ones(3);
+        q.grad = ones(2);
+        optimizer.Step();   // step 1 moves each element by -lr
+        Assert.True(p.allclose(full(3, -0.1f), atol: 1e-6), "a parameter listed twice moved twice");
+
+        // A new gradient tensor replaces the adopted one: the update must follow it, not the stale slice.
+        optimizer.ZeroGrad();
+        p.grad = full(3, -1f);
+        q.grad = ones(2);
+        optimizer.Step();
+
+        var moved = p.data<float>().ToArray();
+        Assert.All(moved, v => Assert.True(v > -0.1f, $"p moved on along the old gradient: {v}"));
+        Assert.True(q.allclose(full(2, -0.2f), atol: 1e-6));
+    }
+
+    [Fact]
     public void Parameters_that_need_no_gradient_are_left_alone()
     {
         var frozen = new Parameter(ones(2), requires_grad: false);
