@@ -17,18 +17,16 @@ namespace FaceRep.Bench;
 /// </summary>
 internal static class PhaseBench
 {
-    private const int Batch = 32;
-    private const int Input = 64;
     private const int SmallInput = 24;
     private const int SmallCrops = 4;
 
     public static void Run(TrainBench.Settings settings)
     {
-        TorchRuntime.UseThreads(2);
-        Console.WriteLine($"## Training step phases: ResNet-18 width 1.0, {Input}x{Input}, batch {Batch} images, libtorch 2 threads, ms (median of {settings.Rounds * settings.Steps})");
+        TorchRuntime.UseThreads(settings.Threads);
+        Console.WriteLine($"## Training step phases: {settings.Shape}, ms (median of {settings.Rounds * settings.Steps})");
         Console.WriteLine($"load before: {LoadMeter.LoadAverage()}");
         TrainBench.ApplyMalloc(settings);
-        using var python = settings.Python ? PythonReference.Start(settings with { Threads = 2, Batch = Batch, Input = Input, Width = 1.0 }, matmul: false,
+        using var python = settings.Python ? PythonReference.Start(settings, matmul: false,
             environment: settings.TunedMalloc ? new Dictionary<string, string> { ["GLIBC_TUNABLES"] = Malloc.Tunables } : null) : null;
         var csharp = new Dictionary<string, Dictionary<string, double>>();
         var pytorch = new Dictionary<string, Dictionary<string, double>>();
@@ -69,8 +67,8 @@ internal static class PhaseBench
     private static Dictionary<string, double> Phases(string method, TrainBench.Settings settings)
     {
         var swav = method == "swav";
-        using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(new BackboneSpec("resnet18", 1.0, Input)));
-        using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, 512, 64));
+        using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(new BackboneSpec("resnet18", settings.Width, settings.Input)));
+        using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, Math.Max(64, backbone.FeatureDim), 64));
         using var prototypes = TorchRuntime.Seeded(1, () => nn.Linear(64, 100, hasBias: false));
         var parameters = backbone.parameters().Concat(projector.parameters());
         if (swav)
@@ -79,9 +77,10 @@ internal static class PhaseBench
         backbone.train();
         projector.train();
 
-        int[] sizes = swav ? [Input, Input, .. Enumerable.Repeat(SmallInput, SmallCrops)] : [Input, Input];
+        var (batch, input) = (settings.Batch, settings.Input);
+        int[] sizes = swav ? [input, input, .. Enumerable.Repeat(SmallInput, SmallCrops)] : [input, input];
         var random = new Random(2);
-        var pixels = sizes.Select(r => Enumerable.Range(0, Batch * 3 * r * r).Select(_ => random.NextSingle()).ToArray()).ToArray();
+        var pixels = sizes.Select(r => Enumerable.Range(0, batch * 3 * r * r).Select(_ => random.NextSingle()).ToArray()).ToArray();
         using var inverseTemperature = 10.0.ToScalar();
 
         var phases = new Dictionary<string, List<double>>();
@@ -99,13 +98,13 @@ internal static class PhaseBench
         {
             clock = Stopwatch.GetTimestamp();
             using var scope = NewDisposeScope();
-            var views = sizes.Select((r, v) => Pixels.Normalise(tensor(pixels[v], [Batch, 3, r, r]))).ToArray();
+            var views = sizes.Select((r, v) => Pixels.Normalised(pixels[v], [batch, 3, r, r])).ToArray();
             Mark("input tensors");
             Tensor loss;
             if (!swav)
             {
                 var features = backbone.call(cat(views, 0));
-                Mark("backbone forward (64x64)");
+                Mark("backbone forward (large views)");
                 var z = projector.call(features).chunk(2);
                 loss = Losses.NtXent(z[0], z[1], 0.2);
                 Mark("head + loss forward");
@@ -113,9 +112,9 @@ internal static class PhaseBench
             else
             {
                 var large = backbone.call(cat(views[..2], 0));
-                Mark("backbone forward (64x64)");
+                Mark("backbone forward (large views)");
                 var small = backbone.call(cat(views[2..], 0));
-                Mark("backbone forward (24x24)");
+                Mark("backbone forward (small views)");
                 // The projector runs per crop size, as SwavMethod's (batch norm statistics per group).
                 var embeddings = cat([nn.functional.normalize(projector.call(large), dim: 1), nn.functional.normalize(projector.call(small), dim: 1)], 0);
                 var scores = prototypes.call(embeddings).chunk(sizes.Length);
@@ -165,8 +164,8 @@ internal static class PhaseBench
     /// </summary>
     private static void Optimisers(TrainBench.Settings settings)
     {
-        using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(new BackboneSpec("resnet18", 1.0, Input)));
-        using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, 512, 64));
+        using var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(new BackboneSpec("resnet18", settings.Width, settings.Input)));
+        using var projector = TorchRuntime.Seeded(1, () => new ProjectionHead(backbone.FeatureDim, Math.Max(64, backbone.FeatureDim), 64));
         var parameters = backbone.parameters().Concat(projector.parameters()).ToArray();
         using (no_grad())
         {
@@ -220,7 +219,8 @@ internal static class PhaseBench
     /// </summary>
     private static void MemoryFormats(TrainBench.Settings settings, PythonReference? python)
     {
-        var spec = new BackboneSpec("resnet18", 1.0, Input);
+        var (batch, input) = (settings.Batch, settings.Input);
+        var spec = new BackboneSpec("resnet18", settings.Width, input);
         using var nchw = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(spec));
         using var channelsLast = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(spec));
         using (no_grad())
@@ -234,7 +234,7 @@ internal static class PhaseBench
 
         nchw.train();
         channelsLast.train();
-        using var x = TorchRuntime.Seeded(3, () => randn(2 * Batch, 3, Input, Input));
+        using var x = TorchRuntime.Seeded(3, () => randn(2 * batch, 3, input, input));
         using var xLast = ChannelsLast(x);
         using (var probe = nn.functional.conv2d(xLast, ChannelsLast(randn(64, 3, 7, 7)), strides: [2, 2], padding: [3, 3]))
             Console.WriteLine($"(a channels-last convolution's output strides: {string.Join(", ", probe.stride())})");
@@ -243,7 +243,7 @@ internal static class PhaseBench
             using var scope = NewDisposeScope();
             backbone.call(input).sum().backward();
         };
-        Console.WriteLine($"| backbone forward + backward, {2 * Batch} x 3 x {Input} x {Input} | ms (median, min–max) |");
+        Console.WriteLine($"| backbone forward + backward, {2 * batch} x 3 x {input} x {input} | ms (median, min–max) |");
         Console.WriteLine("|---|---|");
         Compare(settings,
         [
@@ -269,7 +269,7 @@ internal static class PhaseBench
         shapes.AddRange(Enumerable.Repeat((128L, 8L), 5));
         shapes.AddRange(Enumerable.Repeat((256L, 4L), 5));
         shapes.AddRange(Enumerable.Repeat((512L, 2L), 5));
-        var inputs = shapes.Select(s => randn(2 * Batch, s.C, s.S, s.S).requires_grad_().DetachFromDisposeScope()).ToArray();
+        var inputs = shapes.Select(s => randn(2 * settings.Batch, s.C, s.S, s.S).requires_grad_().DetachFromDisposeScope()).ToArray();
         var ours = shapes.Select(s => (nn.Module<Tensor, Tensor>)new FaceRep.Training.Layers.BatchNormLayer(s.C)).ToArray();
         var theirs = shapes.Select(s => (nn.Module<Tensor, Tensor>)nn.BatchNorm2d(s.C)).ToArray();
         Console.WriteLine("| all 20 batch norms of ResNet-18 at 64x64, batch 64, forward + backward | ms (median, min–max) |");

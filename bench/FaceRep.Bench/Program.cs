@@ -38,9 +38,12 @@ if (what == "curves")
 if (what == "ceiling")
     return CeilingBench.Run(args.Skip(1).ToArray());
 
+if (what == "eval")
+    return EvalBench.Run(args.Skip(1).ToArray());
+
 if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, numerics or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, eval, numerics or all");
     return 2;
 }
 

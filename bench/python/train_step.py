@@ -360,14 +360,14 @@ class Runner:
         self.mark("input tensors")
         if self.name == "simclr":
             features = method.backbone(torch.cat(views, 0))
-            self.mark("backbone forward (64x64)")
+            self.mark("backbone forward (large views)")
             z = method.projector(features).chunk(2)
             loss = nt_xent(z[0], z[1], 0.2)
         else:
             large = method.backbone(torch.cat(views[:2], 0))
-            self.mark("backbone forward (64x64)")
+            self.mark("backbone forward (large views)")
             small = method.backbone(torch.cat(views[2:], 0))
-            self.mark("backbone forward (24x24)")
+            self.mark("backbone forward (small views)")
             embeddings = torch.cat([F.normalize(method.projector(large), dim=1), F.normalize(method.projector(small), dim=1)], 0)
             scores = method.prototypes(embeddings).chunk(len(views))
             codes = [sinkhorn(scores[i].detach(), 0.05, 3) for i in range(2)]
