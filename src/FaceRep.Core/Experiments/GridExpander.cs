@@ -61,7 +61,7 @@ public static class GridExpander
                             {
                                 var config = new EvaluateConfig(
                                     source.Config, task, protocol, shots, seed,
-                                    spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.FinetuneSteps,
+                                    spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.StepsFor(task),
                                     spec.Scale.FinetuneBatch, lr);
                                 evaluations.Add(new EvaluateJob(config.Id, source.Id, config));
                             }

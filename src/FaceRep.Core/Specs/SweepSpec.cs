@@ -90,7 +90,7 @@ public sealed record PretrainSpec(
 /// <summary>Sizes and budgets of the downstream evaluation.</summary>
 /// <param name="TaskTrain">Size of each task's full training split (shots are fractions of it).</param>
 /// <param name="TaskTest">Size of each task's test split.</param>
-/// <param name="FinetuneSteps">Optimiser steps of each evaluation job.</param>
+/// <param name="FinetuneSteps">Optimiser steps of each evaluation job (of a task <see cref="TaskSteps"/> does not name).</param>
 /// <param name="FinetuneBatch">Batch size of evaluation jobs.</param>
 /// <param name="FinetuneLearningRate">Peak learning rate of evaluation jobs (the first, when several are tuned).</param>
 /// <param name="TunedLearningRates">
@@ -101,4 +101,14 @@ public sealed record ScaleSpec(int TaskTrain, int TaskTest, int FinetuneSteps, i
 {
     /// <summary>Every learning rate evaluation jobs run with.</summary>
     public IReadOnlyList<double> LearningRates => TunedLearningRates ?? [FinetuneLearningRate];
+
+    /// <summary>
+    /// Steps of the tasks that take a budget of their own (<c>finetune_steps: {default: 250,
+    /// emotion: 750}</c>): tasks learn at different rates, and one budget for all leaves the slow
+    /// ones at their floors. Null when every task takes <see cref="FinetuneSteps"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? TaskSteps { get; init; }
+
+    /// <summary>The optimiser steps of an evaluation job of <paramref name="task"/>.</summary>
+    public int StepsFor(string task) => TaskSteps is { } steps && steps.TryGetValue(task, out var n) ? n : FinetuneSteps;
 }

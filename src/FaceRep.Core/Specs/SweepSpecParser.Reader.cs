@@ -301,7 +301,7 @@ public sealed partial class SweepSpecParser
             var d = ScaleDefaults;
             var train = f.TryGetValue("task_train", out var a) ? Int(a, "scale.task_train", 10, 100_000_000) : d.TaskTrain;
             var test = f.TryGetValue("task_test", out var b) ? Int(b, "scale.task_test", 10, 100_000_000) : d.TaskTest;
-            var steps = f.TryGetValue("finetune_steps", out var c) ? Int(c, "scale.finetune_steps", 1, 10_000_000) : d.FinetuneSteps;
+            var (steps, taskSteps) = f.TryGetValue("finetune_steps", out var c) ? ReadSteps(c, d.FinetuneSteps) : (d.FinetuneSteps, null);
             var batch = f.TryGetValue("finetune_batch", out var e) ? Int(e, "scale.finetune_batch", 1, 65_536) : d.FinetuneBatch;
             // One learning rate, or a list to tune per cell on the validation split.
             var rates = new List<double>();
@@ -325,7 +325,34 @@ public sealed partial class SweepSpecParser
 
             return train is null || test is null || steps is null || batch is null || !ratesOk || rates.Count == 0
                 ? null
-                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, rates[0], rates.Count > 1 ? rates : null);
+                : new ScaleSpec(train.Value, test.Value, steps.Value, batch.Value, rates[0], rates.Count > 1 ? rates : null) { TaskSteps = taskSteps };
+        }
+
+        /// <summary><c>finetune_steps</c>: a number for every task, or a mapping of tasks (and <c>default</c> for the rest) to numbers.</summary>
+        private (int? Steps, IReadOnlyDictionary<string, int>? TaskSteps) ReadSteps(YamlNode node, int fallback)
+        {
+            const string field = "scale.finetune_steps";
+            if (node is not YamlMappingNode map)
+                return (Int(node, field, 1, 10_000_000), null);
+
+            var known = KnownNames.Tasks.Append("default").ToList();
+            var fields = Fields(map, field, known);
+            var steps = fallback;
+            var ok = true;
+            var perTask = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (key, value) in fields)
+            {
+                if (Int(value, $"{field}.{key}", 1, 10_000_000) is not { } n)
+                    ok = false;
+                else if (key == "default")
+                    steps = n;
+                else
+                    perTask[key] = n;
+            }
+
+            if (fields.Count == 0)
+                Error(map, field, $"an empty mapping: give a number, or steps per task such as {{default: 250, emotion: 750}} (keys: {string.Join(", ", known)})");
+            return ok && fields.Count > 0 ? (steps, perTask.Count > 0 ? perTask : null) : (null, null);
         }
 
         private List<double> ReadShots(YamlNode node)
