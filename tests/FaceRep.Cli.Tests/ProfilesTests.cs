@@ -41,6 +41,8 @@ public sealed class ProfilesTests
         Assert.Equal(["moco", "scratch", "simclr", "supervised"], grid.Pretrain.Select(p => p.Config.Method).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(5, grid.Spec.Tasks.Count);
         Assert.True(grid.Spec.Shots.Count >= 2 && grid.Spec.Seeds.Count >= Core.Statistics.PairedComparison.MinimumPairsForVerdict);
+        // Emotion, the slowest task to learn at 32 px, fine-tunes three times longer than the rest.
+        Assert.All(grid.Evaluations, e => Assert.Equal(e.Config.Task == "emotion" ? 750 : 250, e.Config.Steps));
         Assert.Equal(["demo", "paper", "smoke", "study"], Profiles.Names);
     }
 
