@@ -95,13 +95,37 @@ public sealed class IdentityKnnTests
         Assert.Equal(IdentityKnn.For(32).Measure(trained), curve[^1].KnnAccuracy);
     }
 
+    [Theory]
+    [InlineData("simclr")]
+    [InlineData("moco")]
+    [InlineData("byol")]
+    [InlineData("barlow")]
+    [InlineData("swav")]
+    public void Every_self_supervised_method_raises_the_knn_at_a_small_budget(string method)
+    {
+        // 128 steps at 32 px on 2,048 unlabelled curated images (bench curves, same settings:
+        // SimCLR 1.71×, MoCo 2.00×, BYOL 1.57×, Barlow Twins 1.71×, SwAV 1.79× the untrained
+        // backbone's 7.0%). Doubling it takes four to eight times the steps (the demo's 512 and the
+        // study's 1,024, measured there); the direction, with a margin for another CPU's rounding,
+        // is what a test can afford.
+        var config = new PretrainConfig(method, "synth-curated", new BackboneSpec("resnet18", 0.25, 32), 4, 2048, 64, 2e-3, 0.2, null);
+        var context = new RunContext { JobId = config.Id, Threads = 2 };
+
+        using (PretrainMethods.Get(method).Train(config, context))
+        {
+        }
+
+        var knn = context.Curve.Where(p => p.KnnAccuracy is not null).Select(p => p.KnnAccuracy!.Value).ToList();
+        Assert.True(knn[^1] >= 1.25 * knn[0], $"{method}: k-NN {knn[0]:P1} untrained, {knn[^1]:P1} after 128 steps: {string.Join(" ", knn.Select(k => k.ToString("P1", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
+
     [Fact]
     public void Supervised_pretraining_at_a_small_budget_more_than_doubles_the_untrained_backbones_knn()
     {
         // 96 steps at 32 px on 1,536 labelled images: enough for identity features to emerge
         // (bench curves: 7% untrained → 45% after 256 steps at width 0.25). The self-supervised
-        // methods need about ten times the steps to double it, too many for a test: their direction
-        // is measured by the benchmark, and each method's falling loss by PretrainMethodsTests.
+        // methods need four to eight times the steps to double it (the test above checks their
+        // direction), and each method's falling loss is checked by PretrainMethodsTests.
         var config = new PretrainConfig("supervised", "synth-curated", new BackboneSpec("resnet18", 0.25, 32), 4, 1536, 64, 2e-3, 0.2, null);
         var context = new RunContext { JobId = config.Id, Threads = 2 };
 
