@@ -62,7 +62,7 @@ public static class Charts
         {
             // The floor, grey and dashed: what the training labels alone give.
             var floor = plot.Add.Scatter(floorShots.Select(Math.Log10).ToArray(), floorShots.Select(s => section.Floors[s] * section.Metric.DisplayScale).ToArray());
-            floor.LegendText = "floor: labels alone";
+            floor.LegendText = Wording.FloorLabel;
             floor.Color = Colors.Gray;
             floor.LineWidth = 1.5f;
             floor.MarkerSize = 7;
@@ -70,19 +70,18 @@ public static class Charts
             floor.LinePattern = LinePattern.Dashed;
         }
 
-        if (section.Ceiling is { } ceiling && section.Shots.Count > 0)
+        var positions = section.Shots.Select(Math.Log10).ToArray();
+        if (section.Ceiling is { } ceiling && positions.Length > 0)
         {
             // The ceiling, grey and dotted across the chart: every label and a long budget, from scratch.
-            var xs = section.Shots.Select(Math.Log10).ToArray();
-            var line = plot.Add.Scatter(new[] { xs.Min(), xs.Max() }, Enumerable.Repeat(ceiling.Summary.Mean * section.Metric.DisplayScale, 2).ToArray());
-            line.LegendText = "ceiling: scratch, all labels, long fine-tuning";
+            var line = plot.Add.Scatter(new[] { positions.Min(), positions.Max() }, Enumerable.Repeat(ceiling.Summary.Mean * section.Metric.DisplayScale, 2).ToArray());
+            line.LegendText = Wording.CeilingLabel;
             line.Color = Colors.DimGray;
             line.LineWidth = 1.5f;
             line.MarkerSize = 0;
             line.LinePattern = LinePattern.Dotted;
         }
 
-        var positions = section.Shots.Select(Math.Log10).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, section.Shots.Select(Wording.Shots).ToArray());
         if (positions.Length > 0)
         {

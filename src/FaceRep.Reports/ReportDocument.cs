@@ -227,7 +227,7 @@ public static class ReportDocument
         if (section.Floors.Count > 0)
         {
             // What the training labels alone give: a source at or beyond it has learned nothing useful.
-            rows.Add(new[] { "floor: labels alone" }.Concat(section.Shots.Select(shots =>
+            rows.Add(new[] { Wording.FloorLabel }.Concat(section.Shots.Select(shots =>
                 section.Floors.TryGetValue(shots, out var f) ? Wording.Value(section.Metric, f) : "—")).ToList());
         }
 
@@ -236,7 +236,7 @@ public static class ReportDocument
             // What the architecture reaches on the task with every label and a long budget, from
             // scratch: the same reference under every column, not one of the sources.
             var value = $"{Wording.Value(section.Metric, c.Summary.Mean)} ± {Wording.Value(section.Metric, c.Summary.StdDev)} (n={c.Summary.Count})";
-            rows.Add(new[] { "ceiling: scratch, all labels, long fine-tuning" }.Concat(section.Shots.Select(_ => value)).ToList());
+            rows.Add(new[] { Wording.CeilingLabel }.Concat(section.Shots.Select(_ => value)).ToList());
         }
 
         return new Table("results", new[] { "source" }.Concat(section.Shots.Select(Wording.Shots)).ToList(), rows);

@@ -99,17 +99,18 @@ public sealed record SweepReport(
         var rankings = SourceRanking.Rank(named);
         var meanRanks = SourceRanking.MeanRanks(rankings);
         var order = meanRanks.Select((m, i) => (m.Source, i)).ToDictionary(p => p.Source, p => p.i, StringComparer.Ordinal);
+        // Each task's ceiling, once: every protocol's section shows the same one.
+        var ceilings = tuning.Ceiling.GroupBy(r => r.Task)
+            .Select(g => (Task: g.Key, Cell: Summarise("scratch", 1.0, g, MetricDefinitions.ForTask(g.Key)[0])))
+            .Where(c => c.Cell.Summary.Count > 0)
+            .ToDictionary(c => c.Task, c => c.Cell, StringComparer.Ordinal);
         var sections = named.GroupBy(r => (r.Task, r.Protocol))
             .OrderBy(g => KnownTaskOrder(g.Key.Task)).ThenBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal)
             .Select(g =>
             {
                 var metric = MetricDefinitions.ForTask(g.Key.Task)[0];
                 var cells = g.GroupBy(r => (r.Pretrain, r.Shots))
-                    .Select(c =>
-                    {
-                        var values = c.Select(r => r.Metrics.TryGetValue(metric.Name, out var v) ? v : double.NaN).Where(double.IsFinite).ToList();
-                        return new CellSummary(c.Key.Pretrain, c.Key.Shots, Summary.Of(values), BootstrapCi.OfMean(values, resamples: 2000));
-                    })
+                    .Select(c => Summarise(c.Key.Pretrain, c.Key.Shots, c, metric))
                     .Where(c => c.Summary.Count > 0)
                     .ToList();
                 var sources = cells.Select(c => c.Source).Distinct(StringComparer.Ordinal)
@@ -121,7 +122,7 @@ public sealed record SweepReport(
                 return new TaskSection(g.Key.Task, g.Key.Protocol, metric, sources, cells.Select(c => c.Shots).Distinct().Order().ToList(), cells)
                 {
                     Floors = floors,
-                    Ceiling = CeilingOf(tuning.Ceiling, g.Key.Task, metric),
+                    Ceiling = ceilings.GetValueOrDefault(g.Key.Task),
                 };
             })
             .Where(s => s.Cells.Count > 0)
@@ -138,11 +139,11 @@ public sealed record SweepReport(
         };
     }
 
-    private static CellSummary? CeilingOf(IReadOnlyList<ResultRow> ceiling, string task, MetricDefinition metric)
+    /// <summary><paramref name="metric"/> over <paramref name="rows"/> (one cell's seeds): mean, spread and bootstrap interval.</summary>
+    private static CellSummary Summarise(string source, double shots, IEnumerable<ResultRow> rows, MetricDefinition metric)
     {
-        var values = ceiling.Where(r => r.Task == task)
-            .Select(r => r.Metrics.TryGetValue(metric.Name, out var v) ? v : double.NaN).Where(double.IsFinite).ToList();
-        return values.Count == 0 ? null : new CellSummary("scratch", 1.0, Summary.Of(values), BootstrapCi.OfMean(values, resamples: 2000));
+        var values = rows.Select(r => r.Metrics.TryGetValue(metric.Name, out var v) ? v : double.NaN).Where(double.IsFinite).ToList();
+        return new CellSummary(source, shots, Summary.Of(values), BootstrapCi.OfMean(values, resamples: 2000));
     }
 
     private static int KnownTaskOrder(string task) =>

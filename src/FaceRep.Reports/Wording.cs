@@ -17,6 +17,12 @@ public static class Wording
     public static string MetricHeading(MetricDefinition metric) =>
         $"{metric.Name}{(metric.DisplayUnit.Length > 0 ? $" ({metric.DisplayUnit})" : "")}, {(metric.Direction == MetricDirection.LowerIsBetter ? "lower" : "higher")} is better";
 
+    /// <summary>How tables and charts name the floor: the constant predictor made from the training labels alone.</summary>
+    public const string FloorLabel = "floor: labels alone";
+
+    /// <summary>How tables and charts name the ceiling: the untrained backbone fine-tuned on all labels, long.</summary>
+    public const string CeilingLabel = "ceiling: scratch, all labels, long fine-tuning";
+
     /// <summary>A shot fraction as a percentage.</summary>
     public static string Shots(double shots) => (shots * 100).ToString("0.###", Invariant) + "%";
 
