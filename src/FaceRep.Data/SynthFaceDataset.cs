@@ -56,6 +56,14 @@ public sealed class SynthFaceDataset : IFaceDataset
         return FaceRenderer.Render(Options, _profile, _source, index);
     }
 
+    /// <summary>The identity of sample <paramref name="index"/> (−1 for none), as <see cref="Get"/> gives it, without rendering it.</summary>
+    public int IdentityOf(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Options.Count);
+        return FaceRenderer.IdentityOf(Options, _profile, _source, index);
+    }
+
     private static SynthFaceOptions Validated(SynthFaceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -143,3 +143,21 @@ public sealed class SynthFaceCatalogTests
         Assert.Equal(parameter, error.ParamName);
     }
 }
+
+public sealed class SynthIdentityOfTests
+{
+    [Theory]
+    [InlineData("synth-curated")]
+    [InlineData("synth-uncurated")]
+    [InlineData("synth-video")]
+    public void IdentityOf_gives_the_rendered_samples_identity_without_rendering(string name)
+    {
+        var dataset = (SynthFaceDataset)SynthFaceCatalog.OpenPretrain(name, 300, 16, seed: 4);
+
+        var rendered = Enumerable.Range(0, 300).Select(i => dataset.Get(i).Identity).ToList();
+
+        Assert.Equal(rendered, Enumerable.Range(0, 300).Select(dataset.IdentityOf));
+        // 300 images: 15 identities of 20 curated images, 5 of 4 clips of 15 frames, none uncurated.
+        Assert.Equal(name switch { "synth-uncurated" => 1, "synth-video" => 5, _ => 15 }, rendered.Distinct().Count());
+    }
+}

@@ -47,6 +47,16 @@ internal static class FaceRenderer
 {
     private const int Points = FaceModel.PointCount;
 
+    /// <summary>The identity <see cref="Render"/> gives sample <paramref name="index"/>, without rendering it.</summary>
+    public static int IdentityOf(SynthFaceOptions options, SynthProfile profile, SynthSource source, int index)
+    {
+        var scene = index / Math.Max(1, profile.ClipLength);
+        var frameRng = SynthRandom.For(options.Seed, source.Scenes, SynthStreams.Frame, index);
+        if (frameRng.Chance(profile.DistractorRate))
+            return -1;
+        return profile.Labelled ? source.IdentityOffset + (scene % options.Identities) : -1;
+    }
+
     public static FaceSample Render(SynthFaceOptions options, SynthProfile profile, SynthSource source, int index)
     {
         var size = options.Resolution;
