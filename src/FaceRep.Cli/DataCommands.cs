@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FaceRep.Data;
 using FaceRep.Data.Formats;
+using FaceRep.Data.ImageSets;
 using FaceRep.Data.Preview;
 using FaceRep.Data.Shards;
 using Spectre.Console;
@@ -170,56 +171,133 @@ public static class DataCommands
 
     private static Command Import()
     {
-        var path = new Argument<string>("path") { Description = "Image folders (one per identity) or an HDF5 file of encoded images." };
-        var output = new Option<string>("--out") { Description = "Directory for the manifest and shards.", Required = true };
-        var resolution = new Option<int>("--resolution") { Description = "Image size in pixels.", DefaultValueFactory = _ => 64 };
-        var command = new Command("import", "Decode an image collection once into checksummed shards; corrupt images are skipped and named.") { path, output, resolution };
-        command.SetAction(result =>
+        var path = new Argument<string>("source") { Description = "Identity folders (VGGFace2), a folder of images, video frames (identity/clip/frame) or an HDF5 file of encoded images." };
+        var output = new Option<string>("--out") { Description = "The set's directory, ROOT/NAME: specs name it 'dataset: NAME' with --data ROOT.", Required = true };
+        var format = new Option<string>("--format") { Description = "auto, identities, images, video or hdf5.", DefaultValueFactory = _ => "auto" };
+        var boxes = new Option<string?>("--boxes") { Description = "VGGFace2 loose_bb_*.csv: crop each identity-folder image to its box (needs --size)." };
+        var margin = new Option<double>("--margin") { Description = "Margin around each box, a fraction of its longer side on each side.", DefaultValueFactory = _ => ImageSources.DefaultMargin };
+        var size = new Option<int?>("--size") { Description = "Re-encode every image at this size (JPEG); without it the source bytes are kept." };
+        var quality = new Option<int>("--quality") { Description = "JPEG quality when re-encoding.", DefaultValueFactory = _ => 90 };
+        var shardSize = new Option<int>("--shard-size") { Description = "Images per shard.", DefaultValueFactory = _ => 1024 };
+        var threads = new Option<int>("--threads") { Description = "Images read at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("import", "Import an image set into checksummed shards of encoded images; unreadable images are skipped and named; an interrupted import resumes.")
+        {
+            path, output, format, boxes, margin, size, quality, shardSize, threads,
+        };
+        command.SetAction((result, cancellationToken) =>
         {
             var source = result.GetValue(path)!;
             var directory = Path.GetFullPath(result.GetValue(output)!);
-            var size = result.GetValue(resolution);
             if (!File.Exists(source) && !Directory.Exists(source))
-                return Fail($"{source}: no such file or directory");
-            if (size is < 16 or > 1024)
-                return Fail($"--resolution: {size} is outside 16–1024");
-            if (ShardStore.ReadManifest(directory) is not null)
-                return Fail($"--out: {directory} already holds a dataset; choose another directory or remove it");
-            var existed = Directory.Exists(directory);
-            try
+                return Task.FromResult(Fail($"{source}: no such file or directory"));
+            var formatName = result.GetValue(format)!;
+            if (!Enum.TryParse<ImageSourceLayout>(formatName, ignoreCase: true, out var layout) || int.TryParse(formatName, out _))
+                return Task.FromResult(Fail($"--format: unknown format '{formatName}'; known: auto, identities, images, video, hdf5"));
+            var name = Path.GetFileName(directory);
+            if (!Core.Specs.KnownNames.IsImportedDatasetName(name))
+                return Task.FromResult(Fail($"--out: '{name}' cannot name a dataset in a spec: use 1–64 lower-case letters, digits, '.', '_' or '-' (not a SynthFace name)"));
+            var options = new ImageImportOptions
             {
-                var imported = FormatImport.Import(source, directory, size, line => AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {line}"));
-                if (imported.Manifest.Count == 0)
-                {
-                    // An empty dataset would only block the import that follows a fix: leave nothing.
-                    RemoveImport(directory, existed, imported.Manifest);
-                    return Fail($"{source}: no readable image found ({imported.Skipped} unreadable); nothing was written to {directory}");
-                }
+                Layout = layout,
+                Boxes = result.GetValue(boxes),
+                Margin = result.GetValue(margin),
+                Size = result.GetValue(size),
+                Quality = result.GetValue(quality),
+                ShardSize = result.GetValue(shardSize),
+                Threads = result.GetValue(threads),
+            };
+            if (options.Problems() is { Count: > 0 } problems)
+            {
+                foreach (var problem in problems)
+                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {problem}");
+                return Task.FromResult(ExitCodes.BadInput);
+            }
 
-                AnsiConsole.MarkupLineInterpolated(
-                    $"Imported {imported.Manifest.Count:N0} images ({imported.Format}, {size}×{size}) into {imported.Manifest.Shards.Count} shard(s) in {directory}; {imported.Skipped} corrupt image(s) skipped.");
-                return imported.Skipped > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
-            }
-            catch (DataFormatException e)
-            {
-                return Fail(e.Message);
-            }
+            return Task.FromResult(RunImport(source, directory, options, cancellationToken));
         });
         return command;
     }
 
-    /// <summary>Removes what an import wrote: the directory if it made it, else its manifest and shards.</summary>
-    private static void RemoveImport(string directory, bool existed, DatasetManifest manifest)
+    private static int RunImport(string source, string directory, ImageImportOptions options, CancellationToken cancellationToken)
     {
-        if (!existed)
+        ImageImportResult imported;
+        try
         {
-            Directory.Delete(directory, recursive: true);
-            return;
+            imported = ImportWithProgress(source, directory, options, cancellationToken);
+        }
+        catch (DataFormatException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Fail($"--out: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Stopped:[/] the shards finished so far are kept in {directory}; run the same command again to go on.");
+            return ExitCodes.Interrupted;
         }
 
-        foreach (var shard in manifest.Shards)
-            File.Delete(Path.Combine(directory, shard.File));
-        File.Delete(Path.Combine(directory, ShardStore.ManifestFile));
+        var m = imported.Manifest;
+        var rate = imported.Elapsed.TotalSeconds > 0 ? (m.Count - imported.Resumed) / imported.Elapsed.TotalSeconds : 0;
+        var bytes = m.Shards.Sum(s => s.Bytes);
+        foreach (var skip in m.Skipped)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skip.Item}: {skip.Reason}");
+        if (imported.Ignored.Count > 0)
+            AnsiConsole.MarkupLineInterpolated($"Ignored {imported.Ignored.Count} file(s) that are not images of the layout (first: {imported.Ignored[0]}).");
+        AnsiConsole.MarkupLineInterpolated(
+            $"Imported [bold]{m.Name}[/]: {m.Count:N0} images ({m.Kind.ToString().ToLowerInvariant()}, {imported.Layout.ToString().ToLowerInvariant()} layout{(m.Identities.Count > 0 ? $", {m.Identities.Count:N0} identities" : "")}{(m.Clips > 0 ? $", {m.Clips:N0} clips" : "")}), {m.Storage.Describe()}, in {m.Shards.Count} shard(s) in {directory}.");
+        AnsiConsole.MarkupLineInterpolated(
+            $"{bytes / (double)Math.Max(1, m.Count) / 1024:F1} KiB per image; {rate:N0} images/s{(imported.Resumed > 0 ? $" ({imported.Resumed:N0} resumed from an interrupted run)" : "")}; {m.Skipped.Count} unreadable image(s) skipped.");
+        AnsiConsole.MarkupLineInterpolated($"Content {m.ShortContent}. Name it in a spec as 'dataset: {m.Name}' and run with --data {Path.GetDirectoryName(directory)}.");
+        return m.Skipped.Count > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
+    }
+
+    /// <summary>Imports with a live progress bar on a terminal, and a line per tenth of the way when the output is redirected.</summary>
+    private static ImageImportResult ImportWithProgress(string source, string directory, ImageImportOptions options, CancellationToken cancellationToken)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            var lastTenth = -1;
+            var lines = new Reporter(p =>
+            {
+                var tenth = p.Total == 0 ? 10 : 10 * p.Done / p.Total;
+                if (tenth == lastTenth)
+                    return;
+                lastTenth = tenth;
+                Console.WriteLine($"importing: {p.Done:N0} of {p.Total:N0} images ({10 * tenth}%), {p.Skipped:N0} skipped");
+            });
+            return ImageSetImport.Import(source, directory, options, lines, cancellationToken);
+        }
+
+        ImageImportResult? result = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("importing");
+                var bar = new Reporter(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                    task.Description = $"importing ({p.Skipped:N0} skipped)";
+                });
+                result = ImageSetImport.Import(source, directory, options, bar, cancellationToken);
+            });
+        return result!;
+    }
+
+    /// <summary>Reports on the importing thread, serialised (the import reports from its worker threads).</summary>
+    private sealed class Reporter(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(ImportProgress value)
+        {
+            lock (_gate)
+                report(value);
+        }
     }
 
     private static int InspectOtherFormat(string target)

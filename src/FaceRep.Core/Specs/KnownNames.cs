@@ -15,6 +15,21 @@ public static class KnownNames
     public static readonly IReadOnlyList<string> Datasets =
         ["synth-curated", "synth-uncurated", "synth-video"];
 
+    /// <summary>The <c>images</c> value that takes an imported set whole.</summary>
+    public const string AllImages = "all";
+
+    /// <summary>Whether <paramref name="name"/> is a SynthFace set.</summary>
+    public static bool IsSynthDataset(string name) => Datasets.Contains(name);
+
+    /// <summary>
+    /// Whether <paramref name="name"/> can name an imported set (<c>ROOT/NAME</c>): 1–64 lower-case letters,
+    /// digits, '.', '_' and '-', starting with a letter or digit.
+    /// </summary>
+    public static bool IsImportedDatasetName(string name) =>
+        name.Length is >= 1 and <= 64 && (char.IsAsciiLetterLower(name[0]) || char.IsAsciiDigit(name[0]))
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-')
+        && !IsSynthDataset(name);
+
     /// <summary>Fine-tuning protocols: full fine-tune of backbone and head, or a linear probe on a frozen backbone.</summary>
     public static readonly IReadOnlyList<string> Protocols = ["finetune", "linear"];
 

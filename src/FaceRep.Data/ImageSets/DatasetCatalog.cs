@@ -1,0 +1,90 @@
+namespace FaceRep.Data.ImageSets;
+
+/// <summary>An imported set as a catalog lists it.</summary>
+/// <param name="Name">Its name: the directory's name under its root.</param>
+/// <param name="Directory">Its directory.</param>
+/// <param name="Manifest">Its manifest.</param>
+public sealed record CatalogEntry(string Name, string Directory, ImageSetManifest Manifest);
+
+/// <summary>
+/// The imported image sets under one or more roots: <c>ROOT/NAME/imageset.json</c> is the set NAME.
+/// A name is found in the first root that holds it; a content hash anywhere under any root (so a
+/// job planned against a set finds it after its directory was renamed or moved to another root).
+/// Manifests are read once, when the catalog is made.
+/// </summary>
+public sealed class DatasetCatalog
+{
+    private readonly Dictionary<string, CatalogEntry> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogEntry> _byContent = new(StringComparer.Ordinal);
+    private readonly List<string> _problems = [];
+
+    private DatasetCatalog(IReadOnlyList<string> roots)
+    {
+        Roots = roots;
+        foreach (var root in roots)
+        {
+            if (!Directory.Exists(root))
+                continue;
+            IEnumerable<string> directories;
+            try
+            {
+                directories = Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _problems.Add($"{root}: cannot be listed ({e.Message})");
+                continue;
+            }
+
+            foreach (var directory in directories)
+            {
+                ImageSetManifest? manifest;
+                try
+                {
+                    manifest = ImageSet.ReadManifest(directory);
+                }
+                catch (InvalidDataException e)
+                {
+                    _problems.Add(e.Message);
+                    continue;
+                }
+
+                if (manifest is null)
+                    continue;
+                var entry = new CatalogEntry(Path.GetFileName(directory), Path.GetFullPath(directory), manifest);
+                _byName.TryAdd(entry.Name, entry);
+                _byContent.TryAdd(manifest.Content, entry);
+            }
+        }
+    }
+
+    /// <summary>A catalog with no sets.</summary>
+    public static DatasetCatalog Empty { get; } = new([]);
+
+    /// <summary>Lists the sets under <paramref name="roots"/> (roots that do not exist hold none).</summary>
+    public static DatasetCatalog Open(IEnumerable<string> roots) =>
+        new(roots.Select(r => Path.GetFullPath(r)).Distinct(StringComparer.Ordinal).ToList());
+
+    /// <summary>The roots searched, in order.</summary>
+    public IReadOnlyList<string> Roots { get; }
+
+    /// <summary>The sets found, by name.</summary>
+    public IReadOnlyList<CatalogEntry> Entries => [.. _byName.Values.OrderBy(e => e.Name, StringComparer.Ordinal)];
+
+    /// <summary>Directories that look like sets but whose manifests cannot be read.</summary>
+    public IReadOnlyList<string> Problems => _problems;
+
+    /// <summary>The set named <paramref name="name"/>, or null.</summary>
+    public CatalogEntry? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>The set whose content hash is <paramref name="content"/>, or null.</summary>
+    public CatalogEntry? FindByContent(string content) => _byContent.GetValueOrDefault(content);
+
+    /// <summary>Where the roots are and what they hold, for messages: "under /data: a, b".</summary>
+    public string Describe()
+    {
+        var roots = Roots.Count == 0 ? "no dataset root" : string.Join(", ", Roots);
+        var names = _byName.Count == 0 ? "no imported dataset" : string.Join(", ", _byName.Keys.Order(StringComparer.Ordinal));
+        return $"{names} (under {roots})";
+    }
+}
