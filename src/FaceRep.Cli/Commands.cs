@@ -32,6 +32,12 @@ public static class Commands
         Description = "Run again the jobs that failed in an earlier run (diverged ones included); without it they stay failed and are counted apart.",
     };
 
+    private static readonly Option<string> DataRoot = new("--data")
+    {
+        Description = "Directory of imported datasets: a spec's 'dataset: NAME' is the set in DATA/NAME (see 'facerep data import').",
+        DefaultValueFactory = _ => "data",
+    };
+
     private static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Show information-level logs on the console (they always go to the log file).",
@@ -102,6 +108,7 @@ public static class Commands
         command.Options.Add(Slots);
         command.Options.Add(Threads);
         command.Options.Add(RetryFailed);
+        command.Options.Add(DataRoot);
         command.Options.Add(Verbose);
     }
 
@@ -136,10 +143,12 @@ public static class Commands
             return ExitCodes.BadInput;
         }
 
+        var dataRoot = Path.GetFullPath(result.GetValue(DataRoot)!);
+        var datasets = Data.ImageSets.DatasetCatalog.Open([dataRoot]);
         Grid.Planning.SweepPlan plan;
         try
         {
-            plan = Grid.Planning.SweepPlanner.Plan(specText, fileName);
+            plan = Grid.Planning.SweepPlanner.Plan(specText, fileName, datasets);
         }
         catch (SpecException e)
         {
@@ -189,6 +198,7 @@ public static class Commands
                 options.CpuSlots = slots;
                 options.ThreadsPerSlot = threads;
                 options.NumericTolerance = tolerance;
+                options.DatasetRoots = dataRoot;
                 // On one's own machine, files a spec names may come from where it is run, or from FACEREP_IMPORT_ROOTS.
                 options.ImportRoots = Environment.GetEnvironmentVariable("FACEREP_IMPORT_ROOTS") is { Length: > 0 } roots ? roots : Environment.CurrentDirectory;
             }, cancellationToken);

@@ -29,17 +29,25 @@ public abstract record JobConfig
     /// <summary>The job's kind.</summary>
     public abstract JobKind Kind { get; }
 
-    /// <summary>The job's content-hash id: <c>pt-</c> or <c>ev-</c> and 16 hex digits.</summary>
-    public string Id => IdOf(Kind, ToCanonicalJson());
+    /// <summary>The job's content-hash id: <c>pt-</c> or <c>ev-</c> and 16 hex digits, the hash of <see cref="ToIdentityJson"/>.</summary>
+    public string Id => IdOf(Kind, ToIdentityJson());
 
-    /// <summary>The canonical JSON: fixed key order, invariant number formatting, no whitespace.</summary>
-    public string ToCanonicalJson()
+    /// <summary>The canonical JSON: fixed key order, invariant number formatting, no whitespace; everything the job is.</summary>
+    public string ToCanonicalJson() => Json(identity: false);
+
+    /// <summary>
+    /// What the id hashes: the canonical JSON, except that an imported dataset appears as its content
+    /// hash alone, without its name. For every other job the two are the same text.
+    /// </summary>
+    public string ToIdentityJson() => Json(identity: true);
+
+    private string Json(bool identity)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            Write(writer);
+            Write(writer, identity);
             writer.WriteEndObject();
         }
 
@@ -79,10 +87,10 @@ public abstract record JobConfig
         return prefix + Convert.ToHexStringLower(hash[..8]);
     }
 
-    /// <summary>Writes the configuration's fields, in canonical order.</summary>
-    protected abstract void Write(Utf8JsonWriter writer);
+    /// <summary>Writes the configuration's fields, in canonical order (see <see cref="ToIdentityJson"/> for <paramref name="identity"/>).</summary>
+    protected abstract void Write(Utf8JsonWriter writer, bool identity);
 
-    internal void WriteFields(Utf8JsonWriter writer) => Write(writer);
+    internal void WriteFields(Utf8JsonWriter writer, bool identity) => Write(writer, identity);
 
     /// <summary>Writes a backbone as a nested object.</summary>
     protected static void WriteBackbone(Utf8JsonWriter writer, BackboneSpec backbone)
@@ -123,6 +131,7 @@ public abstract record JobConfig
 /// <param name="Options">The method's own settings; null means none (every default).</param>
 /// <param name="Devices">Devices the job trains on together (data parallel, so part of its identity: batch
 /// statistics are per device); the grid leases them as a gang on one silo.</param>
+/// <param name="DatasetContent">An imported set's content hash (its identity in the job id, in place of its name); null for SynthFace.</param>
 public sealed record PretrainConfig(
     string Method,
     string? Dataset,
@@ -133,8 +142,12 @@ public sealed record PretrainConfig(
     double LearningRate,
     double Temperature,
     MethodOptions? Options = null,
-    int Devices = 1) : JobConfig
+    int Devices = 1,
+    string? DatasetContent = null) : JobConfig
 {
+    /// <summary>True when the dataset is an imported set, identified by its content rather than its name.</summary>
+    public bool IsImportedDataset => DatasetContent is not null;
+
     /// <summary>The method's own settings (empty when all are at their defaults).</summary>
     public MethodOptions Settings => Options ?? MethodOptions.Empty;
 
@@ -155,12 +168,12 @@ public sealed record PretrainConfig(
     public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
         KnownNames.NeedsNoTraining(spec.Method)
             ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0, spec.Method == "scratch" ? null : NullIfEmpty(spec.Options))
-            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices);
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices, spec.DatasetContent);
 
     private static MethodOptions? NullIfEmpty(MethodOptions? options) => options is { Count: > 0 } ? options : null;
 
     /// <inheritdoc />
-    protected override void Write(Utf8JsonWriter writer)
+    protected override void Write(Utf8JsonWriter writer, bool identity)
     {
         writer.WriteNumber("v", SchemaVersion);
         writer.WriteString("kind", "pretrain");
@@ -169,7 +182,14 @@ public sealed record PretrainConfig(
         if (!NeedsNoTraining)
         {
             writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
-            writer.WriteString("dataset", Dataset);
+            // An imported set is identified by its content: its name is kept for people, not hashed,
+            // so renaming its directory keeps every id and changing an image changes them.
+            if (IsImportedDataset && identity)
+                writer.WriteString("dataset", "content:" + DatasetContent);
+            else
+                writer.WriteString("dataset", Dataset);
+            if (IsImportedDataset && !identity)
+                writer.WriteString("dataset_content", DatasetContent);
             // Written only above one, so single-device jobs keep the ids they had before gangs existed.
             if (Devices > 1)
                 writer.WriteString("devices", Devices.ToString(CultureInfo.InvariantCulture));
@@ -210,7 +230,8 @@ public sealed record PretrainConfig(
             ParseNumber(e.GetProperty("lr").GetString()!),
             ParseNumber(e.GetProperty("temperature").GetString()!),
             options,
-            e.TryGetProperty("devices", out _) ? ReadInt(e, "devices") : 1);
+            e.TryGetProperty("devices", out _) ? ReadInt(e, "devices") : 1,
+            e.TryGetProperty("dataset_content", out var content) ? content.GetString() : null);
     }
 }
 
@@ -241,7 +262,7 @@ public sealed record EvaluateConfig(
     public override JobKind Kind => JobKind.Evaluate;
 
     /// <inheritdoc />
-    protected override void Write(Utf8JsonWriter writer)
+    protected override void Write(Utf8JsonWriter writer, bool identity)
     {
         writer.WriteNumber("v", SchemaVersion);
         writer.WriteString("kind", "evaluate");
@@ -249,7 +270,7 @@ public sealed record EvaluateConfig(
         writer.WriteString("lr", FormatNumber(LearningRate));
         writer.WritePropertyName("pretrain");
         writer.WriteStartObject();
-        Pretrain.WriteFields(writer);
+        Pretrain.WriteFields(writer, identity);
         writer.WriteEndObject();
         writer.WriteString("protocol", Protocol);
         writer.WriteString("seed", Seed.ToString(CultureInfo.InvariantCulture));

@@ -18,6 +18,10 @@ public static class KnownNames
     /// <summary>The <c>images</c> value that takes an imported set whole.</summary>
     public const string AllImages = "all";
 
+    /// <summary>Why a dataset name is not usable: <paramref name="imported"/> says which imported sets there are, and where.</summary>
+    public static string UnknownDataset(string name, string imported) =>
+        $"unknown dataset '{name}'; known: {string.Join(", ", Datasets)}, and the imported sets: {imported}. Import one with: facerep data import SOURCE --out ROOT/{name}";
+
     /// <summary>Whether <paramref name="name"/> is a SynthFace set.</summary>
     public static bool IsSynthDataset(string name) => Datasets.Contains(name);
 

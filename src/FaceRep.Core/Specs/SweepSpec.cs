@@ -70,12 +70,13 @@ public sealed record BackboneSpec(string Arch, double Width, int Input);
 /// <param name="Dataset">Dataset name; ignored by methods that need no training.</param>
 /// <param name="Method">Method name.</param>
 /// <param name="Epochs">Passes over the pre-training set.</param>
-/// <param name="Images">Images drawn from the pre-training set.</param>
+/// <param name="Images">Images drawn from the pre-training set (a seeded, nested subset of an imported set), or <see cref="AllImages"/>.</param>
 /// <param name="Batch">Batch size.</param>
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="Temperature">Contrastive temperature (SimCLR, MoCo, SwAV).</param>
 /// <param name="Options">The method's own settings (checked by the method), or null for its defaults.</param>
 /// <param name="Devices">Devices of one silo the job trains on together (data parallel); leased as a gang.</param>
+/// <param name="DatasetContent">An imported set's content hash, filled in when the sweep is planned; null for SynthFace.</param>
 public sealed record PretrainSpec(
     string Dataset,
     string Method,
@@ -85,7 +86,12 @@ public sealed record PretrainSpec(
     double LearningRate,
     double Temperature,
     MethodOptions? Options = null,
-    int Devices = 1);
+    int Devices = 1,
+    string? DatasetContent = null)
+{
+    /// <summary>The <see cref="Images"/> of an entry that takes an imported set whole (until planning counts it).</summary>
+    public const int AllImages = 0;
+}
 
 /// <summary>Sizes and budgets of the downstream evaluation.</summary>
 /// <param name="TaskTrain">Size of each task's full training split (shots are fractions of it).</param>

@@ -11,7 +11,7 @@ namespace FaceRep.Core.Specs;
 public sealed partial class SweepSpecParser
 {
     /// <summary>Walks the YAML tree, collecting errors instead of stopping at the first.</summary>
-    private sealed class Reader(string file, SpecLimits limits)
+    private sealed class Reader(string file, SpecLimits limits, Func<string, string?>? checkDataset)
     {
         private int _visited;
 
@@ -260,16 +260,21 @@ public sealed partial class SweepSpecParser
             string? dataset = d.Dataset, method = null;
             int? epochs = d.Epochs, images = d.Images, batch = d.Batch, devices = d.Devices;
             double? lr = d.LearningRate, temperature = d.Temperature;
+            var imagesGiven = false;
             var ok = true;
             foreach (var (key, value) in values)
             {
                 var field = $"{path}.{key}";
                 switch (key)
                 {
-                    case "dataset": dataset = Name(value, field, KnownNames.Datasets, "dataset"); ok &= dataset is not null; break;
+                    case "dataset": dataset = DatasetName(value, field); ok &= dataset is not null; break;
                     case "method": method = Name(value, field, KnownNames.Methods, "method"); ok &= method is not null; break;
                     case "epochs": epochs = Int(value, field, 1, 10_000); ok &= epochs is not null; break;
-                    case "images": images = Int(value, field, 16, 100_000_000); ok &= images is not null; break;
+                    case "images":
+                        imagesGiven = true;
+                        images = value is YamlScalarNode { Value: KnownNames.AllImages } ? PretrainSpec.AllImages : Int(value, field, 16, 100_000_000);
+                        ok &= images is not null;
+                        break;
                     case "batch": batch = Int(value, field, 2, 65_536); ok &= batch is not null; break;
                     case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
                     case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
@@ -282,6 +287,15 @@ public sealed partial class SweepSpecParser
                         break;
                     default: break;
                 }
+            }
+
+            // An imported set is taken whole unless the entry asks for a subset; SynthFace sets have no end, so they take the default.
+            if (!imagesGiven && dataset is not null && !KnownNames.IsSynthDataset(dataset))
+                images = PretrainSpec.AllImages;
+            if (ok && images == PretrainSpec.AllImages && dataset is not null && KnownNames.IsSynthDataset(dataset) && !KnownNames.NeedsNoTraining(method ?? ""))
+            {
+                Error(values.First(v => v.Key == "images").Value, $"{path}.images", $"'{KnownNames.AllImages}' needs an imported dataset; {dataset} is generated and has no end: give a number");
+                ok = false;
             }
 
             return ok && method is not null
@@ -456,6 +470,30 @@ public sealed partial class SweepSpecParser
             Error(parent, key, "is required");
             return null;
         }
+
+        /// <summary>A dataset: a SynthFace name, or the name of an imported set (checked by <c>checkDataset</c> when given).</summary>
+        private string? DatasetName(YamlNode node, string field)
+        {
+            if (String(node, field) is not { } value)
+                return null;
+            if (KnownNames.IsSynthDataset(value))
+                return value;
+            if (!KnownNames.IsImportedDatasetName(value))
+            {
+                Error(node, field, $"'{Clip(value)}' is neither a SynthFace set ({string.Join(", ", KnownNames.Datasets)}) nor an imported set's name (lower-case letters, digits, '.', '_' and '-', at most 64)");
+                return null;
+            }
+
+            if ((checkDataset ?? NoImportedSets)(value) is { } problem)
+            {
+                Error(node, field, problem);
+                return null;
+            }
+
+            return value;
+        }
+
+        private static string? NoImportedSets(string name) => KnownNames.UnknownDataset(name, "none (no dataset root given)");
 
         private string? Name(YamlNode node, string field, IReadOnlyList<string> known, string what)
         {

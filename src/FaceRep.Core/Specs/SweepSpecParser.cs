@@ -23,7 +23,12 @@ public sealed record SpecLimits(int MaxBytes = 1 << 20, int MaxNodes = 100_000, 
 /// Parses and validates sweep specs written in YAML. Every problem is reported with the file,
 /// line, column and field path; all problems found are reported together.
 /// </summary>
-public sealed partial class SweepSpecParser(SpecLimits? limits = null)
+/// <param name="limits">Size limits (the defaults when null).</param>
+/// <param name="checkDataset">
+/// Checks an imported dataset's name: returns why it cannot be used (unknown here, listing the sets
+/// there are), or null. When null, no imported set is known and only SynthFace names are accepted.
+/// </param>
+public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<string, string?>? checkDataset = null)
 {
     /// <summary>Pre-training defaults, used where an entry leaves a field out.</summary>
     public static readonly PretrainSpec PretrainDefaults = new(
@@ -108,7 +113,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null)
             throw new SpecException(new SpecError(fileName, 0, 0, "", $"spec is {text.Length} characters; the limit is {_limits.MaxBytes}"));
 
         var root = Load(text, fileName, _limits);
-        var reader = new Reader(fileName, _limits);
+        var reader = new Reader(fileName, _limits, checkDataset);
         var spec = reader.ReadSweep(root);
         if (reader.Errors.Count > 0 || spec is null)
             throw new SpecException(reader.Errors);

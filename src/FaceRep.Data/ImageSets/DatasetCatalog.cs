@@ -80,11 +80,11 @@ public sealed class DatasetCatalog
     /// <summary>The set whose content hash is <paramref name="content"/>, or null.</summary>
     public CatalogEntry? FindByContent(string content) => _byContent.GetValueOrDefault(content);
 
-    /// <summary>Where the roots are and what they hold, for messages: "under /data: a, b".</summary>
+    /// <summary>What the roots hold and where they are, for messages: "a, b (under /data)".</summary>
     public string Describe()
     {
         var roots = Roots.Count == 0 ? "no dataset root" : string.Join(", ", Roots);
-        var names = _byName.Count == 0 ? "no imported dataset" : string.Join(", ", _byName.Keys.Order(StringComparer.Ordinal));
+        var names = _byName.Count == 0 ? "none" : string.Join(", ", _byName.Keys.Order(StringComparer.Ordinal));
         return $"{names} (under {roots})";
     }
 }

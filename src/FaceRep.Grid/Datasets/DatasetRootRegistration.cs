@@ -74,8 +74,9 @@ public sealed class DatasetRootRegistration(
                 continue;
             }
 
-            if (datasets.Count == 0)
-                log.LogWarning("Dataset root {Root} holds no dataset (no {Manifest} in it or its subdirectories)", root, ShardStore.ManifestFile);
+            // Imported image sets are read by the jobs that train on them (see Data.ImageSets.DatasetCatalog); only the rest registers here.
+            if (datasets.Count == 0 && Data.ImageSets.DatasetCatalog.Open([root]).Entries.Count == 0)
+                log.LogWarning("Dataset root {Root} holds no dataset (no {Manifest} or {ImageSet} in it or its subdirectories)", root, ShardStore.ManifestFile, Data.ImageSets.ImageSet.ManifestFile);
             foreach (var directory in datasets)
             {
                 cancellationToken.ThrowIfCancellationRequested();

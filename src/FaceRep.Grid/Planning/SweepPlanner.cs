@@ -2,6 +2,7 @@ using System.Globalization;
 using FaceRep.Core.Experiments;
 using FaceRep.Core.Specs;
 using FaceRep.Data;
+using FaceRep.Data.ImageSets;
 using FaceRep.Grid.Abstractions;
 using FaceRep.Grid.Workers;
 using FaceRep.Training.Backbones;
@@ -23,11 +24,15 @@ public static class SweepPlanner
     /// <summary>Plans a spec.</summary>
     /// <param name="specText">The spec's YAML.</param>
     /// <param name="fileName">How errors name the spec's file.</param>
+    /// <param name="datasets">The imported sets a spec may name (by their directory's name); none when null.</param>
     /// <exception cref="SpecException">Every problem found, each naming the file, line and field where known.</exception>
-    public static SweepPlan Plan(string specText, string fileName = "spec.yaml")
+    public static SweepPlan Plan(string specText, string fileName = "spec.yaml", DatasetCatalog? datasets = null)
     {
-        var spec = new SweepSpecParser().Parse(specText, fileName);
+        datasets ??= DatasetCatalog.Empty;
+        var parsed = new SweepSpecParser(checkDataset: name => datasets.Find(name) is null ? KnownNames.UnknownDataset(name, datasets.Describe()) : null)
+            .Parse(specText, fileName);
         var errors = new List<SpecError>();
+        var spec = parsed with { Pretrain = parsed.Pretrain.Select(p => Resolve(p, datasets, fileName, errors)).ToList() };
         void Unavailable(string field, string what, string value, IEnumerable<string> available) =>
             errors.Add(new SpecError(fileName, 0, 0, field, $"{what} '{value}' is not available in this build yet; available: {string.Join(", ", available)}"));
 
@@ -35,7 +40,7 @@ public static class SweepPlanner
             Unavailable("backbone.arch", "architecture", spec.Backbone.Arch, BackboneRegistry.Names);
         foreach (var method in spec.Pretrain.Select(p => p.Method).Distinct().Where(m => !PretrainMethods.IsAvailable(m)))
             Unavailable("pretrain", "method", method, PretrainMethods.Available);
-        foreach (var dataset in spec.Pretrain.Where(p => !KnownNames.NeedsNoTraining(p.Method)).Select(p => p.Dataset).Distinct().Where(d => !SynthFaceCatalog.IsKnown(d)))
+        foreach (var dataset in spec.Pretrain.Where(p => !KnownNames.NeedsNoTraining(p.Method) && p.DatasetContent is null).Select(p => p.Dataset).Distinct().Where(d => !SynthFaceCatalog.IsKnown(d)))
             Unavailable("pretrain", "dataset", dataset, SynthFaceCatalog.PretrainDatasets);
         foreach (var task in spec.Tasks.Where(t => !JobRunner.AvailableTasks.Contains(t)))
             Unavailable("tasks", "task", task, JobRunner.AvailableTasks);
@@ -98,7 +103,7 @@ public static class SweepPlanner
                 return $"pre-training job {job.Id} waits for {job.DependsOn}; pre-training jobs wait for nothing";
             if (!PretrainMethods.IsAvailable(config.Method))
                 return $"job {job.Id}: method '{config.Method}' is not available here; available: {string.Join(", ", PretrainMethods.Available)}";
-            if (!KnownNames.NeedsNoTraining(config.Method) && (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset)))
+            if (!KnownNames.NeedsNoTraining(config.Method) && !config.IsImportedDataset && (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset)))
                 return $"job {job.Id}: dataset '{config.Dataset}' is not available here; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}";
             if (PretrainMethods.Get(config.Method).Validate(config).FirstOrDefault() is { } invalid)
                 return $"job {job.Id} ({config.Label}): {invalid}";
@@ -116,6 +121,23 @@ public static class SweepPlanner
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// An entry naming an imported set, with the set's content hash and its size where the entry takes
+    /// it whole; a subset larger than the set, or a supervised entry on a set without identities, is an error.
+    /// </summary>
+    private static PretrainSpec Resolve(PretrainSpec entry, DatasetCatalog datasets, string fileName, List<SpecError> errors)
+    {
+        if (KnownNames.NeedsNoTraining(entry.Method) || KnownNames.IsSynthDataset(entry.Dataset) || datasets.Find(entry.Dataset) is not { } set)
+            return entry;
+        var field = $"pretrain ({entry.Dataset}/{entry.Method})";
+        var images = entry.Images == PretrainSpec.AllImages ? set.Manifest.Count : entry.Images;
+        if (images > set.Manifest.Count)
+            errors.Add(new SpecError(fileName, 0, 0, $"{field}.images", $"{images:N0} images asked for, but '{entry.Dataset}' has {set.Manifest.Count:N0}"));
+        if (entry.Method == "supervised" && set.Manifest.Kind == FaceRep.Data.ImageSets.ImageSetKind.Images)
+            errors.Add(new SpecError(fileName, 0, 0, field, $"supervised pre-training needs identity labels, and '{entry.Dataset}' ({set.Directory}) has none"));
+        return entry with { Images = images, DatasetContent = set.Manifest.Content };
     }
 
     private static JobConfig? Read(JobDescriptor job, out string? problem)

@@ -193,6 +193,10 @@ public sealed class TrainingHost : IDisposable
             Gang = item.Gang.Select(g => g.Worker).ToList(),
             Attempt = item.Lease.Attempt,
             InputRoots = _inputRoots.Value,
+            // Read per job, so a set imported while the silo runs is found.
+            Datasets = job.Kind == Core.Experiments.JobKind.Pretrain
+                ? Data.ImageSets.DatasetCatalog.Open(Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots))
+                : Data.ImageSets.DatasetCatalog.Empty,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
             Progress = progress =>
             {

@@ -1,4 +1,5 @@
 using FaceRep.Core.Experiments;
+using FaceRep.Core.Specs;
 using FaceRep.Data;
 using FaceRep.Training.Backbones;
 using FaceRep.Training.Optimisers;
@@ -263,7 +264,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
     {
         Check(config);
         context.Report(0, "generating pre-training images");
-        var data = PretrainData.Load(config);
+        using var data = PretrainData.Load(config, context.Datasets);
         using var session = Open(config, context, data);
         using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs);
         var total = session.TotalSteps;
@@ -341,13 +342,13 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         var trainer = TrainerSettings.Read(options);
         var settings = ReadSettings(options);
         var views = ReadViews(options);
-        if (config.Dataset is null || !SynthFaceCatalog.IsKnown(config.Dataset))
+        if (config.Dataset is null || (!config.IsImportedDataset && !SynthFaceCatalog.IsKnown(config.Dataset)))
             options.Problem($"dataset '{config.Dataset}' is not available; available: {string.Join(", ", SynthFaceCatalog.PretrainDatasets)}");
         else if (NeedsIdentities && config.Dataset == SynthFaceCatalog.Uncurated)
             options.Problem($"{Name} pre-training needs identity labels, and '{config.Dataset}' has none");
         if (config.Batch < MinBatch)
             options.Problem($"batch {config.Batch} is too small: {Name} needs at least {MinBatch} images per batch");
-        if (config.Batch > config.Images)
+        if (config.Batch > config.Images && config.Images != PretrainSpec.AllImages)
             options.Problem($"batch {config.Batch} is larger than the {config.Images} pre-training images");
         if (config.Epochs < 1)
             options.Problem($"epochs {config.Epochs} must be at least 1");

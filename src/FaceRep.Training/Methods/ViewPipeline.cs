@@ -52,7 +52,7 @@ public sealed class ViewPipeline : IDisposable
     private readonly long _totalSteps;
     private readonly float[][][] _buffers;
     private readonly int[][] _indices;
-    private readonly int[] _order;
+    private int[] _order = [];
     private int _orderEpoch = -1;
     private Task? _pending;
     private long _next;
@@ -68,7 +68,6 @@ public sealed class ViewPipeline : IDisposable
         _batch = batch;
         _stepsPerEpoch = Math.Max(1, data.Count / batch);
         _totalSteps = (long)_stepsPerEpoch * epochs;
-        _order = Enumerable.Range(0, data.Count).ToArray();
         _buffers = new float[2][][];
         _indices = new int[2][];
         for (var b = 0; b < 2; b++)
@@ -111,10 +110,8 @@ public sealed class ViewPipeline : IDisposable
         var inEpoch = (int)(step % _stepsPerEpoch);
         if (epoch != _orderEpoch)
         {
-            // Reshuffled from the identity each epoch, so the order depends on the epoch alone.
-            for (var i = 0; i < _order.Length; i++)
-                _order[i] = i;
-            new Random(1_000 + epoch).Shuffle(_order);
+            // The data's own order for the epoch: a function of the epoch alone.
+            _order = _data.EpochOrder(epoch);
             _orderEpoch = epoch;
         }
 
@@ -125,7 +122,8 @@ public sealed class ViewPipeline : IDisposable
         Parallel.For(0, _batch, () => new Scratch(_plan, _data.Resolution), (i, _, scratch) =>
         {
             var rng = new Random(unchecked((int)((step * 1_000_003) + (i * 7_919) + 17)));
-            Render(_data.Image(indices[i]), i, views, scratch, rng);
+            _data.Render(indices[i], scratch.Image);
+            Render(scratch.Image, i, views, scratch, rng);
             return scratch;
         }, _ => { });
     }
@@ -170,6 +168,8 @@ public sealed class ViewPipeline : IDisposable
 
     private sealed class Scratch(ViewPlan plan, int resolution)
     {
+        public float[] Image { get; } = new float[3 * resolution * resolution];
+
         public float[][] Large { get; } = plan.Style == ViewStyle.MultiCrop
             ? Enumerable.Range(0, plan.Large).Select(_ => new float[3 * resolution * resolution]).ToArray()
             : [];

@@ -30,6 +30,9 @@ public sealed class RunContext
     /// </summary>
     public FaceRep.Core.Paths.PathRoots? InputRoots { get; init; }
 
+    /// <summary>The imported pre-training sets this machine holds (its dataset roots); none outside the grid unless given.</summary>
+    public FaceRep.Data.ImageSets.DatasetCatalog Datasets { get; init; } = FaceRep.Data.ImageSets.DatasetCatalog.Empty;
+
     /// <summary>Receives log lines.</summary>
     public Action<string>? Log { get; init; }
 
