@@ -17,6 +17,7 @@ using static TorchSharp.torch;
 // chaos options: --pretrain N (10), --seeds N (50), --job-ms N (400), --every MIN,MAX (15,30 s), --random-seed N: the chaos run (see ChaosBench).
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 // curves options: --methods a,b --dataset NAME --images N --epochs N --batch N --input PX --width W --lr X: online k-NN from the untrained backbone (see CurvesBench).
+// loader options: --source DIR --sizes 112,224 --batch N --epochs N --no-python: imports and the pre-training loader against torchvision (see LoaderBench).
 // numerics: the oneDNN convolution fault and what avoiding it costs, per backend (see NumericsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // Trains as the product does: oneDNN's ISA cap is set before anything runs (see NumericBackend).
@@ -41,9 +42,12 @@ if (what == "ceiling")
 if (what == "eval")
     return EvalBench.Run(args.Skip(1).ToArray());
 
+if (what == "loader")
+    return LoaderBench.Run(args.Skip(1).ToArray());
+
 if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, eval, numerics or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, eval, loader, numerics or all");
     return 2;
 }
 

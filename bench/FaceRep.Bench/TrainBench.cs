@@ -41,8 +41,9 @@ internal static class TrainBench
     /// <param name="Input">Side of the large views, pixels.</param>
     /// <param name="Batch">Images per step.</param>
     /// <param name="Threads">libtorch threads, on both sides.</param>
+    /// <param name="Dataset">An imported set's directory to stream the C# side's images from, or null for SynthFace held in memory.</param>
     public sealed record Settings(int Warmup, int Rounds, int Steps, bool Python, IReadOnlyList<string> Methods, double MaxLoad, bool TunedMalloc,
-        double Width = 1.0, int Input = 64, int Batch = 32, int Threads = 2)
+        double Width = 1.0, int Input = 64, int Batch = 32, int Threads = 2, string? Dataset = null)
     {
         /// <summary>SwAV's default prototype freeze for this run length: min(313, a tenth of the steps).</summary>
         public int Freeze => Images / Batch * Epochs / 10;
@@ -69,8 +70,10 @@ internal static class TrainBench
                     "--batch" => settings with { Batch = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                     "--threads" => settings with { Threads = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                     "--demo-size" => settings with { Width = 0.25, Input = 32, Batch = 64, Threads = 1 },
+                    "--dataset" => settings with { Dataset = Path.GetFullPath(args[++i]) },
                     _ => throw new ArgumentException($"unknown train option '{args[i]}'; use --warmup N, --rounds N, --steps N, --methods simclr,swav, --max-load CORES, --tuned-malloc, --no-python, " +
-                        "--width W, --input PX, --batch N, --threads N, --demo-size (width 0.25, 32 px, batch 64, 1 thread: the demo's pre-training)"),
+                        "--width W, --input PX, --batch N, --threads N, --demo-size (width 0.25, 32 px, batch 64, 1 thread: the demo's pre-training), " +
+                        "--dataset DIR (an imported set, streamed from its shards, instead of SynthFace in memory)"),
                 };
             }
 
@@ -282,7 +285,12 @@ internal static class TrainBench
         // SynthFace rendering, as PretrainMethod.Train does first (Parallel.For over all cores).
         LoadMeter.WaitForQuiet();
         var render = Stopwatch.StartNew();
-        var data = PretrainData.Load(config);
+        var data = settings.Dataset is null
+            ? PretrainData.Load(config)
+            : PretrainData.Load(config with { Dataset = Path.GetFileName(settings.Dataset), DatasetContent = Data.ImageSets.ImageSet.ReadManifest(settings.Dataset)!.Content },
+                Data.ImageSets.DatasetCatalog.Open([Path.GetDirectoryName(settings.Dataset)!]));
+        if (settings.Dataset is not null)
+            Console.WriteLine($"{name}: streaming {Images} images of {settings.Dataset} from its shards, decoded as read");
         var renderMs = render.Elapsed.TotalMilliseconds;
 
         using var session = method.Open(config, context, data);
