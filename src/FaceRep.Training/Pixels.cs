@@ -21,7 +21,14 @@ public static class Pixels
     /// copies element by element, about 10 ns a value, which at small batches cost more than
     /// the rest of the step's input handling.
     /// </summary>
-    public static Tensor Normalised(float[] pixels, ReadOnlySpan<long> shape, long start = 0)
+    public static Tensor Normalised(float[] pixels, ReadOnlySpan<long> shape, long start = 0) =>
+        Normalised(pixels, shape, start, null);
+
+    /// <summary>
+    /// As <see cref="Normalised(float[], ReadOnlySpan{long}, long)"/>, with a backbone's own normalisation
+    /// (null, or the centred default, gives exactly the default's numbers). <paramref name="shape"/> is NCHW.
+    /// </summary>
+    public static Tensor Normalised(float[] pixels, ReadOnlySpan<long> shape, long start, Core.Specs.InputNormalisation? normalisation)
     {
         var count = 1L;
         foreach (var d in shape)
@@ -29,7 +36,11 @@ public static class Pixels
         using var shared = from_array(pixels);
         using var slice = shared.narrow(0, start, count);
         using var view = slice.view(shape.ToArray());
-        return view.add(MinusMean, HeldScalars.One).div_(Scale);
+        if (normalisation is null || normalisation == Core.Specs.InputNormalisation.Centred)
+            return view.add(MinusMean, HeldScalars.One).div_(Scale);
+        using var mean = tensor(normalisation.Means.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
+        using var std = tensor(normalisation.Stds.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
+        return view.sub(mean).div_(std);
     }
 
     /// <summary>A copy of <paramref name="values"/> as a tensor of <paramref name="shape"/>, through one memory copy.</summary>

@@ -98,15 +98,39 @@ public abstract record JobConfig
         writer.WriteStartObject("backbone");
         writer.WriteString("arch", backbone.Arch);
         writer.WriteString("input", backbone.Input.ToString(CultureInfo.InvariantCulture));
+        // Written only when not the default, so backbones without a normalisation of their own keep their ids.
+        if (backbone.Normalisation is { } n)
+        {
+            writer.WriteStartArray("mean");
+            foreach (var v in n.Means)
+                writer.WriteStringValue(FormatNumber(v));
+            writer.WriteEndArray();
+            writer.WriteStartArray("std");
+            foreach (var v in n.Stds)
+                writer.WriteStringValue(FormatNumber(v));
+            writer.WriteEndArray();
+        }
+
         writer.WriteString("width", FormatNumber(backbone.Width));
         writer.WriteEndObject();
     }
 
     /// <summary>Reads a backbone written by <see cref="WriteBackbone"/>.</summary>
-    protected static BackboneSpec ReadBackbone(JsonElement element) => new(
-        element.GetProperty("arch").GetString()!,
-        ParseNumber(element.GetProperty("width").GetString()!),
-        int.Parse(element.GetProperty("input").GetString()!, CultureInfo.InvariantCulture));
+    protected static BackboneSpec ReadBackbone(JsonElement element)
+    {
+        InputNormalisation? normalisation = null;
+        if (element.TryGetProperty("mean", out var mean) && element.TryGetProperty("std", out var std))
+        {
+            var m = mean.EnumerateArray().Select(v => ParseNumber(v.GetString()!)).ToArray();
+            var s = std.EnumerateArray().Select(v => ParseNumber(v.GetString()!)).ToArray();
+            normalisation = new InputNormalisation(m[0], m[1], m[2], s[0], s[1], s[2]);
+        }
+
+        return new BackboneSpec(
+            element.GetProperty("arch").GetString()!,
+            ParseNumber(element.GetProperty("width").GetString()!),
+            int.Parse(element.GetProperty("input").GetString()!, CultureInfo.InvariantCulture)) { Normalisation = normalisation };
+    }
 
     /// <summary>Numbers are written as round-trip strings so the hash never depends on a JSON number formatter.</summary>
     protected static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -64,7 +64,37 @@ public sealed record PlacementSpec(string Pretrain, string Evaluate)
 }
 
 /// <summary>A backbone architecture, its width multiplier and its input resolution.</summary>
-public sealed record BackboneSpec(string Arch, double Width, int Input);
+public sealed record BackboneSpec(string Arch, double Width, int Input)
+{
+    /// <summary>
+    /// How [0, 1] pixels are mapped before the backbone sees them; null for <see cref="InputNormalisation.Centred"/>,
+    /// this project's own. Part of the backbone: a checkpoint trained with other constants (the paper's release
+    /// uses ImageNet's) must be fed what it was trained on.
+    /// </summary>
+    public InputNormalisation? Normalisation { get; init; }
+
+    /// <summary>The normalisation in effect.</summary>
+    public InputNormalisation Inputs => Normalisation ?? InputNormalisation.Centred;
+}
+
+/// <summary>Per-channel (red, green, blue) mean and standard deviation subtracted from and divided into [0, 1] pixels.</summary>
+public sealed record InputNormalisation(double MeanRed, double MeanGreen, double MeanBlue, double StdRed, double StdGreen, double StdBlue)
+{
+    /// <summary>(x − 0.5) / 0.25 on every channel: what every backbone here used before normalisation became a setting.</summary>
+    public static InputNormalisation Centred { get; } = new(0.5, 0.5, 0.5, 0.25, 0.25, 0.25);
+
+    /// <summary>The constants of the paper's released code: mean 0.485/0.456/0.406, std 0.228/0.224/0.225.</summary>
+    public static InputNormalisation Paper { get; } = new(0.485, 0.456, 0.406, 0.228, 0.224, 0.225);
+
+    /// <summary>The three means, red first.</summary>
+    public double[] Means => [MeanRed, MeanGreen, MeanBlue];
+
+    /// <summary>The three standard deviations, red first.</summary>
+    public double[] Stds => [StdRed, StdGreen, StdBlue];
+
+    /// <summary>True when every channel is normalised alike.</summary>
+    public bool IsUniform => MeanRed == MeanGreen && MeanGreen == MeanBlue && StdRed == StdGreen && StdGreen == StdBlue;
+}
 
 /// <summary>One pre-training source: a dataset and a method with its settings.</summary>
 /// <param name="Dataset">Dataset name; ignored by methods that need no training.</param>

@@ -104,7 +104,40 @@ public sealed partial class SweepSpecParser
                 return null;
             }
 
-            return arch is null || width is null || input is null ? null : new BackboneSpec(arch, width.Value, input.Value);
+            var mean = f.TryGetValue("mean", out var m) ? Triple(m, "backbone.mean", 0, 1, exclusiveMin: false) : null;
+            var std = f.TryGetValue("std", out var sd) ? Triple(sd, "backbone.std", 0, 10, exclusiveMin: true) : null;
+            if ((mean is null) != (std is null) && (f.ContainsKey("mean") != f.ContainsKey("std")))
+            {
+                var (given, missing) = f.ContainsKey("mean") ? ("mean", "std") : ("std", "mean");
+                Error(f[given], $"backbone.{given}", $"give {missing} too: the input normalisation is a mean and a standard deviation per channel");
+                return null;
+            }
+
+            if (arch is null || width is null || input is null || (f.ContainsKey("mean") && (mean is null || std is null)))
+                return null;
+            var normalisation = mean is null ? null : new InputNormalisation(mean[0], mean[1], mean[2], std![0], std[1], std[2]);
+            // The default, written out, is the default: the same jobs.
+            return new BackboneSpec(arch, width.Value, input.Value) { Normalisation = normalisation == InputNormalisation.Centred ? null : normalisation };
+        }
+
+        /// <summary>Three numbers (red, green, blue) in a range.</summary>
+        private double[]? Triple(YamlNode node, string field, double min, double max, bool exclusiveMin)
+        {
+            if (node is not YamlSequenceNode list || list.Children.Count != 3)
+            {
+                Error(node, field, $"expected three numbers [red, green, blue], not {Describe(node)}");
+                return null;
+            }
+
+            var values = new double[3];
+            for (var c = 0; c < 3; c++)
+            {
+                if (Double(list.Children[c], $"{field}[{c}]", min, max, exclusiveMin) is not { } value)
+                    return null;
+                values[c] = value;
+            }
+
+            return values;
         }
 
         private List<PretrainSpec> ReadPretrain(YamlNode node, BackboneSpec? backbone)

@@ -46,7 +46,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<stri
 
     private static readonly string[] PlacementKeys = ["pretrain", "evaluate"];
 
-    private static readonly string[] BackboneKeys = ["arch", "width", "input"];
+    private static readonly string[] BackboneKeys = ["arch", "width", "input", "mean", "std"];
 
     private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "devices", "options"];
 

@@ -174,7 +174,7 @@ public sealed class PretrainSession : IDisposable
         for (var v = 0; v < Plan.Count; v++)
         {
             var size = Plan.ResolutionOf(v, r);
-            tensors[v] = Pixels.Normalised(views.Views[v], [batch, 3, size, size]);
+            tensors[v] = Pixels.Normalised(views.Views[v], [batch, 3, size, size], 0, _config.Backbone.Normalisation);
         }
 
         Tensor? labels = null;
@@ -272,7 +272,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         // k-NN identity accuracy on a held-out set, the untrained backbone's first.
         var knn = IdentityKnn.For(config.Backbone.Input);
         var curve = new CurveRecorder(CurvePhases.Pretrain, total, config.Batch);
-        context.Record(curve.Start(knn.Measure(session.Backbone)), 0, $"{Name} epoch 1/{config.Epochs}");
+        context.Record(curve.Start(knn.Measure(session.Backbone, config.Backbone.Normalisation)), 0, $"{Name} epoch 1/{config.Epochs}");
         for (long step = 0; step < total; step++)
         {
             context.Cancellation.ThrowIfCancellationRequested();
@@ -280,7 +280,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
             if (!double.IsFinite(loss))
                 throw new JobFailedException(FailureKind.Diverged, $"{Name} loss became {loss} at step {step + 1} of {total}");
             var stage = $"{Name} epoch {(step / session.StepsPerEpoch) + 1}/{config.Epochs}";
-            if (curve.Step(step, loss, session.LearningRate, () => knn.Measure(session.Backbone)) is { } point)
+            if (curve.Step(step, loss, session.LearningRate, () => knn.Measure(session.Backbone, config.Backbone.Normalisation)) is { } point)
                 context.Record(point, (double)(step + 1) / total, stage);
         }
 

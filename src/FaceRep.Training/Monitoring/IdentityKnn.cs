@@ -77,7 +77,7 @@ public sealed class IdentityKnn
     /// backbone's mode is restored after. Draws no random numbers, so a run's training is the same
     /// whether or not it is watched.
     /// </summary>
-    public double Measure(ResNet backbone)
+    public double Measure(ResNet backbone, Core.Specs.InputNormalisation? normalisation = null)
     {
         var wasTraining = backbone.training;
         var device = backbone.parameters().First().device;
@@ -86,8 +86,8 @@ public sealed class IdentityKnn
         {
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            var bank = Features(backbone, _bank, _bankLabels.Length, device);
-            var queries = Features(backbone, _queries, _queryLabels.Length, device);
+            var bank = Features(backbone, _bank, _bankLabels.Length, device, normalisation);
+            var queries = Features(backbone, _queries, _queryLabels.Length, device, normalisation);
             return Vote(bank, tensor(_bankLabels, device: device), queries, tensor(_queryLabels, device: device), Classes);
         }
         finally
@@ -113,7 +113,7 @@ public sealed class IdentityKnn
         return predicted.eq(queryLabels).to_type(ScalarType.Float64).mean().item<double>();
     }
 
-    private Tensor Features(ResNet backbone, float[] pixels, int count, Device device)
+    private Tensor Features(ResNet backbone, float[] pixels, int count, Device device, Core.Specs.InputNormalisation? normalisation)
     {
         const int chunk = 100;
         var perImage = 3 * _resolution * _resolution;
@@ -121,7 +121,7 @@ public sealed class IdentityKnn
         for (var start = 0; start < count; start += chunk)
         {
             var n = Math.Min(chunk, count - start);
-            var x = FaceRep.Training.Pixels.Normalised(pixels, [n, 3, _resolution, _resolution], (long)start * perImage).to(device);
+            var x = FaceRep.Training.Pixels.Normalised(pixels, [n, 3, _resolution, _resolution], (long)start * perImage, normalisation).to(device);
             parts.Add(backbone.call(x));
         }
 

@@ -1,5 +1,6 @@
 using FaceRep.Core.Experiments;
 using FaceRep.Core.Metrics;
+using FaceRep.Core.Specs;
 using FaceRep.Data;
 using FaceRep.Training.Backbones;
 using FaceRep.Training.Monitoring;
@@ -71,15 +72,15 @@ public static class TaskRunner
         }
 
         using var optimizer = new Optimisers.AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
-        using var cached = linear ? Features(backbone, task.Input, train, subset, r) : null;
+        using var cached = linear ? Features(backbone, task.Input, train, subset, r, config.Pretrain.Backbone.Normalisation) : null;
         var lastLoss = Train(config, context, task, backbone, head, optimizer, train, subset, cached);
 
         context.Report(0.9, "evaluating");
-        var predictions = Predict(backbone, task.Input, head, test, r);
+        var predictions = Predict(backbone, task.Input, head, test, r, config.Pretrain.Backbone.Normalisation);
         var metrics = new Dictionary<string, double>(head.Metrics(predictions, test), StringComparer.Ordinal);
         // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
         var validation = TaskData.Load(splits.Validation, Enumerable.Range(0, splits.Validation.Count).ToArray(), task);
-        foreach (var (name, value) in head.Metrics(Predict(backbone, task.Input, head, validation, r), validation))
+        foreach (var (name, value) in head.Metrics(Predict(backbone, task.Input, head, validation, r, config.Pretrain.Backbone.Normalisation), validation))
             metrics[ValidationPrefix + name] = value;
         // The floor: what the training labels alone predict (majority class, mean shape, mean
         // intensity), measured the same way on the same test split.
@@ -138,7 +139,7 @@ public static class TaskRunner
             {
                 var features = cached is not null
                     ? cached.index_select(0, tensor(picks))
-                    : Extract(backbone, task.Input, Pixels.Normalised(xs, [batch, 3, r, r]));
+                    : Extract(backbone, task.Input, Pixels.Normalised(xs, [batch, 3, r, r], 0, config.Pretrain.Backbone.Normalisation));
                 var loss = head.Loss(head.Forward(features), Pixels.Copy(ys, [batch, width]));
                 optimizer.ZeroGrad();
                 loss.backward();
@@ -188,7 +189,7 @@ public static class TaskRunner
     }
 
     /// <summary>The frozen backbone's features of the training subset, computed once (linear protocol).</summary>
-    private static Tensor Features(ResNet backbone, HeadInput input, TaskData train, int[] subset, int r)
+    private static Tensor Features(ResNet backbone, HeadInput input, TaskData train, int[] subset, int r, InputNormalisation? normalisation)
     {
         using var _ = no_grad();
         var chunks = new List<Tensor>();
@@ -199,13 +200,13 @@ public static class TaskRunner
             var pixels = new float[n * train.PixelsPerImage];
             for (var i = 0; i < n; i++)
                 train.Image(subset[start + i]).CopyTo(pixels.AsSpan(i * train.PixelsPerImage));
-            chunks.Add(Extract(backbone, input, Pixels.Normalised(pixels, [n, 3, r, r])));
+            chunks.Add(Extract(backbone, input, Pixels.Normalised(pixels, [n, 3, r, r], 0, normalisation)));
         }
 
         return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
-    private static float[] Predict(ResNet backbone, HeadInput input, TaskHead head, TaskData test, int r)
+    private static float[] Predict(ResNet backbone, HeadInput input, TaskHead head, TaskData test, int r, InputNormalisation? normalisation)
     {
         using var _ = no_grad();
         backbone.eval();
@@ -215,7 +216,7 @@ public static class TaskRunner
         {
             var n = Math.Min(PredictChunk, test.Count - start);
             using var scope = NewDisposeScope();
-            var x = Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage);
+            var x = Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation);
             output.AddRange(head.Decode(head.Forward(Extract(backbone, input, x))).contiguous().data<float>());
         }
 

@@ -84,3 +84,50 @@ public sealed class ImportedDatasetSpecTests
         Assert.Equal(JobConfig.IdOf(JobKind.Pretrain, config.ToCanonicalJson()), config.Id);
     }
 }
+
+public sealed class InputNormalisationSpecTests
+{
+    private static string Spec(string backbone) => $"""
+        name: norm
+        backbone: {backbone}
+        pretrain:
+          - {"{"}dataset: synth-curated, method: simclr{"}"}
+        tasks: [landmarks]
+        shots: [0.5]
+        seeds: [0]
+        """;
+
+    [Fact]
+    public void A_backbone_takes_the_papers_normalisation_and_it_is_part_of_every_job_id()
+    {
+        var parser = new SweepSpecParser();
+        var plain = parser.Parse(Spec("{arch: resnet18, width: 0.25, input: 64}"));
+        var paper = parser.Parse(Spec("{arch: resnet18, width: 0.25, input: 64, mean: [0.485, 0.456, 0.406], std: [0.228, 0.224, 0.225]}"));
+        var centred = parser.Parse(Spec("{arch: resnet18, width: 0.25, input: 64, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}"));
+
+        Assert.Null(plain.Backbone.Normalisation);
+        Assert.Equal(InputNormalisation.Paper, paper.Backbone.Normalisation);
+        Assert.Null(centred.Backbone.Normalisation);
+        var a = PretrainConfig.From(plain.Pretrain[0], plain.Backbone);
+        var b = PretrainConfig.From(paper.Pretrain[0], paper.Backbone);
+        Assert.NotEqual(a.Id, b.Id);
+        Assert.Equal(a.Id, PretrainConfig.From(centred.Pretrain[0], centred.Backbone).Id);
+        Assert.Contains("\"mean\":[\"0.485\",\"0.456\",\"0.406\"]", b.ToCanonicalJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("mean", a.ToCanonicalJson(), StringComparison.Ordinal);
+        Assert.Equal(b, JobConfig.Parse(b.ToCanonicalJson()));
+        Assert.Equal(InputNormalisation.Paper, ((PretrainConfig)JobConfig.Parse(b.ToCanonicalJson())).Backbone.Normalisation);
+    }
+
+    [Theory]
+    [InlineData("{arch: resnet18, mean: [0.5, 0.5, 0.5]}", "backbone.mean", "give std too")]
+    [InlineData("{arch: resnet18, mean: [0.5, 0.5], std: [0.2, 0.2, 0.2]}", "backbone.mean", "three numbers")]
+    [InlineData("{arch: resnet18, mean: [0.5, 0.5, 0.5], std: [0.2, 0, 0.2]}", "backbone.std[1]", "")]
+    public void A_partial_or_malformed_normalisation_is_refused_naming_the_field(string backbone, string field, string message)
+    {
+        var e = Assert.Throws<SpecException>(() => new SweepSpecParser().Parse(Spec(backbone)));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
