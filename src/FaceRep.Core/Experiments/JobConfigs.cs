@@ -129,7 +129,8 @@ public abstract record JobConfig
         return new BackboneSpec(
             element.GetProperty("arch").GetString()!,
             ParseNumber(element.GetProperty("width").GetString()!),
-            int.Parse(element.GetProperty("input").GetString()!, CultureInfo.InvariantCulture)) { Normalisation = normalisation };
+            int.Parse(element.GetProperty("input").GetString()!, CultureInfo.InvariantCulture))
+        { Normalisation = normalisation };
     }
 
     /// <summary>Numbers are written as round-trip strings so the hash never depends on a JSON number formatter.</summary>
