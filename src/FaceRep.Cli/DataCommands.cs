@@ -128,7 +128,7 @@ public static class DataCommands
 
     private static Command Redundancy()
     {
-        var path = new Argument<string>("path") { Description = "A dataset directory (manifest of shards)." };
+        var path = new Argument<string>("path") { Description = "A dataset directory: a SynthFace set or an imported image set." };
         var threshold = new Option<int>("--threshold")
         {
             Description = $"Hamming distance of 64-bit perceptual hashes at or below which two images are near-duplicates (0–{Data.Quality.Redundancy.MaxThreshold}).",
@@ -141,20 +141,35 @@ public static class DataCommands
             var bits = result.GetValue(threshold);
             if (bits is < 0 or > Data.Quality.Redundancy.MaxThreshold)
                 return Fail($"--threshold: {bits} is outside 0–{Data.Quality.Redundancy.MaxThreshold}");
-            if (!Directory.Exists(target) || ShardStore.ReadManifest(target) is null)
-                return Fail($"{target}: not a dataset directory (no {ShardStore.ManifestFile}); write one with 'facerep data synth' first");
-
             var skips = new List<string>();
-            var dataset = ShardStore.Open(target, skips.Add);
-            var shardOf = new string[dataset.Count];
-            var k = 0;
-            foreach (var shard in dataset.Manifest.Shards)
+            Data.Quality.RedundancyReport report;
+            if (Directory.Exists(target) && ImageSet.IsImageSet(target))
             {
-                for (var i = 0; i < shard.Count && k < shardOf.Length; i++)
-                    shardOf[k++] = shard.File;
+                try
+                {
+                    report = Data.Quality.Redundancy.Measure(ImageSet.Open(target), bits);
+                }
+                catch (InvalidDataException e)
+                {
+                    return Fail(e.Message);
+                }
+            }
+            else
+            {
+                if (!Directory.Exists(target) || ShardStore.ReadManifest(target) is null)
+                    return Fail($"{target}: not a dataset directory (no {ShardStore.ManifestFile} or {ImageSet.ManifestFile}); write one with 'facerep data synth' or 'facerep data import' first");
+                var dataset = ShardStore.Open(target, skips.Add);
+                var shardOf = new string[dataset.Count];
+                var k = 0;
+                foreach (var shard in dataset.Manifest.Shards)
+                {
+                    for (var i = 0; i < shard.Count && k < shardOf.Length; i++)
+                        shardOf[k++] = shard.File;
+                }
+
+                report = Data.Quality.Redundancy.Measure(dataset, i => shardOf[i] ?? "?", bits);
             }
 
-            var report = Data.Quality.Redundancy.Measure(dataset, i => shardOf[i] ?? "?", bits);
             var table = new Table().AddColumn("shard").AddColumn(new TableColumn("samples").RightAligned())
                 .AddColumn(new TableColumn("near-duplicates").RightAligned()).AddColumn(new TableColumn("rate").RightAligned());
             foreach (var part in report.Parts)

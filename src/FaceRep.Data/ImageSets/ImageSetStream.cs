@@ -5,8 +5,9 @@ namespace FaceRep.Data.ImageSets;
 /// epoch's order shuffles the shards, takes them a window of <see cref="Window"/> shards at a time,
 /// and shuffles the images within each window (a shard shuffle and a buffer shuffle, as WebDataset
 /// and solo-learn's DALI readers do): every image once per epoch, and the order a function of
-/// (seed, epoch) only. At most two windows of shards are held: the one being read and the next,
-/// which is read ahead on the thread pool when the first image of a window is asked for.
+/// (seed, epoch) only. At most three windows of shards are held: the one being read, the one before
+/// it (a batch may straddle the two) and the next, which is read ahead on the thread pool when the
+/// first image of a window is asked for.
 /// </summary>
 /// <remarks>
 /// <see cref="Order"/> and <see cref="Get"/> may be called from several threads, but the windows are
@@ -25,6 +26,7 @@ public sealed class ImageSetStream : IDisposable
     private int[][] _windows = [];
     private readonly int[] _windowOfShard;
     private int _currentWindow = -1;
+    private int _reads;
 
     /// <summary>Opens a stream over <paramref name="set"/>, or over the images <paramref name="subset"/> lists.</summary>
     /// <param name="set">The set.</param>
@@ -69,8 +71,8 @@ public sealed class ImageSetStream : IDisposable
     /// <summary>Shards shuffled together.</summary>
     public int Window { get; }
 
-    /// <summary>Most shards held at once.</summary>
-    public int MaxHeldShards => 2 * Window;
+    /// <summary>Most shards held at once: the window being read, the one before (a batch may straddle them) and the next.</summary>
+    public int MaxHeldShards => 3 * Window;
 
     /// <summary>Shards held now (for tests and diagnostics).</summary>
     public int HeldShards
@@ -142,7 +144,9 @@ public sealed class ImageSetStream : IDisposable
         Task<StoredImage[]> load;
         lock (_gate)
         {
-            if (_windows.Length > 0 && _windowOfShard[shard] != _currentWindow && _windows[_windowOfShard[shard]].Contains(shard))
+            // Windows are read in order; a batch that straddles two has its threads ask for both, so only
+            // a later window moves the reading on, and the one before stays until the next move.
+            if (_windows.Length > 0 && _windowOfShard[shard] > _currentWindow && _windows[_windowOfShard[shard]].Contains(shard))
                 Enter(_windowOfShard[shard]);
             if (!_loaded.TryGetValue(shard, out load!))
                 _loaded[shard] = load = Load(shard);
@@ -152,11 +156,13 @@ public sealed class ImageSetStream : IDisposable
         return images[_positions[position] - _set.ShardStart(shard)];
     }
 
-    /// <summary>Moves to window <paramref name="window"/>: drops shards outside it and the next one, and starts reading both.</summary>
+    /// <summary>Moves to window <paramref name="window"/>: drops shards outside it, the one before and the next, and starts reading it and the next.</summary>
     private void Enter(int window)
     {
         _currentWindow = window;
         var keep = new HashSet<int>(_windows[window]);
+        if (window > 0)
+            keep.UnionWith(_windows[window - 1].Where(_loaded.ContainsKey));
         if (window + 1 < _windows.Length)
             keep.UnionWith(_windows[window + 1]);
         foreach (var shard in _loaded.Keys.Where(s => !keep.Contains(s)).ToList())
@@ -168,7 +174,14 @@ public sealed class ImageSetStream : IDisposable
         }
     }
 
-    private Task<StoredImage[]> Load(int shard) => Task.Run(() => _set.ReadShard(shard));
+    private Task<StoredImage[]> Load(int shard)
+    {
+        Interlocked.Increment(ref _reads);
+        return Task.Run(() => _set.ReadShard(shard));
+    }
+
+    /// <summary>Shard reads started so far (for tests and diagnostics): once per shard per epoch when reading in order.</summary>
+    public int ShardReads => Volatile.Read(ref _reads);
 
     /// <inheritdoc />
     public void Dispose()

@@ -48,6 +48,53 @@ public static class Redundancy
         return new RedundancyReport(dataset.Count, duplicate.Count(d => d), threshold, parts);
     }
 
+    /// <summary>
+    /// Measures an imported image set, shard by shard (one shard's encoded images in memory at a time),
+    /// each image decoded at 32 px, the hash's own grid; the parts are the shards.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A shard is missing or damaged, or a stored image no longer decodes.</exception>
+    public static RedundancyReport Measure(ImageSets.ImageSet set, int threshold = 6)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentOutOfRangeException.ThrowIfNegative(threshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threshold, MaxThreshold);
+        const int r = 32;
+        var hashes = new ulong[set.Count];
+        for (var shard = 0; shard < set.ShardCount; shard++)
+        {
+            var images = set.ReadShard(shard);
+            var first = set.ShardStart(shard);
+            Parallel.For(0, images.Length, () => new float[3 * r * r], (i, _, pixels) =>
+            {
+                try
+                {
+                    Formats.ImageDecoder.DecodeInto(images[i].Bytes, r, pixels, images[i].Source);
+                }
+                catch (Formats.CorruptSampleException e)
+                {
+                    throw new InvalidDataException($"{Path.Combine(set.Directory, set.Manifest.Shards[shard].File)}: {e.Message}", e);
+                }
+
+                hashes[first + i] = PerceptualHash.Of(pixels, r);
+                return pixels;
+            }, _ => { });
+        }
+
+        var duplicate = FindNearDuplicates(hashes, threshold);
+        var parts = new List<RedundancyPart>(set.ShardCount);
+        for (var shard = 0; shard < set.ShardCount; shard++)
+        {
+            var first = set.ShardStart(shard);
+            var count = set.Manifest.Shards[shard].Count;
+            var near = 0;
+            for (var i = first; i < first + count; i++)
+                near += duplicate[i] ? 1 : 0;
+            parts.Add(new RedundancyPart(set.Manifest.Shards[shard].File, count, near));
+        }
+
+        return new RedundancyReport(set.Count, duplicate.Count(d => d), threshold, parts);
+    }
+
     /// <summary>For each hash, whether another hash lies within <paramref name="threshold"/> bits of it.</summary>
     public static bool[] FindNearDuplicates(IReadOnlyList<ulong> hashes, int threshold)
     {

@@ -297,3 +297,32 @@ internal static class SetFixtures
         throw new FileNotFoundException($"fixture {name} not found above {AppContext.BaseDirectory}");
     }
 }
+
+public sealed class ImageSetRedundancyTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"facerep-imageset-redundancy-{Guid.NewGuid():N}");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Copies_inside_an_imported_set_are_found_as_near_duplicates_per_shard()
+    {
+        var source = Path.Combine(_dir, "source");
+        ImageSetImportTests.CopyDirectory(SetFixtures.PathOf("crawl"), source);
+        File.Delete(Path.Combine(source, "broken.jpg"));
+        ImageSetImport.Import(source, Path.Combine(_dir, "plain"), new ImageImportOptions { ShardSize = 4 });
+        // The same photo again, once byte for byte and once re-encoded smaller: near-duplicates both.
+        File.Copy(Path.Combine(source, "img000.jpg"), Path.Combine(source, "img000-copy.jpg"));
+        File.WriteAllBytes(Path.Combine(source, "img001-small.jpg"),
+            ImageDecoder.CropResizeEncode(File.ReadAllBytes(Path.Combine(source, "img001.jpg")), null, 40, 75, "img001"));
+        ImageSetImport.Import(source, Path.Combine(_dir, "copies"), new ImageImportOptions { ShardSize = 4 });
+
+        var plain = Data.Quality.Redundancy.Measure(ImageSet.Open(Path.Combine(_dir, "plain")));
+        var copies = Data.Quality.Redundancy.Measure(ImageSet.Open(Path.Combine(_dir, "copies")));
+
+        Assert.Equal((6, 0), (plain.Samples, plain.NearDuplicates));
+        Assert.Equal((8, 4), (copies.Samples, copies.NearDuplicates));
+        Assert.Equal(["shard-00000.msgpack", "shard-00001.msgpack"], copies.Parts.Select(p => p.Part));
+        Assert.Equal(8, copies.Parts.Sum(p => p.Samples));
+    }
+}

@@ -49,7 +49,7 @@ public sealed class ImageSetStreamTests : IDisposable
     }
 
     [Fact]
-    public void Reading_an_epoch_holds_at_most_two_windows_and_returns_the_right_images()
+    public void Reading_an_epoch_holds_at_most_three_windows_and_returns_the_right_images()
     {
         using var stream = new ImageSetStream(_set, window: 2, seed: 3);
         var expected = Enumerable.Range(0, _set.Count).Select(i => _set.Read(i)).ToList();
@@ -66,7 +66,23 @@ public sealed class ImageSetStreamTests : IDisposable
         }
 
         Assert.All(held, h => Assert.InRange(h, 1, stream.MaxHeldShards));
-        Assert.Equal(4, stream.MaxHeldShards);
+        Assert.Equal(6, stream.MaxHeldShards);
+    }
+
+    [Fact]
+    public void A_batch_straddling_two_windows_reads_each_shard_once_per_epoch()
+    {
+        using var stream = new ImageSetStream(_set, window: 2, seed: 2);
+        var order = stream.Order(0);
+
+        // Two threads of one batch at a window boundary: one already in the next window, one still in the last.
+        for (var i = 0; i + 1 < order.Length; i++)
+        {
+            stream.Get(order[i + 1]);
+            stream.Get(order[i]);
+        }
+
+        Assert.Equal(_set.ShardCount, stream.ShardReads);
     }
 
     [Fact]
