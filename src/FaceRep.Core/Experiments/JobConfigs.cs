@@ -156,7 +156,8 @@ public abstract record JobConfig
 /// <param name="Options">The method's own settings; null means none (every default).</param>
 /// <param name="Devices">Devices the job trains on together (data parallel, so part of its identity: batch
 /// statistics are per device); the grid leases them as a gang on one silo.</param>
-/// <param name="DatasetContent">An imported set's content hash (its identity in the job id, in place of its name); null for SynthFace.</param>
+/// <param name="DatasetContent">An imported set's content hash (its identity in the job id, in place of its name; a union's parts' hashes joined by '+'); null for SynthFace.</param>
+/// <param name="FramesPerClip">Frames kept per clip of a video set, evenly spaced (0: all).</param>
 public sealed record PretrainConfig(
     string Method,
     string? Dataset,
@@ -168,7 +169,8 @@ public sealed record PretrainConfig(
     double Temperature,
     MethodOptions? Options = null,
     int Devices = 1,
-    string? DatasetContent = null) : JobConfig
+    string? DatasetContent = null,
+    int FramesPerClip = 0) : JobConfig
 {
     /// <summary>True when the dataset is an imported set, identified by its content rather than its name.</summary>
     public bool IsImportedDataset => DatasetContent is not null;
@@ -193,7 +195,7 @@ public sealed record PretrainConfig(
     public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
         KnownNames.NeedsNoTraining(spec.Method)
             ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0, spec.Method == "scratch" ? null : NullIfEmpty(spec.Options))
-            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices, spec.DatasetContent);
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices, spec.DatasetContent, spec.FramesPerClip);
 
     private static MethodOptions? NullIfEmpty(MethodOptions? options) => options is { Count: > 0 } ? options : null;
 
@@ -219,6 +221,9 @@ public sealed record PretrainConfig(
             if (Devices > 1)
                 writer.WriteString("devices", Devices.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("epochs", Epochs.ToString(CultureInfo.InvariantCulture));
+            // Written only when set, so jobs on whole sets keep their ids.
+            if (FramesPerClip > 0)
+                writer.WriteString("frames_per_clip", FramesPerClip.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("images", Images.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("lr", FormatNumber(LearningRate));
         }
@@ -256,7 +261,8 @@ public sealed record PretrainConfig(
             ParseNumber(e.GetProperty("temperature").GetString()!),
             options,
             e.TryGetProperty("devices", out _) ? ReadInt(e, "devices") : 1,
-            e.TryGetProperty("dataset_content", out var content) ? content.GetString() : null);
+            e.TryGetProperty("dataset_content", out var content) ? content.GetString() : null,
+            e.TryGetProperty("frames_per_clip", out _) ? ReadInt(e, "frames_per_clip") : 0);
     }
 }
 

@@ -106,7 +106,8 @@ public sealed record InputNormalisation(double MeanRed, double MeanGreen, double
 /// <param name="Temperature">Contrastive temperature (SimCLR, MoCo, SwAV).</param>
 /// <param name="Options">The method's own settings (checked by the method), or null for its defaults.</param>
 /// <param name="Devices">Devices of one silo the job trains on together (data parallel); leased as a gang.</param>
-/// <param name="DatasetContent">An imported set's content hash, filled in when the sweep is planned; null for SynthFace.</param>
+/// <param name="DatasetContent">An imported set's content hash (the parts' hashes joined by '+' for a union), filled in when the sweep is planned; null for SynthFace.</param>
+/// <param name="FramesPerClip">Frames kept per clip of a video set, evenly spaced (0: all).</param>
 public sealed record PretrainSpec(
     string Dataset,
     string Method,
@@ -117,7 +118,8 @@ public sealed record PretrainSpec(
     double Temperature,
     MethodOptions? Options = null,
     int Devices = 1,
-    string? DatasetContent = null)
+    string? DatasetContent = null,
+    int FramesPerClip = 0)
 {
     /// <summary>The <see cref="Images"/> of an entry that takes an imported set whole (until planning counts it).</summary>
     public const int AllImages = 0;

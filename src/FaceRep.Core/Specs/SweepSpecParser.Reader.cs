@@ -294,6 +294,7 @@ public sealed partial class SweepSpecParser
             int? epochs = d.Epochs, images = d.Images, batch = d.Batch, devices = d.Devices;
             double? lr = d.LearningRate, temperature = d.Temperature;
             var imagesGiven = false;
+            var framesPerClip = 0;
             var ok = true;
             foreach (var (key, value) in values)
             {
@@ -312,6 +313,11 @@ public sealed partial class SweepSpecParser
                     case "lr": lr = Double(value, field, 0, 100, exclusiveMin: true); ok &= lr is not null; break;
                     case "temperature": temperature = Double(value, field, 0, 10, exclusiveMin: true); ok &= temperature is not null; break;
                     case "devices": devices = Int(value, field, 1, MaxDevices); ok &= devices is not null; break;
+                    case "frames_per_clip":
+                        var frames = Int(value, field, 1, 100_000);
+                        ok &= frames is not null;
+                        framesPerClip = frames ?? 0;
+                        break;
                     case var option when option.StartsWith("options.", StringComparison.Ordinal):
                         var text = OptionValue(value, field);
                         ok &= text is not null;
@@ -320,6 +326,12 @@ public sealed partial class SweepSpecParser
                         break;
                     default: break;
                 }
+            }
+
+            if (ok && framesPerClip > 0 && dataset is not null && KnownNames.IsSynthDataset(dataset) && !KnownNames.NeedsNoTraining(method ?? ""))
+            {
+                Error(values.First(v => v.Key == "frames_per_clip").Value, $"{path}.frames_per_clip", $"thins the clips of an imported video set; {dataset} is generated: its clip length is fixed");
+                ok = false;
             }
 
             // An imported set is taken whole unless the entry asks for a subset; SynthFace sets have no end, so they take the default.
@@ -332,7 +344,7 @@ public sealed partial class SweepSpecParser
             }
 
             return ok && method is not null
-                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null, devices!.Value)
+                ? new PretrainSpec(dataset!, method, epochs!.Value, images!.Value, batch!.Value, lr!.Value, temperature!.Value, options.Count > 0 ? new MethodOptions(options) : null, devices!.Value, FramesPerClip: framesPerClip)
                 : null;
         }
 
@@ -511,16 +523,29 @@ public sealed partial class SweepSpecParser
                 return null;
             if (KnownNames.IsSynthDataset(value))
                 return value;
-            if (!KnownNames.IsImportedDatasetName(value))
+            // A union of imported sets: "a+b+c", read as one set in that order.
+            var parts = value.Split('+');
+            if (parts.Length > 1 && parts.Distinct().Count() != parts.Length)
             {
-                Error(node, field, $"'{Clip(value)}' is neither a SynthFace set ({string.Join(", ", KnownNames.Datasets)}) nor an imported set's name (lower-case letters, digits, '.', '_' and '-', at most 64)");
+                Error(node, field, $"'{Clip(value)}' names a set twice; a union takes each set once");
                 return null;
             }
 
-            if ((checkDataset ?? NoImportedSets)(value) is { } problem)
+            foreach (var part in parts)
             {
-                Error(node, field, problem);
-                return null;
+                if (!KnownNames.IsImportedDatasetName(part))
+                {
+                    Error(node, field, parts.Length > 1 && KnownNames.IsSynthDataset(part)
+                        ? $"'{Clip(value)}': a union is of imported sets; {part} is generated"
+                        : $"'{Clip(part)}' is neither a SynthFace set ({string.Join(", ", KnownNames.Datasets)}) nor an imported set's name (lower-case letters, digits, '.', '_' and '-', at most 64; '+' between the sets of a union)");
+                    return null;
+                }
+
+                if ((checkDataset ?? NoImportedSets)(part) is { } problem)
+                {
+                    Error(node, field, problem);
+                    return null;
+                }
             }
 
             return value;

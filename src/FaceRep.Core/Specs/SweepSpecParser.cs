@@ -48,7 +48,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<stri
 
     private static readonly string[] BackboneKeys = ["arch", "width", "input", "mean", "std"];
 
-    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "devices", "options"];
+    private static readonly string[] PretrainKeys = ["dataset", "method", "epochs", "images", "batch", "lr", "temperature", "devices", "frames_per_clip", "options"];
 
     /// <summary>The most devices one job may ask for (a large node has 8 or 16 GPUs).</summary>
     public const int MaxDevices = 64;

@@ -16,7 +16,7 @@ namespace FaceRep.Data.ImageSets;
 /// </remarks>
 public sealed class ImageSetStream : IDisposable
 {
-    private readonly ImageSet _set;
+    private readonly ImageUnion _set;
     private readonly int[] _positions; // position → image index in the set, ascending
     private readonly int[] _shardOfPosition;
     private readonly int[] _shardsWithImages;
@@ -34,6 +34,12 @@ public sealed class ImageSetStream : IDisposable
     /// <param name="window">Shards shuffled together.</param>
     /// <param name="seed">Seed of every epoch's order.</param>
     public ImageSetStream(ImageSet set, IReadOnlyList<int>? subset = null, int window = 4, int seed = 0)
+        : this(new ImageUnion([set ?? throw new ArgumentNullException(nameof(set))]), subset, window, seed)
+    {
+    }
+
+    /// <summary>Opens a stream over a union of sets, or over the images (union indices) <paramref name="subset"/> lists.</summary>
+    public ImageSetStream(ImageUnion set, IReadOnlyList<int>? subset = null, int window = 4, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
@@ -62,8 +68,8 @@ public sealed class ImageSetStream : IDisposable
         _windowOfShard = new int[set.ShardCount];
     }
 
-    /// <summary>The set read.</summary>
-    public ImageSet Set => _set;
+    /// <summary>The set (or union of sets) read.</summary>
+    public ImageUnion Set => _set;
 
     /// <summary>Images in the stream.</summary>
     public int Count => _positions.Length;

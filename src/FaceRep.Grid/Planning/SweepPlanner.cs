@@ -129,15 +129,40 @@ public static class SweepPlanner
     /// </summary>
     private static PretrainSpec Resolve(PretrainSpec entry, DatasetCatalog datasets, string fileName, List<SpecError> errors)
     {
-        if (KnownNames.NeedsNoTraining(entry.Method) || KnownNames.IsSynthDataset(entry.Dataset) || datasets.Find(entry.Dataset) is not { } set)
+        if (KnownNames.NeedsNoTraining(entry.Method) || KnownNames.IsSynthDataset(entry.Dataset))
             return entry;
+        var parts = entry.Dataset.Split('+').Select(datasets.Find).ToList();
+        if (parts.Any(p => p is null))
+            return entry;
+        var sets = parts.Select(p => p!).ToList();
         var field = $"pretrain ({entry.Dataset}/{entry.Method})";
-        var images = entry.Images == PretrainSpec.AllImages ? set.Manifest.Count : entry.Images;
-        if (images > set.Manifest.Count)
-            errors.Add(new SpecError(fileName, 0, 0, $"{field}.images", $"{images:N0} images asked for, but '{entry.Dataset}' has {set.Manifest.Count:N0}"));
-        if (entry.Method == "supervised" && set.Manifest.Kind == FaceRep.Data.ImageSets.ImageSetKind.Images)
-            errors.Add(new SpecError(fileName, 0, 0, field, $"supervised pre-training needs identity labels, and '{entry.Dataset}' ({set.Directory}) has none"));
-        return entry with { Images = images, DatasetContent = set.Manifest.Content };
+        entry = entry with { DatasetContent = string.Join('+', sets.Select(p => p.Manifest.Content)) };
+        var available = sets.Sum(p => p.Manifest.Count);
+        if (entry.FramesPerClip > 0)
+        {
+            if (sets.All(p => p.Manifest.Kind != ImageSetKind.Video))
+            {
+                errors.Add(new SpecError(fileName, 0, 0, $"{field}.frames_per_clip", $"'{entry.Dataset}' has no clips: frames_per_clip thins a video set"));
+                return entry;
+            }
+
+            try
+            {
+                available = new ImageUnion(sets.Select(p => ImageSet.Open(p.Directory)).ToList()).ThinClips(entry.FramesPerClip).Length;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                errors.Add(new SpecError(fileName, 0, 0, field, e.Message));
+                return entry;
+            }
+        }
+
+        var images = entry.Images == PretrainSpec.AllImages ? available : entry.Images;
+        if (images > available)
+            errors.Add(new SpecError(fileName, 0, 0, $"{field}.images", $"{images:N0} images asked for, but '{entry.Dataset}' has {available:N0}{(entry.FramesPerClip > 0 ? $" at {entry.FramesPerClip} frame(s) per clip" : "")}"));
+        if (entry.Method == "supervised" && sets.FirstOrDefault(p => p.Manifest.Kind == ImageSetKind.Images) is { } unlabelled)
+            errors.Add(new SpecError(fileName, 0, 0, field, $"supervised pre-training needs identity labels, and '{unlabelled.Name}' ({unlabelled.Directory}) has none"));
+        return entry with { Images = images };
     }
 
     private static JobConfig? Read(JobDescriptor job, out string? problem)

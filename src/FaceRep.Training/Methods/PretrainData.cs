@@ -81,25 +81,36 @@ public abstract class PretrainData : IDisposable
 
     private static StreamedImages Imported(PretrainConfig config, DatasetCatalog datasets)
     {
-        var entry = datasets.FindByContent(config.DatasetContent!)
-            ?? throw new JobFailedException(FailureKind.Deterministic,
-                $"dataset '{config.Dataset}' (content {config.DatasetContent![..Math.Min(16, config.DatasetContent!.Length)]}) is not on this machine; it has {datasets.Describe()}");
-        ImageSet set;
-        try
+        // A union's parts are found one by one, by content, in the order the spec listed them.
+        var contents = config.DatasetContent!.Split('+');
+        var sets = new List<ImageSet>(contents.Length);
+        foreach (var content in contents)
         {
-            set = ImageSet.Open(entry.Directory);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            throw new JobFailedException(FailureKind.Deterministic, $"dataset '{config.Dataset}' cannot be read: {e.Message}");
+            var entry = datasets.FindByContent(content)
+                ?? throw new JobFailedException(FailureKind.Deterministic,
+                    $"dataset '{config.Dataset}' (content {content[..Math.Min(16, content.Length)]}) is not on this machine; it has {datasets.Describe()}");
+            ImageSet set;
+            try
+            {
+                set = ImageSet.Open(entry.Directory);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new JobFailedException(FailureKind.Deterministic, $"dataset '{config.Dataset}' cannot be read: {e.Message}");
+            }
+
+            if (set.Content != content)
+                throw new JobFailedException(FailureKind.Deterministic, $"dataset '{config.Dataset}' at {entry.Directory} changed since the job was planned (content {set.Manifest.ShortContent}, planned {content[..Math.Min(16, content.Length)]})");
+            sets.Add(set);
         }
 
-        if (set.Content != config.DatasetContent)
-            throw new JobFailedException(FailureKind.Deterministic, $"dataset '{config.Dataset}' at {entry.Directory} changed since the job was planned (content {set.Manifest.ShortContent}, planned {config.DatasetContent![..16]})");
-        var images = config.Images == PretrainSpec.AllImages ? set.Count : config.Images;
-        if (images > set.Count)
-            throw new JobFailedException(FailureKind.Deterministic, $"{images:N0} pre-training images asked for, but dataset '{config.Dataset}' has {set.Count:N0}");
-        return new StreamedImages(config.Dataset!, set, Subset(set.Count, images), config.Backbone.Input);
+        var union = new ImageUnion(sets);
+        var candidates = config.FramesPerClip > 0 ? union.ThinClips(config.FramesPerClip) : Enumerable.Range(0, union.Count).ToArray();
+        var images = config.Images == PretrainSpec.AllImages ? candidates.Length : config.Images;
+        if (images > candidates.Length)
+            throw new JobFailedException(FailureKind.Deterministic, $"{images:N0} pre-training images asked for, but dataset '{config.Dataset}' has {candidates.Length:N0}");
+        var subset = Subset(candidates.Length, images).Select(i => candidates[i]).ToArray();
+        return new StreamedImages(config.Dataset!, union, subset, config.Backbone.Input);
     }
 
     /// <summary>
@@ -180,7 +191,7 @@ public abstract class PretrainData : IDisposable
     {
         private readonly ImageSetStream _stream;
 
-        public StreamedImages(string name, ImageSet set, int[] subset, int resolution)
+        public StreamedImages(string name, ImageUnion set, int[] subset, int resolution)
             : this(name, new ImageSetStream(set, subset), resolution)
         {
         }

@@ -113,3 +113,47 @@ public sealed class ImageSetStreamTests : IDisposable
         Assert.Contains(shard, e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ImageUnionTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"facerep-union-{Guid.NewGuid():N}");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_union_numbers_images_identities_and_clips_across_its_sets_and_streams_them_all()
+    {
+        ImageSetImport.Import(SetFixtures.PathOf("identities"), Path.Combine(_dir, "faces"), new ImageImportOptions { ShardSize = 8 });
+        ImageSetImport.Import(SetFixtures.PathOf("video"), Path.Combine(_dir, "vox"), new ImageImportOptions { ShardSize = 8 });
+        ImageSetImport.Import(SetFixtures.PathOf("crawl"), Path.Combine(_dir, "crawl"));
+        var faces = ImageSet.Open(Path.Combine(_dir, "faces"));
+        var vox = ImageSet.Open(Path.Combine(_dir, "vox"));
+        var union = new ImageUnion([faces, vox, ImageSet.Open(Path.Combine(_dir, "crawl"))]);
+
+        Assert.Equal(42, union.Count);
+        Assert.Equal(3 + 2 + 1, union.ShardCount);
+        // Identities 0–3 from the faces, 4–5 from the clips' speakers; the crawl has none.
+        Assert.Equal(faces.Labels.Concat(vox.Labels.Select(l => l + 4)).Concat(Enumerable.Repeat(-1, 6)), union.Labels);
+        Assert.Equal(Enumerable.Repeat(-1, 20).Concat(vox.Clips).Concat(Enumerable.Repeat(-1, 6)), union.Clips);
+        using var stream = new ImageSetStream(union, window: 2);
+        var read = stream.Order(0).Select(p => stream.Get(p).Source).Order(StringComparer.Ordinal).ToList();
+        var expected = Enumerable.Range(0, 20).Select(i => faces.Read(i).Source)
+            .Concat(Enumerable.Range(0, 16).Select(i => vox.Read(i).Source))
+            .Concat(["batch2/img004.jpg", "batch2/img005.jpg", "img000.jpg", "img001.jpg", "img002.jpg", "img003.jpg"])
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, read);
+    }
+
+    [Fact]
+    public void Thinning_keeps_evenly_spaced_frames_of_each_clip()
+    {
+        ImageSetImport.Import(SetFixtures.PathOf("video"), Path.Combine(_dir, "vox"));
+        var union = new ImageUnion([ImageSet.Open(Path.Combine(_dir, "vox"))]);
+
+        // Four clips of four frames: two per clip are frames 1 and 3 (the centres of halves), one is frame 2.
+        Assert.Equal([1, 3, 5, 7, 9, 11, 13, 15], union.ThinClips(2));
+        Assert.Equal([2, 6, 10, 14], union.ThinClips(1));
+        Assert.Equal(Enumerable.Range(0, 16), union.ThinClips(4));
+        Assert.Equal(Enumerable.Range(0, 16), union.ThinClips(9));
+    }
+}

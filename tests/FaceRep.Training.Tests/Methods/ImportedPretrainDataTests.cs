@@ -77,6 +77,23 @@ public sealed class ImportedPretrainDataTests : IDisposable
     }
 
     [Fact]
+    public void A_union_with_thinned_clips_trains_supervised_on_every_identity()
+    {
+        var vox = ImageSetImport.Import(FixturePath("video"), Path.Combine(_root, "vox")).Manifest;
+        var config = new PretrainConfig("supervised", "vgg+vox", Tiny, 1, PretrainSpec.AllImages, 8, 1e-3, 0.2,
+            DatasetContent: $"{_manifest.Content}+{vox.Content}", FramesPerClip: 2);
+
+        using (var data = PretrainData.Load(config, Catalog))
+        {
+            // 20 faces and 2 of each 4-frame clip's frames; the speakers' identities follow the faces'.
+            Assert.Equal(28, data.Count);
+            Assert.Equal([0, 1, 2, 3, 4, 5], data.Identities.Distinct().Order());
+        }
+
+        using var trained = PretrainMethods.Get("supervised").Train(config, new RunContext { JobId = config.Id, Threads = 1, Datasets = Catalog });
+    }
+
+    [Fact]
     public void A_renamed_directory_is_found_by_its_content()
     {
         Directory.Move(Path.Combine(_root, "vgg"), Path.Combine(_root, "vggface2-small"));
