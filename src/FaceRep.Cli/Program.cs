@@ -11,6 +11,7 @@ if (Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Width < 16
 var root = new RootCommand("facerep: run facial representation-learning studies on the FaceRep.Grid.");
 root.Subcommands.Add(Commands.Demo());
 root.Subcommands.Add(Commands.Run());
+root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(ResultsCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());

@@ -62,6 +62,7 @@ public sealed class ConsoleVerbsTests : IDisposable
     [InlineData("data synth", "Generate a SynthFace dataset as a manifest of shards.")]
     [InlineData("data inspect", "Detect a dataset's format and report its size, label coverage and corrupt samples.")]
     [InlineData("data redundancy", "Report the near-duplicate rate of a dataset, per shard.")]
+    [InlineData("plan", "Say what a sweep will cost before it runs: jobs per stage, jobs already done, data per silo, estimated device-hours.")]
     [InlineData("data import", "Import an image set into checksummed shards of encoded images; unreadable images are skipped and named; an interrupted import resumes.")]
     [InlineData("results", "Query finished jobs' results straight from the result store.")]
     [InlineData("results query", "Aggregate a metric over results: count, mean, std and a 95% t interval per group.")]

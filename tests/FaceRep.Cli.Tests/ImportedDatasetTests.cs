@@ -52,6 +52,16 @@ public sealed class ImportedDatasetTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out")), "a refused spec left output behind");
 
         File.WriteAllText(Path.Combine(_dir, "real.yaml"), Spec("vgg"));
+        // Planned before anything ran: every job to run, none measured, the data each pre-training silo needs.
+        var (planned, plan) = await FacerepProcess.RunAsync(_dir, Timeout, "plan", "real.yaml");
+        Assert.True(planned == 0, plan);
+        Assert.Contains("4 pre-training and 4 evaluation jobs", plan, StringComparison.Ordinal);
+        Assert.Matches(@"pre-training\s*│\s*4\s*│\s*1\s*│\s*3\s*│", plan);   // scratch trains nothing
+        Assert.Contains("resnet18 ×0.125 32 px byol", plan, StringComparison.Ordinal);
+        Assert.Contains("│ vgg ", plan, StringComparison.Ordinal);
+        Assert.Contains("│ crawl-h5 ", plan, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out")), "planning wrote output");
+
         var (code, first) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "real.yaml");
         Assert.True(code == 0, first);
         Assert.Contains("8/8 done", first, StringComparison.Ordinal);
@@ -75,6 +85,12 @@ public sealed class ImportedDatasetTests : IDisposable
         Assert.True(again == 1, againOutput);
         // Another grid, so another sweep name (a sweep's name stands for one grid).
         File.WriteAllText(Path.Combine(_dir, "real.yaml"), Spec("vggface2", "real-changed"));
+        // Planned against the first run's results: half is done, the rest is estimated from what it measured.
+        var (replanned, replan) = await FacerepProcess.RunAsync(_dir, Timeout, "plan", "real.yaml");
+        Assert.True(replanned == 0, replan);
+        Assert.Matches(@"pre-training\s*│\s*4\s*│\s*2\s*│\s*2\s*│", replan);
+        Assert.Matches(@"evaluation\s*│\s*4\s*│\s*2\s*│\s*2\s*│", replan);
+        Assert.DoesNotContain("not measured yet", replan, StringComparison.Ordinal);
         var (rerun, third) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "real.yaml");
         Assert.True(rerun == 0, third);
         Assert.Contains("Reusing 4 finished job(s)", third, StringComparison.Ordinal);
