@@ -45,6 +45,17 @@ public static class LoaderBench
                 Import(source, Path.Combine(root, $"at-{size}"), size);
 
             Console.WriteLine();
+            Console.WriteLine("## Decoding alone, one thread: ms per image (median of 5 passes over the first 256)");
+            Console.WriteLine();
+            Console.WriteLine("| output size | source bytes | stored at the output size |");
+            Console.WriteLine("|--:|--:|--:|");
+            foreach (var size in sizes.Prepend(32).Distinct())
+            {
+                var stored = Directory.Exists(Path.Combine(root, $"at-{size}")) ? $"{DecodeMs(Path.Combine(root, $"at-{size}"), size):F3}" : "";
+                Console.WriteLine($"| {size} | {DecodeMs(Path.Combine(root, "source"), size):F3} | {stored} |");
+            }
+
+            Console.WriteLine();
             Console.WriteLine($"## Pre-training loader: SimCLR's two views per image, batch {batch}, {epochs} epoch(s), all {cores} cores, source images/s");
             Console.WriteLine();
             Console.WriteLine("| output size | FaceRep, source bytes | FaceRep, stored at the output size | torchvision + PIL | FaceRep ÷ torchvision (source bytes) |");
@@ -88,6 +99,23 @@ public static class LoaderBench
         for (var step = 1; step < pipeline.TotalSteps; step++)
             pipeline.Next();
         return (pipeline.TotalSteps - 1) * batch / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double DecodeMs(string directory, int size)
+    {
+        var set = ImageSet.Open(directory);
+        var images = set.ReadShard(0).Take(256).ToArray();
+        var pixels = new float[3 * size * size];
+        var passes = new List<double>();
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var image in images)
+                FaceRep.Data.Formats.ImageDecoder.DecodeInto(image.Bytes, size, pixels, image.Source);
+            passes.Add(clock.Elapsed.TotalMilliseconds / images.Length);
+        }
+
+        return passes.Order().ElementAt(2);
     }
 
     private static double? Torchvision(string source, int size, int batch, int epochs, int workers)
