@@ -34,6 +34,12 @@ public static class ClusterCommands
     internal static async Task<IReadOnlySet<string>> DeviceKindsAsync(ClusterConnection connection) =>
         (await SilosAsync(connection.Client)).SelectMany(s => s.Report?.Devices ?? []).Select(d => d.Kind).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The imported sets the active silos hold (a set held by several silos once per silo).</summary>
+    internal static async Task<IReadOnlyList<Data.ImageSets.CatalogEntry>> HeldDatasetsAsync(ClusterConnection connection) =>
+        (await SilosAsync(connection.Client)).SelectMany(s => s.Report?.Datasets ?? [])
+            .Select(d => new Data.ImageSets.CatalogEntry(d.Name, d.Directory, Data.ImageSets.ImageSet.FromJson(d.ManifestJson)))
+            .ToList();
+
     /// <summary>The active silos, each with its host's report (null when it did not answer within 10 s).</summary>
     private static async Task<(MembershipEntry Host, SiloReport? Report)[]> SilosAsync(IClusterClient client)
     {

@@ -36,16 +36,27 @@ public static class SweepCommands
         var watch = new Option<bool>("--watch") { Description = "Follow the sweep until it ends (as sweep watch)." };
         var plain = PlainOption();
         var cluster = new ClusterOptions();
-        var command = new Command("submit", "Submit a sweep spec to the cluster; submitting it again resumes it (finished jobs are kept).") { spec, watch, plain };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Directory of imported datasets to resolve the spec's names with (default: the sets the cluster's silos hold).",
+        };
+        var command = new Command("submit", "Submit a sweep spec to the cluster; submitting it again resumes it (finished jobs are kept).") { spec, watch, plain, data };
         cluster.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
             var path = result.GetValue(spec)!;
-            SweepPlan plan;
+            string text;
+            SweepPlan? plan = null;
+            var dataDir = result.GetValue(data);
             try
             {
-                plan = SweepPlanner.Plan(new SweepSpecParser().ReadFile(path), Path.GetFileName(path));
+                text = new SweepSpecParser().ReadFile(path);
+                // A spec naming only SynthFace sets is planned before the cluster is contacted; one naming
+                // imported sets with the silos' own catalogs, unless --data gives one here.
+                var names = new SweepSpecParser(checkDataset: _ => null).Parse(text, Path.GetFileName(path));
+                if (dataDir is not null || !names.Pretrain.Any(p => !KnownNames.NeedsNoTraining(p.Method) && !KnownNames.IsSynthDataset(p.Dataset)))
+                    plan = SweepPlanner.Plan(text, Path.GetFileName(path), dataDir is null ? null : Data.ImageSets.DatasetCatalog.Open([Path.GetFullPath(dataDir)]));
             }
             catch (SpecException e)
             {
@@ -54,6 +65,25 @@ public static class SweepCommands
 
             return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
+                var held = await ClusterCommands.HeldDatasetsAsync(connection);
+                try
+                {
+                    plan ??= SweepPlanner.Plan(text, Path.GetFileName(path), Data.ImageSets.DatasetCatalog.Of(held, $"the silos of {connection.Target}"));
+                }
+                catch (SpecException e)
+                {
+                    return Commands.ReportSpecErrors(console, e);
+                }
+
+                // A set no silo holds would leave its jobs waiting for ever.
+                var contents = held.Select(h => h.Manifest.Content).ToHashSet(StringComparer.Ordinal);
+                var missing = plan.Grid.Pretrain.Select(p => p.Config).Where(c => c.IsImportedDataset)
+                    .SelectMany(c => c.DatasetContent!.Split('+').Select(content => (c.Dataset, Content: content)))
+                    .Where(d => !contents.Contains(d.Content)).Distinct().ToList();
+                foreach (var (dataset, content) in missing)
+                    console.MarkupLineInterpolated($"[red]error:[/] {path}: no silo of {connection.Target} holds dataset '{dataset}' (content {content[..Math.Min(16, content.Length)]}); copy it under a silo's DatasetRoots (the silos hold: {(held.Count == 0 ? "none" : string.Join(", ", held.Select(h => h.Name).Distinct()))})");
+                if (missing.Count > 0)
+                    return ExitCodes.BadInput;
                 var grid = plan.Grid;
                 var name = grid.Spec.Name;
                 SubmitResult submitted;

@@ -185,10 +185,12 @@ public interface IDispatcherGrain : IGrainWithIntegerKey
     /// Leases the next ready job to a worker of a silo with <paramref name="siloDevices"/> devices;
     /// null when there is none (the worker is woken when one arrives). A job of k devices is leased
     /// to this worker together with k−1 idle workers of its silo (<see cref="JobLease.Gang"/>), or,
-    /// while too few are idle, the silo is held for it: its workers wait as they come free.
+    /// while too few are idle, the silo is held for it: its workers wait as they come free. A job
+    /// that reads imported sets is leased only to a worker whose silo holds them all
+    /// (<paramref name="datasets"/>: the content hashes of the sets under its DatasetRoots).
     /// </summary>
     [Alias("Lease")]
-    Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices);
+    Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices, IReadOnlyList<string> datasets);
 
     /// <summary>Remembers a sweep with unfinished work, so it can be resumed after a restart.</summary>
     [Alias("TrackSweep")]

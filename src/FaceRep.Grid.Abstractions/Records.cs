@@ -49,6 +49,15 @@ public sealed record JobDescriptor(
     /// <summary>Devices the job is leased: at least one.</summary>
     public int GangSize => Devices;
 
+    /// <summary>
+    /// The content hashes of the imported sets the job reads ('+' between the parts of a union), or
+    /// null: it runs only on a silo that holds every one of them. Placement only, derived from the configuration.
+    /// </summary>
+    public string? Datasets => Kind == JobKind.Pretrain && ConfigJson.Contains("\"dataset_content\"", StringComparison.Ordinal)
+        && JobConfig.Parse(ConfigJson) is PretrainConfig { IsImportedDataset: true } p
+        ? p.DatasetContent
+        : null;
+
     /// <summary>Builds a descriptor from a configuration.</summary>
     public static JobDescriptor From(JobConfig config, string? dependsOn) =>
         new(config.Id, config.Kind, dependsOn, config.ToCanonicalJson(), config is PretrainConfig p ? p.Devices : 1);
@@ -175,6 +184,14 @@ public sealed record QueuedJob(
     [Id(6)]
     public bool Blocks { get; init; }
 
+    /// <summary>The content hashes of the imported sets it reads ('+' between them), or null: only a silo holding them all may run it.</summary>
+    [Id(7)]
+    public string? Datasets { get; init; }
+
+    /// <summary>Whether a silo holding <paramref name="held"/> (content hashes; null when it did not say) may run the job.</summary>
+    public bool CanRunWith(IReadOnlyCollection<string>? held) =>
+        Datasets is null || (held is not null && Datasets.Split('+').All(held.Contains));
+
     /// <summary>
     /// How <paramref name="job"/> (null when its description is not known) is queued for
     /// <paramref name="sweep"/>: its gang size, device kind, and whether other jobs wait for it.
@@ -184,6 +201,7 @@ public sealed record QueuedJob(
         {
             Requires = job?.Requires,
             Blocks = job?.Kind == JobKind.Pretrain,
+            Datasets = job?.Datasets,
         };
 }
 
@@ -292,4 +310,16 @@ public sealed record SiloReport(
     [property: Id(3)] bool Draining,
     [property: Id(4)] int JobsFinished,
     [property: Id(5)] DateTime StartedUtc,
-    [property: Id(6)] string Executor);
+    [property: Id(6)] string Executor)
+{
+    /// <summary>The imported sets under the silo's DatasetRoots.</summary>
+    [Id(7)]
+    public IReadOnlyList<HeldDataset> Datasets { get; init; } = [];
+}
+
+/// <summary>An imported set a silo holds.</summary>
+/// <param name="Name">Its name there (its directory's).</param>
+/// <param name="Directory">Its directory on the silo.</param>
+/// <param name="ManifestJson">Its manifest (<c>imageset.json</c>).</param>
+[GenerateSerializer, Immutable, Alias("facerep.HeldDataset")]
+public sealed record HeldDataset([property: Id(0)] string Name, [property: Id(1)] string Directory, [property: Id(2)] string ManifestJson);

@@ -46,6 +46,9 @@ public sealed record SiloConfig
 
     /// <summary>Devices by name (<c>cpu0,cuda0</c>); null for <see cref="CpuSlots"/> CPU slots.</summary>
     public string? Devices { get; init; }
+
+    /// <summary>Directories of datasets the silo holds (FaceRep:DatasetRoots); null for none.</summary>
+    public string? DatasetRoots { get; init; }
 }
 
 /// <summary>
@@ -122,6 +125,8 @@ public sealed class SiloProcess : IDisposable
         };
         if (config.Devices is { } devices)
             settings["Devices"] = devices;
+        if (config.DatasetRoots is { } roots)
+            settings["DatasetRoots"] = roots;
         if (config.Tls is { } tls)
             (settings["TlsCertificate"], settings["TlsCertificatePassword"], settings["TlsCa"]) = tls;
         if (config.Postgres is { } postgres)

@@ -27,12 +27,13 @@ public static class KnownNames
 
     /// <summary>
     /// Whether <paramref name="name"/> can name an imported set (<c>ROOT/NAME</c>): 1–64 lower-case letters,
-    /// digits, '.', '_' and '-', starting with a letter or digit.
+    /// digits, '.', '_' and '-', starting with a letter or digit, and not starting <c>synth-</c>
+    /// (SynthFace's own, so a misspelt SynthFace name is never taken for an imported set).
     /// </summary>
     public static bool IsImportedDatasetName(string name) =>
         name.Length is >= 1 and <= 64 && (char.IsAsciiLetterLower(name[0]) || char.IsAsciiDigit(name[0]))
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-')
-        && !IsSynthDataset(name);
+        && !name.StartsWith("synth-", StringComparison.Ordinal);
 
     /// <summary>Fine-tuning protocols: full fine-tune of backbone and head, or a linear probe on a frozen backbone.</summary>
     public static readonly IReadOnlyList<string> Protocols = ["finetune", "linear"];

@@ -537,6 +537,8 @@ public sealed partial class SweepSpecParser
                 {
                     Error(node, field, parts.Length > 1 && KnownNames.IsSynthDataset(part)
                         ? $"'{Clip(value)}': a union is of imported sets; {part} is generated"
+                        : part.StartsWith("synth-", StringComparison.Ordinal)
+                        ? $"unknown dataset '{Clip(part)}'; known: {string.Join(", ", KnownNames.Datasets)} (names starting 'synth-' are SynthFace's)"
                         : $"'{Clip(part)}' is neither a SynthFace set ({string.Join(", ", KnownNames.Datasets)}) nor an imported set's name (lower-case letters, digits, '.', '_' and '-', at most 64; '+' between the sets of a union)");
                     return null;
                 }

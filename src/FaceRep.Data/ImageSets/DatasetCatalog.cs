@@ -18,6 +18,16 @@ public sealed class DatasetCatalog
     private readonly Dictionary<string, CatalogEntry> _byContent = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
 
+    private DatasetCatalog(IReadOnlyList<string> roots, IEnumerable<CatalogEntry> entries)
+    {
+        Roots = roots;
+        foreach (var entry in entries)
+        {
+            _byName.TryAdd(entry.Name, entry);
+            _byContent.TryAdd(entry.Manifest.Content, entry);
+        }
+    }
+
     private DatasetCatalog(IReadOnlyList<string> roots)
     {
         Roots = roots;
@@ -64,6 +74,12 @@ public sealed class DatasetCatalog
     /// <summary>Lists the sets under <paramref name="roots"/> (roots that do not exist hold none).</summary>
     public static DatasetCatalog Open(IEnumerable<string> roots) =>
         new(roots.Select(r => Path.GetFullPath(r)).Distinct(StringComparer.Ordinal).ToList());
+
+    /// <summary>
+    /// A catalog of sets described elsewhere (the silos of a cluster, each naming its own directories):
+    /// <paramref name="where"/> says where they are, for messages. A name held twice keeps its first entry.
+    /// </summary>
+    public static DatasetCatalog Of(IEnumerable<CatalogEntry> entries, string where) => new([where], entries);
 
     /// <summary>The roots searched, in order.</summary>
     public IReadOnlyList<string> Roots { get; }

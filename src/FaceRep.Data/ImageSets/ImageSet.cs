@@ -92,6 +92,23 @@ public sealed class ImageSet
         return ~found - 1;
     }
 
+    /// <summary>A manifest as JSON (as <see cref="ManifestFile"/> holds it).</summary>
+    public static string ToJson(ImageSetManifest manifest) => JsonSerializer.Serialize(manifest, Json);
+
+    /// <summary>A manifest from JSON written by <see cref="ToJson"/>.</summary>
+    /// <exception cref="InvalidDataException">It is not one.</exception>
+    public static ImageSetManifest FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ImageSetManifest>(json, Json) ?? throw new InvalidDataException("an empty image set manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not an image set manifest ({e.Message})", e);
+        }
+    }
+
     /// <summary>True when <paramref name="directory"/> holds an image set manifest.</summary>
     public static bool IsImageSet(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
 

@@ -56,6 +56,9 @@ public sealed class DispatcherGrain(
     private readonly Dictionary<string, (SweepQueue Queue, QueueEntry Entry)> _holds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _joining = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unplaceable = new(StringComparer.Ordinal);
+
+    /// <summary>The imported sets (content hashes) each silo holds, as its workers last said when asking for work.</summary>
+    private readonly Dictionary<string, HashSet<string>> _holdings = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writing = new(1, 1);
     private long _sequence;
     private long _firstSequence = long.MinValue;
@@ -143,9 +146,10 @@ public sealed class DispatcherGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices)
+    public async Task<JobLease?> LeaseAsync(string worker, string silo, int siloDevices, IReadOnlyList<string> datasets)
     {
         _woken.Remove(worker);
+        _holdings[silo] = [.. datasets];
         if (_departed.Contains(silo))
         {
             // A request from a silo declared dead, delivered late: its worker must not be counted
@@ -177,9 +181,19 @@ public sealed class DispatcherGrain(
             }
 
             var kind = DeviceKinds.Of(worker);
+            var holding = _holdings[silo];
             while (Next(silo, kind) is { } next)
             {
                 var (queue, entry) = next;
+                if (!entry.Job.CanRunWith(holding))
+                {
+                    // Its data is not here: a silo that holds it takes it (its idle workers ask every heartbeat).
+                    if (_unplaceable.Add(entry.Job.JobId))
+                        log.LogInformation("Job {JobId} reads datasets silo {Silo} does not hold ({Datasets}); it waits for a silo that does", entry.Job.JobId, silo, entry.Job.Datasets);
+                    (putBack ??= []).Add(next);
+                    continue;
+                }
+
                 var size = Math.Max(1, entry.Job.Devices);
                 if (size > 1)
                 {
@@ -342,7 +356,7 @@ public sealed class DispatcherGrain(
         _queued[job.JobId] = queue;
         _count++;
         if (wake)
-            WakeOne(job.PreferredSilo, job.Requires ?? "");
+            WakeOne(job.PreferredSilo, job.Requires ?? "", job);
     }
 
     /// <summary>
@@ -435,15 +449,17 @@ public sealed class DispatcherGrain(
         GrainFactory.Ref<IWorkerGrain>(worker).WakeAsync().Ignore();
     }
 
-    private void WakeOne(string? preferredSilo, string requires)
+    private void WakeOne(string? preferredSilo, string requires, QueuedJob job)
     {
         if (_idle.Count == 0)
             return;
+        // A worker whose silo lacks the job's data would only put it back.
+        bool Holds(string worker) => job.Datasets is null || job.CanRunWith(_holdings.GetValueOrDefault(SiloOf(worker)));
         var worker = preferredSilo is null || _holds.ContainsKey(preferredSilo)
             ? null
-            : _idle.FirstOrDefault(w => IsOf(w, preferredSilo) && SweepQueue.Serves(requires, DeviceKinds.Of(w)));
+            : _idle.FirstOrDefault(w => IsOf(w, preferredSilo) && SweepQueue.Serves(requires, DeviceKinds.Of(w)) && Holds(w));
         // A held silo's idle workers are waiting for their gang; waking one would not place the job.
-        worker ??= _idle.FirstOrDefault(w => SweepQueue.Serves(requires, DeviceKinds.Of(w)) && (_holds.Count == 0 || !_holds.ContainsKey(SiloOf(w))));
+        worker ??= _idle.FirstOrDefault(w => SweepQueue.Serves(requires, DeviceKinds.Of(w)) && (_holds.Count == 0 || !_holds.ContainsKey(SiloOf(w))) && Holds(w));
         if (worker is null)
             return;
         Wake(worker);

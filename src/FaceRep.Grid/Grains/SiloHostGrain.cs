@@ -15,5 +15,8 @@ public sealed class SiloHostGrain(TrainingHost host, ILocalSiloDetails silo, IOp
 
     /// <inheritdoc />
     public Task<SiloReport> GetReportAsync() => Task.FromResult(new SiloReport(
-        silo.Name, silo.SiloAddress.ToParsableString(), host.Report(), host.Draining, host.Finished, host.StartedUtc, options.Value.Executor));
+        silo.Name, silo.SiloAddress.ToParsableString(), host.Report(), host.Draining, host.Finished, host.StartedUtc, options.Value.Executor)
+    {
+        Datasets = host.Datasets().Select(e => new HeldDataset(e.Name, e.Directory, Data.ImageSets.ImageSet.ToJson(e.Manifest))).ToList(),
+    });
 }

@@ -115,7 +115,7 @@ public sealed class WorkerGrain(
             JobLease? lease;
             try
             {
-                lease = await (_dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0)).LeaseAsync(me, silo.SiloAddress.ToParsableString(), host.DeviceCount);
+                lease = await (_dispatcher ??= GrainFactory.GetGrain<IDispatcherGrain>(0)).LeaseAsync(me, silo.SiloAddress.ToParsableString(), host.DeviceCount, host.DatasetContents());
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {

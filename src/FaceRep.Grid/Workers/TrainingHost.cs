@@ -177,6 +177,29 @@ public sealed class TrainingHost : IDisposable
         }
     }
 
+    private readonly Lock _datasetsGate = new();
+    private IReadOnlyList<Data.ImageSets.CatalogEntry> _datasets = [];
+    private long? _datasetsRead;
+
+    /// <summary>
+    /// The imported sets under this silo's DatasetRoots (read again at most every ten seconds, so a
+    /// set imported while the silo runs is offered soon after).
+    /// </summary>
+    public IReadOnlyList<Data.ImageSets.CatalogEntry> Datasets()
+    {
+        lock (_datasetsGate)
+        {
+            if (_datasetsRead is { } read && Environment.TickCount64 - read < 10_000)
+                return _datasets;
+            _datasets = Data.ImageSets.DatasetCatalog.Open(FaceRep.Grid.Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots)).Entries;
+            _datasetsRead = Environment.TickCount64;
+            return _datasets;
+        }
+    }
+
+    /// <summary>The content hashes of <see cref="Datasets"/>.</summary>
+    public IReadOnlyList<string> DatasetContents() => Datasets().Select(e => e.Manifest.Content).ToList();
+
     /// <summary>Runs a job's trainer on its device's thread.</summary>
     private (JobOutcome? Outcome, Exception? Error) Execute(Device device, WorkItem item)
     {
@@ -195,7 +218,7 @@ public sealed class TrainingHost : IDisposable
             InputRoots = _inputRoots.Value,
             // Read per job, so a set imported while the silo runs is found.
             Datasets = job.Kind == Core.Experiments.JobKind.Pretrain
-                ? Data.ImageSets.DatasetCatalog.Open(Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots))
+                ? Data.ImageSets.DatasetCatalog.Open(FaceRep.Grid.Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots))
                 : Data.ImageSets.DatasetCatalog.Empty,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
             Progress = progress =>

@@ -1,0 +1,115 @@
+using FaceRep.Data.ImageSets;
+using FaceRep.Grid.Abstractions;
+using Xunit.Abstractions;
+
+namespace FaceRep.Cluster.Tests;
+
+/// <summary>
+/// Two silos, one holding an imported set under its DatasetRoots and one not: a sweep naming the
+/// set is resolved with the silos' own catalogs, its pre-training runs only where the set is, and a
+/// sweep naming a set no silo holds is refused at submit.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private ClusterHarness _cluster = null!;
+    private string _dir = null!;
+    private ImageSetManifest _faces = null!;
+
+    public async Task InitializeAsync()
+    {
+        _dir = Directory.CreateTempSubdirectory("facerep-dataset-placement-").FullName;
+        var fixtures = Fixture();
+        _faces = ImageSetImport.Import(Path.Combine(fixtures, "identities"), Path.Combine(_dir, "silo-data", "faces")).Manifest;
+        // A set only this machine has: no silo can run a job on it.
+        ImageSetImport.Import(Path.Combine(fixtures, "crawl"), Path.Combine(_dir, "local", "crawl"));
+        var roots = Path.Combine(_dir, "silo-data");
+        _cluster = await ClusterHarness.StartAsync(output, silos: 2, configure: c => c with { Executor = "sleep:100ms" },
+            configureSilo: (i, c) => i == 0 ? c with { DatasetRoots = roots } : c);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pre_training_on_an_imported_set_runs_only_on_the_silo_that_holds_it()
+    {
+        var path = Path.Combine(_dir, "faces.yaml");
+        await File.WriteAllTextAsync(path, """
+            name: faces
+            pretrain:
+              - {dataset: synth-curated, method: scratch}
+              - {dataset: faces, method: simclr, batch: 8, epochs: [1, 2, 3]}
+              - {dataset: faces, method: byol, batch: 8, epochs: [1, 2, 3]}
+            tasks: [landmarks]
+            shots: [0.5]
+            seeds: [0, 1]
+            """);
+        var cluster = new[] { "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId };
+
+        // Named by the silos' catalogs: this machine has no copy and no --data.
+        var (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, "--watch", "--plain", .. cluster]);
+
+        Assert.True(code == 0, text);
+        Assert.Contains("Sweep faces finished: 21 succeeded, 0 failed, of 21.", text, StringComparison.Ordinal);
+        var runs = RunLog.Read(_cluster.RunLogPath).Where(r => r.Succeeded).ToList();
+        var grid = Grid.Planning.SweepPlanner.Plan(await File.ReadAllTextAsync(path), "faces.yaml", DatasetCatalog.Open([Path.Combine(_dir, "silo-data")])).Grid;
+        var onFaces = grid.Pretrain.Where(p => p.Config.DatasetContent == _faces.Content).Select(p => p.Config.Id).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(6, onFaces.Count);
+        var holder = _cluster.Silos[0];
+        Assert.All(runs.Where(r => onFaces.Contains(r.JobId)), r => Assert.True(holder.Owns(r.Silo), $"pre-training {r.JobId} on the set ran on {r.Silo}, which does not hold it"));
+        Assert.Equal(6, runs.Count(r => onFaces.Contains(r.JobId)));
+        // The other silo still worked: evaluations go anywhere.
+        Assert.Contains(runs, r => !holder.Owns(r.Silo));
+    }
+
+    [Fact]
+    public async Task A_sweep_naming_a_set_no_silo_holds_is_refused_at_submit()
+    {
+        var path = Path.Combine(_dir, "crawl.yaml");
+        await File.WriteAllTextAsync(path, """
+            name: crawl
+            pretrain:
+              - {dataset: crawl, method: simclr, batch: 4}
+            tasks: [landmarks]
+            shots: [0.5]
+            seeds: [0]
+            """);
+        var cluster = new[] { "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId };
+
+        // Resolved here with --data, but held by no silo.
+        var (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, "--data", Path.Combine(_dir, "local"), .. cluster]);
+        text = Unwrapped(text);
+        Assert.True(code == 2, text);
+        Assert.Contains("no silo of", text, StringComparison.Ordinal);
+        Assert.Contains("holds dataset 'crawl'", text, StringComparison.Ordinal);
+        Assert.Contains("the silos hold: faces", text, StringComparison.Ordinal);
+
+        // Without --data the silos' catalogs are all there is: the name is unknown, and they list what they hold.
+        (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, .. cluster]);
+        text = Unwrapped(text);
+        Assert.True(code == 2, text);
+        Assert.Contains("unknown dataset 'crawl'", text, StringComparison.Ordinal);
+        Assert.True(text.Contains("faces (under the silos of", StringComparison.Ordinal), text);
+        await using var client = await _cluster.ConnectAsync();
+        Assert.DoesNotContain(await client.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync(), s => s.Name == "crawl");
+    }
+
+    /// <summary>The console wraps long lines at its width: joined again so phrases can be found.</summary>
+    private static string Unwrapped(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+
+    private static string Fixture()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "FaceRep.Data.Tests", "ImageSets", "Fixtures");
+            if (Directory.Exists(candidate))
+                return candidate;
+        }
+
+        throw new DirectoryNotFoundException($"image-set fixtures not found above {AppContext.BaseDirectory}");
+    }
+}
