@@ -67,6 +67,9 @@ public sealed class ImportedDatasetTests : IDisposable
         Assert.Contains("8/8 done", first, StringComparison.Ordinal);
         var before = await RowsAsync();
         Assert.Equal(["crawl-h5", "vgg", "vgg"], before.Where(r => r.PretrainDataset is not null).Select(r => r.PretrainDataset!).Order());
+        // Results carry the sets' content hashes beside their names.
+        Assert.All(before.Where(r => r.PretrainDataset == "vgg"), r => Assert.Matches("^[0-9a-f]{64}$", r.PretrainContent));
+        Assert.Equal(2, before.Where(r => r.PretrainDataset is not null).Select(r => r.PretrainContent).Distinct().Count());
 
         // Renamed: the same content, so the same jobs; nothing runs again.
         Directory.Move(Path.Combine(_dir, "data", "vgg"), Path.Combine(_dir, "data", "vggface2"));

@@ -63,6 +63,9 @@ public sealed record ResultRow
     /// <summary>Images the source was pre-trained on (0 for scratch and imports, and when not recorded).</summary>
     public int PretrainImages { get; init; }
 
+    /// <summary>The content hash of the imported set(s) the source was pre-trained on ('+' between a union's parts); empty for SynthFace and sources that need none.</summary>
+    public string PretrainContent { get; init; } = "";
+
     /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
     public double LearningRate { get; init; }
 
@@ -86,6 +89,7 @@ public sealed record ResultRow
             PretrainDataset = config.Pretrain.Dataset,
             PretrainMethod = config.Pretrain.Method,
             PretrainImages = config.Pretrain.Images,
+            PretrainContent = config.Pretrain.DatasetContent ?? "",
             Backbone = config.Pretrain.Backbone.Arch,
             Width = config.Pretrain.Backbone.Width,
             Input = config.Pretrain.Backbone.Input,

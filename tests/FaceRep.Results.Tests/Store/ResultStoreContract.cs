@@ -166,6 +166,21 @@ public abstract class ResultStoreContract
     }
 
     [Fact]
+    public async Task An_imported_sets_name_and_content_hash_come_back_as_written()
+    {
+        await using var store = await OpenAsync();
+        var content = new string('a', 64) + "+" + new string('b', 64);
+        var row = Row("ev-imported", "vgg+vox/simclr", 0.05, 0, 0.30) with { PretrainDataset = "vgg+vox", PretrainContent = content };
+        var synth = Row("ev-synth", "synth-curated/simclr", 0.05, 0, 0.31);
+
+        await store.WriteAsync([row, synth]);
+        var read = await store.ReadAsync(null);
+
+        Assert.Equal(("vgg+vox", content), (read.Single(r => r.JobId == "ev-imported").PretrainDataset, read.Single(r => r.JobId == "ev-imported").PretrainContent));
+        Assert.Equal("", read.Single(r => r.JobId == "ev-synth").PretrainContent);
+    }
+
+    [Fact]
     public async Task A_sweep_record_counts_its_jobs_by_kind_and_keeps_the_latest_spec()
     {
         await using var store = await OpenAsync();
