@@ -13,10 +13,45 @@ public sealed class ProfilesTests
         var text = Profiles.Read(name);
         Assert.NotNull(text);
 
-        var grid = Grid.Planning.SweepPlanner.Plan(text, $"profile:{name}").Grid;
+        var grid = Grid.Planning.SweepPlanner.Plan(text, $"profile:{name}", PaperData()).Grid;
 
         Assert.Equal(name, grid.Spec.Name);
         Assert.Equal((pretrain, evaluations), (grid.Pretrain.Count, grid.Evaluations.Count));
+    }
+
+    [Fact]
+    public void The_paper_profile_trains_on_the_studys_own_sets_and_without_them_says_which_to_import()
+    {
+        var grid = Grid.Planning.SweepPlanner.Plan(Profiles.Read("paper")!, "profile:paper", PaperData()).Grid;
+        Assert.Equal(["flickr", "vggface2", "vox"], grid.Pretrain.Select(p => p.Config.Dataset).Where(d => d != "synth-curated").OfType<string>().Distinct().Order(StringComparer.Ordinal));
+        Assert.All(grid.Pretrain.Where(p => !p.Config.NeedsNoTraining), p => Assert.Equal(1_000_000, p.Config.Images));
+
+        var e = Assert.Throws<Core.Specs.SpecException>(() => Grid.Planning.SweepPlanner.Plan(Profiles.Read("paper")!, "profile:paper"));
+
+        var unknown = e.Errors.Select(x => x.Message).ToList();
+        Assert.Contains(unknown, m => m.Contains("unknown dataset 'vggface2'", StringComparison.Ordinal) && m.Contains("facerep data import", StringComparison.Ordinal));
+        Assert.Contains(unknown, m => m.Contains("unknown dataset 'flickr'", StringComparison.Ordinal));
+        Assert.Contains(unknown, m => m.Contains("unknown dataset 'vox'", StringComparison.Ordinal));
+    }
+
+    /// <summary>The paper's sets as a catalog lists them (manifests only: planning reads no images).</summary>
+    private static Data.ImageSets.DatasetCatalog PaperData()
+    {
+        static Data.ImageSets.CatalogEntry Set(string name, Data.ImageSets.ImageSetKind kind, int count, int identities, int clips)
+        {
+            var content = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
+            var manifest = new Data.ImageSets.ImageSetManifest(Data.ImageSets.ImageSet.FormatName, Data.ImageSets.ImageSet.CurrentVersion, name, kind, $"/data/{name}",
+                Data.ImageSets.ImageStorage.Source, count, Enumerable.Range(0, identities).Select(i => $"id{i}").ToList(), clips,
+                new Data.ImageSets.ImageShardEntry("index.msgpack", count, content, 0, content), [], [], content, DateTimeOffset.UnixEpoch);
+            return new Data.ImageSets.CatalogEntry(name, $"/data/{name}", manifest);
+        }
+
+        return Data.ImageSets.DatasetCatalog.Of(
+        [
+            Set("vggface2", Data.ImageSets.ImageSetKind.Identities, 3_311_286, 9_131, 0),
+            Set("flickr", Data.ImageSets.ImageSetKind.Images, 2_000_000, 0, 0),
+            Set("vox", Data.ImageSets.ImageSetKind.Video, 1_128_246, 6_112, 145_569),
+        ], "the paper's sets");
     }
 
     [Fact]
