@@ -356,7 +356,7 @@ internal static class TrainBench
             {
                 if (IsFull(index++))
                 {
-                    pipeline ??= new ViewPipeline(data, plan, batch, Epochs);
+                    pipeline ??= new ViewPipeline(data, plan, batch, Epochs, settings.Threads);
                     var p = pipeline;
                     return () => Check(name, session.Step(p.Next(), step++));
                 }

@@ -266,7 +266,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         context.Report(0, "generating pre-training images");
         using var data = PretrainData.Load(config, context.Datasets);
         using var session = Open(config, context, data);
-        using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs);
+        using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs, context.Threads);
         var total = session.TotalSteps;
         // Watched as solo-learn watches its runs: the loss, learning rate and speed, and an online
         // k-NN identity accuracy on a held-out set, the untrained backbone's first.

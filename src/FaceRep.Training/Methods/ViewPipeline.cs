@@ -52,13 +52,22 @@ public sealed class ViewPipeline : IDisposable
     private readonly long _totalSteps;
     private readonly float[][][] _buffers;
     private readonly int[][] _indices;
+    private readonly ParallelOptions _parallel;
     private int[] _order = [];
     private int _orderEpoch = -1;
     private Task? _pending;
     private long _next;
 
     /// <summary>Prepares the pipeline and starts on the first batch.</summary>
-    public ViewPipeline(PretrainData data, ViewPlan plan, int batch, int epochs)
+    /// <param name="data">The images.</param>
+    /// <param name="plan">The views of each.</param>
+    /// <param name="batch">Images per step.</param>
+    /// <param name="epochs">Passes over the images.</param>
+    /// <param name="trainingThreads">
+    /// Threads the training itself uses: the pipeline renders on the cores left (at least one), so it
+    /// does not take the training thread's core while it works ahead (0: every core).
+    /// </param>
+    public ViewPipeline(PretrainData data, ViewPlan plan, int batch, int epochs, int trainingThreads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, data.Count);
@@ -66,6 +75,7 @@ public sealed class ViewPipeline : IDisposable
         _data = data;
         _plan = plan;
         _batch = batch;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = trainingThreads <= 0 ? -1 : Math.Max(1, Environment.ProcessorCount - trainingThreads) };
         _stepsPerEpoch = Math.Max(1, data.Count / batch);
         _totalSteps = (long)_stepsPerEpoch * epochs;
         _buffers = new float[2][][];
@@ -119,7 +129,7 @@ public sealed class ViewPipeline : IDisposable
         var views = _buffers[slot];
         var indices = _indices[slot];
         Array.Copy(_order, inEpoch * _batch, indices, 0, _batch);
-        Parallel.For(0, _batch, () => new Scratch(_plan, _data.Resolution), (i, _, scratch) =>
+        Parallel.For(0, _batch, _parallel, () => new Scratch(_plan, _data.Resolution), (i, _, scratch) =>
         {
             var rng = new Random(unchecked((int)((step * 1_000_003) + (i * 7_919) + 17)));
             _data.Render(indices[i], scratch.Image);
