@@ -70,6 +70,9 @@ public sealed class ImportedDatasetTests : IDisposable
         // Results carry the sets' content hashes beside their names.
         Assert.All(before.Where(r => r.PretrainDataset == "vgg"), r => Assert.Matches("^[0-9a-f]{64}$", r.PretrainContent));
         Assert.Equal(2, before.Where(r => r.PretrainDataset is not null).Select(r => r.PretrainContent).Distinct().Count());
+        // And their kinds, from their layouts, for the study's data questions.
+        Assert.All(before.Where(r => r.PretrainDataset == "vgg"), r => Assert.Equal("curated", r.PretrainKind));
+        Assert.Equal("uncurated", before.Single(r => r.PretrainDataset == "crawl-h5").PretrainKind);
 
         // Renamed: the same content, so the same jobs; nothing runs again.
         Directory.Move(Path.Combine(_dir, "data", "vgg"), Path.Combine(_dir, "data", "vggface2"));

@@ -158,6 +158,10 @@ public abstract record JobConfig
 /// statistics are per device); the grid leases them as a gang on one silo.</param>
 /// <param name="DatasetContent">An imported set's content hash (its identity in the job id, in place of its name; a union's parts' hashes joined by '+'); null for SynthFace.</param>
 /// <param name="FramesPerClip">Frames kept per clip of a video set, evenly spaced (0: all).</param>
+/// <param name="DatasetKind">
+/// An imported set's kind (curated, uncurated, video), for the study's data questions; like the
+/// name, kept in the configuration but not in its identity (it follows from the content).
+/// </param>
 public sealed record PretrainConfig(
     string Method,
     string? Dataset,
@@ -170,7 +174,8 @@ public sealed record PretrainConfig(
     MethodOptions? Options = null,
     int Devices = 1,
     string? DatasetContent = null,
-    int FramesPerClip = 0) : JobConfig
+    int FramesPerClip = 0,
+    string? DatasetKind = null) : JobConfig
 {
     /// <summary>True when the dataset is an imported set, identified by its content rather than its name.</summary>
     public bool IsImportedDataset => DatasetContent is not null;
@@ -195,7 +200,7 @@ public sealed record PretrainConfig(
     public static PretrainConfig From(PretrainSpec spec, BackboneSpec backbone) =>
         KnownNames.NeedsNoTraining(spec.Method)
             ? new PretrainConfig(spec.Method, null, backbone, 0, 0, 0, 0, 0, spec.Method == "scratch" ? null : NullIfEmpty(spec.Options))
-            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices, spec.DatasetContent, spec.FramesPerClip);
+            : new PretrainConfig(spec.Method, spec.Dataset, backbone, spec.Epochs, spec.Images, spec.Batch, spec.LearningRate, spec.Temperature, NullIfEmpty(spec.Options), spec.Devices, spec.DatasetContent, spec.FramesPerClip, spec.DatasetKind);
 
     private static MethodOptions? NullIfEmpty(MethodOptions? options) => options is { Count: > 0 } ? options : null;
 
@@ -216,7 +221,11 @@ public sealed record PretrainConfig(
             else
                 writer.WriteString("dataset", Dataset);
             if (IsImportedDataset && !identity)
+            {
                 writer.WriteString("dataset_content", DatasetContent);
+                if (DatasetKind is not null)
+                    writer.WriteString("dataset_kind", DatasetKind);
+            }
             // Written only above one, so single-device jobs keep the ids they had before gangs existed.
             if (Devices > 1)
                 writer.WriteString("devices", Devices.ToString(CultureInfo.InvariantCulture));
@@ -262,7 +271,8 @@ public sealed record PretrainConfig(
             options,
             e.TryGetProperty("devices", out _) ? ReadInt(e, "devices") : 1,
             e.TryGetProperty("dataset_content", out var content) ? content.GetString() : null,
-            e.TryGetProperty("frames_per_clip", out _) ? ReadInt(e, "frames_per_clip") : 0);
+            e.TryGetProperty("frames_per_clip", out _) ? ReadInt(e, "frames_per_clip") : 0,
+            e.TryGetProperty("dataset_kind", out var kind) ? kind.GetString() : null);
     }
 }
 

@@ -108,6 +108,7 @@ public sealed record InputNormalisation(double MeanRed, double MeanGreen, double
 /// <param name="Devices">Devices of one silo the job trains on together (data parallel); leased as a gang.</param>
 /// <param name="DatasetContent">An imported set's content hash (the parts' hashes joined by '+' for a union), filled in when the sweep is planned; null for SynthFace.</param>
 /// <param name="FramesPerClip">Frames kept per clip of a video set, evenly spaced (0: all).</param>
+/// <param name="DatasetKind">An imported set's kind (curated, uncurated, video; null for a union of kinds), filled in when the sweep is planned.</param>
 public sealed record PretrainSpec(
     string Dataset,
     string Method,
@@ -119,7 +120,8 @@ public sealed record PretrainSpec(
     MethodOptions? Options = null,
     int Devices = 1,
     string? DatasetContent = null,
-    int FramesPerClip = 0)
+    int FramesPerClip = 0,
+    string? DatasetKind = null)
 {
     /// <summary>The <see cref="Images"/> of an entry that takes an imported set whole (until planning counts it).</summary>
     public const int AllImages = 0;

@@ -136,7 +136,13 @@ public static class SweepPlanner
             return entry;
         var sets = parts.Select(p => p!).ToList();
         var field = $"pretrain ({entry.Dataset}/{entry.Method})";
-        entry = entry with { DatasetContent = string.Join('+', sets.Select(p => p.Manifest.Content)) };
+        var kinds = sets.Select(p => p.Manifest.Kind switch
+        {
+            ImageSetKind.Identities => "curated",
+            ImageSetKind.Video => "video",
+            _ => "uncurated",
+        }).Distinct().ToList();
+        entry = entry with { DatasetContent = string.Join('+', sets.Select(p => p.Manifest.Content)), DatasetKind = kinds.Count == 1 ? kinds[0] : null };
         var available = sets.Sum(p => p.Manifest.Count);
         if (entry.FramesPerClip > 0)
         {

@@ -119,10 +119,16 @@ public static class Conclusions
         return clashing.Count == 0 ? rows : rows.Select(r => clashing.Contains(r.Pretrain) ? r with { Pretrain = $"{r.Pretrain}#{r.PretrainId}" } : r).ToList();
     }
 
-    /// <summary>The kind of a pre-training dataset (curated, uncurated, video), or null when unknown.</summary>
+    /// <summary>
+    /// The kind of a pre-training dataset (curated, uncurated, video), or null when unknown: an
+    /// imported set's as its planning recorded it (from its layout: identity folders, plain images,
+    /// clips), a SynthFace set's from its name.
+    /// </summary>
     public static string? DatasetKind(ResultRow row) => row.PretrainDataset switch
     {
         null => null,
+        _ when row.PretrainKind.Length > 0 => row.PretrainKind,
+        _ when row.PretrainContent.Length > 0 => null,
         var d when d.Contains("uncurated", StringComparison.Ordinal) => "uncurated",
         var d when d.Contains("video", StringComparison.Ordinal) => "video",
         var d when d.Contains("curated", StringComparison.Ordinal) => "curated",

@@ -39,6 +39,7 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
         ALTER TABLE results ADD COLUMN IF NOT EXISTS finetune_lr DOUBLE DEFAULT 0;
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_images INTEGER DEFAULT 0;
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_content VARCHAR DEFAULT '';
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_kind VARCHAR DEFAULT '';
         CREATE TABLE IF NOT EXISTS sweep_jobs (
             sweep VARCHAR NOT NULL,
             job_id VARCHAR NOT NULL,
@@ -246,7 +247,7 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
                     .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
                     .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
                     .AppendValue(row.Versions).AppendValue(row.TrainIndices).AppendValue(row.LearningRate).AppendValue(row.PretrainImages)
-                    .AppendValue(row.PretrainContent)
+                    .AppendValue(row.PretrainContent).AppendValue(row.PretrainKind)
                     .EndRow();
             }
         }

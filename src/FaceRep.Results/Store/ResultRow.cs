@@ -66,6 +66,9 @@ public sealed record ResultRow
     /// <summary>The content hash of the imported set(s) the source was pre-trained on ('+' between a union's parts); empty for SynthFace and sources that need none.</summary>
     public string PretrainContent { get; init; } = "";
 
+    /// <summary>An imported set's kind (curated, uncurated, video) as its planning found it; empty for SynthFace and unions of kinds.</summary>
+    public string PretrainKind { get; init; } = "";
+
     /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
     public double LearningRate { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record ResultRow
             PretrainMethod = config.Pretrain.Method,
             PretrainImages = config.Pretrain.Images,
             PretrainContent = config.Pretrain.DatasetContent ?? "",
+            PretrainKind = config.Pretrain.DatasetKind ?? "",
             Backbone = config.Pretrain.Backbone.Arch,
             Width = config.Pretrain.Backbone.Width,
             Input = config.Pretrain.Backbone.Input,

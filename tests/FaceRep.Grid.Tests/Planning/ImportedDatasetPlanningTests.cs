@@ -69,6 +69,21 @@ public sealed class ImportedDatasetPlanningTests : IDisposable
     }
 
     [Fact]
+    public void A_sets_kind_comes_from_its_layout_and_is_kept_beside_the_name_outside_the_id()
+    {
+        Assert.Equal("curated", Only("{dataset: faces, method: simclr, batch: 8}").DatasetKind);
+        Assert.Equal("video", Only("{dataset: vox, method: simclr, batch: 8}").DatasetKind);
+        Assert.Equal("uncurated", Only("{dataset: crawl, method: simclr, batch: 4}").DatasetKind);
+        Assert.Null(Only("{dataset: faces+crawl, method: simclr, batch: 8}").DatasetKind);
+
+        var config = Only("{dataset: vox, method: simclr, batch: 8}");
+        Assert.Contains("\"dataset_kind\":\"video\"", config.ToCanonicalJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("dataset_kind", config.ToIdentityJson(), StringComparison.Ordinal);
+        Assert.Equal(config.Id, (config with { DatasetKind = null }).Id);
+        Assert.Equal(config, JobConfig.Parse(config.ToCanonicalJson()));
+    }
+
+    [Fact]
     public void Supervised_on_a_set_without_identities_is_refused_naming_the_set()
     {
         var e = Assert.Throws<SpecException>(() => SweepPlanner.Plan(Spec("  - {dataset: faces+crawl, method: supervised, batch: 8}"), "plan.yaml", DatasetCatalog.Open([_root])));

@@ -263,3 +263,27 @@ public sealed class ConclusionsTests
         Assert.True(double.IsNaN(Conclusions.Regression([(1, 1), (1, 2), (1, 3)]).Slope));
     }
 }
+
+public sealed class DatasetKindTests
+{
+    private static ResultRow Row(string? dataset, string content = "", string kind = "") =>
+        HeadlineRows.Row(dataset is null ? "scratch" : $"{dataset}/simclr", "landmarks", 0.1, 0, 0.1) with
+        {
+            PretrainDataset = dataset,
+            PretrainContent = content,
+            PretrainKind = kind,
+        };
+
+    [Fact]
+    public void An_imported_sets_kind_is_the_one_its_planning_recorded_never_guessed_from_its_name()
+    {
+        Assert.Equal("video", Conclusions.DatasetKind(Row("vox", "abc", "video")));
+        Assert.Equal("uncurated", Conclusions.DatasetKind(Row("curated-looking", "abc", "uncurated")));
+        // A union of kinds has none, whatever its name says.
+        Assert.Null(Conclusions.DatasetKind(Row("video-and-crawl", "abc+def")));
+        // SynthFace sets by their names, as before.
+        Assert.Equal("video", Conclusions.DatasetKind(Row("synth-video")));
+        Assert.Equal("uncurated", Conclusions.DatasetKind(Row("synth-uncurated")));
+        Assert.Null(Conclusions.DatasetKind(Row(null)));
+    }
+}

@@ -170,7 +170,7 @@ public abstract class ResultStoreContract
     {
         await using var store = await OpenAsync();
         var content = new string('a', 64) + "+" + new string('b', 64);
-        var row = Row("ev-imported", "vgg+vox/simclr", 0.05, 0, 0.30) with { PretrainDataset = "vgg+vox", PretrainContent = content };
+        var row = Row("ev-imported", "vgg+vox/simclr", 0.05, 0, 0.30) with { PretrainDataset = "vgg+vox", PretrainContent = content, PretrainKind = "video" };
         var synth = Row("ev-synth", "synth-curated/simclr", 0.05, 0, 0.31);
 
         await store.WriteAsync([row, synth]);
@@ -178,6 +178,7 @@ public abstract class ResultStoreContract
 
         Assert.Equal(("vgg+vox", content), (read.Single(r => r.JobId == "ev-imported").PretrainDataset, read.Single(r => r.JobId == "ev-imported").PretrainContent));
         Assert.Equal("", read.Single(r => r.JobId == "ev-synth").PretrainContent);
+        Assert.Equal(("video", ""), (read.Single(r => r.JobId == "ev-imported").PretrainKind, read.Single(r => r.JobId == "ev-synth").PretrainKind));
     }
 
     [Fact]
