@@ -33,13 +33,13 @@ public sealed class ImportedDatasetTests : IDisposable
     [Fact]
     public async Task Sets_imported_from_folders_and_hdf5_train_by_name_keep_their_results_when_renamed_and_rerun_when_an_image_changes()
     {
-        var identities = FixturePath("identities");
+        var identities = global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("identities");
         var (imported, importOutput) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", identities, "--out", "data/vgg");
         // Two unreadable images: imported, named, and the exit code says something was left out.
         Assert.True(imported == 1, importOutput);
         Assert.Contains("n000001/0099_01.jpg", importOutput, StringComparison.Ordinal);
         Assert.Contains("Imported vgg: 20 images", importOutput, StringComparison.Ordinal);
-        var (h5, h5Output) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", FixturePath("images.h5"), "--out", "data/crawl-h5");
+        var (h5, h5Output) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("images.h5"), "--out", "data/crawl-h5");
         Assert.True(h5 == 1, h5Output);
         Assert.Contains("images.h5[images][21]", h5Output, StringComparison.Ordinal);
 
@@ -120,17 +120,5 @@ public sealed class ImportedDatasetTests : IDisposable
             Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-    }
-
-    private static string FixturePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "FaceRep.Data.Tests", "ImageSets", "Fixtures", name);
-            if (Directory.Exists(candidate) || File.Exists(candidate))
-                return candidate;
-        }
-
-        throw new DirectoryNotFoundException($"image-set fixture {name} not found above {AppContext.BaseDirectory}");
     }
 }

@@ -19,7 +19,7 @@ public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAs
     public async Task InitializeAsync()
     {
         _dir = Directory.CreateTempSubdirectory("facerep-dataset-placement-").FullName;
-        var fixtures = Fixture();
+        var fixtures = global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf();
         _faces = ImageSetImport.Import(Path.Combine(fixtures, "identities"), Path.Combine(_dir, "silo-data", "faces")).Manifest;
         // A set only this machine has: no silo can run a job on it.
         ImageSetImport.Import(Path.Combine(fixtures, "crawl"), Path.Combine(_dir, "local", "crawl"));
@@ -100,16 +100,4 @@ public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAs
 
     /// <summary>The console wraps long lines at its width: joined again so phrases can be found.</summary>
     private static string Unwrapped(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
-
-    private static string Fixture()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "FaceRep.Data.Tests", "ImageSets", "Fixtures");
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-
-        throw new DirectoryNotFoundException($"image-set fixtures not found above {AppContext.BaseDirectory}");
-    }
 }

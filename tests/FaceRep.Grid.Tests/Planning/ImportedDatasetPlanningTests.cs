@@ -15,9 +15,9 @@ public sealed class ImportedDatasetPlanningTests : IDisposable
 
     public ImportedDatasetPlanningTests()
     {
-        _faces = ImageSetImport.Import(Fixture("identities"), Path.Combine(_root, "faces")).Manifest;
-        _vox = ImageSetImport.Import(Fixture("video"), Path.Combine(_root, "vox")).Manifest;
-        _crawl = ImageSetImport.Import(Fixture("crawl"), Path.Combine(_root, "crawl")).Manifest;
+        _faces = ImageSetImport.Import(global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("identities"), Path.Combine(_root, "faces")).Manifest;
+        _vox = ImageSetImport.Import(global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("video"), Path.Combine(_root, "vox")).Manifest;
+        _crawl = ImageSetImport.Import(global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("crawl"), Path.Combine(_root, "crawl")).Manifest;
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -102,17 +102,5 @@ public sealed class ImportedDatasetPlanningTests : IDisposable
         var error = Assert.Single(e.Errors);
         Assert.Equal((4, "pretrain[0].dataset"), (error.Line, error.Field));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-    }
-
-    private static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "FaceRep.Data.Tests", "ImageSets", "Fixtures", name);
-            if (Directory.Exists(candidate) || File.Exists(candidate))
-                return candidate;
-        }
-
-        throw new DirectoryNotFoundException($"image-set fixture {name} not found above {AppContext.BaseDirectory}");
     }
 }

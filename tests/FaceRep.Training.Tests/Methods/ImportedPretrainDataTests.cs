@@ -17,7 +17,7 @@ public sealed class ImportedPretrainDataTests : IDisposable
 
     public ImportedPretrainDataTests()
     {
-        _manifest = ImageSetImport.Import(FixturePath("identities"), Path.Combine(_root, "vgg"), new ImageImportOptions { ShardSize = 6 }).Manifest;
+        _manifest = ImageSetImport.Import(global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("identities"), Path.Combine(_root, "vgg"), new ImageImportOptions { ShardSize = 6 }).Manifest;
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -79,7 +79,7 @@ public sealed class ImportedPretrainDataTests : IDisposable
     [Fact]
     public void A_union_with_thinned_clips_trains_supervised_on_every_identity()
     {
-        var vox = ImageSetImport.Import(FixturePath("video"), Path.Combine(_root, "vox")).Manifest;
+        var vox = ImageSetImport.Import(global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf("video"), Path.Combine(_root, "vox")).Manifest;
         var config = new PretrainConfig("supervised", "vgg+vox", Tiny, 1, PretrainSpec.AllImages, 8, 1e-3, 0.2,
             DatasetContent: $"{_manifest.Content}+{vox.Content}", FramesPerClip: 2);
 
@@ -131,17 +131,5 @@ public sealed class ImportedPretrainDataTests : IDisposable
         // A SynthFace job's canonical form is what it always was: its id did not change.
         var synth = new PretrainConfig("simclr", "synth-curated", Tiny, 2, 64, 8, 1e-3, 0.2);
         Assert.Equal(synth.ToCanonicalJson(), synth.ToIdentityJson());
-    }
-
-    internal static string FixturePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "FaceRep.Data.Tests", "ImageSets", "Fixtures", name);
-            if (Directory.Exists(candidate) || File.Exists(candidate))
-                return candidate;
-        }
-
-        throw new DirectoryNotFoundException($"image-set fixture {name} not found above {AppContext.BaseDirectory}");
     }
 }
