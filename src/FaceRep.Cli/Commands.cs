@@ -198,7 +198,8 @@ public static class Commands
                 options.CpuSlots = slots;
                 options.ThreadsPerSlot = threads;
                 options.NumericTolerance = tolerance;
-                options.DatasetRoots = dataRoot;
+                // A --data directory that does not exist holds no set: nothing to offer, nothing to report.
+                options.DatasetRoots = Directory.Exists(dataRoot) ? dataRoot : null;
                 // On one's own machine, files a spec names may come from where it is run, or from FACEREP_IMPORT_ROOTS.
                 options.ImportRoots = Environment.GetEnvironmentVariable("FACEREP_IMPORT_ROOTS") is { Length: > 0 } roots ? roots : Environment.CurrentDirectory;
             }, cancellationToken);

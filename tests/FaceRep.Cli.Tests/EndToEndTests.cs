@@ -37,6 +37,9 @@ public sealed partial class EndToEndTests : IDisposable
         // libtorch's own log lines ("[W1205 20:38:06.06 NNPACK.cpp:56] Could not initialize NNPACK!")
         // would bury the progress: none may reach the user.
         Assert.DoesNotMatch(LibtorchLogLine(), first);
+        // Nothing is wrong, so nothing on the console says otherwise (no ./data here: that is no error).
+        Assert.DoesNotContain(" ERR] ", first, StringComparison.Ordinal);
+        Assert.DoesNotContain(" WRN] ", first, StringComparison.Ordinal);
         var table = ResultLines(first);
         Assert.Equal(2, table.Count);
         Assert.Contains(table, l => l.Contains("scratch", StringComparison.Ordinal));
