@@ -2,6 +2,7 @@ using System.CommandLine;
 using FaceRep.Core.Experiments;
 using FaceRep.Core.Specs;
 using FaceRep.Data.ImageSets;
+using FaceRep.Grid.Hosting;
 using FaceRep.Grid.Planning;
 using FaceRep.Grid.Workers;
 using FaceRep.Results.Store;
@@ -53,9 +54,9 @@ public static class PlanCommand
 
             // Measurements and finished jobs come from a store when there is one; a first plan has neither.
             var history = History.Empty;
-            var outDir = result.GetValue(store.Out)!;
+            var paths = new EmbeddedPaths(Path.GetFullPath(result.GetValue(store.Out)!));
             var postgres = result.GetValue(store.Postgres) ?? Environment.GetEnvironmentVariable("FACEREP_POSTGRES");
-            if (!string.IsNullOrWhiteSpace(postgres) || File.Exists(Path.Combine(outDir, "results.duckdb")) || File.Exists(Path.Combine(outDir, "results-outbox.db")))
+            if (!string.IsNullOrWhiteSpace(postgres) || File.Exists(paths.Results) || File.Exists(paths.ResultsOutbox))
             {
                 var (read, exit) = await store.ReadAsync(result, console, async s => new History(await s.ReadAsync(null, cancellationToken), await s.ReadCurvesAsync(null, cancellationToken)), cancellationToken);
                 if (read is null)
@@ -63,7 +64,7 @@ public static class PlanCommand
                 history = read;
             }
 
-            Print(console, plan, datasets, history, deviceKind, outDir);
+            Print(console, plan, datasets, history, deviceKind, paths.Artifacts);
             return ExitCodes.Ok;
         });
         return command;
@@ -78,7 +79,7 @@ public static class PlanCommand
     /// <summary>One stage's estimate.</summary>
     internal sealed record StageCost(string Stage, int Jobs, int Done, double Hours, int Unmeasured, IReadOnlyList<string> UnmeasuredShapes);
 
-    internal static void Print(IAnsiConsole console, SweepPlan plan, DatasetCatalog datasets, History history, string? deviceKind, string outDir)
+    internal static void Print(IAnsiConsole console, SweepPlan plan, DatasetCatalog datasets, History history, string? deviceKind, string artifacts)
     {
         var grid = plan.Grid;
         var placement = grid.Spec.Placement;
@@ -86,7 +87,7 @@ public static class PlanCommand
         var evaluateKind = deviceKind ?? placement.For(pretrain: false);
         var stages = new List<StageCost>
         {
-            Pretraining(grid, history, pretrainKind, outDir),
+            Pretraining(grid, history, pretrainKind, artifacts),
             Evaluations(grid, history, evaluateKind, ceiling: false),
         };
         if (grid.Evaluations.Any(e => e.Config.Protocol == KnownNames.CeilingProtocol))
@@ -134,7 +135,7 @@ public static class PlanCommand
         console.MarkupLineInterpolated($"Each silo that pre-trains on these needs its own copy under its DatasetRoots: {Bytes(all)} for all of them.");
     }
 
-    private static StageCost Pretraining(GridExpansion grid, History history, string? kind, string outDir)
+    private static StageCost Pretraining(GridExpansion grid, History history, string? kind, string artifacts)
     {
         var done = new HashSet<string>(history.Rows.Select(r => r.PretrainId), StringComparer.Ordinal);
         var finished = history.Curves.Where(c => c.Points.Any(p => p.Phase == CurvePhases.Pretrain && p.Step >= p.TotalSteps)).Select(c => c.JobId);
@@ -162,7 +163,7 @@ public static class PlanCommand
         foreach (var config in grid.Pretrain.Select(p => p.Config))
         {
             // Scratch and import train nothing: done as soon as they are planned.
-            if (config.NeedsNoTraining || done.Contains(config.Id) || CheckpointExists(outDir, config.Id))
+            if (config.NeedsNoTraining || done.Contains(config.Id) || Training.Checkpoints.CheckpointStore.Exists(artifacts, config.Id))
             {
                 doneCount++;
                 continue;
@@ -219,9 +220,6 @@ public static class PlanCommand
 
         return new StageCost(ceiling ? "ceiling" : "evaluation", jobs.Count, jobs.Count(j => done.Contains(j.Config.Id)), hours, missing, [.. unmeasured]);
     }
-
-    private static bool CheckpointExists(string outDir, string id) =>
-        File.Exists(Path.Combine(outDir, "artifacts", "checkpoints", id, "checkpoint.json"));
 
     private static string Key(string arch, double width, int input, string what) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{arch} ×{width} {input} px {what}");

@@ -178,24 +178,27 @@ public sealed class TrainingHost : IDisposable
     }
 
     private readonly Lock _datasetsGate = new();
-    private IReadOnlyList<Data.ImageSets.CatalogEntry> _datasets = [];
-    private long? _datasetsRead;
+    private Data.ImageSets.DatasetCatalog _catalog = Data.ImageSets.DatasetCatalog.Empty;
+    private long? _catalogRead;
 
     /// <summary>
-    /// The imported sets under this silo's DatasetRoots (read again at most every ten seconds, so a
-    /// set imported while the silo runs is offered soon after).
+    /// The imported sets under this silo's DatasetRoots, as jobs read them and workers offer them
+    /// (read again at most every ten seconds, so a set imported while the silo runs is soon offered).
     /// </summary>
-    public IReadOnlyList<Data.ImageSets.CatalogEntry> Datasets()
+    public Data.ImageSets.DatasetCatalog Catalog()
     {
         lock (_datasetsGate)
         {
-            if (_datasetsRead is { } read && Environment.TickCount64 - read < 10_000)
-                return _datasets;
-            _datasets = Data.ImageSets.DatasetCatalog.Open(FaceRep.Grid.Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots)).Entries;
-            _datasetsRead = Environment.TickCount64;
-            return _datasets;
+            if (_catalogRead is { } read && Environment.TickCount64 - read < 10_000)
+                return _catalog;
+            _catalog = Data.ImageSets.DatasetCatalog.Open(FaceRep.Grid.Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots));
+            _catalogRead = Environment.TickCount64;
+            return _catalog;
         }
     }
+
+    /// <summary>The sets of <see cref="Catalog"/>.</summary>
+    public IReadOnlyList<Data.ImageSets.CatalogEntry> Datasets() => Catalog().Entries;
 
     /// <summary>The content hashes of <see cref="Datasets"/>.</summary>
     public IReadOnlyList<string> DatasetContents() => Datasets().Select(e => e.Manifest.Content).ToList();
@@ -216,10 +219,8 @@ public sealed class TrainingHost : IDisposable
             Gang = item.Gang.Select(g => g.Worker).ToList(),
             Attempt = item.Lease.Attempt,
             InputRoots = _inputRoots.Value,
-            // Read per job, so a set imported while the silo runs is found.
-            Datasets = job.Kind == Core.Experiments.JobKind.Pretrain
-                ? Data.ImageSets.DatasetCatalog.Open(FaceRep.Grid.Datasets.DatasetRootRegistration.Roots(_options.DatasetRoots))
-                : Data.ImageSets.DatasetCatalog.Empty,
+            // The sets this silo's workers offered when they leased the job.
+            Datasets = job.Kind == Core.Experiments.JobKind.Pretrain ? Catalog() : Data.ImageSets.DatasetCatalog.Empty,
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
             Progress = progress =>
             {

@@ -99,8 +99,8 @@ internal static class ResultRows
                 TrainIndices = reader.IsDBNull(17) ? "" : reader.GetString(17),
                 LearningRate = reader.IsDBNull(18) ? 0 : reader.GetDouble(18),
                 PretrainImages = reader.IsDBNull(19) ? 0 : reader.GetInt32(19),
-                PretrainContent = reader.FieldCount > 20 && !reader.IsDBNull(20) ? reader.GetString(20) : "",
-                PretrainKind = reader.FieldCount > 21 && !reader.IsDBNull(21) ? reader.GetString(21) : "",
+                PretrainContent = reader.IsDBNull(20) ? "" : reader.GetString(20),
+                PretrainKind = reader.IsDBNull(21) ? "" : reader.GetString(21),
                 Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
             });
         }

@@ -40,7 +40,11 @@ public sealed class CheckpointStore
     public string PathOf(string jobId) => Path.Combine(Root, "checkpoints", ValidId(jobId));
 
     /// <summary>True when a finished checkpoint exists for the job.</summary>
-    public bool Exists(string jobId) => File.Exists(Path.Combine(PathOf(jobId), MetaFile));
+    public bool Exists(string jobId) => Exists(Root, jobId);
+
+    /// <summary>True when the store under <paramref name="root"/> holds a finished checkpoint for the job; creates nothing.</summary>
+    public static bool Exists(string root, string jobId) =>
+        File.Exists(Path.Combine(root, "checkpoints", ValidId(jobId), MetaFile));
 
     /// <summary>Writes a backbone's weights for a job. If the job already has a checkpoint, it is kept and returned.</summary>
     public CheckpointInfo Save(string jobId, nn.Module backbone, BackboneSpec spec)
