@@ -101,6 +101,14 @@ public sealed class ChildProcess : IDisposable
             throw new InvalidOperationException($"kill -TERM {_process.Id} failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>SIGSTOP (<paramref name="stop"/>) or SIGCONT: the process is frozen where it is, or runs on.</summary>
+    public void Freeze(bool stop)
+    {
+        var signal = stop ? Sys.SigStop : Sys.SigCont;
+        if (!_process.HasExited && Sys.Kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>The last lines printed.</summary>
     public string Tail(int lines)
     {
@@ -166,6 +174,10 @@ public sealed class ChildProcess : IDisposable
 internal static class Sys
 {
     public const int SigTerm = 15;
+
+    public const int SigStop = 19;
+
+    public const int SigCont = 18;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static extern int Kill(int pid, int signal);

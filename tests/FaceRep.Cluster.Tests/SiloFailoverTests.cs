@@ -48,8 +48,7 @@ public sealed class SiloFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(submitted.Accepted, submitted.Error);
         var third = await Sweeps.WaitAsync(client, submission.Name, s => s.Succeeded >= s.Total / 3, TimeSpan.FromSeconds(90));
         var victim = _cluster.Silos[Victim];
-        await victim.WaitForNextJobAsync(TimeSpan.FromSeconds(30));
-        var killedAt = victim.Kill();
+        var killedAt = await victim.KillWhileRunningAsync(_cluster.RunLogPath, TimeSpan.FromSeconds(30));
         var killedAfter = clock.Elapsed;
         var replacement = _cluster.StartSilo();
         var status = await Sweeps.WaitAsync(client, submission.Name, s => s.IsComplete, TimeSpan.FromSeconds(120));

@@ -151,6 +151,27 @@ public sealed class SiloProcess : IDisposable
     public Task WaitForNextJobAsync(TimeSpan timeout) =>
         _process.WaitForLineAsync(l => l.Contains("TrainingHost: Job ", StringComparison.Ordinal) && l.Contains(" started on ", StringComparison.Ordinal), timeout, printedBefore: false);
 
+    /// <summary>
+    /// SIGKILLs the silo while the sleep trainer's run log shows it running a job, and returns when
+    /// the signal was sent. The silo is frozen (SIGSTOP) before the log is read, so a run seen open
+    /// cannot end between the look and the kill; if none is open it runs on and the log is read
+    /// again a moment later.
+    /// </summary>
+    public async Task<DateTime> KillWhileRunningAsync(string runLogPath, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            _process.Freeze(stop: true);
+            if (File.Exists(runLogPath) && RunLog.Read(runLogPath).Any(r => r.End is null && Owns(r.Silo)))
+                return Kill();
+            _process.Freeze(stop: false);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{Name} ran no job within {timeout.TotalSeconds:F0} s; it printed:\n{_process.Tail(30)}");
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
     /// <summary>The warnings and errors the silo printed, for a failing test's output.</summary>
     public IEnumerable<string> Problems() =>
         _process.Output.Split('\n').Where(l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal) || l.Contains(" FTL]", StringComparison.Ordinal));
