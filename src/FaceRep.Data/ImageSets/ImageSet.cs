@@ -207,7 +207,8 @@ public sealed class ImageSet
         return ReadShard(shard)[index - ShardStart(shard)];
     }
 
-    private static byte[] ReadVerified(string directory, ImageShardEntry entry)
+    /// <summary>Reads a listed file whole and checks it against its SHA-256.</summary>
+    internal static byte[] ReadVerified(string directory, ImageShardEntry entry)
     {
         var path = Path.Combine(directory, entry.File);
         byte[] bytes;

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using FaceRep.Data.Benchmarks;
+using FaceRep.Data.Formats;
+using FaceRep.Tests.Shared;
+
+namespace FaceRep.Data.Tests.Benchmarks;
+
+/// <summary>
+/// Importing 300W from files in ibug's layout written by PIL and by hand (Fixtures/make_300w.py), against
+/// crops and regions the script computed on its own.
+/// </summary>
+public sealed class Face300WImportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("facerep-300w-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static JsonElement Expected => JsonDocument.Parse(File.ReadAllText(BenchmarkFixtures.PathOf("expected_300w.json"))).RootElement;
+
+    private static BenchmarkManifest Import(string target, int size = 64) =>
+        BenchmarkImport.Run(BenchmarkKinds.Get("300w"), BenchmarkFixtures.PathOf("300w"), target, new BenchmarkImportOptions { Size = size, Threads = 2 });
+
+    [Fact]
+    public void The_official_split_and_subsets_come_from_the_folders_and_every_bad_file_is_named()
+    {
+        var manifest = Import(Path.Combine(_dir, "300w"));
+
+        // afw: 2 images, one with two faces (3); helen train 3 minus the 67-point file (2); lfpw train 2 (the orphan .pts skipped).
+        Assert.Equal(7, manifest.Splits[BenchmarkSplits.Train]);
+        Assert.Equal(6, manifest.Splits[BenchmarkSplits.Test]);
+        Assert.Equal(4, manifest.Subsets["common"]);
+        Assert.Equal(2, manifest.Subsets["challenging"]);
+        Assert.Equal(("300w", "landmarks", 68, 64), (manifest.Kind, manifest.Task, manifest.Points, manifest.Size));
+        Assert.Equal(2, manifest.Skipped.Count);
+        var bad = Assert.Single(manifest.Skipped, s => s.Item == Path.Combine("helen", "trainset", "helen_trainset_2.pts"));
+        Assert.Contains("67", bad.Reason, StringComparison.Ordinal);
+        Assert.Contains(manifest.Skipped, s => s.Item == Path.Combine("lfpw", "trainset", "orphan.pts") && s.Reason.Contains("no image", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Crops_follow_hrnets_rule_and_map_back_onto_the_annotation()
+    {
+        Import(Path.Combine(_dir, "300w"));
+        var items = Benchmark.Open(Path.Combine(_dir, "300w")).ReadAll();
+        var expected = Expected.GetProperty("faces");
+
+        Assert.Equal(expected.EnumerateObject().Count(), items.Count);
+        foreach (var item in items)
+        {
+            var e = expected.GetProperty(item.Source.Replace('\\', '/'));
+            var crop = e.GetProperty("crop64").EnumerateArray().SelectMany(p => p.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+            var original = e.GetProperty("points0").EnumerateArray().SelectMany(p => p.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+            for (var i = 0; i < crop.Length; i++)
+                Assert.True(Math.Abs(crop[i] - item.Points[i]) < 1e-3, $"{item.Source} crop value {i}: {item.Points[i]}, expected {crop[i]}");
+            Assert.Equal(original.Length, item.OriginalPoints.Length);
+            Assert.All(original.Zip(item.OriginalPoints), p => Assert.Equal(p.First, p.Second, 3));
+            var back = item.ToOriginal(item.Points, 2);
+            for (var i = 0; i < back.Length; i++)
+                Assert.True(Math.Abs(back[i] - original[i]) < 1e-3, $"{item.Source} value {i} maps back to {back[i]}, not {original[i]}");
+            var (w, h) = ImageDecoder.Probe(item.Image, item.Source);
+            Assert.Equal((64, 64), (w, h));
+        }
+
+        Assert.All(items.Where(i => i.Source.StartsWith("ibug", StringComparison.Ordinal)), i => Assert.Equal(["challenging"], i.Subsets));
+        Assert.All(items.Where(i => i.Source.StartsWith("afw", StringComparison.Ordinal)), i => Assert.Equal(BenchmarkSplits.Train, i.Split));
+    }
+
+    [Fact]
+    public void The_content_hash_ignores_where_the_benchmark_lives_and_a_changed_face_changes_it()
+    {
+        var first = Import(Path.Combine(_dir, "a"));
+        var second = Import(Path.Combine(_dir, "b"));
+        Assert.Equal(first.Content, second.Content);
+        Assert.Equal(first.Content, Benchmark.Open(Path.Combine(_dir, "b")).Content);
+
+        var other = Import(Path.Combine(_dir, "c"), size: 48);
+        Assert.NotEqual(first.Content, other.Content);
+    }
+
+    [Fact]
+    public void A_damaged_benchmark_is_refused_by_name_and_an_existing_directory_is_never_overwritten()
+    {
+        var target = Path.Combine(_dir, "300w");
+        var manifest = Import(target);
+
+        var again = Assert.Throws<IOException>(() => Import(target));
+        Assert.Contains("already exists", again.Message, StringComparison.Ordinal);
+        Assert.Equal(manifest.Content, Benchmark.Open(target).Content);
+
+        var shard = Path.Combine(target, manifest.Shards[0].File);
+        var bytes = File.ReadAllBytes(shard);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(shard, bytes);
+        var damaged = Assert.Throws<InvalidDataException>(() => Benchmark.Open(target).ReadAll());
+        Assert.Contains(manifest.Shards[0].File, damaged.Message, StringComparison.Ordinal);
+
+        var text = File.ReadAllText(Path.Combine(target, Benchmark.ManifestFile));
+        File.WriteAllText(Path.Combine(target, Benchmark.ManifestFile), text.Replace("\"kind\": \"300w\"", "\"kind\": \"wflw\"", StringComparison.Ordinal));
+        Assert.Contains("content hash", Assert.Throws<InvalidDataException>(() => Benchmark.Open(target)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_source_that_is_not_300w_is_refused_naming_what_is_missing()
+    {
+        var source = Path.Combine(_dir, "source");
+        Directory.CreateDirectory(Path.Combine(source, "afw"));
+
+        var e = Assert.Throws<BenchmarkSourceException>(() => BenchmarkImport.Run(BenchmarkKinds.Get("300w"), source, Path.Combine(_dir, "out"), new BenchmarkImportOptions()));
+
+        Assert.Contains("helen/trainset", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ibug", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+        Assert.Contains("there is no benchmark 'w300'", Assert.Throws<BenchmarkSourceException>(() => BenchmarkKinds.Get("w300")).Message, StringComparison.Ordinal);
+    }
+}
