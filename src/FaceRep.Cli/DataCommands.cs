@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FaceRep.Data;
+using FaceRep.Data.Benchmarks;
 using FaceRep.Data.Formats;
 using FaceRep.Data.ImageSets;
 using FaceRep.Data.Preview;
@@ -25,20 +26,30 @@ public static class DataCommands
 
     private static Command Synth()
     {
-        var flavour = new Option<string>("--flavour") { Description = "curated, uncurated or video.", Required = true };
+        var flavour = new Option<string?>("--flavour") { Description = "curated, uncurated or video (a pre-training set)." };
+        var layout = new Option<string?>("--as") { Description = $"Write a SynthFace task's faces as a benchmark's files in its authors' layout ({string.Join(", ", SynthExport.Formats)}), for 'data import --benchmark'." };
+        var testCount = new Option<int?>("--test") { Description = "With --as: faces in the test split (default: the benchmark's proportion of --count)." };
         var count = new Option<int>("--count") { Description = "Images to generate.", DefaultValueFactory = _ => 1000 };
         var output = new Option<string>("--out") { Description = "Directory for the manifest and shards.", Required = true };
         var resolution = new Option<int>("--resolution") { Description = "Image size in pixels.", DefaultValueFactory = _ => 64 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var shardSize = new Option<int>("--shard-size") { Description = "Samples per shard.", DefaultValueFactory = _ => 1024 };
         var preview = new Option<string?>("--preview") { Description = "Also write a PNG montage of the first images with their landmarks." };
-        var command = new Command("synth", "Generate a SynthFace dataset as a manifest of shards.")
+        var command = new Command("synth", "Generate a SynthFace dataset as a manifest of shards, or a benchmark's files with --as.")
         {
-            flavour, count, output, resolution, seed, shardSize, preview,
+            flavour, layout, testCount, count, output, resolution, seed, shardSize, preview,
         };
         command.SetAction(result =>
         {
-            var name = result.GetValue(flavour)!;
+            if (result.GetValue(layout) is { } format)
+            {
+                if (result.GetValue(flavour) is not null)
+                    return Fail("--as: a benchmark export holds a task's faces; --flavour names a pre-training set, so give one or the other");
+                return ExportSynth(format, result.GetValue(output)!, result.GetValue(count), result.GetValue(testCount), result.GetResult(resolution) is { Implicit: false } ? result.GetValue(resolution) : 128, result.GetValue(seed));
+            }
+
+            if (result.GetValue(flavour) is not { } name)
+                return Fail("--flavour: give the set to generate (curated, uncurated or video), or --as FORMAT for a benchmark's files");
             var known = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["curated"] = SynthFaceCatalog.Curated,
@@ -81,6 +92,34 @@ public static class DataCommands
         return command;
     }
 
+    private static int ExportSynth(string format, string output, int count, int? test, int resolution, int seed)
+    {
+        if (!SynthExport.Formats.Contains(format))
+            return Fail($"--as: SynthFace cannot be written as '{format}'; it can be as {string.Join(", ", SynthExport.Formats)}");
+        var tests = test ?? (int)Math.Round(count * 689.0 / 3837);
+        if (count < 2 || tests < 1 || tests >= count)
+            return Fail($"--count {count} and --test {tests}: both splits need at least one face (the test split is part of the count)");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        SynthExportSummary summary;
+        try
+        {
+            summary = SynthExport.Export(format, output, count - tests, tests, resolution, seed);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail($"--out: {e.Message}");
+        }
+
+        AnsiConsole.MarkupLineInterpolated(
+            $"Wrote {summary.Faces[BenchmarkSplits.Train]:N0} training and {summary.Faces[BenchmarkSplits.Test]:N0} test SynthFace faces as {format} ({summary.Files:N0} files, faces {resolution}×{resolution}) to {summary.Directory} in {clock.Elapsed.TotalSeconds:F1} s.");
+        AnsiConsole.MarkupLineInterpolated($"Import it with: facerep data import {summary.Directory} --benchmark {format} --out DATA/NAME");
+        return ExitCodes.Ok;
+    }
+
     private static Command Inspect()
     {
         var path = new Argument<string>("path") { Description = "A dataset directory (manifest of shards) or a file or folder in a supported format." };
@@ -121,9 +160,49 @@ public static class DataCommands
                 return dataset.Skipped > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
             }
 
+            if (Directory.Exists(target) && Benchmark.IsBenchmark(target))
+                return InspectBenchmark(target);
             return InspectOtherFormat(target);
         });
         return command;
+    }
+
+    /// <summary>Describes an imported benchmark, reading every shard so that damage shows.</summary>
+    private static int InspectBenchmark(string target)
+    {
+        Benchmark benchmark;
+        IReadOnlyList<BenchmarkItem> items;
+        try
+        {
+            benchmark = Benchmark.Open(target);
+            items = benchmark.ReadAll();
+        }
+        catch (InvalidDataException e)
+        {
+            return Fail(e.Message);
+        }
+
+        var m = benchmark.Manifest;
+        var table = new Table().AddColumn("field").AddColumn("value");
+        table.AddRow("format", $"FaceRep benchmark ({Benchmark.ManifestFile})");
+        table.AddRow("benchmark", Markup.Escape($"{m.Kind} ({m.Task})"));
+        table.AddRow("name", Markup.Escape(m.Name));
+        table.AddRow("source", Markup.Escape(m.Source));
+        table.AddRow("crops", Markup.Escape($"{m.Size}×{m.Size}, {m.CropRule}"));
+        table.AddRow("faces", Markup.Escape(string.Join(", ", m.Splits.Select(s => $"{s.Value:N0} {s.Key}"))));
+        if (m.Subsets.Count > 0)
+            table.AddRow("test subsets", Markup.Escape(string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))));
+        if (m.Points > 0)
+            table.AddRow("points", $"{m.Points} ({m.Dimensions}-D)");
+        var subjects = items.Where(i => i.Subject >= 0).Select(i => i.Subject).Distinct().Count();
+        if (subjects > 0)
+            table.AddRow("subjects", $"{subjects:N0}");
+        table.AddRow("skipped at import", $"{m.Skipped.Count:N0}");
+        table.AddRow("content", m.ShortContent);
+        AnsiConsole.Write(table);
+        foreach (var skip in m.Skipped.Take(10))
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skip.Item}: {skip.Reason}");
+        return ExitCodes.Ok;
     }
 
     private static Command Redundancy()
@@ -195,9 +274,10 @@ public static class DataCommands
         var quality = new Option<int>("--quality") { Description = "JPEG quality when re-encoding.", DefaultValueFactory = _ => 90 };
         var shardSize = new Option<int>("--shard-size") { Description = "Images per shard.", DefaultValueFactory = _ => 1024 };
         var threads = new Option<int>("--threads") { Description = "Images read at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("import", "Import an image set into checksummed shards of encoded images; unreadable images are skipped and named; an interrupted import resumes.")
+        var benchmark = new Option<string?>("--benchmark") { Description = $"Import SOURCE as this benchmark, as its authors distribute it ({string.Join(", ", BenchmarkKinds.Names)}): face crops by its community's rule, its official split and subsets." };
+        var command = new Command("import", "Import an image set into checksummed shards of encoded images, or a benchmark with --benchmark; unreadable images are skipped and named; an interrupted image-set import resumes.")
         {
-            path, output, format, boxes, margin, size, quality, shardSize, threads,
+            path, output, format, boxes, margin, size, quality, shardSize, threads, benchmark,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -211,6 +291,24 @@ public static class DataCommands
             var name = Path.GetFileName(directory);
             if (!Core.Specs.KnownNames.IsImportedDatasetName(name))
                 return Task.FromResult(Fail($"--out: '{name}' cannot name a dataset in a spec: use 1–64 lower-case letters, digits, '.', '_' or '-' (not a SynthFace name)"));
+            if (result.GetValue(benchmark) is { } benchmarkName)
+            {
+                if (BenchmarkKinds.Find(benchmarkName) is not { } kind)
+                    return Task.FromResult(Fail($"--benchmark: there is no benchmark '{benchmarkName}'; the benchmarks are {string.Join(", ", BenchmarkKinds.Names)}"));
+                if (result.GetResult(format) is { Implicit: false } || result.GetResult(boxes) is { Implicit: false })
+                    return Task.FromResult(Fail("--benchmark: a benchmark's layout and crops are its own; --format and --boxes do not apply"));
+                var benchmarkOptions = new BenchmarkImportOptions
+                {
+                    Size = result.GetValue(size),
+                    Quality = result.GetValue(quality),
+                    ShardSize = result.GetValue(shardSize),
+                    Threads = result.GetValue(threads),
+                };
+                if (benchmarkOptions.Problems() is { Count: > 0 } wrong)
+                    return Task.FromResult(Fail(string.Join("; ", wrong)));
+                return Task.FromResult(RunBenchmarkImport(kind, source, directory, benchmarkOptions, cancellationToken));
+            }
+
             var options = new ImageImportOptions
             {
                 Layout = layout,
@@ -231,6 +329,38 @@ public static class DataCommands
             return Task.FromResult(RunImport(source, directory, options, cancellationToken));
         });
         return command;
+    }
+
+    private static int RunBenchmarkImport(BenchmarkKind kind, string source, string directory, BenchmarkImportOptions options, CancellationToken cancellationToken)
+    {
+        BenchmarkManifest m;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            m = WithProgress("faces", progress => BenchmarkImport.Run(kind, source, directory, options, progress, cancellationToken));
+        }
+        catch (BenchmarkSourceException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail($"--out: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Stopped:[/] nothing was written to {directory}; run the same command again to import it.");
+            return ExitCodes.Interrupted;
+        }
+
+        foreach (var skip in m.Skipped)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skip.Item}: {skip.Reason}");
+        var splits = string.Join(", ", m.Splits.Select(s => $"{s.Value:N0} {s.Key}"));
+        var subsets = m.Subsets.Count == 0 ? "" : $"; test subsets {string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))}";
+        AnsiConsole.MarkupLineInterpolated(
+            $"Imported [bold]{m.Name}[/] as the {m.Kind} benchmark ({m.Task}): {m.Count:N0} faces ({splits}{subsets}), crops {m.Size}×{m.Size} ({m.CropRule}), in {m.Shards.Count} shard(s) in {directory}; {m.Skipped.Count} source item(s) skipped; {clock.Elapsed.TotalSeconds:F1} s.");
+        AnsiConsole.MarkupLineInterpolated($"Content {m.ShortContent}. Name it in a spec as '{{task: {m.Task}, benchmark: {m.Name}}}' and run with --data {Path.GetDirectoryName(directory)}.");
+        return m.Skipped.Count > 0 ? ExitCodes.JobFailures : ExitCodes.Ok;
     }
 
     private static int RunImport(string source, string directory, ImageImportOptions options, CancellationToken cancellationToken)
@@ -270,7 +400,11 @@ public static class DataCommands
     }
 
     /// <summary>Imports with a live progress bar on a terminal, and a line per tenth of the way when the output is redirected.</summary>
-    private static ImageImportResult ImportWithProgress(string source, string directory, ImageImportOptions options, CancellationToken cancellationToken)
+    private static ImageImportResult ImportWithProgress(string source, string directory, ImageImportOptions options, CancellationToken cancellationToken) =>
+        WithProgress("images", progress => ImageSetImport.Import(source, directory, options, progress, cancellationToken));
+
+    /// <summary>Runs <paramref name="run"/> with a progress bar on a terminal, or a line per tenth of the way when the output is redirected.</summary>
+    private static T WithProgress<T>(string what, Func<IProgress<ImportProgress>, T> run)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
         {
@@ -281,12 +415,12 @@ public static class DataCommands
                 if (tenth == lastTenth)
                     return;
                 lastTenth = tenth;
-                Console.WriteLine($"importing: {p.Done:N0} of {p.Total:N0} images ({10 * tenth}%), {p.Skipped:N0} skipped");
+                Console.WriteLine($"importing: {p.Done:N0} of {p.Total:N0} {what} ({10 * tenth}%), {p.Skipped:N0} skipped");
             });
-            return ImageSetImport.Import(source, directory, options, lines, cancellationToken);
+            return run(lines);
         }
 
-        ImageImportResult? result = null;
+        T result = default!;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
@@ -298,9 +432,9 @@ public static class DataCommands
                     task.Value = p.Done;
                     task.Description = $"importing ({p.Skipped:N0} skipped)";
                 });
-                result = ImageSetImport.Import(source, directory, options, bar, cancellationToken);
+                result = run(bar);
             });
-        return result!;
+        return result;
     }
 
     /// <summary>Reports on the importing thread, serialised (the import reports from its worker threads).</summary>

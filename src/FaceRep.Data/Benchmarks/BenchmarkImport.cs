@@ -13,7 +13,7 @@ public sealed record BenchmarkImportOptions
     public int? Size { get; init; }
 
     /// <summary>JPEG quality of the crops.</summary>
-    public int Quality { get; init; } = 95;
+    public int Quality { get; init; } = 90;
 
     /// <summary>Faces per shard.</summary>
     public int ShardSize { get; init; } = 1000;
@@ -50,12 +50,12 @@ public static class BenchmarkImport
     /// <param name="source">The directory as its authors distribute it.</param>
     /// <param name="directory">Where the benchmark goes (must not exist, or be empty).</param>
     /// <param name="options">Crop size, quality, shards, threads.</param>
-    /// <param name="progress">Faces handled so far, of all.</param>
+    /// <param name="progress">Faces handled so far, of all, and how many were skipped.</param>
     /// <param name="cancellation">Stops the import; nothing is left at <paramref name="directory"/>.</param>
     /// <exception cref="BenchmarkSourceException">The source is not the benchmark's layout, or no face could be used.</exception>
     /// <exception cref="IOException">The directory already holds something.</exception>
     public static BenchmarkManifest Run(BenchmarkKind kind, string source, string directory, BenchmarkImportOptions options,
-        Action<int, int>? progress = null, CancellationToken cancellation = default)
+        IProgress<ImportProgress>? progress = null, CancellationToken cancellation = default)
     {
         var problems = options.Problems();
         if (problems.Count > 0)
@@ -73,6 +73,7 @@ public static class BenchmarkImport
         var items = new BenchmarkItem?[faces.Count];
         var reasons = new string?[faces.Count];
         var done = 0;
+        var failed = 0;
         Parallel.For(0, faces.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancellation }, i =>
         {
             try
@@ -82,9 +83,10 @@ public static class BenchmarkImport
             catch (CorruptSampleException e)
             {
                 reasons[i] = e.Message.StartsWith(e.Item, StringComparison.Ordinal) ? e.Message[(e.Item.Length + 2)..] : e.Message;
+                Interlocked.Increment(ref failed);
             }
 
-            progress?.Invoke(Interlocked.Increment(ref done), faces.Count);
+            progress?.Report(new ImportProgress(Interlocked.Increment(ref done), faces.Count, skipped.Count + Volatile.Read(ref failed), 0));
         });
         for (var i = 0; i < faces.Count; i++)
         {

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using SkiaSharp;
+
+namespace FaceRep.Data.Benchmarks;
+
+/// <summary>What an export wrote.</summary>
+/// <param name="Format">The benchmark layout.</param>
+/// <param name="Directory">Where.</param>
+/// <param name="Files">Files written.</param>
+/// <param name="Faces">Faces per split.</param>
+public sealed record SynthExportSummary(string Format, string Directory, int Files, IReadOnlyDictionary<string, int> Faces);
+
+/// <summary>
+/// Writes SynthFace task splits as a benchmark's authors distribute it (images and annotation files in
+/// their layout), so every benchmark import and evaluation runs end to end with no download. Each face is
+/// rendered at the export's resolution and placed at a seeded offset in a larger canvas of noise, so the
+/// importer's crop rule has to find it. The splits are the SynthFace task's, so an exported benchmark holds
+/// the faces a direct SynthFace evaluation of the same sizes and seed uses.
+/// </summary>
+public static class SynthExport
+{
+    /// <summary>The layouts SynthFace can be exported in.</summary>
+    public static IReadOnlyList<string> Formats { get; } = ["300w"];
+
+    /// <summary>Canvas size relative to the face's render.</summary>
+    public const double CanvasScale = 1.5;
+
+    /// <summary>Exports <paramref name="train"/> training and <paramref name="test"/> test faces in <paramref name="format"/>'s layout.</summary>
+    /// <exception cref="ArgumentException">Unknown format or sizes.</exception>
+    /// <exception cref="IOException">The directory exists and is not empty.</exception>
+    public static SynthExportSummary Export(string format, string directory, int train, int test, int resolution, int seed)
+    {
+        if (!Formats.Contains(format))
+            throw new ArgumentException($"SynthFace cannot be exported as '{format}'; it can be as {string.Join(", ", Formats)}", nameof(format));
+        directory = Path.GetFullPath(directory);
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+            throw new IOException($"{directory} already exists and is not empty; export into a new directory");
+        return format switch
+        {
+            _ => Export300W(directory, train, test, resolution, seed),
+        };
+    }
+
+    private static SynthExportSummary Export300W(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("landmarks", train, 1, test, resolution, seed);
+        // Train over 300W's training folders in their proportions (337 : 2,000 : 811); the test faces with the
+        // widest poses go to ibug (its 135 of 689), the rest to HELEN's and LFPW's test sets (330 : 224).
+        var trainFolders = Spread(splits.Train.Count, [("afw", 337), ("helen/trainset", 2000), ("lfpw/trainset", 811)]);
+        var testSamples = Enumerable.Range(0, splits.Test.Count).Select(i => (Index: i, Sample: splits.Test.Get(i))).ToList();
+        var challenging = (int)Math.Round(testSamples.Count * 135.0 / 689);
+        var hardest = testSamples.OrderByDescending(s => Math.Abs(s.Sample.Yaw) + Math.Abs(s.Sample.Roll)).Take(challenging).Select(s => s.Index).ToHashSet();
+        var common = Spread(testSamples.Count - hardest.Count, [("helen/testset", 330), ("lfpw/testset", 224)]);
+
+        var files = 0;
+        var rng = new Random(seed);
+        for (var i = 0; i < splits.Train.Count; i++)
+            files += Write300W(directory, trainFolders[i], $"train_{i:D5}", splits.Train.Get(i), rng);
+        var k = 0;
+        foreach (var (index, sample) in testSamples)
+            files += Write300W(directory, hardest.Contains(index) ? "ibug" : common[k++], $"test_{index:D5}", sample, rng);
+        return new SynthExportSummary("300w", directory, files, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>Assigns <paramref name="count"/> items to folders in the given proportions, in order.</summary>
+    private static string[] Spread(int count, (string Folder, int Weight)[] folders)
+    {
+        var total = folders.Sum(f => f.Weight);
+        var result = new string[count];
+        var start = 0;
+        double cumulative = 0;
+        for (var f = 0; f < folders.Length; f++)
+        {
+            cumulative += folders[f].Weight;
+            var end = f == folders.Length - 1 ? count : (int)Math.Round(count * cumulative / total);
+            for (var i = start; i < end; i++)
+                result[i] = folders[f].Folder;
+            start = end;
+        }
+
+        return result;
+    }
+
+    private static int Write300W(string directory, string folder, string stem, FaceSample sample, Random rng)
+    {
+        var path = Path.Combine(directory, folder);
+        Directory.CreateDirectory(path);
+        var (jpeg, dx, dy) = Place(sample, rng);
+        File.WriteAllBytes(Path.Combine(path, stem + ".jpg"), jpeg);
+        // .pts holds 1-based pixel centres: pixel i (spanning [i, i + 1)) has its centre at i + 1.
+        var text = new StringBuilder("version: 1\nn_points:  68\n{\n");
+        for (var p = 0; p < 68; p++)
+            text.Append(CultureInfo.InvariantCulture, $"{sample.Landmarks[2 * p] + dx + 0.5f:0.###} {sample.Landmarks[(2 * p) + 1] + dy + 0.5f:0.###}\n");
+        text.Append("}\n");
+        File.WriteAllText(Path.Combine(path, stem + ".pts"), text.ToString());
+        return 2;
+    }
+
+    /// <summary>The face on a canvas of seeded noise, <see cref="CanvasScale"/> times its size, at a seeded offset; as a JPEG.</summary>
+    private static (byte[] Jpeg, int Dx, int Dy) Place(FaceSample sample, Random rng)
+    {
+        var r = sample.Resolution;
+        var width = (int)Math.Round(r * CanvasScale);
+        var height = (int)Math.Round(r * CanvasScale);
+        var dx = rng.Next(0, width - r + 1);
+        var dy = rng.Next(0, height - r + 1);
+        var pixels = new byte[width * height * 4];
+        var (br, bg, bb) = (rng.Next(40, 200), rng.Next(40, 200), rng.Next(40, 200));
+        for (var i = 0; i < width * height; i++)
+        {
+            var noise = rng.Next(-25, 26);
+            pixels[(4 * i) + 0] = (byte)Math.Clamp(br + noise, 0, 255);
+            pixels[(4 * i) + 1] = (byte)Math.Clamp(bg + noise, 0, 255);
+            pixels[(4 * i) + 2] = (byte)Math.Clamp(bb + noise, 0, 255);
+            pixels[(4 * i) + 3] = 255;
+        }
+
+        var plane = r * r;
+        for (var y = 0; y < r; y++)
+        {
+            for (var x = 0; x < r; x++)
+            {
+                var o = 4 * (((y + dy) * width) + x + dx);
+                for (var c = 0; c < 3; c++)
+                    pixels[o + c] = (byte)Math.Clamp((int)MathF.Round(sample.Pixels[(c * plane) + (y * r) + x] * 255f), 0, 255);
+            }
+        }
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        unsafe
+        {
+            fixed (byte* p = pixels)
+            {
+                using var pixmap = new SKPixmap(info, (IntPtr)p);
+                using var data = pixmap.Encode(new SKJpegEncoderOptions(95))
+                    ?? throw new InvalidOperationException($"the JPEG encoder failed on a {width}×{height} image");
+                return (data.ToArray(), dx, dy);
+            }
+        }
+    }
+}
