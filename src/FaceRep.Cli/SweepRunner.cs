@@ -94,7 +94,7 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
     private async Task PrintResultsAsync(SweepSpec spec, CancellationToken cancellationToken)
     {
         var verdicts = AgainstUntrained(await results.ReadAsync(spec.Name, cancellationToken));
-        foreach (var task in spec.Tasks)
+        foreach (var task in spec.Tasks.Concat(spec.Benchmarks.Select(b => TaskScopes.Of(b.Task, b.Benchmark))))
         {
             var metric = MetricDefinitions.ForTask(task)[0];
             var rows = await results.SummariseAsync(spec.Name, metric.Name, cancellationToken);

@@ -50,13 +50,17 @@ public sealed record JobDescriptor(
     public int GangSize => Devices;
 
     /// <summary>
-    /// The content hashes of the imported sets the job reads ('+' between the parts of a union), or
-    /// null: it runs only on a silo that holds every one of them. Placement only, derived from the configuration.
+    /// The content hashes of the imported sets or benchmark the job reads ('+' between the parts of a union),
+    /// or null: it runs only on a silo that holds every one of them. Placement only, derived from the configuration.
     /// </summary>
-    public string? Datasets => Kind == JobKind.Pretrain && ConfigJson.Contains("\"dataset_content\"", StringComparison.Ordinal)
-        && JobConfig.Parse(ConfigJson) is PretrainConfig { IsImportedDataset: true } p
-        ? p.DatasetContent
-        : null;
+    public string? Datasets => Kind switch
+    {
+        JobKind.Pretrain when ConfigJson.Contains("\"dataset_content\"", StringComparison.Ordinal)
+            && JobConfig.Parse(ConfigJson) is PretrainConfig { IsImportedDataset: true } p => p.DatasetContent,
+        JobKind.Evaluate when ConfigJson.Contains("\"benchmark_content\"", StringComparison.Ordinal)
+            && JobConfig.Parse(ConfigJson) is EvaluateConfig { OnBenchmark: true } e => e.BenchmarkContent,
+        _ => null,
+    };
 
     /// <summary>Builds a descriptor from a configuration.</summary>
     public static JobDescriptor From(JobConfig config, string? dependsOn) =>

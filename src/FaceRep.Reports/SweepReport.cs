@@ -100,11 +100,11 @@ public sealed record SweepReport(
         var meanRanks = SourceRanking.MeanRanks(rankings);
         var order = meanRanks.Select((m, i) => (m.Source, i)).ToDictionary(p => p.Source, p => p.i, StringComparer.Ordinal);
         // Each task's ceiling, once: every protocol's section shows the same one.
-        var ceilings = tuning.Ceiling.GroupBy(r => r.Task)
+        var ceilings = tuning.Ceiling.GroupBy(r => r.Scope)
             .Select(g => (Task: g.Key, Cell: Summarise("scratch", 1.0, g, MetricDefinitions.ForTask(g.Key)[0])))
             .Where(c => c.Cell.Summary.Count > 0)
             .ToDictionary(c => c.Task, c => c.Cell, StringComparer.Ordinal);
-        var sections = named.GroupBy(r => (r.Task, r.Protocol))
+        var sections = named.GroupBy(r => (Task: r.Scope, r.Protocol))
             .OrderBy(g => KnownTaskOrder(g.Key.Task)).ThenBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal)
             .Select(g =>
             {

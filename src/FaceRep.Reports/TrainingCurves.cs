@@ -54,7 +54,7 @@ public sealed record TrainingCurves(IReadOnlyList<SourceCurve> Pretraining, IRea
             .Where(c => evaluations.ContainsKey(c.JobId))
             .Select(c => (Row: evaluations[c.JobId], Points: c.Points.Where(p => p.Phase == CurvePhases.Head && p.Loss is not null).ToList()))
             .Where(e => e.Points.Count > 0)
-            .GroupBy(e => (e.Row.Task, e.Row.Protocol, e.Row.Pretrain))
+            .GroupBy(e => (Task: e.Row.Scope, e.Row.Protocol, e.Row.Pretrain))
             .Select(g =>
             {
                 var byStep = g.SelectMany(e => e.Points).GroupBy(p => p.Step).OrderBy(s => s.Key).ToList();

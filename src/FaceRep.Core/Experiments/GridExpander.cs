@@ -25,8 +25,9 @@ public static class GridExpander
     public static long CountJobs(SweepSpec spec)
     {
         long pretrain = spec.Pretrain.Count;
-        long ceiling = spec.Ceiling is null ? 0 : 1 + (spec.Tasks.Count * spec.Seeds.Count);
-        return pretrain + ceiling + pretrain * spec.Tasks.Count * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count * spec.Scale.LearningRates.Count;
+        long tasks = spec.Tasks.Count + spec.Benchmarks.Count;
+        long ceiling = spec.Ceiling is null ? 0 : 1 + (tasks * spec.Seeds.Count);
+        return pretrain + ceiling + pretrain * tasks * spec.Shots.Count * spec.Seeds.Count * spec.Protocols.Count * spec.Scale.LearningRates.Count;
     }
 
     /// <summary>
@@ -46,10 +47,18 @@ public static class GridExpander
                 pretrain.Add(new PretrainJob(id, config));
         }
 
+        // Each task on SynthFace, then each task on an imported benchmark (its splits are its own).
+        var targets = spec.Tasks.Select(t => (Task: t, Benchmark: (BenchmarkTaskSpec?)null))
+            .Concat(spec.Benchmarks.Select(b => (b.Task, Benchmark: (BenchmarkTaskSpec?)b))).ToList();
+        EvaluateConfig Evaluation(PretrainConfig source, string task, BenchmarkTaskSpec? benchmark, string protocol, double shots, int seed, int steps, int batch, double lr) =>
+            benchmark is null
+                ? new EvaluateConfig(source, task, protocol, shots, seed, spec.Scale.TaskTrain, spec.Scale.TaskTest, steps, batch, lr)
+                : new EvaluateConfig(source, task, protocol, shots, seed, 0, 0, steps, batch, lr, benchmark.Benchmark, benchmark.Content, benchmark.Kind);
+
         var evaluations = new List<EvaluateJob>();
         foreach (var source in pretrain)
         {
-            foreach (var task in spec.Tasks)
+            foreach (var (task, benchmark) in targets)
             {
                 foreach (var protocol in spec.Protocols)
                 {
@@ -59,10 +68,7 @@ public static class GridExpander
                         {
                             foreach (var lr in spec.Scale.LearningRates)
                             {
-                                var config = new EvaluateConfig(
-                                    source.Config, task, protocol, shots, seed,
-                                    spec.Scale.TaskTrain, spec.Scale.TaskTest, spec.Scale.StepsFor(task),
-                                    spec.Scale.FinetuneBatch, lr);
+                                var config = Evaluation(source.Config, task, benchmark, protocol, shots, seed, spec.Scale.StepsFor(task), spec.Scale.FinetuneBatch, lr);
                                 evaluations.Add(new EvaluateJob(config.Id, source.Id, config));
                             }
                         }
@@ -76,13 +82,11 @@ public static class GridExpander
             var scratch = PretrainConfig.From(SweepSpecParser.PretrainDefaults with { Method = "scratch" }, spec.Backbone);
             if (seen.Add(scratch.Id))
                 pretrain.Add(new PretrainJob(scratch.Id, scratch));
-            foreach (var task in spec.Tasks)
+            foreach (var (task, benchmark) in targets)
             {
                 foreach (var seed in spec.Seeds)
                 {
-                    var config = new EvaluateConfig(
-                        scratch, task, KnownNames.CeilingProtocol, 1.0, seed,
-                        spec.Scale.TaskTrain, spec.Scale.TaskTest, ceiling.Steps, ceiling.Batch, ceiling.LearningRate);
+                    var config = Evaluation(scratch, task, benchmark, KnownNames.CeilingProtocol, 1.0, seed, ceiling.Steps, ceiling.Batch, ceiling.LearningRate);
                     evaluations.Add(new EvaluateJob(config.Id, scratch.Id, config));
                 }
             }

@@ -287,6 +287,9 @@ public sealed record PretrainConfig(
 /// <param name="Steps">Optimiser steps.</param>
 /// <param name="Batch">Batch size.</param>
 /// <param name="LearningRate">Peak learning rate.</param>
+/// <param name="Benchmark">The imported benchmark the task is measured on (its name), or null for SynthFace.</param>
+/// <param name="BenchmarkContent">The benchmark's content hash: its identity in the job id, in place of its name.</param>
+/// <param name="BenchmarkKind">Which benchmark it is (<c>300w</c>), kept with the name, not hashed.</param>
 public sealed record EvaluateConfig(
     PretrainConfig Pretrain,
     string Task,
@@ -297,10 +300,16 @@ public sealed record EvaluateConfig(
     int TaskTest,
     int Steps,
     int Batch,
-    double LearningRate) : JobConfig
+    double LearningRate,
+    string? Benchmark = null,
+    string? BenchmarkContent = null,
+    string? BenchmarkKind = null) : JobConfig
 {
     /// <inheritdoc />
     public override JobKind Kind => JobKind.Evaluate;
+
+    /// <summary>True when the task is measured on an imported benchmark.</summary>
+    public bool OnBenchmark => Benchmark is not null;
 
     /// <inheritdoc />
     protected override void Write(Utf8JsonWriter writer, bool identity)
@@ -308,6 +317,22 @@ public sealed record EvaluateConfig(
         writer.WriteNumber("v", SchemaVersion);
         writer.WriteString("kind", "evaluate");
         writer.WriteString("batch", Batch.ToString(CultureInfo.InvariantCulture));
+        // A benchmark is identified by its content, as an imported pre-training set is: renaming its
+        // directory keeps every id; its splits are its own, so the SynthFace split sizes are not written.
+        if (OnBenchmark)
+        {
+            if (identity)
+            {
+                writer.WriteString("benchmark", "content:" + BenchmarkContent);
+            }
+            else
+            {
+                writer.WriteString("benchmark", Benchmark);
+                writer.WriteString("benchmark_content", BenchmarkContent);
+                writer.WriteString("benchmark_kind", BenchmarkKind);
+            }
+        }
+
         writer.WriteString("lr", FormatNumber(LearningRate));
         writer.WritePropertyName("pretrain");
         writer.WriteStartObject();
@@ -318,8 +343,11 @@ public sealed record EvaluateConfig(
         writer.WriteString("shots", FormatNumber(Shots));
         writer.WriteString("steps", Steps.ToString(CultureInfo.InvariantCulture));
         writer.WriteString("task", Task);
-        writer.WriteString("task_test", TaskTest.ToString(CultureInfo.InvariantCulture));
-        writer.WriteString("task_train", TaskTrain.ToString(CultureInfo.InvariantCulture));
+        if (!OnBenchmark)
+        {
+            writer.WriteString("task_test", TaskTest.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("task_train", TaskTrain.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     internal static EvaluateConfig Read(JsonElement e)
@@ -330,10 +358,13 @@ public sealed record EvaluateConfig(
             e.GetProperty("protocol").GetString()!,
             ParseNumber(e.GetProperty("shots").GetString()!),
             ReadInt(e, "seed"),
-            ReadInt(e, "task_train"),
-            ReadInt(e, "task_test"),
+            e.TryGetProperty("task_train", out _) ? ReadInt(e, "task_train") : 0,
+            e.TryGetProperty("task_test", out _) ? ReadInt(e, "task_test") : 0,
             ReadInt(e, "steps"),
             ReadInt(e, "batch"),
-            ParseNumber(e.GetProperty("lr").GetString()!));
+            ParseNumber(e.GetProperty("lr").GetString()!),
+            e.TryGetProperty("benchmark", out var benchmark) ? benchmark.GetString() : null,
+            e.TryGetProperty("benchmark_content", out var content) ? content.GetString() : null,
+            e.TryGetProperty("benchmark_kind", out var kind) ? kind.GetString() : null);
     }
 }

@@ -38,6 +38,22 @@ public static class MetricDefinitions
     /// </summary>
     public const string FloorPrefix = "floor_";
 
+    /// <summary>
+    /// What separates a metric from the benchmark test subset it was measured on (<c>nme_io@challenging</c>);
+    /// a metric without it is over the whole test split (a benchmark's <c>full</c>).
+    /// </summary>
+    public const char SubsetSeparator = '@';
+
+    /// <summary>The metric of <paramref name="metric"/> measured on test subset <paramref name="subset"/>.</summary>
+    public static string OnSubset(string metric, string subset) => $"{metric}{SubsetSeparator}{subset}";
+
+    /// <summary>The metric and the test subset of a stored name (<c>full</c> when it names none).</summary>
+    public static (string Metric, string Subset) SplitSubset(string name)
+    {
+        var at = name.IndexOf(SubsetSeparator, StringComparison.Ordinal);
+        return at < 0 ? (name, "full") : (name[..at], name[(at + 1)..]);
+    }
+
     // Recognition (verification pairs).
 
     /// <summary>True-accept rate at a false-accept rate of 1e-3 (headline of recognition).</summary>
@@ -161,7 +177,7 @@ public static class MetricDefinitions
     /// first and <see cref="TrainLoss"/> last; for an unknown task, only <see cref="TrainLoss"/>.
     /// </summary>
     /// <param name="task">Task name.</param>
-    public static IReadOnlyList<MetricDefinition> ForTask(string task) => task switch
+    public static IReadOnlyList<MetricDefinition> ForTask(string task) => TaskScopes.TaskOf(task) switch
     {
         "recognition" => Recognition,
         "landmarks" => Landmarks,
@@ -182,6 +198,8 @@ public static class MetricDefinitions
         ArgumentNullException.ThrowIfNull(name);
         if (ByName.TryGetValue(name, out var known))
             return known;
+        if (name.IndexOf(SubsetSeparator, StringComparison.Ordinal) is > 0 and var at && at < name.Length - 1 && Find(name[..at]) is { } whole)
+            return whole with { Name = name, Description = $"{whole.Description}, on the test subset '{name[(at + 1)..]}'" };
         if (name.StartsWith(ValidationPrefix, StringComparison.Ordinal) && Find(name[ValidationPrefix.Length..]) is { } measured)
             return measured with { Name = name, Description = $"{measured.Description}, on the validation split" };
         if (name.StartsWith(FloorPrefix, StringComparison.Ordinal) && Find(name[FloorPrefix.Length..]) is { } floor)

@@ -22,6 +22,10 @@ public static class KnownNames
     public static string UnknownDataset(string name, string imported) =>
         $"unknown dataset '{name}'; known: {string.Join(", ", Datasets)}, and the imported sets: {imported}. Import one with: facerep data import SOURCE --out ROOT/{name}";
 
+    /// <summary>Why a benchmark name is not usable: <paramref name="imported"/> says which benchmarks there are, and where.</summary>
+    public static string UnknownBenchmark(string name, string imported) =>
+        $"unknown benchmark '{name}'; the imported benchmarks: {imported}. Import one with: facerep data import SOURCE --benchmark KIND --out ROOT/{name}";
+
     /// <summary>Whether <paramref name="name"/> is a SynthFace set.</summary>
     public static bool IsSynthDataset(string name) => Datasets.Contains(name);
 

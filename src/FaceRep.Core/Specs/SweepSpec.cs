@@ -6,7 +6,7 @@ namespace FaceRep.Core.Specs;
 /// <param name="Name">The sweep's name (letters, digits, '-', '_', '.').</param>
 /// <param name="Backbone">The backbone every job of the sweep uses.</param>
 /// <param name="Pretrain">Pre-training sources after cartesian expansion of list-valued fields.</param>
-/// <param name="Tasks">Downstream tasks.</param>
+/// <param name="Tasks">Downstream tasks on SynthFace (a plain task name in the spec's <c>tasks</c>).</param>
 /// <param name="Shots">Fractions of each task's training split, each in (0, 1].</param>
 /// <param name="Seeds">Seeds for few-shot sampling and head initialisation.</param>
 /// <param name="Protocols">Fine-tuning protocols.</param>
@@ -28,7 +28,17 @@ public sealed record SweepSpec(
 
     /// <summary>The ceiling reference the sweep also runs, or null (the default) for none.</summary>
     public CeilingSpec? Ceiling { get; init; }
+
+    /// <summary>Tasks on imported benchmarks (<c>{task: landmarks, benchmark: 300w}</c> in <c>tasks</c>).</summary>
+    public IReadOnlyList<BenchmarkTaskSpec> Benchmarks { get; init; } = [];
 }
+
+/// <summary>A task measured on an imported benchmark, in its official protocol.</summary>
+/// <param name="Task">The task (it must be the benchmark's).</param>
+/// <param name="Benchmark">The benchmark's name: its directory under a dataset root.</param>
+/// <param name="Content">Its content hash, once the name is resolved (part of the job id, in place of the name).</param>
+/// <param name="Kind">Which benchmark it is (<c>300w</c>), once resolved.</param>
+public sealed record BenchmarkTaskSpec(string Task, string Benchmark, string? Content = null, string? Kind = null);
 
 /// <summary>
 /// The ceiling reference of a sweep (spec key <c>ceiling</c>): for every task and seed, the

@@ -11,7 +11,7 @@ namespace FaceRep.Core.Specs;
 public sealed partial class SweepSpecParser
 {
     /// <summary>Walks the YAML tree, collecting errors instead of stopping at the first.</summary>
-    private sealed class Reader(string file, SpecLimits limits, Func<string, string?>? checkDataset)
+    private sealed class Reader(string file, SpecLimits limits, Func<string, string?>? checkDataset, Func<string, string?>? checkBenchmark)
     {
         private int _visited;
 
@@ -37,7 +37,7 @@ public sealed partial class SweepSpecParser
             var priority = fields.TryGetValue("priority", out var pNode) ? Int(pNode, "priority", -1000, 1000) ?? 0 : 0;
             var backbone = fields.TryGetValue("backbone", out var bNode) ? ReadBackbone(bNode) : BackboneDefaults;
             var pretrain = Required(fields, map, "pretrain") is { } ptNode ? ReadPretrain(ptNode, backbone) : [];
-            var tasks = Required(fields, map, "tasks") is { } tNode ? NameList(tNode, "tasks", KnownNames.Tasks, "task") : [];
+            var (tasks, benchmarks) = Required(fields, map, "tasks") is { } tNode ? ReadTasks(tNode) : ([], []);
             var shots = Required(fields, map, "shots") is { } sNode ? ReadShots(sNode) : [];
             var seeds = Required(fields, map, "seeds") is { } seedNode ? ReadSeeds(seedNode) : [];
             var protocols = fields.TryGetValue("protocols", out var prNode)
@@ -50,8 +50,65 @@ public sealed partial class SweepSpecParser
             if (Errors.Count > 0 || name is null || backbone is null || scale is null || placement is null)
                 return null;
 
-            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement, Ceiling = ceiling };
+            return new SweepSpec(name, backbone, pretrain, tasks, shots, seeds, protocols, scale, priority) { Placement = placement, Ceiling = ceiling, Benchmarks = benchmarks };
         }
+
+        /// <summary>
+        /// The task list: a plain name is the task on SynthFace, <c>{task: landmarks, benchmark: 300w}</c> the
+        /// task on an imported benchmark.
+        /// </summary>
+        private (List<string> Tasks, List<BenchmarkTaskSpec> Benchmarks) ReadTasks(YamlNode node)
+        {
+            var tasks = new List<string>();
+            var benchmarks = new List<BenchmarkTaskSpec>();
+            foreach (var (item, path) in Items(node, "tasks", "a list of task names or {task, benchmark} entries"))
+            {
+                if (item is not YamlMappingNode entry)
+                {
+                    if (Name(item, path, KnownNames.Tasks, "task") is not { } name)
+                        continue;
+                    if (tasks.Contains(name))
+                        Error(item, path, $"'{name}' is listed twice");
+                    else
+                        tasks.Add(name);
+                    continue;
+                }
+
+                var f = Fields(entry, path, BenchmarkTaskKeys);
+                YamlNode? Field(string key)
+                {
+                    if (f.TryGetValue(key, out var value))
+                        return value;
+                    Error(entry, $"{path}.{key}", "is required");
+                    return null;
+                }
+
+                var task = Field("task") is { } t ? Name(t, $"{path}.task", KnownNames.Tasks, "task") : null;
+                var benchmark = Field("benchmark") is { } b ? String(b, $"{path}.benchmark") : null;
+                if (task is null || benchmark is null)
+                    continue;
+                if (!KnownNames.IsImportedDatasetName(benchmark))
+                {
+                    Error(f["benchmark"], $"{path}.benchmark", $"'{Clip(benchmark)}' cannot name an imported benchmark (lower-case letters, digits, '.', '_' and '-', at most 64)");
+                    continue;
+                }
+
+                if ((checkBenchmark ?? NoBenchmarks)(benchmark) is { } problem)
+                {
+                    Error(f["benchmark"], $"{path}.benchmark", problem);
+                    continue;
+                }
+
+                if (benchmarks.Any(x => x.Task == task && x.Benchmark == benchmark))
+                    Error(entry, path, $"{task} on {benchmark} is listed twice");
+                else
+                    benchmarks.Add(new BenchmarkTaskSpec(task, benchmark));
+            }
+
+            return (tasks, benchmarks);
+        }
+
+        private static string? NoBenchmarks(string name) => KnownNames.UnknownBenchmark(name, "none (no dataset root given)");
 
         private CeilingSpec? ReadCeiling(YamlNode node, ScaleSpec scale)
         {

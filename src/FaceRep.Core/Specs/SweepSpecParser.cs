@@ -28,7 +28,10 @@ public sealed record SpecLimits(int MaxBytes = 1 << 20, int MaxNodes = 100_000, 
 /// Checks an imported dataset's name: returns why it cannot be used (unknown here, listing the sets
 /// there are), or null. When null, no imported set is known and only SynthFace names are accepted.
 /// </param>
-public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<string, string?>? checkDataset = null)
+/// <param name="checkBenchmark">
+/// Checks an imported benchmark's name the same way; when null, no benchmark is known.
+/// </param>
+public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<string, string?>? checkDataset = null, Func<string, string?>? checkBenchmark = null)
 {
     /// <summary>Pre-training defaults, used where an entry leaves a field out.</summary>
     public static readonly PretrainSpec PretrainDefaults = new(
@@ -56,6 +59,8 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<stri
     private static readonly string[] ScaleKeys = ["task_train", "task_test", "finetune_steps", "finetune_batch", "finetune_lr"];
 
     private static readonly string[] CeilingKeys = ["steps", "batch", "lr"];
+
+    private static readonly string[] BenchmarkTaskKeys = ["task", "benchmark"];
 
     private readonly SpecLimits _limits = limits ?? SpecLimits.Default;
 
@@ -113,7 +118,7 @@ public sealed partial class SweepSpecParser(SpecLimits? limits = null, Func<stri
             throw new SpecException(new SpecError(fileName, 0, 0, "", $"spec is {text.Length} characters; the limit is {_limits.MaxBytes}"));
 
         var root = Load(text, fileName, _limits);
-        var reader = new Reader(fileName, _limits, checkDataset);
+        var reader = new Reader(fileName, _limits, checkDataset, checkBenchmark);
         var spec = reader.ReadSweep(root);
         if (reader.Errors.Count > 0 || spec is null)
             throw new SpecException(reader.Errors);

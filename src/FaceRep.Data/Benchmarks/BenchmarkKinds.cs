@@ -35,6 +35,14 @@ public abstract class BenchmarkKind
     /// </summary>
     /// <exception cref="BenchmarkSourceException">The source is not this benchmark's layout at all (a required file or folder is missing).</exception>
     public abstract IReadOnlyList<SourceFace> Read(string source, ICollection<SkippedItem> skipped);
+
+    /// <summary>
+    /// The benchmark's official metrics of predictions for <paramref name="items"/> (in their crops'
+    /// coordinates, <see cref="Points"/> × <see cref="Dimensions"/> values per face for point tasks), computed
+    /// as its community's reference code does, in the original images' coordinates: each metric over the whole
+    /// split under its own name and over each official subset present as <c>metric@subset</c>.
+    /// </summary>
+    public abstract IReadOnlyDictionary<string, double> Metrics(IReadOnlyList<BenchmarkItem> items, ReadOnlySpan<float> predictions);
 }
 
 /// <summary>The source directory is not a benchmark's layout: names what is missing or wrong.</summary>

@@ -1,3 +1,4 @@
+using FaceRep.Core.Metrics;
 using FaceRep.Data.Formats;
 using FaceRep.Data.ImageSets;
 
@@ -100,6 +101,13 @@ public sealed class Face300W : BenchmarkKind
 
         return faces;
     }
+
+    /// <summary>
+    /// NME over the outer-eye-corner distance (points 36 and 45, HRNet's <c>compute_nme</c>) on the whole test
+    /// split and on <c>common</c> and <c>challenging</c>; FR and AUC at 0.1 on the whole split.
+    /// </summary>
+    public override IReadOnlyDictionary<string, double> Metrics(IReadOnlyList<BenchmarkItem> items, ReadOnlySpan<float> predictions) =>
+        BenchmarkScoring.Landmarks(items, predictions, Points, LandmarkNormaliser.For300W, TestSubsets, failureAndAucPerSubset: false);
 
     private static string? ImageOf(string pts)
     {

@@ -6,8 +6,15 @@ namespace FaceRep.Data.ImageSets;
 /// <param name="Manifest">Its manifest.</param>
 public sealed record CatalogEntry(string Name, string Directory, ImageSetManifest Manifest);
 
+/// <summary>An imported benchmark as a catalog lists it.</summary>
+/// <param name="Name">Its name: the directory's name under its root.</param>
+/// <param name="Directory">Its directory.</param>
+/// <param name="Manifest">Its manifest.</param>
+public sealed record BenchmarkEntry(string Name, string Directory, FaceRep.Data.Benchmarks.BenchmarkManifest Manifest);
+
 /// <summary>
-/// The imported image sets under one or more roots: <c>ROOT/NAME/imageset.json</c> is the set NAME.
+/// The imported image sets and benchmarks under one or more roots: <c>ROOT/NAME/imageset.json</c> is the
+/// set NAME, <c>ROOT/NAME/benchmark.json</c> the benchmark NAME.
 /// A name is found in the first root that holds it; a content hash anywhere under any root (so a
 /// job planned against a set finds it after its directory was renamed or moved to another root).
 /// Manifests are read once, when the catalog is made.
@@ -16,9 +23,11 @@ public sealed class DatasetCatalog
 {
     private readonly Dictionary<string, CatalogEntry> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CatalogEntry> _byContent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BenchmarkEntry> _benchmarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BenchmarkEntry> _benchmarksByContent = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
 
-    private DatasetCatalog(IReadOnlyList<string> roots, IEnumerable<CatalogEntry> entries)
+    private DatasetCatalog(IReadOnlyList<string> roots, IEnumerable<CatalogEntry> entries, IEnumerable<BenchmarkEntry> benchmarks)
     {
         Roots = roots;
         foreach (var entry in entries)
@@ -26,6 +35,15 @@ public sealed class DatasetCatalog
             _byName.TryAdd(entry.Name, entry);
             _byContent.TryAdd(entry.Manifest.Content, entry);
         }
+
+        foreach (var entry in benchmarks)
+            AddBenchmark(entry);
+    }
+
+    private void AddBenchmark(BenchmarkEntry entry)
+    {
+        _benchmarks.TryAdd(entry.Name, entry);
+        _benchmarksByContent.TryAdd(entry.Manifest.Content, entry);
     }
 
     private DatasetCatalog(IReadOnlyList<string> roots)
@@ -51,6 +69,12 @@ public sealed class DatasetCatalog
                 ImageSetManifest? manifest;
                 try
                 {
+                    if (FaceRep.Data.Benchmarks.Benchmark.ReadManifest(directory) is { } benchmark)
+                    {
+                        AddBenchmark(new BenchmarkEntry(Path.GetFileName(directory), Path.GetFullPath(directory), benchmark));
+                        continue;
+                    }
+
                     manifest = ImageSet.ReadManifest(directory);
                 }
                 catch (InvalidDataException e)
@@ -69,7 +93,7 @@ public sealed class DatasetCatalog
     }
 
     /// <summary>A catalog with no sets.</summary>
-    public static DatasetCatalog Empty { get; } = new([]);
+    public static DatasetCatalog Empty { get; } = new([], [], []);
 
     /// <summary>Lists the sets under <paramref name="roots"/> (roots that do not exist hold none).</summary>
     public static DatasetCatalog Open(IEnumerable<string> roots) =>
@@ -79,7 +103,8 @@ public sealed class DatasetCatalog
     /// A catalog of sets described elsewhere (the silos of a cluster, each naming its own directories):
     /// <paramref name="where"/> says where they are, for messages. A name held twice keeps its first entry.
     /// </summary>
-    public static DatasetCatalog Of(IEnumerable<CatalogEntry> entries, string where) => new([where], entries);
+    public static DatasetCatalog Of(IEnumerable<CatalogEntry> entries, string where, IEnumerable<BenchmarkEntry>? benchmarks = null) =>
+        new([where], entries, benchmarks ?? []);
 
     /// <summary>The roots searched, in order.</summary>
     public IReadOnlyList<string> Roots { get; }
@@ -95,6 +120,26 @@ public sealed class DatasetCatalog
 
     /// <summary>The set whose content hash is <paramref name="content"/>, or null.</summary>
     public CatalogEntry? FindByContent(string content) => _byContent.GetValueOrDefault(content);
+
+    /// <summary>The benchmarks found, by name.</summary>
+    public IReadOnlyList<BenchmarkEntry> Benchmarks => [.. _benchmarks.Values.OrderBy(e => e.Name, StringComparer.Ordinal)];
+
+    /// <summary>The benchmark named <paramref name="name"/>, or null.</summary>
+    public BenchmarkEntry? FindBenchmark(string name) => _benchmarks.GetValueOrDefault(name);
+
+    /// <summary>The benchmark whose content hash is <paramref name="content"/>, or null.</summary>
+    public BenchmarkEntry? FindBenchmarkByContent(string content) => _benchmarksByContent.GetValueOrDefault(content);
+
+    /// <summary>The content hashes of every set and benchmark: what a silo holding them can run.</summary>
+    public IReadOnlyList<string> Contents => [.. _byContent.Keys, .. _benchmarksByContent.Keys];
+
+    /// <summary>The benchmarks the roots hold, for messages: "300w (300w, landmarks), … (under /data)".</summary>
+    public string DescribeBenchmarks()
+    {
+        var roots = Roots.Count == 0 ? "no dataset root" : string.Join(", ", Roots);
+        var names = _benchmarks.Count == 0 ? "none" : string.Join(", ", Benchmarks.Select(b => $"{b.Name} ({b.Manifest.Kind}, {b.Manifest.Task})"));
+        return $"{names} (under {roots})";
+    }
 
     /// <summary>What the roots hold and where they are, for messages: "a, b (under /data)".</summary>
     public string Describe()

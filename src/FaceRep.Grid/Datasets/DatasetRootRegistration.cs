@@ -74,9 +74,13 @@ public sealed class DatasetRootRegistration(
                 continue;
             }
 
-            // Imported image sets are read by the jobs that train on them (see Data.ImageSets.DatasetCatalog); only the rest registers here.
-            if (datasets.Count == 0 && Data.ImageSets.DatasetCatalog.Open([root]).Entries.Count == 0)
-                log.LogWarning("Dataset root {Root} holds no dataset (no {Manifest} or {ImageSet} in it or its subdirectories)", root, ShardStore.ManifestFile, Data.ImageSets.ImageSet.ManifestFile);
+            // Imported image sets and benchmarks are read by the jobs that use them (see Data.ImageSets.DatasetCatalog); only the rest registers here.
+            var catalog = Data.ImageSets.DatasetCatalog.Open([root]);
+            if (datasets.Count == 0 && catalog.Entries.Count == 0 && catalog.Benchmarks.Count == 0)
+            {
+                log.LogWarning("Dataset root {Root} holds no dataset (no {Manifest}, {ImageSet} or {Benchmark} in it or its subdirectories)",
+                    root, ShardStore.ManifestFile, Data.ImageSets.ImageSet.ManifestFile, Data.Benchmarks.Benchmark.ManifestFile);
+            }
             foreach (var directory in datasets)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -29,10 +29,16 @@ public static class SweepPlanner
     public static SweepPlan Plan(string specText, string fileName = "spec.yaml", DatasetCatalog? datasets = null)
     {
         datasets ??= DatasetCatalog.Empty;
-        var parsed = new SweepSpecParser(checkDataset: name => datasets.Find(name) is null ? KnownNames.UnknownDataset(name, datasets.Describe()) : null)
+        var parsed = new SweepSpecParser(
+                checkDataset: name => datasets.Find(name) is null ? KnownNames.UnknownDataset(name, datasets.Describe()) : null,
+                checkBenchmark: name => datasets.FindBenchmark(name) is null ? KnownNames.UnknownBenchmark(name, datasets.DescribeBenchmarks()) : null)
             .Parse(specText, fileName);
         var errors = new List<SpecError>();
-        var spec = parsed with { Pretrain = parsed.Pretrain.Select(p => Resolve(p, datasets, fileName, errors)).ToList() };
+        var spec = parsed with
+        {
+            Pretrain = parsed.Pretrain.Select(p => Resolve(p, datasets, fileName, errors)).ToList(),
+            Benchmarks = parsed.Benchmarks.Select(b => Resolve(b, datasets, fileName, errors)).ToList(),
+        };
         void Unavailable(string field, string what, string value, IEnumerable<string> available) =>
             errors.Add(new SpecError(fileName, 0, 0, field, $"{what} '{value}' is not available in this build yet; available: {string.Join(", ", available)}"));
 
@@ -42,7 +48,7 @@ public static class SweepPlanner
             Unavailable("pretrain", "method", method, PretrainMethods.Available);
         foreach (var dataset in spec.Pretrain.Where(p => !KnownNames.NeedsNoTraining(p.Method) && p.DatasetContent is null).Select(p => p.Dataset).Distinct().Where(d => !SynthFaceCatalog.IsKnown(d)))
             Unavailable("pretrain", "dataset", dataset, SynthFaceCatalog.PretrainDatasets);
-        foreach (var task in spec.Tasks.Where(t => !JobRunner.AvailableTasks.Contains(t)))
+        foreach (var task in spec.Tasks.Concat(spec.Benchmarks.Select(b => b.Task)).Distinct().Where(t => !JobRunner.AvailableTasks.Contains(t)))
             Unavailable("tasks", "task", task, JobRunner.AvailableTasks);
         if (errors.Count > 0)
             throw new SpecException(errors);
@@ -127,6 +133,20 @@ public static class SweepPlanner
     /// An entry naming an imported set, with the set's content hash and its size where the entry takes
     /// it whole; a subset larger than the set, or a supervised entry on a set without identities, is an error.
     /// </summary>
+    /// <summary>A benchmark task with its benchmark's content and kind; the benchmark must measure the task.</summary>
+    private static BenchmarkTaskSpec Resolve(BenchmarkTaskSpec entry, DatasetCatalog datasets, string fileName, List<SpecError> errors)
+    {
+        if (datasets.FindBenchmark(entry.Benchmark) is not { } found)
+            return entry;
+        if (found.Manifest.Task != entry.Task)
+        {
+            errors.Add(new SpecError(fileName, 0, 0, $"tasks ({entry.Task} on {entry.Benchmark})",
+                $"'{entry.Benchmark}' is the {found.Manifest.Kind} benchmark, which measures {found.Manifest.Task}, not {entry.Task}"));
+        }
+
+        return entry with { Content = found.Manifest.Content, Kind = found.Manifest.Kind };
+    }
+
     private static PretrainSpec Resolve(PretrainSpec entry, DatasetCatalog datasets, string fileName, List<SpecError> errors)
     {
         if (KnownNames.NeedsNoTraining(entry.Method) || KnownNames.IsSynthDataset(entry.Dataset))

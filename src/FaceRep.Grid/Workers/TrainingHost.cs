@@ -200,8 +200,8 @@ public sealed class TrainingHost : IDisposable
     /// <summary>The sets of <see cref="Catalog"/>.</summary>
     public IReadOnlyList<Data.ImageSets.CatalogEntry> Datasets() => Catalog().Entries;
 
-    /// <summary>The content hashes of <see cref="Datasets"/>.</summary>
-    public IReadOnlyList<string> DatasetContents() => Datasets().Select(e => e.Manifest.Content).ToList();
+    /// <summary>The content hashes of the sets and benchmarks of <see cref="Catalog"/>: what this silo's workers can run.</summary>
+    public IReadOnlyList<string> DatasetContents() => Catalog().Contents;
 
     /// <summary>Runs a job's trainer on its device's thread.</summary>
     private (JobOutcome? Outcome, Exception? Error) Execute(Device device, WorkItem item)
@@ -219,8 +219,8 @@ public sealed class TrainingHost : IDisposable
             Gang = item.Gang.Select(g => g.Worker).ToList(),
             Attempt = item.Lease.Attempt,
             InputRoots = _inputRoots.Value,
-            // The sets this silo's workers offered when they leased the job.
-            Datasets = job.Kind == Core.Experiments.JobKind.Pretrain ? Catalog() : Data.ImageSets.DatasetCatalog.Empty,
+            // The sets and benchmarks this silo's workers offered when they leased the job.
+            Datasets = Catalog(),
             Log = line => _log.LogInformation("{JobId}: {Line}", job.Id, line),
             Progress = progress =>
             {

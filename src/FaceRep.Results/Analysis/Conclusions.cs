@@ -152,7 +152,7 @@ public static class Conclusions
         metric.Direction == MetricDirection.LowerIsBetter ? b - a : a - b;
 
     private static IEnumerable<IGrouping<(string Task, string Protocol), ResultRow>> Scopes(IEnumerable<ResultRow> rows) =>
-        rows.GroupBy(r => (r.Task, r.Protocol))
+        rows.GroupBy(r => (Task: r.Scope, r.Protocol))
             .OrderBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal);
 
     private static Question BestSource(IReadOnlyList<ResultRow> rows, double alpha)
@@ -164,7 +164,7 @@ public static class Conclusions
                 continue;
             var ordered = cell.Ranks.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
             var metric = MetricDefinitions.ForTask(cell.Task)[0];
-            var inCell = rows.Where(r => r.Task == cell.Task && r.Protocol == cell.Protocol && r.Shots == cell.Shots).ToList();
+            var inCell = rows.Where(r => r.Scope == cell.Task && r.Protocol == cell.Protocol && r.Shots == cell.Shots).ToList();
             var best = BySeed(inCell, ordered[0], metric);
             var runner = BySeed(inCell, ordered[1], metric);
             var differences = best.Keys.Intersect(runner.Keys).Order().Select(s => Better(metric, best[s], runner[s])).ToArray();

@@ -49,7 +49,7 @@ public static class HyperSelection
         var choices = new List<HyperChoice>();
         var unselectable = 0;
         var ceiling = rows.Where(IsCeiling).ToList();
-        foreach (var cell in rows.Where(r => !IsCeiling(r)).GroupBy(r => (r.PretrainId, r.Task, r.Protocol, r.Shots, r.Seed)))
+        foreach (var cell in rows.Where(r => !IsCeiling(r)).GroupBy(r => (r.PretrainId, Task: r.Scope, r.Protocol, r.Shots, r.Seed)))
         {
             var runs = cell.ToList();
             if (runs.Count == 1)

@@ -67,7 +67,7 @@ public static class SourceComparison
 
         var cells = new List<(string Task, string Protocol, double Shots, MetricDefinition Metric, double[] A, double[] B)>();
         foreach (var cell in rows.Where(r => r.Pretrain == first || r.Pretrain == second)
-                     .GroupBy(r => (r.Task, r.Protocol, r.Shots))
+                     .GroupBy(r => (Task: r.Scope, r.Protocol, r.Shots))
                      .OrderBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal).ThenBy(g => g.Key.Shots))
         {
             var metric = MetricDefinitions.ForTask(cell.Key.Task)[0];

@@ -22,7 +22,7 @@ public static class SourceRanking
 {
     /// <summary>Ranks the sources of <paramref name="rows"/> cell by cell, on each task's headline metric.</summary>
     public static IReadOnlyList<CellRanking> Rank(IReadOnlyList<ResultRow> rows) =>
-        rows.GroupBy(r => (r.Task, r.Protocol, r.Shots))
+        rows.GroupBy(r => (Task: r.Scope, r.Protocol, r.Shots))
             .OrderBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Protocol, StringComparer.Ordinal).ThenBy(g => g.Key.Shots)
             .Select(cell =>
             {

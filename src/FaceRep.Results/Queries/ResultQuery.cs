@@ -7,8 +7,19 @@ namespace FaceRep.Results.Queries;
 /// <param name="Name">The name users write (<c>task</c>, <c>shots</c>).</param>
 /// <param name="Column">The column of the results table.</param>
 /// <param name="IsNumber">True for numeric coordinates (compared as numbers).</param>
-public sealed record Coordinate(string Name, string Column, bool IsNumber)
+/// <param name="InFacts">True when the DuckDB store's read layout (metric_facts, sweep_facts) holds it.</param>
+/// <param name="Sql">An expression in place of the column (the subset, read from the metric's name).</param>
+public sealed record Coordinate(string Name, string Column, bool IsNumber, bool InFacts = true, string? Sql = null)
 {
+    /// <summary>
+    /// The benchmark test subset a metric was measured on: the part of its stored name after '@'
+    /// (<c>nme_io@challenging</c>), <c>full</c> for the whole test split (and for SynthFace).
+    /// </summary>
+    public const string SubsetName = "subset";
+
+    /// <summary>The SQL of the coordinate's value in a query of <c>results r JOIN metrics m</c>.</summary>
+    public string Expression => Sql ?? $"r.{Column}";
+
     /// <summary>Every coordinate, in the order tables show them.</summary>
     public static readonly IReadOnlyList<Coordinate> All =
     [
@@ -23,6 +34,8 @@ public sealed record Coordinate(string Name, string Column, bool IsNumber)
         new("lr", "finetune_lr", true),
         new("device", "device", false),
         new("attempt", "attempt", true),
+        new("benchmark", "benchmark", false, InFacts: false),
+        new(SubsetName, "metric", false, InFacts: false, Sql: "CASE WHEN length(m.metric) > length($1) THEN substr(m.metric, length($1) + 2) ELSE 'full' END"),
     ];
 
     /// <summary>The coordinate of a name, or null.</summary>
@@ -43,6 +56,12 @@ public sealed record Filter(Coordinate Coordinate, IReadOnlyList<string> Values)
 /// <param name="GroupBy">Coordinates to group by, in order.</param>
 public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Filter> Filters, IReadOnlyList<Coordinate> GroupBy)
 {
+    /// <summary>True when every coordinate it reads is in the DuckDB store's read layout.</summary>
+    public bool UsesFacts => GroupBy.Concat(Filters.Select(f => f.Coordinate)).All(c => c.InFacts);
+
+    /// <summary>True when it reads the metric on benchmark test subsets too (<c>metric@subset</c>).</summary>
+    public bool BySubset => GroupBy.Concat(Filters.Select(f => f.Coordinate)).Any(c => c.Name == Coordinate.SubsetName);
+
     /// <summary>
     /// Builds a query from the console's words: <paramref name="where"/> holds <c>name=value[,value…]</c>
     /// items, <paramref name="groupBy"/> coordinate names. Throws <see cref="FormatException"/>
@@ -89,9 +108,11 @@ public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Fil
     /// </summary>
     public (string Sql, IReadOnlyList<object> Parameters) ToSql(string textOrder, bool facts = false)
     {
+        if (facts && !UsesFacts)
+            throw new InvalidOperationException($"the read layout holds no {string.Join(", ", GroupBy.Concat(Filters.Select(f => f.Coordinate)).Where(c => !c.InFacts).Select(c => c.Name))}");
         var parameters = new List<object> { Metric };
         var sql = new StringBuilder();
-        var groups = GroupBy.Select(g => $"r.{g.Column}").ToList();
+        var groups = GroupBy.Select(g => g.Expression).ToList();
         sql.Append("SELECT ");
         foreach (var g in groups)
             sql.Append(g).Append(", ");
@@ -111,7 +132,10 @@ public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Fil
         }
         else
         {
-            sql.Append("FROM results r JOIN metrics m ON m.job_id = r.job_id AND m.metric = $1 ");
+            // By subset: the metric over the whole test split and on each subset (nme_io, nme_io@common, …).
+            sql.Append(BySubset
+                ? "FROM results r JOIN metrics m ON m.job_id = r.job_id AND (m.metric = $1 OR left(m.metric, length($1) + 1) = $1 || '@') "
+                : "FROM results r JOIN metrics m ON m.job_id = r.job_id AND m.metric = $1 ");
             if (Sweep is not null)
             {
                 parameters.Add(Sweep);
@@ -130,14 +154,14 @@ public sealed record ResultQuery(string Metric, string? Sweep, IReadOnlyList<Fil
                 placeholders.Add($"${parameters.Count}");
             }
 
-            var column = filter.Coordinate.IsNumber ? $"CAST(r.{filter.Coordinate.Column} AS DOUBLE PRECISION)" : $"r.{filter.Coordinate.Column}";
+            var column = filter.Coordinate.IsNumber ? $"CAST({filter.Coordinate.Expression} AS DOUBLE PRECISION)" : filter.Coordinate.Expression;
             sql.Append($" AND {column} IN ({string.Join(", ", placeholders)})");
         }
 
         if (groups.Count > 0)
         {
             sql.Append(" GROUP BY ").Append(string.Join(", ", groups));
-            sql.Append(" ORDER BY ").Append(string.Join(", ", GroupBy.Select(g => g.IsNumber ? $"r.{g.Column}" : $"r.{g.Column}{textOrder}")));
+            sql.Append(" ORDER BY ").Append(string.Join(", ", GroupBy.Select(g => g.IsNumber ? g.Expression : $"{g.Expression}{textOrder}")));
         }
 
         return (sql.ToString(), parameters);

@@ -40,6 +40,8 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_images INTEGER DEFAULT 0;
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_content VARCHAR DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_kind VARCHAR DEFAULT '';
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark VARCHAR DEFAULT '';
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark_content VARCHAR DEFAULT '';
         CREATE TABLE IF NOT EXISTS sweep_jobs (
             sweep VARCHAR NOT NULL,
             job_id VARCHAR NOT NULL,
@@ -247,7 +249,7 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
                     .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
                     .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
                     .AppendValue(row.Versions).AppendValue(row.TrainIndices).AppendValue(row.LearningRate).AppendValue(row.PretrainImages)
-                    .AppendValue(row.PretrainContent).AppendValue(row.PretrainKind)
+                    .AppendValue(row.PretrainContent).AppendValue(row.PretrainKind).AppendValue(row.Benchmark).AppendValue(row.BenchmarkContent)
                     .EndRow();
             }
         }
@@ -333,11 +335,12 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
     /// <inheritdoc />
     public async Task<IReadOnlyList<Queries.AggregateRow>> QueryAsync(Queries.ResultQuery query, CancellationToken cancellationToken = default)
     {
-        var (sql, parameters) = query.ToSql(textOrder: "", facts: true);
+        // The read layout holds the common coordinates; a query by benchmark or subset joins the tables.
+        var (sql, parameters) = query.ToSql(textOrder: "", facts: query.UsesFacts);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (query.Sweep is { } sweep)
+            if (query.Sweep is { } sweep && query.UsesFacts)
             {
                 using var transaction = _connection.BeginTransaction();
                 var current = Scalar("SELECT generation FROM facts_generation");

@@ -69,6 +69,18 @@ public sealed record ResultRow
     /// <summary>An imported set's kind (curated, uncurated, video) as its planning found it; empty for SynthFace and unions of kinds.</summary>
     public string PretrainKind { get; init; } = "";
 
+    /// <summary>The imported benchmark the task was measured on (its name when planned); empty for SynthFace.</summary>
+    public string Benchmark { get; init; } = "";
+
+    /// <summary>The benchmark's content hash; empty for SynthFace.</summary>
+    public string BenchmarkContent { get; init; } = "";
+
+    /// <summary>
+    /// What the result measures, as analyses and reports group it: the task on SynthFace (<c>landmarks</c>), or
+    /// the task on a benchmark (<c>landmarks on 300w</c>), so the two are never compared with each other.
+    /// </summary>
+    public string Scope => Core.Metrics.TaskScopes.Of(Task, Benchmark);
+
     /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
     public double LearningRate { get; init; }
 
@@ -94,6 +106,8 @@ public sealed record ResultRow
             PretrainImages = config.Pretrain.Images,
             PretrainContent = config.Pretrain.DatasetContent ?? "",
             PretrainKind = config.Pretrain.DatasetKind ?? "",
+            Benchmark = config.Benchmark ?? "",
+            BenchmarkContent = config.BenchmarkContent ?? "",
             Backbone = config.Pretrain.Backbone.Arch,
             Width = config.Pretrain.Backbone.Width,
             Input = config.Pretrain.Backbone.Input,

@@ -28,18 +28,21 @@ internal static class ResultRows
     }
 
     /// <summary>
-    /// The query of <see cref="IResultStore.SummariseAsync"/> ($1 sweep, $2 metric) in SQL both stores
+    /// The query of <see cref="IResultStore.SummariseAsync"/> ($1 sweep, $2 metric; a row's task is its scope) in SQL both stores
     /// read; <paramref name="textOrder"/> follows each text column in ORDER BY (PostgreSQL: <c> COLLATE "C"</c>).
     /// </summary>
     public static string SummarySql(string textOrder) => $"""
-        SELECT r.pretrain, r.task, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
+        SELECT r.pretrain, {ScopeSql}, r.protocol, r.shots, count(m.value), avg(m.value), coalesce(stddev_samp(m.value), 0)
         FROM results r
         JOIN sweep_jobs s ON s.job_id = r.job_id
         JOIN metrics m ON m.job_id = r.job_id AND m.metric = $2
         WHERE s.sweep = $1 AND m.value IS NOT NULL
-        GROUP BY r.pretrain, r.task, r.protocol, r.shots
-        ORDER BY r.task{textOrder}, r.protocol{textOrder}, r.pretrain{textOrder}, r.shots
+        GROUP BY r.pretrain, {ScopeSql}, r.protocol, r.shots
+        ORDER BY {ScopeSql}{textOrder}, r.protocol{textOrder}, r.pretrain{textOrder}, r.shots
         """;
+
+    /// <summary>A result's scope in SQL (<see cref="ResultRow.Scope"/>): the task, or "task on benchmark".</summary>
+    private const string ScopeSql = "CASE WHEN coalesce(r.benchmark, '') = '' THEN r.task ELSE r.task || ' on ' || r.benchmark END";
 
     /// <summary>Reads the rows of <see cref="SummarySql"/>.</summary>
     public static async Task<IReadOnlyList<SummaryRow>> ReadSummaryAsync(DbDataReader reader, string metric, CancellationToken cancellationToken)
@@ -101,6 +104,8 @@ internal static class ResultRows
                 PretrainImages = reader.IsDBNull(19) ? 0 : reader.GetInt32(19),
                 PretrainContent = reader.IsDBNull(20) ? "" : reader.GetString(20),
                 PretrainKind = reader.IsDBNull(21) ? "" : reader.GetString(21),
+                Benchmark = reader.IsDBNull(22) ? "" : reader.GetString(22),
+                BenchmarkContent = reader.IsDBNull(23) ? "" : reader.GetString(23),
                 Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
             });
         }

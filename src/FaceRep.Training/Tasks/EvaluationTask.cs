@@ -1,4 +1,6 @@
 using FaceRep.Data;
+using FaceRep.Data.Benchmarks;
+using FaceRep.Core.Experiments;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -47,6 +49,21 @@ public abstract class EvaluationTask
 
     /// <summary>Writes a sample's label.</summary>
     public abstract void Label(FaceSample sample, Span<float> label);
+
+    /// <summary>
+    /// Writes a benchmark face's label, its points scaled by <paramref name="scale"/> from the stored crop to
+    /// the images the head sees.
+    /// </summary>
+    /// <exception cref="JobFailedException">The task cannot yet be measured on benchmarks.</exception>
+    public virtual void Label(BenchmarkItem item, float scale, Span<float> label) =>
+        throw new JobFailedException(FailureKind.Deterministic, $"the {Name} task cannot be measured on a benchmark in this build");
+
+    /// <summary>Maps decoded predictions of benchmark faces (in the images the head sees) to the stored crops' coordinates, in place.</summary>
+    public virtual void ToCrop(Span<float> predictions, float scale)
+    {
+        for (var i = 0; i < predictions.Length; i++)
+            predictions[i] /= scale;
+    }
 
     /// <summary>The few-shot training subset (indices into the training split); nested across fractions for a seed.</summary>
     public virtual int[] FewShotSubset(TaskData train, double shots, int seed) => FewShot.Subset(train.Count, shots, seed);

@@ -36,6 +36,15 @@ public sealed class LandmarkTask : EvaluationTask
     public override void Label(FaceSample sample, Span<float> label) => sample.Landmarks.CopyTo(label);
 
     /// <inheritdoc />
+    public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
+    {
+        if (item.Points.Length != LabelWidth)
+            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} has {item.Points.Length / 2} points; this landmark head predicts {PointCount}");
+        for (var i = 0; i < LabelWidth; i++)
+            label[i] = item.Points[i] * scale;
+    }
+
+    /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset) =>
         new Head(featureShape, train.Resolution);
 

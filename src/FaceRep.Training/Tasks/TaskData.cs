@@ -1,4 +1,6 @@
 using FaceRep.Data;
+using FaceRep.Data.Benchmarks;
+using FaceRep.Data.Formats;
 
 namespace FaceRep.Training.Tasks;
 
@@ -35,6 +37,41 @@ public sealed class TaskData
 
     /// <summary>Values per image.</summary>
     public int PixelsPerImage => 3 * Resolution * Resolution;
+
+    /// <summary>The benchmark faces the samples are, in order, when the split is a benchmark's; null for SynthFace.</summary>
+    public IReadOnlyList<BenchmarkItem>? BenchmarkItems { get; private init; }
+
+    /// <summary>The benchmark the samples come from, when they do.</summary>
+    public BenchmarkKind? BenchmarkKind { get; private init; }
+
+    /// <summary>Side of the benchmark's stored crops (label coordinates are in the crop scaled to <see cref="Resolution"/>).</summary>
+    public int BenchmarkSize { get; private init; }
+
+    /// <summary>
+    /// Decodes benchmark faces at <paramref name="resolution"/>, in parallel, labelled by <paramref name="task"/>
+    /// from their targets (points scaled from the stored crop to the resolution).
+    /// </summary>
+    public static TaskData Load(BenchmarkKind kind, int size, IReadOnlyList<BenchmarkItem> items, EvaluationTask task, int resolution)
+    {
+        var perImage = 3 * resolution * resolution;
+        var width = task.LabelWidth;
+        var pixels = new float[(long)items.Count * perImage];
+        var labels = new float[(long)items.Count * width];
+        var identities = new int[items.Count];
+        var scale = (float)resolution / size;
+        Parallel.For(0, items.Count, i =>
+        {
+            ImageDecoder.DecodeInto(items[i].Image, resolution, pixels.AsSpan(i * perImage, perImage), items[i].Source);
+            task.Label(items[i], scale, labels.AsSpan(i * width, width));
+            identities[i] = items[i].Subject;
+        });
+        return new TaskData(pixels, labels, identities, items.Count, resolution, width)
+        {
+            BenchmarkItems = items,
+            BenchmarkKind = kind,
+            BenchmarkSize = size,
+        };
+    }
 
     /// <summary>One sample's image.</summary>
     public Span<float> Image(int i) => Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);

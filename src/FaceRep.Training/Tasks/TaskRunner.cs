@@ -48,10 +48,7 @@ public static class TaskRunner
     {
         var task = Get(config.Task);
         var r = config.Pretrain.Backbone.Input;
-        context.Report(0, "generating task data");
-        var splits = SynthFaceCatalog.OpenTask(task.Name, config.TaskTrain, config.TaskTest, config.TaskTest, r, DataSeed);
-        var train = TaskData.Load(splits.Train, Enumerable.Range(0, splits.Train.Count).ToArray(), task);
-        var test = TaskData.Load(splits.Test, Enumerable.Range(0, splits.Test.Count).ToArray(), task);
+        var (train, test, loadValidation) = config.OnBenchmark ? LoadBenchmark(config, task, r, context) : LoadSynthFace(config, task, r, context);
         var subset = task.FewShotSubset(train, config.Shots, config.Seed);
         trainIndices = subset;
 
@@ -77,10 +74,10 @@ public static class TaskRunner
 
         context.Report(0.9, "evaluating");
         var predictions = Predict(backbone, task.Input, head, test, r, config.Pretrain.Backbone.Normalisation);
-        var metrics = new Dictionary<string, double>(head.Metrics(predictions, test), StringComparer.Ordinal);
+        var metrics = new Dictionary<string, double>(Measure(task, head, predictions, test), StringComparer.Ordinal);
         // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
-        var validation = TaskData.Load(splits.Validation, Enumerable.Range(0, splits.Validation.Count).ToArray(), task);
-        foreach (var (name, value) in head.Metrics(Predict(backbone, task.Input, head, validation, r, config.Pretrain.Backbone.Normalisation), validation))
+        var validation = loadValidation();
+        foreach (var (name, value) in Measure(task, head, Predict(backbone, task.Input, head, validation, r, config.Pretrain.Backbone.Normalisation), validation))
             metrics[ValidationPrefix + name] = value;
         // The floor: what the training labels alone predict (majority class, mean shape, mean
         // intensity), measured the same way on the same test split.
@@ -89,13 +86,78 @@ public static class TaskRunner
         for (var i = 0; i < test.Count; i++)
             constant.CopyTo(repeated, i * constant.Length);
         // (A metric undefined for a constant, such as a correlation, has no floor.)
-        foreach (var (name, value) in head.Metrics(repeated, test).Where(m => double.IsFinite(m.Value)))
+        foreach (var (name, value) in Measure(task, head, repeated, test).Where(m => double.IsFinite(m.Value)))
             metrics[MetricDefinitions.FloorPrefix + name] = value;
         metrics[MetricDefinitions.TrainLoss.Name] = lastLoss;
         metrics["train_images"] = subset.Length;
         metrics["test_images"] = test.Count;
         metrics["validation_images"] = validation.Count;
         return metrics;
+    }
+
+    /// <summary>The SynthFace splits of the task, rendered at the backbone's input; validation when asked for.</summary>
+    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadSynthFace(EvaluateConfig config, EvaluationTask task, int r, RunContext context)
+    {
+        context.Report(0, "generating task data");
+        var splits = SynthFaceCatalog.OpenTask(task.Name, config.TaskTrain, config.TaskTest, config.TaskTest, r, DataSeed);
+        static int[] All(IFaceDataset d) => Enumerable.Range(0, d.Count).ToArray();
+        return (TaskData.Load(splits.Train, All(splits.Train), task), TaskData.Load(splits.Test, All(splits.Test), task),
+            () => TaskData.Load(splits.Validation, All(splits.Validation), task));
+    }
+
+    /// <summary>The fraction of a benchmark's official training split held out for validation.</summary>
+    public const double BenchmarkValidationFraction = 0.1;
+
+    /// <summary>
+    /// A benchmark's official splits decoded at the backbone's input: few-shot subsets come from the training
+    /// split less a fixed tenth held out for validation (chosen with <see cref="DataSeed"/>, the same for
+    /// every job); the test split is the official one, with its subsets.
+    /// </summary>
+    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadBenchmark(EvaluateConfig config, EvaluationTask task, int r, RunContext context)
+    {
+        context.Report(0, $"reading benchmark {config.Benchmark}");
+        var entry = context.Datasets.FindBenchmarkByContent(config.BenchmarkContent ?? "")
+            ?? throw new JobFailedException(FailureKind.Deterministic,
+                $"benchmark '{config.Benchmark}' (content {config.BenchmarkContent?[..Math.Min(16, config.BenchmarkContent.Length)]}) is not under this silo's dataset roots; they hold {context.Datasets.DescribeBenchmarks()}");
+        IReadOnlyList<Data.Benchmarks.BenchmarkItem> items;
+        Data.Benchmarks.Benchmark benchmark;
+        try
+        {
+            benchmark = Data.Benchmarks.Benchmark.Open(entry.Directory);
+            items = benchmark.ReadAll();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}': {e.Message}", e);
+        }
+
+        if (benchmark.Content != config.BenchmarkContent)
+            throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' at {entry.Directory} changed since the sweep was planned (content {benchmark.Manifest.ShortContent})");
+        var kind = Data.Benchmarks.BenchmarkKinds.Find(benchmark.Manifest.Kind)
+            ?? throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' is a {benchmark.Manifest.Kind} benchmark, which this build does not know");
+        var official = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Train).ToList();
+        var testItems = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Test).ToList();
+        if (official.Count < 2 || testItems.Count == 0)
+            throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' has {official.Count} training and {testItems.Count} test faces; a run needs at least 2 and 1");
+        var held = Math.Max(1, (int)Math.Round(official.Count * BenchmarkValidationFraction));
+        var order = Enumerable.Range(0, official.Count).ToArray();
+        new Random(DataSeed).Shuffle(order);
+        var validationIndices = order.Take(held).Order().ToHashSet();
+        var pool = official.Where((_, i) => !validationIndices.Contains(i)).ToList();
+        var validationItems = official.Where((_, i) => validationIndices.Contains(i)).ToList();
+        context.Report(0, $"decoding {benchmark.Name}: {pool.Count:N0} training, {testItems.Count:N0} test faces");
+        var size = benchmark.Size;
+        return (TaskData.Load(kind, size, pool, task, r), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, task, r));
+    }
+
+    /// <summary>The task's metrics of decoded predictions: a benchmark's official ones on its faces, the head's own on SynthFace.</summary>
+    private static IReadOnlyDictionary<string, double> Measure(EvaluationTask task, TaskHead head, float[] predictions, TaskData data)
+    {
+        if (data.BenchmarkItems is not { } items || data.BenchmarkKind is not { } kind)
+            return head.Metrics(predictions, data);
+        var crop = (float[])predictions.Clone();
+        task.ToCrop(crop, (float)data.Resolution / data.BenchmarkSize);
+        return kind.Metrics(items, crop);
     }
 
     private static double Train(EvaluateConfig config, RunContext context, EvaluationTask task, ResNet backbone, TaskHead head,
