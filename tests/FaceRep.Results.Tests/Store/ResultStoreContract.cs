@@ -302,6 +302,36 @@ public abstract class ResultStoreContract
     }
 
     [Fact]
+    public async Task Benchmark_results_keep_their_benchmark_and_group_by_benchmark_and_test_subset()
+    {
+        await using var store = await OpenAsync();
+        await store.RecordSweepAsync("b", ["s", "w1", "w2"]);
+        ResultRow OnBenchmark(string id, int seed, double full, double common, double challenging) => Row(id, "scratch", 0.5, seed, full) with
+        {
+            Benchmark = "300w",
+            BenchmarkContent = "c0ffee",
+            Metrics = new Dictionary<string, double> { ["nme_io"] = full, ["nme_io@common"] = common, ["nme_io@challenging"] = challenging, ["nme_iox"] = 9 },
+        };
+        await store.WriteAsync([Row("s", "scratch", 0.5, 0, 0.20), OnBenchmark("w1", 0, 0.10, 0.08, 0.18), OnBenchmark("w2", 1, 0.12, 0.10, 0.20)]);
+
+        var queries = (IResultQueries)store;
+        var rows = await queries.QueryAsync(ResultQuery.Parse("nme_io", "b", [], ["benchmark,subset"]));
+        var challenging = await queries.QueryAsync(ResultQuery.Parse("nme_io", "b", ["subset=challenging"], []));
+        var wholeSplits = await queries.QueryAsync(ResultQuery.Parse("nme_io", "b", [], ["benchmark"]));
+        var read = await store.ReadAsync("b");
+
+        // SynthFace's results have no benchmark and are over the whole test split; nme_iox is another metric.
+        Assert.Equal([["", "full"], ["300w", "challenging"], ["300w", "common"], ["300w", "full"]], rows.Select(r => r.Key.ToArray()));
+        Assert.Equal([0.20, 0.19, 0.09, 0.11], rows.Select(r => Math.Round(r.Mean, 12)));
+        Assert.Equal((2, 0.19), (Assert.Single(challenging).Count, Math.Round(challenging[0].Mean, 12)));
+        Assert.Equal([0.20, 0.11], wholeSplits.Select(r => Math.Round(r.Mean, 12)));
+        Assert.Equal(("300w", "c0ffee", "landmarks on 300w"), (read.Single(r => r.JobId == "w1").Benchmark, read.Single(r => r.JobId == "w1").BenchmarkContent, read.Single(r => r.JobId == "w1").Scope));
+        Assert.Equal(("", "landmarks"), (read.Single(r => r.JobId == "s").Benchmark, read.Single(r => r.JobId == "s").Scope));
+        var summary = await store.SummariseAsync("b", "nme_io");
+        Assert.Equal(["landmarks", "landmarks on 300w"], summary.Select(r => r.Task));
+    }
+
+    [Fact]
     public async Task A_query_without_groups_or_sweep_aggregates_every_result_of_the_metric()
     {
         await using var store = await OpenAsync();

@@ -1,0 +1,96 @@
+using FaceRep.Results.Store;
+
+namespace FaceRep.Cli.Tests;
+
+/// <summary>
+/// A benchmark end to end through the console: SynthFace written in 300W's layout, imported as 300W (the
+/// importer finding each face in its larger canvas), named in a spec, measured in the official protocol.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class BenchmarkRunTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"facerep-benchmark-e2e-{Guid.NewGuid():N}");
+
+    public BenchmarkRunTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Spec(string benchmark, string task = "landmarks") => $$"""
+        name: bench
+        backbone: {arch: resnet18, width: 0.125, input: 32}
+        pretrain:
+          - {dataset: synth-curated, method: scratch}
+        tasks: [{task: {{task}}, benchmark: {{benchmark}}}]
+        shots: [0.5]
+        seeds: [0, 1]
+        scale: {finetune_steps: 20, finetune_batch: 8}
+        """;
+
+    [Fact]
+    public async Task A_synthface_export_imported_as_300w_is_measured_per_official_subset_and_keeps_its_results_when_renamed()
+    {
+        var (exported, export) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "synth", "--as", "300w", "--out", "src/300w", "--count", "150", "--resolution", "64");
+        Assert.True(exported == 0, export);
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(_dir, "src", "300w", "ibug"), "*.pts"));
+        var (imported, import) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", "src/300w", "--benchmark", "300w", "--out", "data/s300w", "--size", "64");
+        Assert.True(imported == 0, import);
+        Assert.Contains("Imported s300w as the 300w benchmark (landmarks): 150 faces", Normalised(import), StringComparison.Ordinal);
+        var (inspected, inspect) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "inspect", "data/s300w");
+        Assert.True(inspected == 0, inspect);
+        Assert.Contains("common", inspect, StringComparison.Ordinal);
+        Assert.Contains("challenging", inspect, StringComparison.Ordinal);
+
+        // A task the benchmark does not measure, and a benchmark that is not there, are refused before anything runs.
+        File.WriteAllText(Path.Combine(_dir, "wrong.yaml"), Spec("s300w", task: "emotion"));
+        var (wrong, wrongOutput) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "wrong.yaml");
+        Assert.True(wrong == 2, wrongOutput);
+        Assert.Contains("'s300w' is the 300w benchmark, which measures landmarks, not emotion", Normalised(wrongOutput), StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_dir, "typo.yaml"), Spec("s300"));
+        var (typo, typoOutput) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "typo.yaml");
+        Assert.True(typo == 2, typoOutput);
+        Assert.Contains("unknown benchmark 's300'", typoOutput, StringComparison.Ordinal);
+        Assert.Contains("s300w (300w, landmarks)", Normalised(typoOutput), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out", "artifacts")), "a refused spec trained something");
+
+        File.WriteAllText(Path.Combine(_dir, "bench.yaml"), Spec("s300w"));
+        var (code, first) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "bench.yaml");
+        Assert.True(code == 0, first);
+        Assert.Contains("3/3 done", first, StringComparison.Ordinal);
+        Assert.Contains("landmarks on s300w", first, StringComparison.Ordinal);
+
+        var rows = await RowsAsync();
+        Assert.Equal(2, rows.Count(r => r.Benchmark == "s300w"));
+        Assert.All(rows, r => Assert.Matches("^[0-9a-f]{64}$", r.BenchmarkContent));
+        foreach (var row in rows)
+        {
+            foreach (var metric in new[] { "nme_io", "nme_io@common", "nme_io@challenging", "fr_10", "auc_10", "floor_nme_io@challenging", "val_nme_io" })
+                Assert.True(row.Metrics.ContainsKey(metric), $"{row.JobId} lacks {metric}: {string.Join(", ", row.Metrics.Keys)}");
+            // The whole test split is the two subsets: its NME lies between theirs.
+            var (common, challenging) = (row.Metrics["nme_io@common"], row.Metrics["nme_io@challenging"]);
+            Assert.InRange(row.Metrics["nme_io"], Math.Min(common, challenging), Math.Max(common, challenging));
+        }
+
+        var (queried, query) = await FacerepProcess.RunAsync(_dir, Timeout, "results", "query", "--metric", "nme_io", "--group-by", "benchmark,subset");
+        Assert.True(queried == 0, query);
+        Assert.Matches(@"s300w\s*│\s*challenging\s*│\s*2\s*│", query);
+        Assert.Matches(@"s300w\s*│\s*common\s*│\s*2\s*│", query);
+        Assert.Matches(@"s300w\s*│\s*full\s*│\s*2\s*│", query);
+        Assert.Contains("landmarks on s300w", File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "bench", "report.md")), StringComparison.Ordinal);
+
+        // Renamed: the same content, so the same jobs; nothing runs again.
+        Directory.Move(Path.Combine(_dir, "data", "s300w"), Path.Combine(_dir, "data", "w300"));
+        File.WriteAllText(Path.Combine(_dir, "bench.yaml"), Spec("w300"));
+        var (renamed, second) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "bench.yaml");
+        Assert.True(renamed == 0, second);
+        Assert.Contains("Reusing 3 finished job(s)", second, StringComparison.Ordinal);
+    }
+
+    private static string Normalised(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+
+    private async Task<IReadOnlyList<ResultRow>> RowsAsync()
+    {
+        await using var store = new DuckDbResultStore(Path.Combine(_dir, "facerep-out", "results.duckdb"));
+        return await store.ReadAsync("bench");
+    }
+}
