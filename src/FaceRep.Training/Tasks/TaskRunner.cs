@@ -151,10 +151,10 @@ public static class TaskRunner
     }
 
     /// <summary>The task's metrics of decoded predictions: a benchmark's official ones on its faces, the head's own on SynthFace.</summary>
-    private static IReadOnlyDictionary<string, double> Measure(EvaluationTask task, TaskHead head, float[] predictions, TaskData data)
+    internal static IReadOnlyDictionary<string, double> Measure(EvaluationTask task, TaskHead? head, float[] predictions, TaskData data)
     {
         if (data.BenchmarkItems is not { } items || data.BenchmarkKind is not { } kind)
-            return head.Metrics(predictions, data);
+            return (head ?? throw new ArgumentNullException(nameof(head), "SynthFace data is measured by its head")).Metrics(predictions, data);
         var crop = (float[])predictions.Clone();
         task.ToCrop(crop, (float)data.Resolution / data.BenchmarkSize);
         return kind.Metrics(items, crop);
