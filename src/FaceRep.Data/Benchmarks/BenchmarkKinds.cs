@@ -54,6 +54,7 @@ public static class BenchmarkKinds
     private static readonly Dictionary<string, BenchmarkKind> ByName = new BenchmarkKind[]
     {
         new Face300W(),
+        new Wflw(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

@@ -21,7 +21,7 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw"];
 
     /// <summary>Canvas size relative to the face's render.</summary>
     public const double CanvasScale = 1.5;
@@ -38,6 +38,7 @@ public static class SynthExport
             throw new IOException($"{directory} already exists and is not empty; export into a new directory");
         return format switch
         {
+            "wflw" => ExportWflw(directory, train, test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -61,6 +62,54 @@ public static class SynthExport
         foreach (var (index, sample) in testSamples)
             files += Write300W(directory, hardest.Contains(index) ? "ibug" : common[k++], $"test_{index:D5}", sample, rng);
         return new SynthExportSummary("300w", directory, files, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>
+    /// WFLW's layout: the 98 points made from SynthFace's 68 (<see cref="Landmarks.LandmarkSchemes.Wflw98From68"/>), the box the
+    /// points' box widened by a tenth each side, the pose flag for |yaw| &gt; 30° or |roll| &gt; 20° and the expression flag
+    /// for an action unit at intensity 3 or more (the other four attributes are never set: SynthFace has no such flags).
+    /// </summary>
+    private static SynthExportSummary ExportWflw(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("landmarks", train, 1, test, resolution, seed);
+        var annotations = Path.Combine(directory, Wflw.Annotations);
+        Directory.CreateDirectory(annotations);
+        var rng = new Random(seed);
+        var files = 0;
+        foreach (var (split, faces) in new[] { (BenchmarkSplits.Train, splits.Train), (BenchmarkSplits.Test, splits.Test) })
+        {
+            var list = new StringBuilder();
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var sample = faces.Get(i);
+                var (jpeg, dx, dy) = Place(sample, rng);
+                var relative = $"{split}/{split}_{i:D5}.jpg";
+                var path = Path.Combine(directory, Wflw.Images, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, jpeg);
+                files++;
+                // WFLW's values are 0-based pixel centres: a continuous coordinate less half a pixel.
+                var points = Landmarks.LandmarkSchemes.Wflw98From68(sample.Landmarks);
+                for (var k = 0; k < points.Length; k++)
+                    points[k] += (k % 2 == 0 ? dx : dy) - 0.5f;
+                var (l, t, r, b) = CropRules.Box(points, 2, 0f);
+                var (mx, my) = ((r - l) / 10, (b - t) / 10);
+                var pose = Math.Abs(sample.Yaw) > 30 || Math.Abs(sample.Roll) > 20;
+                var expression = sample.ActionUnits.Any(a => a >= 3);
+                foreach (var v in points)
+                    list.Append(CultureInfo.InvariantCulture, $"{v:0.###} ");
+                list.Append(CultureInfo.InvariantCulture, $"{l - mx:0.#} {t - my:0.#} {r + mx:0.#} {b + my:0.#} {(pose ? 1 : 0)} {(expression ? 1 : 0)} 0 0 0 0 {relative}\n");
+            }
+
+            File.WriteAllText(Path.Combine(annotations, Wflw.ListFile(split)), list.ToString());
+            files++;
+        }
+
+        return new SynthExportSummary("wflw", directory, files, new Dictionary<string, int>
         {
             [BenchmarkSplits.Train] = splits.Train.Count,
             [BenchmarkSplits.Test] = splits.Test.Count,

@@ -50,6 +50,28 @@ public static class WflwReader
         return result;
     }
 
+    /// <summary>Reads every line it can; each line it cannot is passed to <paramref name="bad"/> with why, and left out.</summary>
+    public static IReadOnlyList<WflwAnnotation> ReadEach(string path, Action<DataFormatException> bad)
+    {
+        var result = new List<WflwAnnotation>();
+        foreach (var (number, raw) in TextFields.NumberedLines(path))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0)
+                continue;
+            try
+            {
+                result.Add(ParseLine(line, path, number));
+            }
+            catch (DataFormatException e)
+            {
+                bad(e);
+            }
+        }
+
+        return result;
+    }
+
     private static WflwAnnotation ParseLine(string line, string path, int number)
     {
         var fields = TextFields.SplitWhitespace(line);

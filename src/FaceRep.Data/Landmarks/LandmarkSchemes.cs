@@ -28,6 +28,40 @@ public static class LandmarkSchemes
                 (96, 97),
             ]).ToArray());
 
+    /// <summary>
+    /// The 98 points of WFLW's layout made from the 68 of iBUG's (x, y per point): the jaw's midpoints added,
+    /// each brow's lower contour set below its upper one, two points added to each eye, the pupils at the
+    /// eyes' centres. The mirror map of one is that of the other (SynthFace's faces in WFLW's layout).
+    /// </summary>
+    public static float[] Wflw98From68(ReadOnlySpan<float> p68)
+    {
+        if (p68.Length != 136)
+            throw new ArgumentException($"{p68.Length} values are not 68 (x, y) points", nameof(p68));
+        var points = new (float X, float Y)[68];
+        for (var i = 0; i < 68; i++)
+            points[i] = (p68[2 * i], p68[(2 * i) + 1]);
+        (float X, float Y) Mid(int a, int b) => ((points[a].X + points[b].X) / 2, (points[a].Y + points[b].Y) / 2);
+        var browDrop = 0.04f * Math.Abs(points[16].X - points[0].X);
+        (float X, float Y) Below(int a, int b) => (Mid(a, b).X, Mid(a, b).Y + browDrop);
+        (float X, float Y) Centre(int first) => (Enumerable.Range(first, 6).Average(i => points[i].X), Enumerable.Range(first, 6).Average(i => points[i].Y));
+        var w = new List<(float X, float Y)>(98);
+        for (var k = 0; k < 16; k++)
+        {
+            w.Add(points[k]);
+            w.Add(Mid(k, k + 1));
+        }
+
+        w.Add(points[16]);
+        w.AddRange([points[17], points[18], points[19], points[20], points[21], Below(21, 20), Below(20, 19), Below(19, 18), Below(18, 17)]);
+        w.AddRange([points[22], points[23], points[24], points[25], points[26], Below(25, 26), Below(24, 25), Below(23, 24), Below(22, 23)]);
+        w.AddRange(Enumerable.Range(27, 9).Select(i => points[i]));
+        w.AddRange([points[36], points[37], Mid(37, 38), points[38], points[39], points[40], Mid(40, 41), points[41]]);
+        w.AddRange([points[42], points[43], Mid(43, 44), points[44], points[45], points[46], Mid(46, 47), points[47]]);
+        w.AddRange(Enumerable.Range(48, 20).Select(i => points[i]));
+        w.AddRange([Centre(36), Centre(42)]);
+        return [.. w.SelectMany(p => new[] { p.X, p.Y })];
+    }
+
     /// <summary>The mirror map of a layout with <paramref name="points"/> points (68 or 98).</summary>
     public static IReadOnlyList<int> FlipPermutation(int points) => points switch
     {

@@ -42,7 +42,10 @@ public abstract class EvaluationTask
     public abstract int LabelWidth { get; }
 
     /// <summary>Points carried in the label.</summary>
-    public virtual PointLabels Points => PointLabels.None;
+    public virtual PointLabels PointLabels => PointLabels.None;
+
+    /// <summary>The task as it is measured on <paramref name="benchmark"/> (a landmark head of its number of points); itself by default.</summary>
+    public virtual EvaluationTask For(BenchmarkKind benchmark) => this;
 
     /// <summary>What the head reads.</summary>
     public virtual HeadInput Input => HeadInput.Pooled;

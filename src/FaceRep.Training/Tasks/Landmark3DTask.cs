@@ -22,7 +22,7 @@ public sealed class Landmark3DTask : EvaluationTask
     public override int LabelWidth => 3 * PointCount;
 
     /// <inheritdoc />
-    public override PointLabels Points => PointLabels.ThreeD;
+    public override PointLabels PointLabels => PointLabels.ThreeD;
 
     /// <inheritdoc />
     public override HeadInput Input => HeadInput.Map;

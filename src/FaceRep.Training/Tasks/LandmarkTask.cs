@@ -15,19 +15,26 @@ namespace FaceRep.Training.Tasks;
 /// thousands). Measured by NME under the inter-ocular, box-diagonal and box-size
 /// normalisations, failure rate at 0.1 and AUC@0.1.
 /// </summary>
-public sealed class LandmarkTask : EvaluationTask
+public sealed class LandmarkTask(int points = LandmarkTask.PointCount) : EvaluationTask
 {
-    /// <summary>Points per face.</summary>
+    /// <summary>Points per face on SynthFace (the 68-point layout).</summary>
     public const int PointCount = 68;
+
+    /// <summary>Points per face this head predicts.</summary>
+    public int Points { get; } = points > 0 ? points : throw new ArgumentOutOfRangeException(nameof(points), points, "a face needs at least one point");
 
     /// <inheritdoc />
     public override string Name => "landmarks";
 
     /// <inheritdoc />
-    public override int LabelWidth => 2 * PointCount;
+    public override int LabelWidth => 2 * Points;
 
     /// <inheritdoc />
-    public override PointLabels Points => PointLabels.TwoD;
+    public override EvaluationTask For(Data.Benchmarks.BenchmarkKind benchmark) =>
+        benchmark.Points == Points ? this : new LandmarkTask(benchmark.Points);
+
+    /// <inheritdoc />
+    public override PointLabels PointLabels => PointLabels.TwoD;
 
     /// <inheritdoc />
     public override HeadInput Input => HeadInput.Map;
@@ -39,27 +46,29 @@ public sealed class LandmarkTask : EvaluationTask
     public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
     {
         if (item.Points.Length != LabelWidth)
-            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} has {item.Points.Length / 2} points; this landmark head predicts {PointCount}");
+            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} has {item.Points.Length / 2} points; this landmark head predicts {Points}");
         for (var i = 0; i < LabelWidth; i++)
             label[i] = item.Points[i] * scale;
     }
 
     /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset) =>
-        new Head(featureShape, train.Resolution);
+        new Head(featureShape, train.Resolution, Points);
 
     private sealed class Head : TaskHead
     {
         private readonly HeatmapHead _net;
         private readonly int _resolution;
         private readonly Tensor _scale;
+        private readonly int _points;
 
-        public Head(long[] featureShape, int resolution)
+        public Head(long[] featureShape, int resolution, int points)
         {
             _resolution = resolution;
+            _points = points;
             _scale = tensor((float)resolution).DetachFromDisposeScope();
             // SimpleBaseline's 256 deconvolution channels on ResNet-50's 2048 features, scaled with the backbone.
-            _net = new HeatmapHead(featureShape[0], featureShape[1], resolution / 4, PointCount, hidden: Math.Max(32, featureShape[0] / 8));
+            _net = new HeatmapHead(featureShape[0], featureShape[1], resolution / 4, points, hidden: Math.Max(32, featureShape[0] / 8));
         }
 
         public override IEnumerable<Parameter> Parameters => _net.parameters();
@@ -75,12 +84,13 @@ public sealed class LandmarkTask : EvaluationTask
 
         public override IReadOnlyDictionary<string, double> Metrics(float[] predictions, TaskData test)
         {
-            var io = LandmarkMetrics.PerFaceNme(predictions, test.Labels, PointCount, NmeNormalisation.InterOcular);
+            // SynthFace's 68-point layout (a benchmark's faces are scored by its own official metrics).
+            var io = LandmarkMetrics.PerFaceNme(predictions, test.Labels, _points, NmeNormalisation.InterOcular);
             return new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 [MetricDefinitions.NmeInterOcular.Name] = io.Average(),
-                ["nme_diag"] = LandmarkMetrics.MeanNme(predictions, test.Labels, PointCount, NmeNormalisation.Diagonal),
-                ["nme_box"] = LandmarkMetrics.MeanNme(predictions, test.Labels, PointCount, NmeNormalisation.Box),
+                ["nme_diag"] = LandmarkMetrics.MeanNme(predictions, test.Labels, _points, NmeNormalisation.Diagonal),
+                ["nme_box"] = LandmarkMetrics.MeanNme(predictions, test.Labels, _points, NmeNormalisation.Box),
                 ["fr_10"] = LandmarkMetrics.FailureRate(io, 0.1),
                 ["auc_10"] = LandmarkMetrics.AucAt(io, 0.1),
             };

@@ -48,7 +48,7 @@ public static class TaskRunner
     {
         var task = Get(config.Task);
         var r = config.Pretrain.Backbone.Input;
-        var (train, test, loadValidation) = config.OnBenchmark ? LoadBenchmark(config, task, r, context) : LoadSynthFace(config, task, r, context);
+        var (train, test, loadValidation) = config.OnBenchmark ? LoadBenchmark(config, ref task, r, context) : LoadSynthFace(config, task, r, context);
         var subset = task.FewShotSubset(train, config.Shots, config.Seed);
         trainIndices = subset;
 
@@ -113,7 +113,7 @@ public static class TaskRunner
     /// split less a fixed tenth held out for validation (chosen with <see cref="DataSeed"/>, the same for
     /// every job); the test split is the official one, with its subsets.
     /// </summary>
-    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadBenchmark(EvaluateConfig config, EvaluationTask task, int r, RunContext context)
+    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadBenchmark(EvaluateConfig config, ref EvaluationTask task, int r, RunContext context)
     {
         context.Report(0, $"reading benchmark {config.Benchmark}");
         var entry = context.Datasets.FindBenchmarkByContent(config.BenchmarkContent ?? "")
@@ -135,6 +135,9 @@ public static class TaskRunner
             throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' at {entry.Directory} changed since the sweep was planned (content {benchmark.Manifest.ShortContent})");
         var kind = Data.Benchmarks.BenchmarkKinds.Find(benchmark.Manifest.Kind)
             ?? throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' is a {benchmark.Manifest.Kind} benchmark, which this build does not know");
+        // The head of the benchmark's layout (98 points for WFLW).
+        task = task.For(kind);
+        var measured = task;
         var official = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Train).ToList();
         var testItems = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Test).ToList();
         if (official.Count < 2 || testItems.Count == 0)
@@ -147,7 +150,7 @@ public static class TaskRunner
         var validationItems = official.Where((_, i) => validationIndices.Contains(i)).ToList();
         context.Report(0, $"decoding {benchmark.Name}: {pool.Count:N0} training, {testItems.Count:N0} test faces");
         var size = benchmark.Size;
-        return (TaskData.Load(kind, size, pool, task, r), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, task, r));
+        return (TaskData.Load(kind, size, pool, task, r), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, measured, r));
     }
 
     /// <summary>The task's metrics of decoded predictions: a benchmark's official ones on its faces, the head's own on SynthFace.</summary>
@@ -222,10 +225,10 @@ public static class TaskRunner
     /// <summary>A mild crop and mirror; points in the label move with the image.</summary>
     private static void Augment(EvaluationTask task, ReadOnlySpan<float> image, Span<float> view, int r, Span<float> label, Random rng)
     {
-        switch (task.Points)
+        switch (task.PointLabels)
         {
             case PointLabels.TwoD:
-                FaceRep.Data.Augment.RandomTaskView(image, view, r, label[..Batches.LandmarkValues], [], rng);
+                FaceRep.Data.Augment.RandomTaskView(image, view, r, label, [], rng);
                 break;
             case PointLabels.ThreeD:
                 FaceRep.Data.Augment.RandomTaskView(image, view, r, [], label[..(3 * 68)], rng);
