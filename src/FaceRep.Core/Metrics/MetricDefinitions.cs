@@ -161,6 +161,7 @@ public static class MetricDefinitions
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitMetrics = Array.AsReadOnly([Icc, Pcc, Mae, .. ActionUnits.Select(IccForActionUnit), TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3DOnBenchmark = Array.AsReadOnly([Nme2DBox, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Other = Array.AsReadOnly([TrainLoss]);
 
     private static readonly Dictionary<string, MetricDefinition> ByName =
@@ -179,6 +180,8 @@ public static class MetricDefinitions
     /// <param name="task">Task name.</param>
     public static IReadOnlyList<MetricDefinition> ForTask(string task) => TaskScopes.TaskOf(task) switch
     {
+        // A benchmark of 3D alignment is scored on the landmarks' x and y (AFLW2000-3D, as 3DDFA scores it).
+        "landmarks3d" when TaskScopes.BenchmarkOf(task) is not null => Landmarks3DOnBenchmark,
         "recognition" => Recognition,
         "landmarks" => Landmarks,
         "au" => ActionUnitMetrics,

@@ -55,6 +55,7 @@ public static class BenchmarkKinds
     {
         new Face300W(),
         new Wflw(),
+        new Aflw2000Benchmark(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FaceRep.Data.Formats;
 using SkiaSharp;
 
 namespace FaceRep.Data.Benchmarks;
@@ -21,7 +22,7 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d"];
 
     /// <summary>Canvas size relative to the face's render.</summary>
     public const double CanvasScale = 1.5;
@@ -39,6 +40,7 @@ public static class SynthExport
         return format switch
         {
             "wflw" => ExportWflw(directory, train, test, resolution, seed),
+            "aflw2000-3d" => ExportAflw2000(directory, train, test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -110,6 +112,62 @@ public static class SynthExport
         }
 
         return new SynthExportSummary("wflw", directory, files, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>
+    /// SynthFace's 3D alignment task as AFLW2000-3D (test: <c>AFLW2000/imageNNNNN.jpg</c> and <c>.mat</c> with
+    /// <c>pt3d_68</c> and <c>Pose_Para</c>) with 300W-LP (training: <c>300W_LP/SUBSET/NAME.jpg</c>, its <c>.mat</c> with
+    /// <c>Pose_Para</c>, and <c>300W_LP/landmarks/SUBSET/NAME_pts.mat</c> with <c>pts_3d</c>), written as MATLAB level-5
+    /// files. Coordinates are MATLAB's 1-based pixel centres; angles radians.
+    /// </summary>
+    private static SynthExportSummary ExportAflw2000(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("landmarks3d", train, 1, test, resolution, seed);
+        var rng = new Random(seed);
+        var files = 0;
+        static MatV5Writer.Variable Pose(FaceSample s)
+        {
+            var radians = Math.PI / 180;
+            return MatV5Writer.Matrix("Pose_Para", new double[,] { { s.Pitch * radians, s.Yaw * radians, s.Roll * radians, 0, 0, 0, 1 } });
+        }
+
+        var folders = Spread(splits.Train.Count, [("AFW", 5207), ("HELEN", 37676), ("IBUG", 1786), ("LFPW", 16556)]);
+        for (var i = 0; i < splits.Train.Count; i++)
+        {
+            var sample = splits.Train.Get(i);
+            var (jpeg, dx, dy) = Place(sample, rng);
+            var name = $"{folders[i]}_{i:D5}";
+            Directory.CreateDirectory(Path.Combine(directory, Aflw2000Benchmark.TrainFolder, folders[i]));
+            Directory.CreateDirectory(Path.Combine(directory, Aflw2000Benchmark.TrainFolder, "landmarks", folders[i]));
+            File.WriteAllBytes(Path.Combine(directory, Aflw2000Benchmark.TrainFolder, folders[i], name + ".jpg"), jpeg);
+            File.WriteAllBytes(Path.Combine(directory, Aflw2000Benchmark.TrainFolder, folders[i], name + ".mat"), MatV5Writer.Write([Pose(sample)]));
+            var pts = new double[68, 2];
+            for (var p = 0; p < 68; p++)
+                (pts[p, 0], pts[p, 1]) = (sample.Landmarks3D[3 * p] + dx + 0.5, sample.Landmarks3D[(3 * p) + 1] + dy + 0.5);
+            File.WriteAllBytes(Path.Combine(directory, Aflw2000Benchmark.TrainFolder, "landmarks", folders[i], name + "_pts.mat"),
+                MatV5Writer.Write([MatV5Writer.Matrix("pts_2d", pts), MatV5Writer.Matrix("pts_3d", pts)]));
+            files += 3;
+        }
+
+        Directory.CreateDirectory(Path.Combine(directory, Aflw2000Benchmark.TestFolder));
+        for (var i = 0; i < splits.Test.Count; i++)
+        {
+            var sample = splits.Test.Get(i);
+            var (jpeg, dx, dy) = Place(sample, rng);
+            var name = $"image{i:D5}";
+            File.WriteAllBytes(Path.Combine(directory, Aflw2000Benchmark.TestFolder, name + ".jpg"), jpeg);
+            var pt3d = new double[3, 68];
+            for (var p = 0; p < 68; p++)
+                (pt3d[0, p], pt3d[1, p], pt3d[2, p]) = (sample.Landmarks3D[3 * p] + dx + 0.5, sample.Landmarks3D[(3 * p) + 1] + dy + 0.5, sample.Landmarks3D[(3 * p) + 2]);
+            File.WriteAllBytes(Path.Combine(directory, Aflw2000Benchmark.TestFolder, name + ".mat"), MatV5Writer.Write([MatV5Writer.Matrix("pt3d_68", pt3d), Pose(sample)]));
+            files += 2;
+        }
+
+        return new SynthExportSummary("aflw2000-3d", directory, files, new Dictionary<string, int>
         {
             [BenchmarkSplits.Train] = splits.Train.Count,
             [BenchmarkSplits.Test] = splits.Test.Count,

@@ -24,6 +24,13 @@ public sealed class Landmark3DTask : EvaluationTask
     /// <inheritdoc />
     public override PointLabels PointLabels => PointLabels.ThreeD;
 
+    /// <summary>
+    /// On a benchmark scored on the 3D landmarks' x and y (AFLW2000-3D, as 3DDFA scores it, trained on 300W-LP,
+    /// which has no depth), a 2D landmark head of its points; on one with depth, this head.
+    /// </summary>
+    public override EvaluationTask For(Data.Benchmarks.BenchmarkKind benchmark) =>
+        benchmark.Dimensions == 2 ? new LandmarkTask(benchmark.Points) : this;
+
     /// <inheritdoc />
     public override HeadInput Input => HeadInput.Map;
 

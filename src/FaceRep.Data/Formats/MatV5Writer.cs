@@ -2,10 +2,13 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace FaceRep.Data.Tests.Formats;
+namespace FaceRep.Data.Formats;
 
-/// <summary>A minimal writer of MATLAB level-5 MAT-files, enough to build test inputs for the reader.</summary>
-internal static class MatV5Writer
+/// <summary>
+/// A minimal writer of MATLAB level-5 MAT-files: numeric matrices (optionally compressed) and character
+/// arrays, for SynthFace's exports in the benchmarks' layouts and for tests of the reader.
+/// </summary>
+public static class MatV5Writer
 {
     public const int MiUInt8 = 2;
     public const int MiUInt16 = 4;
