@@ -56,6 +56,7 @@ public static class BenchmarkKinds
         new Face300W(),
         new Wflw(),
         new Aflw2000Benchmark(),
+        new AffectNet(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

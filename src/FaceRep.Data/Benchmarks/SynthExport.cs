@@ -22,7 +22,7 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet"];
 
     /// <summary>Canvas size relative to the face's render.</summary>
     public const double CanvasScale = 1.5;
@@ -41,6 +41,7 @@ public static class SynthExport
         {
             "wflw" => ExportWflw(directory, train, test, resolution, seed),
             "aflw2000-3d" => ExportAflw2000(directory, train, test, resolution, seed),
+            "affectnet" => ExportAffectNet(directory, train, test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -168,6 +169,45 @@ public static class SynthExport
         }
 
         return new SynthExportSummary("aflw2000-3d", directory, files, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>
+    /// SynthFace's emotion task as AffectNet: <c>Manually_Annotated_file_lists/{training,validation}.csv</c> (the face's
+    /// box in its canvas, its 68 landmarks, expression 0–7, valence, arousal) and the images under
+    /// <c>Manually_Annotated_Images/N/</c>.
+    /// </summary>
+    private static SynthExportSummary ExportAffectNet(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("emotion", train, 1, test, resolution, seed);
+        Directory.CreateDirectory(Path.Combine(directory, AffectNet.Lists));
+        var rng = new Random(seed);
+        var files = 0;
+        foreach (var (split, file) in AffectNet.ListFiles)
+        {
+            var faces = split == BenchmarkSplits.Train ? splits.Train : splits.Test;
+            var csv = new StringBuilder("subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n");
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var sample = faces.Get(i);
+                var (jpeg, dx, dy) = Place(sample, rng);
+                var relative = $"{i % 10}/{split}_{i:D5}.jpg";
+                var path = Path.Combine(directory, AffectNet.Images, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, jpeg);
+                files++;
+                var landmarks = string.Join(';', sample.Landmarks.Select((v, k) => (v + (k % 2 == 0 ? dx : dy)).ToString("0.##", CultureInfo.InvariantCulture)));
+                csv.Append(CultureInfo.InvariantCulture, $"{relative},{dx},{dy},{sample.Resolution},{sample.Resolution},{landmarks},{sample.Emotion},{sample.Valence:0.######},{sample.Arousal:0.######}\n");
+            }
+
+            File.WriteAllText(Path.Combine(directory, AffectNet.Lists, file), csv.ToString());
+            files++;
+        }
+
+        return new SynthExportSummary("affectnet", directory, files, new Dictionary<string, int>
         {
             [BenchmarkSplits.Train] = splits.Train.Count,
             [BenchmarkSplits.Test] = splits.Test.Count,

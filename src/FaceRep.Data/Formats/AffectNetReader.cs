@@ -50,7 +50,13 @@ public static class AffectNetReader
         ["subDirectory_filePath", "face_x", "face_y", "face_width", "face_height", "facial_landmarks", "expression", "valence", "arousal"];
 
     /// <summary>Reads and validates the whole file.</summary>
-    public static AffectNetTable Read(string path)
+    public static AffectNetTable Read(string path) => Read(path, null);
+
+    /// <summary>
+    /// Reads the file, passing each row it cannot read to <paramref name="bad"/> with why and leaving it out
+    /// (with null, the first such row throws). A file without its header always throws.
+    /// </summary>
+    public static AffectNetTable Read(string path, Action<DataFormatException>? bad)
     {
         var records = new List<AffectNetRecord>();
         var excluded = new SortedDictionary<int, int>();
@@ -69,12 +75,22 @@ public static class AffectNetReader
                 continue;
             }
 
-            if (fields.Count != index.Length)
+            AffectNetRecord record;
+            try
             {
-                throw new DataFormatException(path, number, $"{fields.Count} fields", $"expected {index.Length} fields as in the header");
+                if (fields.Count != index.Length)
+                {
+                    throw new DataFormatException(path, number, $"{fields.Count} fields", $"expected {index.Length} fields as in the header");
+                }
+
+                record = ParseRow(fields, index, path, number);
+            }
+            catch (DataFormatException e) when (bad is not null)
+            {
+                bad(e);
+                continue;
             }
 
-            var record = ParseRow(fields, index, path, number);
             if (record.Expression >= ExpressionNames.Count)
             {
                 excluded[record.Expression] = excluded.GetValueOrDefault(record.Expression) + 1;

@@ -30,6 +30,16 @@ public sealed class EmotionTask : EvaluationTask
     }
 
     /// <inheritdoc />
+    public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
+    {
+        if (item.Class is < 0 or >= Classes || item.Values.Length != 2)
+            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} has no expression class 0–7 with valence and arousal");
+        label[0] = item.Class;
+        label[1] = item.Values[0];
+        label[2] = item.Values[1];
+    }
+
+    /// <inheritdoc />
     public override int[] FewShotSubset(TaskData train, double shots, int seed)
     {
         var classes = new int[train.Count];

@@ -61,11 +61,12 @@ public abstract class EvaluationTask
     public virtual void Label(BenchmarkItem item, float scale, Span<float> label) =>
         throw new JobFailedException(FailureKind.Deterministic, $"the {Name} task cannot be measured on a benchmark in this build");
 
-    /// <summary>Maps decoded predictions of benchmark faces (in the images the head sees) to the stored crops' coordinates, in place.</summary>
+    /// <summary>
+    /// Maps decoded predictions of benchmark faces from the images the head sees (<paramref name="scale"/> times the
+    /// stored crops) to the crops' coordinates, in place; predictions that are not coordinates stay as they are.
+    /// </summary>
     public virtual void ToCrop(Span<float> predictions, float scale)
     {
-        for (var i = 0; i < predictions.Length; i++)
-            predictions[i] /= scale;
     }
 
     /// <summary>The few-shot training subset (indices into the training split); nested across fractions for a seed.</summary>

@@ -52,6 +52,13 @@ public sealed class LandmarkTask(int points = LandmarkTask.PointCount) : Evaluat
     }
 
     /// <inheritdoc />
+    public override void ToCrop(Span<float> predictions, float scale)
+    {
+        for (var i = 0; i < predictions.Length; i++)
+            predictions[i] /= scale;
+    }
+
+    /// <inheritdoc />
     public override TaskHead CreateHead(long[] featureShape, TaskData train, IReadOnlyList<int> subset) =>
         new Head(featureShape, train.Resolution, Points);
 
