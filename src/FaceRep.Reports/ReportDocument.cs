@@ -84,6 +84,7 @@ public static class ReportDocument
             blocks.Add(ResultsTable(section));
         }
 
+        blocks.AddRange(BenchmarkBlocks(report));
         blocks.AddRange(CurveBlocks(report.Curves, charts));
 
         blocks.Add(new Heading(2, "Ranks", "ranks"));
@@ -107,6 +108,38 @@ public static class ReportDocument
         blocks.Add(new Heading(2, "Spec", "spec"));
         blocks.Add(report.Spec is null ? new Paragraph("The spec was not recorded with these results.") : new Code("yaml", report.Spec.TrimEnd()));
         return blocks;
+    }
+
+    private static IEnumerable<Block> BenchmarkBlocks(SweepReport report)
+    {
+        if (report.Benchmarks.Count == 0)
+            yield break;
+        yield return new Heading(2, "Benchmarks", "benchmarks");
+        yield return new Paragraph(
+            "Each benchmark's official metrics, computed as its community's reference code computes them on predictions mapped back to the original " +
+            "images: per source and shot fraction, on the whole test split (full) and on each official test subset, mean ± standard deviation over " +
+            "seeds (n). The floor is the constant predictor of each evaluation's training labels; a published figure is shown where this protocol is its " +
+            "paper's, as a reference line, not a result of this sweep (it used all training labels and a ResNet-50).");
+        foreach (var section in report.Benchmarks)
+        {
+            yield return new Heading(3, $"{section.Scope} · {section.Protocol}", $"benchmark-{Slug(section.Scope)}-{section.Protocol}");
+            var headers = new List<string> { "source", "shots", "subset" };
+            headers.AddRange(section.Metrics.Select(Wording.MetricHeading));
+            var rows = section.Rows.Select(row => (IReadOnlyList<string>)new[] { row.Source, row.Shots is { } shots ? Wording.Shots(shots) : "", row.Subset }
+                .Concat(section.Metrics.Select(m => row.Values.TryGetValue(m.Name, out var s) ? FormatSummary(m, s, published: row.Shots is null) : "—")).ToArray()).ToList();
+            yield return new Table($"benchmark-{Slug(section.Scope)}", headers, rows);
+        }
+    }
+
+    private static string Slug(string text) => new([.. text.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+
+    private static string FormatSummary(Core.Metrics.MetricDefinition metric, Core.Statistics.Summary summary, bool published)
+    {
+        var scale = metric.DisplayScale;
+        var mean = (summary.Mean * scale).ToString(scale == 100 ? "0.00" : "0.000", Invariant);
+        if (published)
+            return mean;
+        return summary.Count > 1 ? $"{mean} ± {(summary.StdDev * scale).ToString(scale == 100 ? "0.00" : "0.000", Invariant)} (n={summary.Count})" : $"{mean} (n={summary.Count})";
     }
 
     private static IEnumerable<Block> UntrainedBlocks(SweepReport report)

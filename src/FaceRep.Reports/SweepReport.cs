@@ -80,6 +80,9 @@ public sealed record SweepReport(
     /// <summary>Each source against the untrained backbone (scratch), per task; empty without scratch.</summary>
     public IReadOnlyList<AgainstUntrained> Untrained { get; init; } = [];
 
+    /// <summary>Each benchmark's official metrics per source, shot fraction and test subset, with published figures.</summary>
+    public IReadOnlyList<BenchmarkSection> Benchmarks { get; init; } = [];
+
     /// <summary>The sweep's training curves (pre-training loss and k-NN per source, head loss per task).</summary>
     public TrainingCurves Curves { get; init; } = TrainingCurves.None;
 
@@ -136,6 +139,7 @@ public sealed record SweepReport(
         return new SweepReport(sweep, now, source, sections, rankings, meanRanks, Conclusions.Answer(tuning.Rows, alpha), statistics, spec, alpha, tuning)
         {
             Untrained = AgainstUntrained.Of(named, meanRanks.Select(m => m.Source), alpha),
+            Benchmarks = BenchmarkSections.Of(named, name => named.FirstOrDefault(r => r.Benchmark == name)?.BenchmarkKind is { Length: > 0 } kind ? kind : null),
         };
     }
 

@@ -42,6 +42,7 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_kind VARCHAR DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark VARCHAR DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark_content VARCHAR DEFAULT '';
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark_kind VARCHAR DEFAULT '';
         CREATE TABLE IF NOT EXISTS sweep_jobs (
             sweep VARCHAR NOT NULL,
             job_id VARCHAR NOT NULL,
@@ -249,7 +250,7 @@ public sealed partial class DuckDbResultStore : IResultStore, Queries.IResultQue
                     .AppendValue(row.Task).AppendValue(row.Protocol).AppendValue(row.Shots).AppendValue(row.Seed)
                     .AppendValue(row.DurationSeconds).AppendValue(row.FinishedUtc).AppendValue(row.Device).AppendValue(row.Attempt)
                     .AppendValue(row.Versions).AppendValue(row.TrainIndices).AppendValue(row.LearningRate).AppendValue(row.PretrainImages)
-                    .AppendValue(row.PretrainContent).AppendValue(row.PretrainKind).AppendValue(row.Benchmark).AppendValue(row.BenchmarkContent)
+                    .AppendValue(row.PretrainContent).AppendValue(row.PretrainKind).AppendValue(row.Benchmark).AppendValue(row.BenchmarkContent).AppendValue(row.BenchmarkKind)
                     .EndRow();
             }
         }

@@ -51,6 +51,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
         ALTER TABLE results ADD COLUMN IF NOT EXISTS pretrain_kind TEXT NOT NULL DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark TEXT NOT NULL DEFAULT '';
         ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark_content TEXT NOT NULL DEFAULT '';
+        ALTER TABLE results ADD COLUMN IF NOT EXISTS benchmark_kind TEXT NOT NULL DEFAULT '';
         CREATE TABLE IF NOT EXISTS sweeps (
             sweep TEXT PRIMARY KEY,
             spec TEXT NOT NULL,
@@ -65,7 +66,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
         """;
 
     private const string Columns =
-        "job_id, pretrain_id, pretrain, pretrain_dataset, pretrain_method, backbone, width, input, task, protocol, shots, seed, duration_s, finished_utc, device, attempt, versions, train_indices, finetune_lr, pretrain_images, pretrain_content, pretrain_kind, benchmark, benchmark_content";
+        "job_id, pretrain_id, pretrain, pretrain_dataset, pretrain_method, backbone, width, input, task, protocol, shots, seed, duration_s, finished_utc, device, attempt, versions, train_indices, finetune_lr, pretrain_images, pretrain_content, pretrain_kind, benchmark, benchmark_content, benchmark_kind";
 
     private readonly NpgsqlDataSource _source;
 
@@ -104,7 +105,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             INSERT INTO results ({Columns})
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::int[],
                                  $9::text[], $10::text[], $11::float8[], $12::int[], $13::float8[], $14::timestamptz[], $15::text[], $16::int[],
-                                 $17::text[], $18::text[], $19::float8[], $20::int[], $21::text[], $22::text[], $23::text[], $24::text[])
+                                 $17::text[], $18::text[], $19::float8[], $20::int[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
             ON CONFLICT (job_id) DO UPDATE SET
                 pretrain_id = EXCLUDED.pretrain_id, pretrain = EXCLUDED.pretrain, pretrain_dataset = EXCLUDED.pretrain_dataset,
                 pretrain_method = EXCLUDED.pretrain_method, backbone = EXCLUDED.backbone, width = EXCLUDED.width, input = EXCLUDED.input,
@@ -112,7 +113,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
                 duration_s = EXCLUDED.duration_s, finished_utc = EXCLUDED.finished_utc, device = EXCLUDED.device,
                 attempt = EXCLUDED.attempt, versions = EXCLUDED.versions, train_indices = EXCLUDED.train_indices,
                 finetune_lr = EXCLUDED.finetune_lr, pretrain_images = EXCLUDED.pretrain_images, pretrain_content = EXCLUDED.pretrain_content, pretrain_kind = EXCLUDED.pretrain_kind,
-                benchmark = EXCLUDED.benchmark, benchmark_content = EXCLUDED.benchmark_content
+                benchmark = EXCLUDED.benchmark, benchmark_content = EXCLUDED.benchmark_content, benchmark_kind = EXCLUDED.benchmark_kind
             """, connection, transaction))
         {
             Add(command, latest.Select(r => r.JobId));
@@ -139,6 +140,7 @@ public sealed class PostgresResultStore : IResultStore, Queries.IResultQueries
             Add(command, latest.Select(r => r.PretrainKind));
             Add(command, latest.Select(r => r.Benchmark));
             Add(command, latest.Select(r => r.BenchmarkContent));
+            Add(command, latest.Select(r => r.BenchmarkKind));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

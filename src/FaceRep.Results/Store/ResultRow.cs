@@ -75,6 +75,9 @@ public sealed record ResultRow
     /// <summary>The benchmark's content hash; empty for SynthFace.</summary>
     public string BenchmarkContent { get; init; } = "";
 
+    /// <summary>Which benchmark it is (<c>300w</c>, <c>affectnet</c>): its layout, crops and metrics; empty for SynthFace.</summary>
+    public string BenchmarkKind { get; init; } = "";
+
     /// <summary>
     /// What the result measures, as analyses and reports group it: the task on SynthFace (<c>landmarks</c>), or
     /// the task on a benchmark (<c>landmarks on 300w</c>), so the two are never compared with each other.
@@ -108,6 +111,7 @@ public sealed record ResultRow
             PretrainKind = config.Pretrain.DatasetKind ?? "",
             Benchmark = config.Benchmark ?? "",
             BenchmarkContent = config.BenchmarkContent ?? "",
+            BenchmarkKind = config.BenchmarkKind ?? "",
             Backbone = config.Pretrain.Backbone.Arch,
             Width = config.Pretrain.Backbone.Width,
             Input = config.Pretrain.Backbone.Input,

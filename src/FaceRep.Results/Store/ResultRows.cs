@@ -106,6 +106,7 @@ internal static class ResultRows
                 PretrainKind = reader.IsDBNull(21) ? "" : reader.GetString(21),
                 Benchmark = reader.IsDBNull(22) ? "" : reader.GetString(22),
                 BenchmarkContent = reader.IsDBNull(23) ? "" : reader.GetString(23),
+                BenchmarkKind = reader.IsDBNull(24) ? "" : reader.GetString(24),
                 Metrics = metrics.TryGetValue(id, out var m) ? m : new Dictionary<string, double>(),
             });
         }
