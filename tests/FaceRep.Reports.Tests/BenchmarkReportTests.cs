@@ -42,12 +42,21 @@ public sealed class BenchmarkReportTests
                 var gain = source == "scratch" ? 0 : 0.1;
                 rows.Add(Row(source, "emotion", "affectnet-v1", "affectnet", seed, new Dictionary<string, double>
                 {
-                    ["accuracy"] = 0.3 + gain + (seed * 0.02), ["valence_ccc"] = 0.2 + gain, ["arousal_rmse"] = 0.4 - gain,
-                    ["floor_accuracy"] = 0.125, ["val_accuracy"] = 0.9, ["train_loss"] = 1, ["test_images"] = 100,
+                    ["accuracy"] = 0.3 + gain + (seed * 0.02),
+                    ["valence_ccc"] = 0.2 + gain,
+                    ["arousal_rmse"] = 0.4 - gain,
+                    ["floor_accuracy"] = 0.125,
+                    ["val_accuracy"] = 0.9,
+                    ["train_loss"] = 1,
+                    ["test_images"] = 100,
                 }));
                 rows.Add(Row(source, "landmarks", "300w", "300w", seed, new Dictionary<string, double>
                 {
-                    ["nme_io"] = 0.08 - gain / 10, ["nme_io@common"] = 0.07 - gain / 10, ["nme_io@challenging"] = 0.12 - gain / 10, ["fr_10"] = 0.1, ["auc_10"] = 0.3,
+                    ["nme_io"] = 0.08 - gain / 10,
+                    ["nme_io@common"] = 0.07 - gain / 10,
+                    ["nme_io@challenging"] = 0.12 - gain / 10,
+                    ["fr_10"] = 0.1,
+                    ["auc_10"] = 0.3,
                 }));
                 rows.Add(Row(source, "emotion", "", "", seed, new Dictionary<string, double> { ["accuracy"] = 0.9 }));
             }
