@@ -40,6 +40,12 @@ public static class ClusterCommands
             .Select(d => new Data.ImageSets.CatalogEntry(d.Name, d.Directory, Data.ImageSets.ImageSet.FromJson(d.ManifestJson)))
             .ToList();
 
+    /// <summary>The imported benchmarks the active silos hold (one held by several silos once per silo).</summary>
+    internal static async Task<IReadOnlyList<Data.ImageSets.BenchmarkEntry>> HeldBenchmarksAsync(ClusterConnection connection) =>
+        (await SilosAsync(connection.Client)).SelectMany(s => s.Report?.Benchmarks ?? [])
+            .Select(d => new Data.ImageSets.BenchmarkEntry(d.Name, d.Directory, Data.Benchmarks.Benchmark.FromJson(d.ManifestJson)))
+            .ToList();
+
     /// <summary>The active silos, each with its host's report (null when it did not answer within 10 s).</summary>
     private static async Task<(MembershipEntry Host, SiloReport? Report)[]> SilosAsync(IClusterClient client)
     {

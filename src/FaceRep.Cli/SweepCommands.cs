@@ -54,8 +54,8 @@ public static class SweepCommands
                 text = new SweepSpecParser().ReadFile(path);
                 // A spec naming only SynthFace sets is planned before the cluster is contacted; one naming
                 // imported sets with the silos' own catalogs, unless --data gives one here.
-                var names = new SweepSpecParser(checkDataset: _ => null).Parse(text, Path.GetFileName(path));
-                if (dataDir is not null || !names.Pretrain.Any(p => !KnownNames.NeedsNoTraining(p.Method) && !KnownNames.IsSynthDataset(p.Dataset)))
+                var names = new SweepSpecParser(checkDataset: _ => null, checkBenchmark: _ => null).Parse(text, Path.GetFileName(path));
+                if (dataDir is not null || (!names.Pretrain.Any(p => !KnownNames.NeedsNoTraining(p.Method) && !KnownNames.IsSynthDataset(p.Dataset)) && names.Benchmarks.Count == 0))
                     plan = SweepPlanner.Plan(text, Path.GetFileName(path), dataDir is null ? null : Data.ImageSets.DatasetCatalog.Open([Path.GetFullPath(dataDir)]));
             }
             catch (SpecException e)
@@ -66,9 +66,10 @@ public static class SweepCommands
             return await cluster.WithConnectionAsync(result, console, cancellationToken, async connection =>
             {
                 var held = await ClusterCommands.HeldDatasetsAsync(connection);
+                var heldBenchmarks = await ClusterCommands.HeldBenchmarksAsync(connection);
                 try
                 {
-                    plan ??= SweepPlanner.Plan(text, Path.GetFileName(path), Data.ImageSets.DatasetCatalog.Of(held, $"the silos of {connection.Target}"));
+                    plan ??= SweepPlanner.Plan(text, Path.GetFileName(path), Data.ImageSets.DatasetCatalog.Of(held, $"the silos of {connection.Target}", heldBenchmarks));
                 }
                 catch (SpecException e)
                 {
@@ -82,7 +83,13 @@ public static class SweepCommands
                     .Where(d => !contents.Contains(d.Content)).Distinct().ToList();
                 foreach (var (dataset, content) in missing)
                     console.MarkupLineInterpolated($"[red]error:[/] {path}: no silo of {connection.Target} holds dataset '{dataset}' (content {content[..Math.Min(16, content.Length)]}); copy it under a silo's DatasetRoots (the silos hold: {(held.Count == 0 ? "none" : string.Join(", ", held.Select(h => h.Name).Distinct()))})");
-                if (missing.Count > 0)
+                // Likewise a benchmark (given with --data) that no silo holds.
+                var benchmarkContents = heldBenchmarks.Select(b => b.Manifest.Content).ToHashSet(StringComparer.Ordinal);
+                var missingBenchmarks = plan.Grid.Evaluations.Select(e => e.Config).Where(c => c.OnBenchmark && !benchmarkContents.Contains(c.BenchmarkContent!))
+                    .Select(c => (c.Benchmark, Content: c.BenchmarkContent!)).Distinct().ToList();
+                foreach (var (benchmark, content) in missingBenchmarks)
+                    console.MarkupLineInterpolated($"[red]error:[/] {path}: no silo of {connection.Target} holds benchmark '{benchmark}' (content {content[..Math.Min(16, content.Length)]}); copy it under a silo's DatasetRoots (the silos hold: {(heldBenchmarks.Count == 0 ? "none" : string.Join(", ", heldBenchmarks.Select(h => h.Name).Distinct()))})");
+                if (missing.Count > 0 || missingBenchmarks.Count > 0)
                     return ExitCodes.BadInput;
                 var grid = plan.Grid;
                 var name = grid.Spec.Name;

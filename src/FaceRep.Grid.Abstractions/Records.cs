@@ -319,6 +319,10 @@ public sealed record SiloReport(
     /// <summary>The imported sets under the silo's DatasetRoots.</summary>
     [Id(7)]
     public IReadOnlyList<HeldDataset> Datasets { get; init; } = [];
+
+    /// <summary>The imported benchmarks under the silo's DatasetRoots (manifests: <c>benchmark.json</c>).</summary>
+    [Id(8)]
+    public IReadOnlyList<HeldDataset> Benchmarks { get; init; } = [];
 }
 
 /// <summary>An imported set a silo holds.</summary>

@@ -1,3 +1,4 @@
+using FaceRep.Data.Benchmarks;
 using FaceRep.Data.ImageSets;
 using FaceRep.Grid.Abstractions;
 using Xunit.Abstractions;
@@ -5,9 +6,9 @@ using Xunit.Abstractions;
 namespace FaceRep.Cluster.Tests;
 
 /// <summary>
-/// Two silos, one holding an imported set under its DatasetRoots and one not: a sweep naming the
-/// set is resolved with the silos' own catalogs, its pre-training runs only where the set is, and a
-/// sweep naming a set no silo holds is refused at submit.
+/// Two silos, one holding an imported set and a benchmark under its DatasetRoots and one not: a sweep
+/// naming them is resolved with the silos' own catalogs, the jobs reading them run only where they are,
+/// and a sweep naming a set or benchmark no silo holds is refused at submit.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAsyncLifetime
@@ -15,14 +16,18 @@ public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAs
     private ClusterHarness _cluster = null!;
     private string _dir = null!;
     private ImageSetManifest _faces = null!;
+    private BenchmarkManifest _w300 = null!;
 
     public async Task InitializeAsync()
     {
         _dir = Directory.CreateTempSubdirectory("facerep-dataset-placement-").FullName;
         var fixtures = global::FaceRep.Tests.Shared.ImageSetFixtures.PathOf();
         _faces = ImageSetImport.Import(Path.Combine(fixtures, "identities"), Path.Combine(_dir, "silo-data", "faces")).Manifest;
-        // A set only this machine has: no silo can run a job on it.
+        var w300 = global::FaceRep.Tests.Shared.BenchmarkFixtures.PathOf("300w");
+        _w300 = BenchmarkImport.Run(BenchmarkKinds.Get("300w"), w300, Path.Combine(_dir, "silo-data", "w300"), new BenchmarkImportOptions { Size = 32 });
+        // A set and a benchmark only this machine has: no silo can run a job on them.
         ImageSetImport.Import(Path.Combine(fixtures, "crawl"), Path.Combine(_dir, "local", "crawl"));
+        BenchmarkImport.Run(BenchmarkKinds.Get("300w"), w300, Path.Combine(_dir, "local", "mine300w"), new BenchmarkImportOptions { Size = 48 });
         var roots = Path.Combine(_dir, "silo-data");
         _cluster = await ClusterHarness.StartAsync(output, silos: 2, configure: c => c with { Executor = "sleep:100ms" },
             configureSilo: (i, c) => i == 0 ? c with { DatasetRoots = roots } : c);
@@ -96,6 +101,40 @@ public sealed class DatasetPlacementClusterTests(ITestOutputHelper output) : IAs
         Assert.True(text.Contains("faces (under the silos of", StringComparison.Ordinal), text);
         await using var client = await _cluster.ConnectAsync();
         Assert.DoesNotContain(await client.Client.GetGrain<IDispatcherGrain>(0).GetSweepsAsync(), s => s.Name == "crawl");
+    }
+
+    [Fact]
+    public async Task Evaluations_on_a_benchmark_run_only_on_the_silo_that_holds_it_and_one_no_silo_holds_is_refused()
+    {
+        var path = Path.Combine(_dir, "bench.yaml");
+        await File.WriteAllTextAsync(path, """
+            name: bench
+            pretrain:
+              - {dataset: synth-curated, method: scratch}
+            tasks: [landmarks, {task: landmarks, benchmark: w300}]
+            shots: [0.5]
+            seeds: [0, 1, 2, 3]
+            """);
+        var cluster = new[] { "--cluster", _cluster.Redis.ConnectionString, "--cluster-id", _cluster.Config.ClusterId };
+
+        var (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, "--watch", "--plain", .. cluster]);
+
+        Assert.True(code == 0, text);
+        Assert.Contains("Sweep bench finished: 9 succeeded, 0 failed, of 9.", text, StringComparison.Ordinal);
+        var grid = Grid.Planning.SweepPlanner.Plan(await File.ReadAllTextAsync(path), "bench.yaml", DatasetCatalog.Open([Path.Combine(_dir, "silo-data")])).Grid;
+        var onBenchmark = grid.Evaluations.Where(e => e.Config.BenchmarkContent == _w300.Content).Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(4, onBenchmark.Count);
+        var runs = RunLog.Read(_cluster.RunLogPath).Where(r => r.Succeeded && onBenchmark.Contains(r.JobId)).ToList();
+        Assert.Equal(4, runs.Count);
+        Assert.All(runs, r => Assert.True(_cluster.Silos[0].Owns(r.Silo), $"evaluation {r.JobId} on the benchmark ran on {r.Silo}, which does not hold it"));
+
+        // A benchmark given here with --data that no silo holds would leave its jobs waiting for ever: refused.
+        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace("name: bench", "name: mine", StringComparison.Ordinal).Replace("benchmark: w300", "benchmark: mine300w", StringComparison.Ordinal));
+        (code, text) = await FacerepConsole.RunAsync(_dir, ["sweep", "submit", path, "--data", Path.Combine(_dir, "local"), .. cluster]);
+        text = Unwrapped(text);
+        Assert.True(code == 2, text);
+        Assert.Contains("holds benchmark 'mine300w'", text, StringComparison.Ordinal);
+        Assert.Contains("the silos hold: w300", text, StringComparison.Ordinal);
     }
 
     /// <summary>The console wraps long lines at its width: joined again so phrases can be found.</summary>

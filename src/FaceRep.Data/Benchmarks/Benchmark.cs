@@ -112,6 +112,23 @@ public sealed class Benchmark
     /// <summary>Side of its crops.</summary>
     public int Size => Manifest.Size;
 
+    /// <summary>A manifest as JSON (as <see cref="ManifestFile"/> holds it).</summary>
+    public static string ToJson(BenchmarkManifest manifest) => JsonSerializer.Serialize(manifest, Json);
+
+    /// <summary>A manifest from JSON written by <see cref="ToJson"/>.</summary>
+    /// <exception cref="InvalidDataException">It is not one.</exception>
+    public static BenchmarkManifest FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<BenchmarkManifest>(json, Json) ?? throw new InvalidDataException("an empty benchmark manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not a benchmark manifest ({e.Message})", e);
+        }
+    }
+
     /// <summary>True when <paramref name="directory"/> holds a benchmark manifest.</summary>
     public static bool IsBenchmark(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
 

@@ -164,6 +164,7 @@ public sealed class DispatcherGrain(
         }
 
         List<(SweepQueue Queue, QueueEntry Entry)>? putBack = null;
+        List<(SweepQueue Queue, QueueEntry Entry)>? putBackElsewhere = null;
         try
         {
             if (_holds.TryGetValue(silo, out var held))
@@ -187,10 +188,13 @@ public sealed class DispatcherGrain(
                 var (queue, entry) = next;
                 if (!entry.Job.CanRunWith(holding))
                 {
-                    // Its data is not here: a silo that holds it takes it (its idle workers ask every heartbeat).
+                    // Its data is not here: a silo that holds it takes it. A preference for this silo
+                    // (where its pre-training ran) is dropped, or this silo's workers, which see it
+                    // first, would keep it from the silos that can run it; a worker of one is woken.
                     if (_unplaceable.Add(entry.Job.JobId))
                         log.LogInformation("Job {JobId} reads datasets silo {Silo} does not hold ({Datasets}); it waits for a silo that does", entry.Job.JobId, silo, entry.Job.Datasets);
-                    (putBack ??= []).Add(next);
+                    var elsewhere = entry.Job.PreferredSilo == silo ? entry with { Job = entry.Job with { PreferredSilo = null } } : entry;
+                    (putBackElsewhere ??= []).Add((queue, elsewhere));
                     continue;
                 }
 
@@ -254,6 +258,8 @@ public sealed class DispatcherGrain(
         {
             foreach (var (_, entry) in putBack ?? [])
                 Add(entry.Job, entry.Place, wake: false);
+            foreach (var (_, entry) in putBackElsewhere ?? [])
+                Add(entry.Job, entry.Place, wake: true);
         }
     }
 

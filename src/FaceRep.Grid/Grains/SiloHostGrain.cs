@@ -18,5 +18,6 @@ public sealed class SiloHostGrain(TrainingHost host, ILocalSiloDetails silo, IOp
         silo.Name, silo.SiloAddress.ToParsableString(), host.Report(), host.Draining, host.Finished, host.StartedUtc, options.Value.Executor)
     {
         Datasets = host.Datasets().Select(e => new HeldDataset(e.Name, e.Directory, Data.ImageSets.ImageSet.ToJson(e.Manifest))).ToList(),
+        Benchmarks = host.Catalog().Benchmarks.Select(e => new HeldDataset(e.Name, e.Directory, Data.Benchmarks.Benchmark.ToJson(e.Manifest))).ToList(),
     });
 }
