@@ -86,11 +86,49 @@ public sealed class BenchmarkRunTests : IDisposable
         Assert.Contains("Reusing 3 finished job(s)", second, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Wflw_aflw2000_3d_and_affectnet_exports_run_in_one_sweep_and_the_report_has_a_section_for_each()
+    {
+        foreach (var (format, name, count, test) in new[] { ("wflw", "wf", "60", "20"), ("aflw2000-3d", "a3d", "60", "20"), ("affectnet", "aff", "80", "24") })
+        {
+            var (exported, export) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "synth", "--as", format, "--out", $"src/{name}", "--count", count, "--test", test, "--resolution", "48");
+            Assert.True(exported == 0, export);
+            var (imported, import) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", $"src/{name}", "--benchmark", format, "--out", $"data/{name}", "--size", "48");
+            Assert.True(imported == 0, import);
+        }
+
+        File.WriteAllText(Path.Combine(_dir, "three.yaml"), """
+            name: three
+            backbone: {arch: resnet18, width: 0.125, input: 32}
+            pretrain:
+              - {dataset: synth-curated, method: scratch}
+            tasks: [{task: landmarks, benchmark: wf}, {task: landmarks3d, benchmark: a3d}, {task: emotion, benchmark: aff}]
+            shots: [1.0]
+            seeds: [0]
+            scale: {finetune_steps: 10, finetune_batch: 8}
+            """);
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "three.yaml");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("4/4 done", output, StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "three", "report.md"));
+        Assert.Contains("## Benchmarks", report, StringComparison.Ordinal);
+        foreach (var scope in new[] { "landmarks on wf", "landmarks3d on a3d", "emotion on aff" })
+            Assert.Contains($"### {scope} · finetune", report, StringComparison.Ordinal);
+        // WFLW's pose subset, AFLW2000-3D's yaw bins and the paper's figures for the two whose protocol is its own.
+        Assert.Matches(@"\| scratch \| 100% \| pose \|", report);
+        Assert.Matches(@"\| scratch \| 100% \| yaw0-30 \|", report);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(report, @"\| published: the paper").Count);
+        var rows = await RowsAsync("three");
+        Assert.Equal(["a3d", "aff", "wf"], rows.Select(r => r.Benchmark).Order());
+        Assert.Equal(["affectnet", "aflw2000-3d", "wflw"], rows.Select(r => r.BenchmarkKind).Order());
+    }
+
     private static string Normalised(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 
-    private async Task<IReadOnlyList<ResultRow>> RowsAsync()
+    private async Task<IReadOnlyList<ResultRow>> RowsAsync(string sweep = "bench")
     {
         await using var store = new DuckDbResultStore(Path.Combine(_dir, "facerep-out", "results.duckdb"));
-        return await store.ReadAsync("bench");
+        return await store.ReadAsync(sweep);
     }
 }
