@@ -22,19 +22,7 @@ public sealed record BenchmarkImportOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>The options' problems, each naming the option; empty when usable.</summary>
-    public IReadOnlyList<string> Problems()
-    {
-        var problems = new List<string>();
-        if (Size is { } size && size is < 16 or > 1024)
-            problems.Add($"--size: {size} is outside 16–1024");
-        if (Quality is < 50 or > 100)
-            problems.Add($"--quality: {Quality} is outside 50–100");
-        if (ShardSize is < 1 or > 1_000_000)
-            problems.Add($"--shard-size: {ShardSize} is outside 1–1000000");
-        if (Threads < 1)
-            problems.Add($"--threads: {Threads} is not a positive number");
-        return problems;
-    }
+    public IReadOnlyList<string> Problems() => ImageImportOptions.StorageProblems(Size, Quality, ShardSize, Threads);
 }
 
 /// <summary>

@@ -40,19 +40,26 @@ public sealed record ImageImportOptions
     /// <summary>The options' problems, each naming the option; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
-        var problems = new List<string>();
-        if (Size is { } size && size is < 16 or > 1024)
-            problems.Add($"--size: {size} is outside 16–1024");
-        if (Quality is < 50 or > 100)
-            problems.Add($"--quality: {Quality} is outside 50–100");
+        var problems = StorageProblems(Size, Quality, ShardSize, Threads);
         if (Boxes is not null && Size is null)
             problems.Add("--boxes: cropping to face boxes re-encodes the images; give the stored size with --size");
         if (Margin is < 0 or > 2 || !double.IsFinite(Margin))
             problems.Add($"--margin: {Margin} is outside 0–2");
-        if (ShardSize is < 1 or > 1_000_000)
-            problems.Add($"--shard-size: {ShardSize} is outside 1–1000000");
-        if (Threads < 1)
-            problems.Add($"--threads: {Threads} is not a positive number");
+        return problems;
+    }
+
+    /// <summary>The problems of the storage options every import shares (image sets and benchmarks), each naming its option.</summary>
+    internal static List<string> StorageProblems(int? size, int quality, int shardSize, int threads)
+    {
+        var problems = new List<string>();
+        if (size is { } s && s is < 16 or > 1024)
+            problems.Add($"--size: {s} is outside 16–1024");
+        if (quality is < 50 or > 100)
+            problems.Add($"--quality: {quality} is outside 50–100");
+        if (shardSize is < 1 or > 1_000_000)
+            problems.Add($"--shard-size: {shardSize} is outside 1–1000000");
+        if (threads < 1)
+            problems.Add($"--threads: {threads} is not a positive number");
         return problems;
     }
 }
