@@ -108,14 +108,18 @@ public static class PlanCommand
         var unmeasured = stages.Sum(s => s.Unmeasured);
         console.MarkupLineInterpolated($"Estimated {Duration(total)} of device time ({kinds}) from the step times earlier runs measured{(unmeasured > 0 ? $"; {unmeasured:N0} job(s) of shapes nothing measured yet are not in it (run a small sweep of that shape first)" : "")}.");
 
-        // Data: every silo that runs a pre-training job on an imported set needs a copy of it.
+        // Data: every silo that runs a pre-training job on an imported set, or an evaluation on a benchmark, needs a copy of it.
         var needed = grid.Pretrain.Where(p => p.Config.IsImportedDataset)
             .SelectMany(p => p.Config.DatasetContent!.Split('+'))
             .Distinct()
             .Select(content => datasets.FindByContent(content))
             .Where(e => e is not null)
-            .Select(e => e!)
+            .Select(e => (e!.Name, Kind: e.Manifest.Kind.ToString().ToLowerInvariant(), Count: e.Manifest.Count, Bytes: e.Manifest.Shards.Sum(s => s.Bytes) + e.Manifest.Index.Bytes, e.Manifest.ShortContent, e.Directory))
             .ToList();
+        needed.AddRange(grid.Evaluations.Where(e => e.Config.OnBenchmark).Select(e => e.Config.BenchmarkContent!).Distinct()
+            .Select(content => datasets.FindBenchmarkByContent(content))
+            .Where(b => b is not null)
+            .Select(b => (b!.Name, Kind: $"{b.Manifest.Kind} benchmark", b.Manifest.Count, Bytes: b.Manifest.Shards.Sum(s => s.Bytes), b.Manifest.ShortContent, b.Directory)));
         if (needed.Count == 0)
         {
             console.MarkupLine("Data: SynthFace only (generated where it runs; nothing to copy).");
@@ -124,15 +128,10 @@ public static class PlanCommand
 
         var data = new Table().AddColumn("dataset").AddColumn("kind").AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("size").RightAligned()).AddColumn("content").AddColumn("here");
         foreach (var entry in needed)
-        {
-            var m = entry.Manifest;
-            var bytes = m.Shards.Sum(s => s.Bytes) + m.Index.Bytes;
-            data.AddRow(Markup.Escape(entry.Name), m.Kind.ToString().ToLowerInvariant(), $"{m.Count:N0}", Bytes(bytes), m.ShortContent, Markup.Escape(entry.Directory));
-        }
+            data.AddRow(Markup.Escape(entry.Name), Markup.Escape(entry.Kind), $"{entry.Count:N0}", Bytes(entry.Bytes), entry.ShortContent, Markup.Escape(entry.Directory));
 
         console.Write(data);
-        var all = needed.Sum(e => e.Manifest.Shards.Sum(s => s.Bytes) + e.Manifest.Index.Bytes);
-        console.MarkupLineInterpolated($"Each silo that pre-trains on these needs its own copy under its DatasetRoots: {Bytes(all)} for all of them.");
+        console.MarkupLineInterpolated($"Each silo that pre-trains or evaluates on these needs its own copy under its DatasetRoots: {Bytes(needed.Sum(e => e.Bytes))} for all of them.");
     }
 
     private static StageCost Pretraining(GridExpansion grid, History history, string? kind, string artifacts)

@@ -54,6 +54,11 @@ public sealed class BenchmarkRunTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "facerep-out", "artifacts")), "a refused spec trained something");
 
         File.WriteAllText(Path.Combine(_dir, "bench.yaml"), Spec("s300w"));
+        // Planned: the benchmark is data each evaluating silo needs.
+        var (planned, plan) = await FacerepProcess.RunAsync(_dir, Timeout, "plan", "bench.yaml");
+        Assert.True(planned == 0, plan);
+        Assert.Contains("300w benchmark", Normalised(plan), StringComparison.Ordinal);
+        Assert.Contains("│ s300w ", plan, StringComparison.Ordinal);
         var (code, first) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "bench.yaml");
         Assert.True(code == 0, first);
         Assert.Contains("3/3 done", first, StringComparison.Ordinal);
