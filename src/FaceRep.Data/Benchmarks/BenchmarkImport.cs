@@ -33,6 +33,9 @@ public sealed record BenchmarkImportOptions
 /// </summary>
 public static class BenchmarkImport
 {
+    /// <summary>The suffix of the directory an import is written into before it is moved to its name (catalogs skip it).</summary>
+    public const string StagingSuffix = ".importing";
+
     /// <summary>Imports <paramref name="source"/> as <paramref name="kind"/> into <paramref name="directory"/>.</summary>
     /// <param name="kind">Which benchmark the source is.</param>
     /// <param name="source">The directory as its authors distribute it.</param>
@@ -89,7 +92,7 @@ public static class BenchmarkImport
             throw new BenchmarkSourceException($"no face of {source} could be used as {kind.Name} ({skipped.Count} skipped{(first.Length > 0 ? $"; first: {first}" : "")})");
         }
 
-        var staging = directory + ".importing";
+        var staging = directory + StagingSuffix;
         if (Directory.Exists(staging))
             Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);

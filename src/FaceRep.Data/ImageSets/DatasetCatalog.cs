@@ -64,7 +64,8 @@ public sealed class DatasetCatalog
                 continue;
             }
 
-            foreach (var directory in directories)
+            // A benchmark still being written (or left by an import that died before its last step) is not one yet.
+            foreach (var directory in directories.Where(d => !d.EndsWith(FaceRep.Data.Benchmarks.BenchmarkImport.StagingSuffix, StringComparison.Ordinal)))
             {
                 ImageSetManifest? manifest;
                 try

@@ -75,6 +75,12 @@ public sealed class Face300WImportTests : IDisposable
 
         var other = Import(Path.Combine(_dir, "c"), size: 48);
         Assert.NotEqual(first.Content, other.Content);
+
+        // The catalog lists each by its directory's name; a copy left in an import's staging directory is not one.
+        Directory.Move(Path.Combine(_dir, "c"), Path.Combine(_dir, "d" + BenchmarkImport.StagingSuffix));
+        var catalog = FaceRep.Data.ImageSets.DatasetCatalog.Open([_dir]);
+        Assert.Equal(["a", "b"], catalog.Benchmarks.Select(b => b.Name));
+        Assert.Equal("a", catalog.FindBenchmarkByContent(first.Content)!.Name);
     }
 
     [Fact]
