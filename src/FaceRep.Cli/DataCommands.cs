@@ -96,9 +96,7 @@ public static class DataCommands
     {
         if (!SynthExport.Formats.Contains(format))
             return Fail($"--as: SynthFace cannot be written as '{format}'; it can be as {string.Join(", ", SynthExport.Formats)}");
-        // The benchmark's own proportion of test faces: 300W 689 of 3,837, WFLW 2,500 of 10,000, AFLW2000-3D 2,000 beside
-        // 300W-LP's 61,225, AffectNet's validation set 4,000 of about 291,650 kept faces.
-        var tests = test ?? (int)Math.Round(count * format switch { "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
+        var tests = test ?? SynthExport.DefaultTestCount(format, count);
         if (count < 2 || tests < 1 || tests >= count)
             return Fail($"--count {count} and --test {tests}: both splits need at least one face (the test split is part of the count)");
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -133,14 +133,10 @@ public static class ReportDocument
 
     private static string Slug(string text) => new([.. text.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
 
-    private static string FormatSummary(Core.Metrics.MetricDefinition metric, Core.Statistics.Summary summary, bool published)
-    {
-        var scale = metric.DisplayScale;
-        var mean = (summary.Mean * scale).ToString(scale == 100 ? "0.00" : "0.000", Invariant);
-        if (published)
-            return mean;
-        return summary.Count > 1 ? $"{mean} ± {(summary.StdDev * scale).ToString(scale == 100 ? "0.00" : "0.000", Invariant)} (n={summary.Count})" : $"{mean} (n={summary.Count})";
-    }
+    private static string FormatSummary(Core.Metrics.MetricDefinition metric, Core.Statistics.Summary summary, bool published) =>
+        published ? Wording.Value(metric, summary.Mean)
+        : summary.Count > 1 ? $"{Wording.Value(metric, summary.Mean)} ± {Wording.Value(metric, summary.StdDev)} (n={summary.Count})"
+        : $"{Wording.Value(metric, summary.Mean)} (n={summary.Count})";
 
     private static IEnumerable<Block> UntrainedBlocks(SweepReport report)
     {

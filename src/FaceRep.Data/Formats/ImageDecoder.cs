@@ -131,22 +131,30 @@ public static class ImageDecoder
         try
         {
             WriteOpaqueRgba(pixels, size, size, source.Origin, upright);
-            var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque);
-            unsafe
-            {
-                fixed (byte* p = upright)
-                {
-                    using var pixmap = new SKPixmap(info, (IntPtr)p);
-                    using var data = pixmap.Encode(new SKJpegEncoderOptions(quality))
-                        ?? throw new InvalidOperationException($"{item}: the JPEG encoder failed on a {size}×{size} image");
-                    return data.ToArray();
-                }
-            }
+            return EncodeJpeg(upright, size, size, quality, item);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(upright);
             ArrayPool<byte>.Shared.Return(pixels);
+        }
+    }
+
+    /// <summary>Encodes opaque RGBA pixels (4 bytes each, rows top to bottom; at least width × height of them) as a JPEG.</summary>
+    public static byte[] EncodeJpeg(byte[] rgba, int width, int height, int quality, string item)
+    {
+        ArgumentNullException.ThrowIfNull(rgba);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rgba.Length, 4 * width * height);
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        unsafe
+        {
+            fixed (byte* p = rgba)
+            {
+                using var pixmap = new SKPixmap(info, (IntPtr)p);
+                using var data = pixmap.Encode(new SKJpegEncoderOptions(quality))
+                    ?? throw new InvalidOperationException($"{item}: the JPEG encoder failed on a {width}×{height} image");
+                return data.ToArray();
+            }
         }
     }
 
