@@ -48,20 +48,28 @@ public sealed class TaskData
     public int BenchmarkSize { get; private init; }
 
     /// <summary>
-    /// Decodes benchmark faces at <paramref name="resolution"/>, in parallel, labelled by <paramref name="task"/>
-    /// from their targets (points scaled from the stored crop to the resolution).
+    /// True when only the labels are loaded (<see cref="Pixels"/> is empty): a benchmark's training pool, of which
+    /// only the few-shot subset is decoded (<see cref="Decoded"/>).
     /// </summary>
-    public static TaskData Load(BenchmarkKind kind, int size, IReadOnlyList<BenchmarkItem> items, EvaluationTask task, int resolution)
+    public bool LabelsOnly => Pixels.Length == 0 && Count > 0;
+
+    /// <summary>
+    /// Decodes benchmark faces at <paramref name="resolution"/>, in parallel, labelled by <paramref name="task"/>
+    /// from their targets (points scaled from the stored crop to the resolution); with <paramref name="decode"/>
+    /// false, the labels alone.
+    /// </summary>
+    public static TaskData Load(BenchmarkKind kind, int size, IReadOnlyList<BenchmarkItem> items, EvaluationTask task, int resolution, bool decode = true)
     {
         var perImage = 3 * resolution * resolution;
         var width = task.LabelWidth;
-        var pixels = new float[(long)items.Count * perImage];
+        var pixels = decode ? new float[(long)items.Count * perImage] : [];
         var labels = new float[(long)items.Count * width];
         var identities = new int[items.Count];
         var scale = (float)resolution / size;
         Parallel.For(0, items.Count, i =>
         {
-            ImageDecoder.DecodeInto(items[i].Image, resolution, pixels.AsSpan(i * perImage, perImage), items[i].Source);
+            if (decode)
+                ImageDecoder.DecodeInto(items[i].Image, resolution, pixels.AsSpan(i * perImage, perImage), items[i].Source);
             task.Label(items[i], scale, labels.AsSpan(i * width, width));
             identities[i] = items[i].Subject;
         });
@@ -71,6 +79,17 @@ public sealed class TaskData
             BenchmarkKind = kind,
             BenchmarkSize = size,
         };
+    }
+
+    /// <summary>
+    /// The benchmark faces at <paramref name="indices"/> decoded, in that order: a labels-only training pool's few-shot
+    /// subset, so a benchmark of hundreds of thousands of faces costs only the pixels a job trains on.
+    /// </summary>
+    public TaskData Decoded(IReadOnlyList<int> indices, EvaluationTask task)
+    {
+        if (BenchmarkItems is not { } items || BenchmarkKind is not { } kind)
+            throw new InvalidOperationException("only a benchmark's faces can be decoded again");
+        return Load(kind, BenchmarkSize, [.. indices.Select(i => items[i])], task, Resolution);
     }
 
     /// <summary>One sample's image.</summary>

@@ -51,6 +51,13 @@ public static class TaskRunner
         var (train, test, loadValidation) = config.OnBenchmark ? LoadBenchmark(config, ref task, r, context) : LoadSynthFace(config, task, r, context);
         var subset = task.FewShotSubset(train, config.Shots, config.Seed);
         trainIndices = subset;
+        if (train.LabelsOnly)
+        {
+            // A benchmark's pool was read for its labels; only the subset the job trains on is decoded
+            // (in subset order, so training sees the same samples in the same order).
+            train = train.Decoded(subset, task);
+            subset = [.. Enumerable.Range(0, subset.Length)];
+        }
 
         var linear = config.Protocol == "linear";
         var featureShape = FeatureShape(backbone, task.Input, r);
@@ -150,7 +157,7 @@ public static class TaskRunner
         var validationItems = official.Where((_, i) => validationIndices.Contains(i)).ToList();
         context.Report(0, $"decoding {benchmark.Name}: {pool.Count:N0} training, {testItems.Count:N0} test faces");
         var size = benchmark.Size;
-        return (TaskData.Load(kind, size, pool, task, r), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, measured, r));
+        return (TaskData.Load(kind, size, pool, task, r, decode: false), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, measured, r));
     }
 
     /// <summary>The task's metrics of decoded predictions: a benchmark's official ones on its faces, the head's own on SynthFace.</summary>
