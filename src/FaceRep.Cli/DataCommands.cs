@@ -96,8 +96,13 @@ public static class DataCommands
     {
         if (!SynthExport.Formats.Contains(format))
             return Fail($"--as: SynthFace cannot be written as '{format}'; it can be as {string.Join(", ", SynthExport.Formats)}");
+        var folds = SynthExport.HasFolds(format);
+        if (folds && test is not null)
+            return Fail($"--test: {format} has no test split; its folds each test a third of its subjects");
         var tests = test ?? SynthExport.DefaultTestCount(format, count);
-        if (count < 2 || tests < 1 || tests >= count)
+        if (folds && count < 27)
+            return Fail($"--count {count}: {format} needs at least one face for each of its 27 subjects");
+        if (!folds && (count < 2 || tests < 1 || tests >= count))
             return Fail($"--count {count} and --test {tests}: both splits need at least one face (the test split is part of the count)");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         SynthExportSummary summary;
@@ -114,8 +119,11 @@ public static class DataCommands
             return Fail($"--out: {e.Message}");
         }
 
+        var faces = folds
+            ? $"{summary.Faces[BenchmarkSplits.Train]:N0} SynthFace faces of 27 subjects in three cross-validation folds"
+            : $"{summary.Faces[BenchmarkSplits.Train]:N0} training and {summary.Faces[BenchmarkSplits.Test]:N0} test SynthFace faces";
         AnsiConsole.MarkupLineInterpolated(
-            $"Wrote {summary.Faces[BenchmarkSplits.Train]:N0} training and {summary.Faces[BenchmarkSplits.Test]:N0} test SynthFace faces as {format} ({summary.Files:N0} files, faces {resolution}×{resolution}) to {summary.Directory} in {clock.Elapsed.TotalSeconds:F1} s.");
+            $"Wrote {faces} as {format} ({summary.Files:N0} files, faces {resolution}×{resolution}) to {summary.Directory} in {clock.Elapsed.TotalSeconds:F1} s.");
         AnsiConsole.MarkupLineInterpolated($"Import it with: facerep data import {summary.Directory} --benchmark {format} --out DATA/NAME");
         return ExitCodes.Ok;
     }

@@ -24,7 +24,14 @@ public sealed record BenchmarkRow(string Source, double? Shots, string Subset, I
 /// <param name="Protocol">Fine-tuning protocol.</param>
 /// <param name="Metrics">The official metrics, in the order the table shows them.</param>
 /// <param name="Rows">Each source's rows, then the floors', then published figures.</param>
-public sealed record BenchmarkSection(string Scope, string Protocol, IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<BenchmarkRow> Rows);
+public sealed record BenchmarkSection(string Scope, string Protocol, IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<BenchmarkRow> Rows)
+{
+    /// <summary>The metrics a benchmark gives per action unit (DISFA's <c>icc_auNN</c>, <c>mae_auNN</c>), by their mean's definition; empty for other benchmarks.</summary>
+    public IReadOnlyList<MetricDefinition> UnitMetrics { get; init; } = [];
+
+    /// <summary>One row per source, shot fraction and action unit (<see cref="BenchmarkRow.Subset"/> is the unit, <c>AU1</c>), over the whole test split.</summary>
+    public IReadOnlyList<BenchmarkRow> UnitRows { get; init; } = [];
+}
 
 /// <summary>Builds the benchmark sections of a report from its result rows.</summary>
 public static class BenchmarkSections
@@ -56,6 +63,9 @@ public static class BenchmarkSections
                 .Select(n => MetricDefinitions.SplitSubset(n))
                 .Where(n => MetricDefinitions.Find(n.Metric) is { } d && d != MetricDefinitions.TrainLoss && !n.Metric.EndsWith("_images", StringComparison.Ordinal))
                 .Distinct().ToList();
+            // Per-unit metrics (icc_au01, …) get a table of their own, a row per action unit.
+            var perUnit = names.Where(n => n.Subset == "full" && PerUnit(n.Metric) is not null).Select(n => PerUnit(n.Metric)!.Value).ToList();
+            names = [.. names.Where(n => PerUnit(n.Metric) is null)];
             var headline = MetricDefinitions.ForTask(scope.Key.Scope)[0].Name;
             var metrics = names.Select(n => n.Metric).Distinct(StringComparer.Ordinal)
                 .OrderBy(m => m == headline ? 0 : 1).ThenBy(m => m, StringComparer.Ordinal)
@@ -90,9 +100,34 @@ public static class BenchmarkSections
                     table.Add(new BenchmarkRow($"published: {figure.Key.Source}", null, figure.Key.Subset, figure.ToDictionary(p => p.Metric, p => Summary.Of([p.Value]), StringComparer.Ordinal)));
             }
 
-            sections.Add(new BenchmarkSection(scope.Key.Scope, scope.Key.Protocol, metrics, table));
+            var unitMetrics = perUnit.Select(u => u.Metric).Distinct(StringComparer.Ordinal).OrderBy(m => m == headline ? 0 : 1).ThenBy(m => m, StringComparer.Ordinal)
+                .Select(m => MetricDefinitions.Find(m)).OfType<MetricDefinition>().ToList();
+            var units = perUnit.Select(u => u.Unit).Distinct().Order().ToList();
+            var unitRows = new List<BenchmarkRow>();
+            foreach (var cell in scope.GroupBy(r => (r.Pretrain, r.Shots)).OrderBy(c => c.Key.Pretrain, StringComparer.Ordinal).ThenBy(c => c.Key.Shots))
+            {
+                foreach (var unit in units)
+                {
+                    var values = unitMetrics
+                        .Select(m => (m.Name, Values: cell.Select(r => r.Metrics.TryGetValue($"{m.Name}_au{unit:00}", out var v) ? v : double.NaN).Where(double.IsFinite).ToList()))
+                        .Where(m => m.Values.Count > 0)
+                        .ToDictionary(m => m.Name, m => Summary.Of(m.Values), StringComparer.Ordinal);
+                    unitRows.Add(new BenchmarkRow(cell.Key.Pretrain, cell.Key.Shots, $"AU{unit}", values));
+                }
+            }
+
+            sections.Add(new BenchmarkSection(scope.Key.Scope, scope.Key.Protocol, metrics, table) { UnitMetrics = unitMetrics, UnitRows = unitRows });
         }
 
         return sections;
+    }
+
+    /// <summary>The mean metric and action unit of a per-unit metric name (<c>icc_au01</c> → icc, 1), or null.</summary>
+    private static (string Metric, int Unit)? PerUnit(string name)
+    {
+        var at = name.LastIndexOf("_au", StringComparison.Ordinal);
+        return at > 0 && name.Length == at + 5 && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1])
+            ? (name[..at], int.Parse(name.AsSpan(at + 3), System.Globalization.CultureInfo.InvariantCulture))
+            : null;
     }
 }

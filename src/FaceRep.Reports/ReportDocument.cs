@@ -119,7 +119,8 @@ public static class ReportDocument
             "Each benchmark's official metrics, computed as its community's reference code computes them on predictions mapped back to the original " +
             "images: per source and shot fraction, on the whole test split (full) and on each official test subset, mean ± standard deviation over " +
             "seeds (n). The floor is the constant predictor of each evaluation's training labels; a published figure is shown where this protocol is its " +
-            "paper's, as a reference line, not a result of this sweep (it used all training labels and a ResNet-50).");
+            "paper's, as a reference line, not a result of this sweep (it used all training labels and a ResNet-50). A cross-validated benchmark (DISFA) " +
+            "has no test split: full pools every face's prediction by the fold that held its subject out, and foldK is fold K's faces alone.");
         foreach (var section in report.Benchmarks)
         {
             yield return new Heading(3, $"{section.Scope} · {section.Protocol}", $"benchmark-{Slug(section.Scope)}-{section.Protocol}");
@@ -128,6 +129,13 @@ public static class ReportDocument
             var rows = section.Rows.Select(row => (IReadOnlyList<string>)new[] { row.Source, row.Shots is { } shots ? Wording.Shots(shots) : "", row.Subset }
                 .Concat(section.Metrics.Select(m => row.Values.TryGetValue(m.Name, out var s) ? FormatSummary(m, s, published: row.Shots is null) : "—")).ToArray()).ToList();
             yield return new Table($"benchmark-{Slug(section.Scope)}", headers, rows);
+            if (section.UnitRows.Count == 0)
+                continue;
+            yield return new Paragraph($"Per action unit, on the whole test split ({string.Join(", ", section.UnitMetrics.Select(m => m.Name))} of each unit; their means are the table above's):");
+            yield return new Table($"benchmark-{Slug(section.Scope)}-units",
+                ["source", "shots", "action unit", .. section.UnitMetrics.Select(Wording.MetricHeading)],
+                section.UnitRows.Select(row => (IReadOnlyList<string>)new[] { row.Source, row.Shots is { } shots ? Wording.Shots(shots) : "", row.Subset }
+                    .Concat(section.UnitMetrics.Select(m => row.Values.TryGetValue(m.Name, out var s) ? FormatSummary(m, s, published: false) : "—")).ToArray()).ToList());
         }
     }
 

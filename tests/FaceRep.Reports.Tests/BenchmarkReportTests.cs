@@ -86,4 +86,42 @@ public sealed class BenchmarkReportTests
         Assert.All(report.Rankings, r => Assert.True(r.Task is "emotion" or "emotion on affectnet-v1" or "landmarks on 300w", r.Task));
         Assert.Equal(MetricDefinitions.Accuracy, MetricDefinitions.ForTask("emotion on affectnet-v1")[0]);
     }
+
+    [Fact]
+    public void A_cross_validated_benchmark_shows_its_folds_in_the_table_and_each_action_unit_in_a_table_of_its_own()
+    {
+        var rows = new List<ResultRow>();
+        foreach (var seed in new[] { 0, 1 })
+        {
+            var metrics = new Dictionary<string, double>
+            {
+                ["icc"] = 0.3 + (seed * 0.1),
+                ["mae"] = 0.5,
+                ["icc@fold1"] = 0.2,
+                ["mae@fold1"] = 0.6,
+                ["floor_mae"] = 0.7,
+            };
+            foreach (var au in MetricDefinitions.DisfaActionUnits)
+            {
+                metrics[$"icc_au{au:00}"] = au / 100.0;
+                metrics[$"mae_au{au:00}"] = 0.4 + seed;
+            }
+
+            rows.Add(Row("scratch", "au", "disfa", "disfa", seed, metrics));
+        }
+
+        var report = SweepReport.Build("bench", rows, (1, rows.Count), "a test store", null, 0.05, DateTimeOffset.UnixEpoch);
+        var markdown = ReportWriter.Markdown(ReportDocument.Layout(report, charts: false));
+
+        var section = Assert.Single(report.Benchmarks);
+        // The main table: the means, per fold; no per-unit column.
+        Assert.Equal(["icc", "mae"], section.Metrics.Select(m => m.Name));
+        Assert.Equal(["full", "fold1"], section.Rows.Where(r => r.Source == "scratch").Select(r => r.Subset));
+        // The unit table: a row per action unit, its ICC and MAE over the seeds.
+        Assert.Equal(["icc", "mae"], section.UnitMetrics.Select(m => m.Name));
+        Assert.Equal(MetricDefinitions.DisfaActionUnits.Select(au => $"AU{au}"), section.UnitRows.Select(r => r.Subset));
+        var au26 = section.UnitRows.Single(r => r.Subset == "AU26");
+        Assert.Equal((0.26, 0.9, 2), (au26.Values["icc"].Mean, Math.Round(au26.Values["mae"].Mean, 12), au26.Values["mae"].Count));
+        Assert.Contains("| scratch | 50% | AU26 | 0.260 ± 0.000 (n=2) | 0.900 ± 0.707 (n=2) |", markdown, StringComparison.Ordinal);
+    }
 }

@@ -28,6 +28,7 @@ public sealed record MetricDefinition(string Name, string Description, MetricDir
 public static class MetricDefinitions
 {
     private const string PerActionUnitIccPrefix = "icc_au";
+    private const string PerActionUnitMaePrefix = "mae_au";
 
     /// <summary>Prefix of a metric measured on the validation split (<c>val_nme_io</c>); the unprefixed name is the test split's.</summary>
     public const string ValidationPrefix = "val_";
@@ -156,9 +157,17 @@ public static class MetricDefinitions
     /// </summary>
     public static IReadOnlyList<int> ActionUnits { get; } = Array.AsReadOnly([1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26]);
 
+    /// <summary>
+    /// The twelve action units DISFA's intensity protocol scores (ME-GraphAU, JAA-Net), in output order. Core does not
+    /// reference FaceRep.Data, whose DISFA benchmark reads this list.
+    /// </summary>
+    public static IReadOnlyList<int> DisfaActionUnits { get; } = Array.AsReadOnly([1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26]);
+
     private static readonly ReadOnlyCollection<MetricDefinition> Recognition = Array.AsReadOnly([TarAtFar1e3, TarAtFar1e4, VerificationAccuracy, RocAuc, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks = Array.AsReadOnly([NmeInterOcular, NmeDiagonal, NmeBox, FailureRate10, Auc10, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitMetrics = Array.AsReadOnly([Icc, Pcc, Mae, .. ActionUnits.Select(IccForActionUnit), TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitsOnDisfa = Array.AsReadOnly(
+        [Icc, Mae, Pcc, .. DisfaActionUnits.Select(IccForActionUnit), .. DisfaActionUnits.Select(MaeForActionUnit), TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3DOnBenchmark = Array.AsReadOnly([Nme2DBox, TrainLoss]);
@@ -182,6 +191,8 @@ public static class MetricDefinitions
     {
         // A benchmark of 3D alignment is scored on the landmarks' x and y (AFLW2000-3D, as 3DDFA scores it).
         "landmarks3d" when TaskScopes.BenchmarkOf(task) is not null => Landmarks3DOnBenchmark,
+        // DISFA scores its twelve action units, each by ICC(3,1) and MAE.
+        "au" when TaskScopes.BenchmarkOf(task) is not null => ActionUnitsOnDisfa,
         "recognition" => Recognition,
         "landmarks" => Landmarks,
         "au" => ActionUnitMetrics,
@@ -207,12 +218,14 @@ public static class MetricDefinitions
             return measured with { Name = name, Description = $"{measured.Description}, on the validation split" };
         if (name.StartsWith(FloorPrefix, StringComparison.Ordinal) && Find(name[FloorPrefix.Length..]) is { } floor)
             return floor with { Name = name, Description = $"{floor.Description} of the constant predictor (the task's floor)" };
-        if (name.Length == PerActionUnitIccPrefix.Length + 2
-            && name.StartsWith(PerActionUnitIccPrefix, StringComparison.Ordinal)
-            && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1]))
+        foreach (var (prefix, make) in new (string, Func<int, MetricDefinition>)[] { (PerActionUnitIccPrefix, IccForActionUnit), (PerActionUnitMaePrefix, MaeForActionUnit) })
         {
-            var actionUnit = int.Parse(name.AsSpan(^2), NumberStyles.None, CultureInfo.InvariantCulture);
-            return actionUnit > 0 ? IccForActionUnit(actionUnit) : null;
+            if (name.Length == prefix.Length + 2 && name.StartsWith(prefix, StringComparison.Ordinal)
+                && char.IsAsciiDigit(name[^2]) && char.IsAsciiDigit(name[^1]))
+            {
+                var actionUnit = int.Parse(name.AsSpan(^2), NumberStyles.None, CultureInfo.InvariantCulture);
+                return actionUnit > 0 ? make(actionUnit) : null;
+            }
         }
 
         return null;
@@ -228,6 +241,20 @@ public static class MetricDefinitions
             string.Create(CultureInfo.InvariantCulture, $"{PerActionUnitIccPrefix}{actionUnit:00}"),
             string.Create(CultureInfo.InvariantCulture, $"AU{actionUnit} intensity ICC(3,1)"),
             MetricDirection.HigherIsBetter,
+            1,
+            "");
+    }
+
+    /// <summary>The mean absolute intensity error of one action unit, named <c>mae_auNN</c> (AU 1 is <c>mae_au01</c>).</summary>
+    /// <param name="actionUnit">FACS action unit number, 1 to 99.</param>
+    public static MetricDefinition MaeForActionUnit(int actionUnit)
+    {
+        if (actionUnit is < 1 or > 99)
+            throw new ArgumentOutOfRangeException(nameof(actionUnit), actionUnit, "action unit numbers run from 1 to 99");
+        return new MetricDefinition(
+            string.Create(CultureInfo.InvariantCulture, $"{PerActionUnitMaePrefix}{actionUnit:00}"),
+            string.Create(CultureInfo.InvariantCulture, $"AU{actionUnit} intensity mean absolute error"),
+            MetricDirection.LowerIsBetter,
             1,
             "");
     }

@@ -111,7 +111,7 @@ public static class BenchmarkImport
             Benchmark.FormatName, Benchmark.CurrentVersion, Path.GetFileName(directory), kind.Name, kind.Task, kind.Points, kind.Dimensions,
             size, options.Quality, kind.CropRule, source,
             kept.GroupBy(i => i.Split).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-            kind.TestSubsets.ToDictionary(s => s, s => kept.Count(i => i.Split == BenchmarkSplits.Test && i.Subsets.Contains(s))),
+            kind.TestSubsets.ToDictionary(s => s, s => kept.Count(i => (i.Split == BenchmarkSplits.Test || kind.Folds.Count > 0) && i.Subsets.Contains(s))),
             shards, skipped,
             BenchmarkManifest.ContentHash(Benchmark.CurrentVersion, kind.Name, size, shards.Select(s => s.Content)),
             DateTimeOffset.UtcNow);

@@ -26,6 +26,13 @@ public abstract class BenchmarkKind
     /// <summary>The official test subsets beyond the whole test split (which is <c>full</c>).</summary>
     public virtual IReadOnlyList<string> TestSubsets => [];
 
+    /// <summary>
+    /// Cross-validation folds (DISFA's three subject-exclusive folds), empty for a benchmark with an official test split.
+    /// When there are folds, every face is in the training split and in the one fold subset that tests it: fold k is
+    /// trained on the faces of the other folds and tested on its own, and the metrics pool every face's out-of-fold prediction.
+    /// </summary>
+    public virtual IReadOnlyList<string> Folds => [];
+
     /// <summary>The crop rule, in words, for the manifest and the docs.</summary>
     public abstract string CropRule { get; }
 
@@ -57,6 +64,7 @@ public static class BenchmarkKinds
         new Wflw(),
         new Aflw2000Benchmark(),
         new AffectNet(),
+        new Disfa(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

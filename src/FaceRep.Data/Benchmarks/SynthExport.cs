@@ -21,13 +21,16 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet", "disfa"];
+
+    /// <summary>Whether <paramref name="format"/> is cross-validated (DISFA): its export has no test split, only subjects in folds.</summary>
+    public static bool HasFolds(string format) => BenchmarkKinds.Find(format) is { Folds.Count: > 0 };
 
     /// <summary>
     /// The test faces of an export of <paramref name="count"/> faces in <paramref name="format"/>'s own proportion: 300W 689 of
     /// 3,837, WFLW 2,500 of 10,000, AFLW2000-3D 2,000 beside 300W-LP's 61,225, AffectNet's validation set 4,000 of about 291,650 kept faces.
     /// </summary>
-    public static int DefaultTestCount(string format, int count) =>
+    public static int DefaultTestCount(string format, int count) => HasFolds(format) ? 0 :
         (int)Math.Round(count * format switch { "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
 
     /// <summary>Canvas size relative to the face's render.</summary>
@@ -48,6 +51,7 @@ public static class SynthExport
             "wflw" => ExportWflw(directory, train, test, resolution, seed),
             "aflw2000-3d" => ExportAflw2000(directory, train, test, resolution, seed),
             "affectnet" => ExportAffectNet(directory, train, test, resolution, seed),
+            "disfa" => ExportDisfa(directory, train + test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -217,6 +221,64 @@ public static class SynthExport
         {
             [BenchmarkSplits.Train] = splits.Train.Count,
             [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>
+    /// SynthFace's action-unit task as DISFA: its 27 subjects (each a run of the task's faces, grouped by identity) with
+    /// <c>ActionUnit_Labels/SNxxx/SNxxx_auN.txt</c> (the twelve AUs' intensities rounded to DISFA's 0–5 steps), the 66 AAM points
+    /// (the 68 less the inner mouth corners, 0-based pixel centres) as <c>Landmark_Points/SNxxx/tmp_frame_lm/SNxxx_NNNN_lm.mat</c>,
+    /// and the frames as <c>Frames/SNxxx/NNNNN.jpg</c>. <paramref name="count"/> is rounded down to a multiple of 27 (at least 27).
+    /// </summary>
+    private static SynthExportSummary ExportDisfa(string directory, int count, int resolution, int seed)
+    {
+        var subjects = Disfa.Parts.SelectMany(p => p.Subjects).Order(StringComparer.Ordinal).ToList();
+        var perSubject = Math.Max(1, count / subjects.Count);
+        var faces = SynthFaceCatalog.OpenTask("au", perSubject * subjects.Count, 1, 1, resolution, seed).Train;
+        var order = Enumerable.Range(0, faces.Count).Select(i => (Index: i, faces.Get(i).Identity)).OrderBy(x => x.Identity).ThenBy(x => x.Index).Select(x => x.Index).ToArray();
+        var units = Disfa.ActionUnits.Select(SynthFaceLabels.IndexOf).ToArray();
+        var mouthCorners = new[] { 60, 64 };
+        var rng = new Random(seed);
+        var files = 0;
+        for (var s = 0; s < subjects.Count; s++)
+        {
+            var subject = subjects[s];
+            var labels = Path.Combine(directory, Disfa.LabelsFolder, subject);
+            var landmarks = Path.Combine(directory, Disfa.LandmarksFolder, subject, "tmp_frame_lm");
+            Directory.CreateDirectory(labels);
+            Directory.CreateDirectory(landmarks);
+            Directory.CreateDirectory(Path.Combine(directory, Disfa.FramesFolder, subject));
+            var series = units.Select(_ => new StringBuilder()).ToArray();
+            for (var f = 1; f <= perSubject; f++)
+            {
+                var sample = faces.Get(order[(s * perSubject) + f - 1]);
+                var (jpeg, dx, dy) = Place(sample, rng);
+                File.WriteAllBytes(Path.Combine(directory, Disfa.FramePath(subject, f)), jpeg);
+                var pts = new double[Disfa.LandmarkCount, 2];
+                var p = 0;
+                for (var k = 0; k < 68; k++)
+                {
+                    if (mouthCorners.Contains(k))
+                        continue;
+                    (pts[p, 0], pts[p, 1]) = (sample.Landmarks[2 * k] + dx - 0.5, sample.Landmarks[(2 * k) + 1] + dy - 0.5);
+                    p++;
+                }
+
+                File.WriteAllBytes(Path.Combine(landmarks, $"{subject}_{f - 1:D4}_lm.mat"), MatV5Writer.Write([MatV5Writer.Matrix("pts", pts)]));
+                for (var u = 0; u < units.Length; u++)
+                    series[u].Append(CultureInfo.InvariantCulture, $"{f},{Math.Clamp((int)MathF.Round(sample.ActionUnits[units[u]]), 0, 5)}\n");
+                files += 2;
+            }
+
+            for (var u = 0; u < units.Length; u++)
+                File.WriteAllText(Path.Combine(labels, $"{subject}_au{Disfa.ActionUnits[u]}.txt"), series[u].ToString());
+            files += units.Length;
+        }
+
+        return new SynthExportSummary("disfa", directory, files, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = perSubject * subjects.Count,
+            [BenchmarkSplits.Test] = 0,
         });
     }
 

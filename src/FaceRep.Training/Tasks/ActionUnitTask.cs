@@ -10,17 +10,49 @@ namespace FaceRep.Training.Tasks;
 /// Action-unit intensity: all 16 AUs regressed from pooled features (targets scaled from 0–5
 /// to 0–1, MSE), few-shot subsets drawn by subject (no subject in both the subset and the
 /// rest, as AU datasets are split), measured per AU and on average by ICC(3,1), PCC and MAE.
+/// On DISFA the head regresses its twelve action units, and the benchmark measures them.
 /// </summary>
 public sealed class ActionUnitTask : EvaluationTask
 {
     /// <inheritdoc />
     public override string Name => "au";
 
-    /// <inheritdoc />
-    public override int LabelWidth => SynthFaceLabels.ActionUnits.Count;
+    private readonly IReadOnlyList<int> _units;
+
+    /// <summary>The task on SynthFace's 16 action units.</summary>
+    public ActionUnitTask()
+        : this(SynthFaceLabels.ActionUnits)
+    {
+    }
+
+    private ActionUnitTask(IReadOnlyList<int> units) => _units = units;
 
     /// <inheritdoc />
-    public override void Label(FaceSample sample, Span<float> label) => sample.ActionUnits.CopyTo(label);
+    public override int LabelWidth => _units.Count;
+
+    /// <summary>The action units regressed, in output order.</summary>
+    public IReadOnlyList<int> ActionUnits => _units;
+
+    /// <inheritdoc />
+    public override EvaluationTask For(Data.Benchmarks.BenchmarkKind benchmark) =>
+        benchmark is Data.Benchmarks.Disfa ? new ActionUnitTask(Data.Benchmarks.Disfa.ActionUnits) : this;
+
+    /// <inheritdoc />
+    public override void Label(FaceSample sample, Span<float> label)
+    {
+        if (_units.Count != SynthFaceLabels.ActionUnits.Count)
+            throw new InvalidOperationException("SynthFace samples carry SynthFace's 16 action units");
+        sample.ActionUnits.CopyTo(label);
+    }
+
+    /// <inheritdoc />
+    public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
+    {
+        if (item.Values.Length != _units.Count)
+            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic,
+                $"{item.Source} has {item.Values.Length} action-unit intensities; the benchmark scores {_units.Count}");
+        item.Values.CopyTo(label);
+    }
 
     /// <inheritdoc />
     public override int[] FewShotSubset(TaskData train, double shots, int seed) =>
@@ -32,10 +64,10 @@ public sealed class ActionUnitTask : EvaluationTask
         var targets = train.LabelsOf(subset);
         for (var i = 0; i < targets.Length; i++)
             targets[i] /= SynthFaceLabels.MaxIntensity;
-        return new Head(new RegressionHead(featureShape[0], LabelWidth, targets), LabelWidth);
+        return new Head(new RegressionHead(featureShape[0], LabelWidth, targets), _units);
     }
 
-    private sealed class Head(RegressionHead regression, int units) : TaskHead
+    private sealed class Head(RegressionHead regression, IReadOnlyList<int> actionUnits) : TaskHead
     {
         private readonly Tensor _scale = tensor(SynthFaceLabels.MaxIntensity).DetachFromDisposeScope();
 
@@ -51,6 +83,7 @@ public sealed class ActionUnitTask : EvaluationTask
 
         public override IReadOnlyDictionary<string, double> Metrics(float[] predictions, TaskData test)
         {
+            var units = actionUnits.Count;
             var icc = RegressionMetrics.MeanOverColumns(predictions, test.Labels, units, RegressionMetrics.Icc31, out var perUnit);
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
@@ -59,7 +92,7 @@ public sealed class ActionUnitTask : EvaluationTask
                 ["mae"] = RegressionMetrics.MeanOverColumns(predictions, test.Labels, units, RegressionMetrics.Mae, out _),
             };
             for (var u = 0; u < units; u++)
-                metrics[$"icc_au{SynthFaceLabels.ActionUnits[u]:00}"] = perUnit[u];
+                metrics[MetricDefinitions.IccForActionUnit(actionUnits[u]).Name] = perUnit[u];
             return metrics;
         }
 

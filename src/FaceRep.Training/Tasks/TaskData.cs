@@ -95,6 +95,33 @@ public sealed class TaskData
     /// <summary>One sample's image.</summary>
     public Span<float> Image(int i) => Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
 
+    /// <summary>
+    /// Sample <paramref name="i"/>'s image in <paramref name="destination"/> (<see cref="PixelsPerImage"/> values): copied, or
+    /// decoded from its benchmark crop when only labels are loaded. Returns the destination.
+    /// </summary>
+    public Span<float> CopyImage(int i, Span<float> destination)
+    {
+        destination = destination[..PixelsPerImage];
+        if (!LabelsOnly)
+        {
+            Image(i).CopyTo(destination);
+            return destination;
+        }
+
+        var item = BenchmarkItems![i];
+        ImageDecoder.DecodeInto(item.Image, Resolution, destination, item.Source);
+        return destination;
+    }
+
+    /// <summary>The images of the samples at <paramref name="indices"/>, concatenated (decoded in parallel when only labels are loaded).</summary>
+    public float[] Images(ReadOnlySpan<int> indices)
+    {
+        var pixels = new float[(long)indices.Length * PixelsPerImage];
+        var chosen = indices.ToArray();
+        Parallel.For(0, chosen.Length, k => CopyImage(chosen[k], pixels.AsSpan(k * PixelsPerImage, PixelsPerImage)));
+        return pixels;
+    }
+
     /// <summary>One sample's label.</summary>
     public Span<float> Label(int i) => Labels.AsSpan(i * LabelWidth, LabelWidth);
 

@@ -43,15 +43,135 @@ public static class TaskRunner
             ? task
             : throw new JobFailedException(FailureKind.Deterministic, $"task '{name}' is not available in this build; available: {string.Join(", ", Tasks.Keys)}");
 
-    /// <summary>Fine-tunes (or linearly probes) a backbone on a task's few-shot subset and measures it on the test split.</summary>
-    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices)
+    /// <summary>
+    /// Fine-tunes (or linearly probes) a backbone on a task's few-shot subset and measures it on the test split. On a
+    /// benchmark with cross-validation folds (DISFA), each fold starts again from the same backbone, trains on its
+    /// few-shot subset of the other folds' subjects and predicts its own; the metrics pool every face's out-of-fold
+    /// prediction (and give each fold's as <c>metric@foldK</c>), and the curve is the first fold's.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices) =>
+        Run(config, backbone, context, out trainIndices, onlyFolds: null);
+
+    /// <summary>As <see cref="Run(EvaluateConfig, ResNet, RunContext, out int[])"/>, running only the named folds of a cross-validated benchmark.</summary>
+    internal static IReadOnlyDictionary<string, double> Run(EvaluateConfig config, ResNet backbone, RunContext context, out int[] trainIndices, IReadOnlyCollection<string>? onlyFolds)
     {
         var task = Get(config.Task);
         var r = config.Pretrain.Backbone.Input;
-        var (train, test, loadValidation) = config.OnBenchmark ? LoadBenchmark(config, ref task, r, context) : LoadSynthFace(config, task, r, context);
+        var folds = config.OnBenchmark ? LoadBenchmark(config, ref task, r, context, onlyFolds) : [LoadSynthFace(config, task, r, context)];
+        if (folds.Count == 1)
+        {
+            var fold = folds[0];
+            using var outcome = RunFold(config, context, task, backbone, fold, record: true, progressFrom: 0, progressSpan: 0.9);
+            trainIndices = fold.ToOfficial(outcome.Subset);
+            var metrics = new Dictionary<string, double>(Measure(task, outcome.Head, outcome.Test, fold.Test), StringComparer.Ordinal);
+            // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
+            foreach (var (name, value) in Measure(task, outcome.Head, outcome.Validation, outcome.ValidationData))
+                metrics[ValidationPrefix + name] = value;
+            // (A metric undefined for a constant, such as a correlation, has no floor.)
+            foreach (var (name, value) in Measure(task, outcome.Head, outcome.Floor, fold.Test).Where(m => double.IsFinite(m.Value)))
+                metrics[MetricDefinitions.FloorPrefix + name] = value;
+            metrics[MetricDefinitions.TrainLoss.Name] = outcome.LastLoss;
+            metrics["train_images"] = outcome.Subset.Length;
+            metrics["test_images"] = fold.Test.Count;
+            metrics["validation_images"] = outcome.ValidationData.Count;
+            return metrics;
+        }
+
+        return RunFolds(config, context, task, backbone, folds, out trainIndices);
+    }
+
+    /// <summary>Every fold from the same starting backbone; metrics over the pooled out-of-fold predictions.</summary>
+    private static Dictionary<string, double> RunFolds(EvaluateConfig config, RunContext context, EvaluationTask task, ResNet backbone, IReadOnlyList<Fold> folds, out int[] trainIndices)
+    {
+        var initial = backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        try
+        {
+            var testItems = new List<Data.Benchmarks.BenchmarkItem>();
+            var validationItems = new List<Data.Benchmarks.BenchmarkItem>();
+            List<float> test = [], validation = [], floor = [];
+            var trained = new SortedSet<int>();
+            var losses = new List<double>();
+            var trainCounts = new List<int>();
+            var kind = folds[0].Test.BenchmarkKind!;
+            for (var f = 0; f < folds.Count; f++)
+            {
+                context.Cancellation.ThrowIfCancellationRequested();
+                if (f > 0)
+                {
+                    using var _ = no_grad();
+                    foreach (var (name, value) in backbone.state_dict())
+                        value.copy_(initial[name]);
+                }
+
+                var fold = folds[f];
+                var span = 0.9 / folds.Count;
+                context.Report(f * span, $"{fold.Name}: {fold.Train.Count:N0} training, {fold.Test.Count:N0} test faces");
+                using var outcome = RunFold(config, context, task, backbone, fold, record: f == 0, progressFrom: f * span, progressSpan: span);
+                testItems.AddRange(fold.Test.BenchmarkItems!);
+                validationItems.AddRange(outcome.ValidationData.BenchmarkItems!);
+                test.AddRange(ToCrop(task, outcome.Test, fold.Test));
+                validation.AddRange(ToCrop(task, outcome.Validation, outcome.ValidationData));
+                floor.AddRange(ToCrop(task, outcome.Floor, fold.Test));
+                trained.UnionWith(fold.ToOfficial(outcome.Subset));
+                losses.Add(outcome.LastLoss);
+                trainCounts.Add(outcome.Subset.Length);
+            }
+
+            var metrics = new Dictionary<string, double>(kind.Metrics(testItems, test.ToArray()), StringComparer.Ordinal);
+            // A validation face carries the fold that tests it, not the one it validates: its per-fold values would mislead.
+            foreach (var (name, value) in kind.Metrics(validationItems, validation.ToArray()).Where(m => !m.Key.Contains(MetricDefinitions.SubsetSeparator, StringComparison.Ordinal)))
+                metrics[ValidationPrefix + name] = value;
+            foreach (var (name, value) in kind.Metrics(testItems, floor.ToArray()).Where(m => double.IsFinite(m.Value)))
+                metrics[MetricDefinitions.FloorPrefix + name] = value;
+            trainIndices = [.. trained];
+            metrics[MetricDefinitions.TrainLoss.Name] = losses.Average();
+            metrics["train_images"] = Math.Round(trainCounts.Average());
+            metrics["test_images"] = testItems.Count;
+            metrics["validation_images"] = validationItems.Count;
+            metrics["folds"] = folds.Count;
+            return metrics;
+        }
+        finally
+        {
+            foreach (var t in initial.Values)
+                t.Dispose();
+        }
+    }
+
+    /// <summary>Decoded predictions of benchmark faces in their crops' coordinates (a copy).</summary>
+    private static float[] ToCrop(EvaluationTask task, float[] predictions, TaskData data)
+    {
+        var crop = (float[])predictions.Clone();
+        task.ToCrop(crop, (float)data.Resolution / data.BenchmarkSize);
+        return crop;
+    }
+
+    /// <summary>
+    /// One training and test split: a SynthFace task's, a benchmark's official ones, or one cross-validation fold.
+    /// <see cref="PoolIndices"/> maps the training pool's indices to the benchmark's official training split (null: the same).
+    /// </summary>
+    private sealed record Fold(string Name, TaskData Train, TaskData Test, Func<TaskData> Validation, int[]? PoolIndices)
+    {
+        public int[] ToOfficial(int[] subset) => PoolIndices is null ? subset : [.. subset.Select(i => PoolIndices[i]).Order()];
+    }
+
+    /// <summary>What one fold's training gave: its head (for SynthFace's metrics), and decoded predictions of test, validation and the floor.</summary>
+    private sealed record FoldOutcome(TaskHead Head, int[] Subset, float[] Test, float[] Validation, TaskData ValidationData, float[] Floor, double LastLoss) : IDisposable
+    {
+        public void Dispose() => Head.Dispose();
+    }
+
+    /// <summary>Faces of a labels-only pool decoded up front for training when their pixels fit in this many bytes; more are decoded as each batch is drawn.</summary>
+    private const long DecodedSubsetBudget = 1L << 30;
+
+    private static FoldOutcome RunFold(EvaluateConfig config, RunContext context, EvaluationTask task, ResNet backbone, Fold fold,
+        bool record, double progressFrom, double progressSpan)
+    {
+        var r = config.Pretrain.Backbone.Input;
+        var train = fold.Train;
         var subset = task.FewShotSubset(train, config.Shots, config.Seed);
-        trainIndices = subset;
-        if (train.LabelsOnly)
+        var chosen = subset;
+        if (train.LabelsOnly && (long)subset.Length * train.PixelsPerImage * sizeof(float) <= DecodedSubsetBudget)
         {
             // A benchmark's pool was read for its labels; only the subset the job trains on is decoded
             // (in subset order, so training sees the same samples in the same order).
@@ -61,66 +181,68 @@ public static class TaskRunner
 
         var linear = config.Protocol == "linear";
         var featureShape = FeatureShape(backbone, task.Input, r);
-        using var head = TorchRuntime.Seeded(config.Seed + 1_000_003L, () => task.CreateHead(featureShape, train, subset));
-        var parameters = head.Parameters.ToList();
-        if (linear)
+        var head = TorchRuntime.Seeded(config.Seed + 1_000_003L, () => task.CreateHead(featureShape, train, subset));
+        try
         {
-            foreach (var p in backbone.parameters())
-                p.requires_grad = false;
-            backbone.eval();
+            var parameters = head.Parameters.ToList();
+            if (linear)
+            {
+                foreach (var p in backbone.parameters())
+                    p.requires_grad = false;
+                backbone.eval();
+            }
+            else
+            {
+                foreach (var p in backbone.parameters())
+                    p.requires_grad = true;
+                parameters.AddRange(backbone.parameters());
+                backbone.train();
+            }
+
+            using var optimizer = new Optimisers.AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
+            using var cached = linear ? Features(backbone, task.Input, train, subset, r, config.Pretrain.Backbone.Normalisation) : null;
+            var lastLoss = Train(config, context, task, backbone, head, optimizer, train, subset, cached, record, progressFrom, progressSpan);
+
+            context.Report(progressFrom + progressSpan, "evaluating");
+            var normalisation = config.Pretrain.Backbone.Normalisation;
+            var test = Predict(backbone, task.Input, head, fold.Test, r, normalisation);
+            var validationData = fold.Validation();
+            var validation = Predict(backbone, task.Input, head, validationData, r, normalisation);
+            // The floor: what the training labels alone predict (majority class, mean shape, mean
+            // intensity), measured the same way on the same test split.
+            var constant = task.ConstantPrediction(train, subset);
+            var floor = new float[constant.Length * fold.Test.Count];
+            for (var i = 0; i < fold.Test.Count; i++)
+                constant.CopyTo(floor, i * constant.Length);
+            return new FoldOutcome(head, chosen, test, validation, validationData, floor, lastLoss);
         }
-        else
+        catch
         {
-            parameters.AddRange(backbone.parameters());
-            backbone.train();
+            head.Dispose();
+            throw;
         }
-
-        using var optimizer = new Optimisers.AdamW(parameters, config.LearningRate, weightDecay: 1e-4);
-        using var cached = linear ? Features(backbone, task.Input, train, subset, r, config.Pretrain.Backbone.Normalisation) : null;
-        var lastLoss = Train(config, context, task, backbone, head, optimizer, train, subset, cached);
-
-        context.Report(0.9, "evaluating");
-        var predictions = Predict(backbone, task.Input, head, test, r, config.Pretrain.Backbone.Normalisation);
-        var metrics = new Dictionary<string, double>(Measure(task, head, predictions, test), StringComparer.Ordinal);
-        // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
-        var validation = loadValidation();
-        foreach (var (name, value) in Measure(task, head, Predict(backbone, task.Input, head, validation, r, config.Pretrain.Backbone.Normalisation), validation))
-            metrics[ValidationPrefix + name] = value;
-        // The floor: what the training labels alone predict (majority class, mean shape, mean
-        // intensity), measured the same way on the same test split.
-        var constant = task.ConstantPrediction(train, subset);
-        var repeated = new float[constant.Length * test.Count];
-        for (var i = 0; i < test.Count; i++)
-            constant.CopyTo(repeated, i * constant.Length);
-        // (A metric undefined for a constant, such as a correlation, has no floor.)
-        foreach (var (name, value) in Measure(task, head, repeated, test).Where(m => double.IsFinite(m.Value)))
-            metrics[MetricDefinitions.FloorPrefix + name] = value;
-        metrics[MetricDefinitions.TrainLoss.Name] = lastLoss;
-        metrics["train_images"] = subset.Length;
-        metrics["test_images"] = test.Count;
-        metrics["validation_images"] = validation.Count;
-        return metrics;
     }
 
     /// <summary>The SynthFace splits of the task, rendered at the backbone's input; validation when asked for.</summary>
-    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadSynthFace(EvaluateConfig config, EvaluationTask task, int r, RunContext context)
+    private static Fold LoadSynthFace(EvaluateConfig config, EvaluationTask task, int r, RunContext context)
     {
         context.Report(0, "generating task data");
         var splits = SynthFaceCatalog.OpenTask(task.Name, config.TaskTrain, config.TaskTest, config.TaskTest, r, DataSeed);
         static int[] All(IFaceDataset d) => Enumerable.Range(0, d.Count).ToArray();
-        return (TaskData.Load(splits.Train, All(splits.Train), task), TaskData.Load(splits.Test, All(splits.Test), task),
-            () => TaskData.Load(splits.Validation, All(splits.Validation), task));
+        return new Fold("", TaskData.Load(splits.Train, All(splits.Train), task), TaskData.Load(splits.Test, All(splits.Test), task),
+            () => TaskData.Load(splits.Validation, All(splits.Validation), task), null);
     }
 
     /// <summary>The fraction of a benchmark's official training split held out for validation.</summary>
     public const double BenchmarkValidationFraction = 0.1;
 
     /// <summary>
-    /// A benchmark's official splits decoded at the backbone's input: few-shot subsets come from the training
-    /// split less a fixed tenth held out for validation (chosen with <see cref="DataSeed"/>, the same for
-    /// every job); the test split is the official one, with its subsets.
+    /// A benchmark's official splits, read for their labels (faces are decoded as they are used): few-shot subsets come
+    /// from the training split less a fixed tenth held out for validation (chosen with <see cref="DataSeed"/>, the same
+    /// for every job; a tenth of the subjects where the benchmark knows them); the test split is the official one, with
+    /// its subsets. A benchmark with cross-validation folds gives one such split per fold.
     /// </summary>
-    private static (TaskData Train, TaskData Test, Func<TaskData> Validation) LoadBenchmark(EvaluateConfig config, ref EvaluationTask task, int r, RunContext context)
+    private static List<Fold> LoadBenchmark(EvaluateConfig config, ref EvaluationTask task, int r, RunContext context, IReadOnlyCollection<string>? onlyFolds)
     {
         context.Report(0, $"reading benchmark {config.Benchmark}");
         var entry = context.Datasets.FindBenchmarkByContent(config.BenchmarkContent ?? "")
@@ -142,22 +264,56 @@ public static class TaskRunner
             throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' at {entry.Directory} changed since the sweep was planned (content {benchmark.Manifest.ShortContent})");
         var kind = Data.Benchmarks.BenchmarkKinds.Find(benchmark.Manifest.Kind)
             ?? throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' is a {benchmark.Manifest.Kind} benchmark, which this build does not know");
-        // The head of the benchmark's layout (98 points for WFLW).
+        // The head of the benchmark's layout (98 points for WFLW, DISFA's twelve action units).
         task = task.For(kind);
         var measured = task;
-        var official = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Train).ToList();
-        var testItems = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Test).ToList();
-        if (official.Count < 2 || testItems.Count == 0)
-            throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}' has {official.Count} training and {testItems.Count} test faces; a run needs at least 2 and 1");
-        var held = Math.Max(1, (int)Math.Round(official.Count * BenchmarkValidationFraction));
-        var order = Enumerable.Range(0, official.Count).ToArray();
-        new Random(DataSeed).Shuffle(order);
-        var validationIndices = order.Take(held).Order().ToHashSet();
-        var pool = official.Where((_, i) => !validationIndices.Contains(i)).ToList();
-        var validationItems = official.Where((_, i) => validationIndices.Contains(i)).ToList();
-        context.Report(0, $"decoding {benchmark.Name}: {pool.Count:N0} training, {testItems.Count:N0} test faces");
         var size = benchmark.Size;
-        return (TaskData.Load(kind, size, pool, task, r, decode: false), TaskData.Load(kind, size, testItems, task, r), () => TaskData.Load(kind, size, validationItems, measured, r));
+        var official = items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Train).ToList();
+        var splits = kind.Folds.Count == 0
+            ? [("", Enumerable.Range(0, official.Count).ToArray(), items.Where(i => i.Split == Data.Benchmarks.BenchmarkSplits.Test).ToList())]
+            : kind.Folds.Where(fold => onlyFolds?.Contains(fold) != false).Select(fold => (fold,
+                Enumerable.Range(0, official.Count).Where(i => !official[i].Subsets.Contains(fold)).ToArray(),
+                official.Where(i => i.Subsets.Contains(fold)).ToList())).ToList();
+        var folds = new List<Fold>();
+        foreach (var (name, trainIndices, testItems) in splits)
+        {
+            var label = name.Length == 0 ? config.Benchmark : $"{config.Benchmark} {name}";
+            if (trainIndices.Length < 2 || testItems.Count == 0)
+                throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{label}' has {trainIndices.Length} training and {testItems.Count} test faces; a run needs at least 2 and 1");
+            var held = ValidationPart([.. trainIndices.Select(i => official[i].Subject)]);
+            var pool = trainIndices.Where((_, k) => !held.Contains(k)).ToArray();
+            var validationItems = trainIndices.Where((_, k) => held.Contains(k)).Select(i => official[i]).ToList();
+            context.Report(0, $"reading {label}: {pool.Length:N0} training, {testItems.Count:N0} test faces");
+            folds.Add(new Fold(name, TaskData.Load(kind, size, [.. pool.Select(i => official[i])], task, r, decode: false),
+                TaskData.Load(kind, size, testItems, task, r, decode: false),
+                () => TaskData.Load(kind, size, validationItems, measured, r, decode: false), pool));
+        }
+
+        return folds;
+    }
+
+    /// <summary>
+    /// The positions held out for validation from a training split whose faces have these subjects: a fixed tenth of the
+    /// subjects (at least one) when every face has one, so no subject is both trained and validated on; else a tenth of the faces.
+    /// </summary>
+    private static HashSet<int> ValidationPart(int[] subjects)
+    {
+        var rng = new Random(DataSeed);
+        if (subjects.All(s => s >= 0))
+        {
+            var distinct = subjects.Distinct().Order().ToArray();
+            if (distinct.Length >= 2)
+            {
+                rng.Shuffle(distinct);
+                var heldSubjects = distinct.Take(Math.Max(1, (int)Math.Round(distinct.Length * BenchmarkValidationFraction))).ToHashSet();
+                return [.. Enumerable.Range(0, subjects.Length).Where(i => heldSubjects.Contains(subjects[i]))];
+            }
+        }
+
+        var held = Math.Max(1, (int)Math.Round(subjects.Length * BenchmarkValidationFraction));
+        var order = Enumerable.Range(0, subjects.Length).ToArray();
+        rng.Shuffle(order);
+        return [.. order.Take(held)];
     }
 
     /// <summary>The task's metrics of decoded predictions: a benchmark's official ones on its faces, the head's own on SynthFace.</summary>
@@ -171,7 +327,7 @@ public static class TaskRunner
     }
 
     private static double Train(EvaluateConfig config, RunContext context, EvaluationTask task, ResNet backbone, TaskHead head,
-        Optimisers.AdamW optimizer, TaskData train, int[] subset, Tensor? cached)
+        Optimisers.AdamW optimizer, TaskData train, int[] subset, Tensor? cached, bool record, double progressFrom, double progressSpan)
     {
         var r = train.Resolution;
         var size = train.PixelsPerImage;
@@ -185,8 +341,11 @@ public static class TaskRunner
         var ys = new float[batch * width];
         var lastLoss = double.NaN;
         var curve = new CurveRecorder(CurvePhases.Head, config.Steps, batch);
+        // A pool too large to decode up front is decoded as each batch is drawn.
+        var image = train.LabelsOnly && cached is null ? new float[size] : null;
         head.SetTraining(true);
-        context.Record(curve.Start(knn: null), 0, $"{task.Name} {config.Protocol} step 0/{config.Steps}");
+        if (record)
+            context.Record(curve.Start(knn: null), progressFrom, $"{task.Name} {config.Protocol} step 0/{config.Steps}");
 
         for (var step = 0; step < config.Steps; step++)
         {
@@ -204,7 +363,10 @@ public static class TaskRunner
                 var label = ys.AsSpan(i * width, width);
                 train.Label(k).CopyTo(label);
                 if (cached is null)
-                    Augment(task, train.Image(k), xs.AsSpan(i * size, size), r, label, rng, hrnet: train.BenchmarkItems is not null);
+                {
+                    ReadOnlySpan<float> pixels = image is null ? train.Image(k) : train.CopyImage(k, image);
+                    Augment(task, pixels, xs.AsSpan(i * size, size), r, label, rng, hrnet: train.BenchmarkItems is not null);
+                }
             }
 
             using (NewDisposeScope())
@@ -222,8 +384,14 @@ public static class TaskRunner
 
             if (!double.IsFinite(lastLoss))
                 throw new JobFailedException(FailureKind.Diverged, $"{task.Name} loss became {lastLoss} at step {step + 1} of {config.Steps}");
+            var fraction = progressFrom + (progressSpan * (step + 1) / config.Steps);
             if (curve.Step(step, lastLoss, optimizer.LearningRate) is { } point)
-                context.Record(point, 0.9 * (step + 1) / config.Steps, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}");
+            {
+                if (record)
+                    context.Record(point, fraction, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}");
+                else
+                    context.Report(fraction, $"{task.Name} {config.Protocol} step {step + 1}/{config.Steps}", lastLoss);
+            }
         }
 
         return lastLoss;
@@ -278,9 +446,7 @@ public static class TaskRunner
         for (var start = 0; start < subset.Length; start += PredictChunk)
         {
             var n = Math.Min(PredictChunk, subset.Length - start);
-            var pixels = new float[n * train.PixelsPerImage];
-            for (var i = 0; i < n; i++)
-                train.Image(subset[start + i]).CopyTo(pixels.AsSpan(i * train.PixelsPerImage));
+            var pixels = train.Images(subset.AsSpan(start, n));
             chunks.Add(Extract(backbone, input, Pixels.Normalised(pixels, [n, 3, r, r], 0, normalisation)));
         }
 
@@ -297,7 +463,9 @@ public static class TaskRunner
         {
             var n = Math.Min(PredictChunk, test.Count - start);
             using var scope = NewDisposeScope();
-            var x = Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation);
+            var x = test.LabelsOnly
+                ? Pixels.Normalised(test.Images([.. Enumerable.Range(start, n)]), [n, 3, r, r], 0, normalisation)
+                : Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation);
             output.AddRange(head.Decode(head.Forward(Extract(backbone, input, x))).contiguous().data<float>());
         }
 

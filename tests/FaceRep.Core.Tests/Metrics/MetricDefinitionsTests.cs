@@ -61,6 +61,22 @@ public sealed class MetricDefinitionsTests
         Assert.Equal(MetricDirection.HigherIsBetter, au43.Direction);
         Assert.Equal(MetricDefinitions.IccForActionUnit(43), au43);
         Assert.Equal("icc_au01", MetricDefinitions.IccForActionUnit(1).Name);
+        // DISFA's per-unit errors: lower is better.
+        Assert.Equal(MetricDefinitions.MaeForActionUnit(26), MetricDefinitions.Find("mae_au26"));
+        Assert.Equal(MetricDirection.LowerIsBetter, MetricDefinitions.Find("mae_au26")!.Direction);
+        Assert.Null(MetricDefinitions.Find("mae_au2"));
+    }
+
+    [Fact]
+    public void Action_units_on_disfa_are_its_twelve_by_icc_and_mae_with_icc_the_headline()
+    {
+        var metrics = MetricDefinitions.ForTask("au on disfa").Select(m => m.Name).ToList();
+
+        Assert.Equal("icc", metrics[0]);
+        Assert.Equal(12, metrics.Count(m => m.StartsWith("icc_au", StringComparison.Ordinal)));
+        Assert.Equal(12, metrics.Count(m => m.StartsWith("mae_au", StringComparison.Ordinal)));
+        Assert.DoesNotContain("icc_au07", metrics);
+        Assert.Contains("icc_au07", MetricDefinitions.ForTask("au").Select(m => m.Name));
     }
 
     [Theory]
