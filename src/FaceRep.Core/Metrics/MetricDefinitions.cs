@@ -70,6 +70,14 @@ public static class MetricDefinitions
         "verif_acc", "verification accuracy at the best threshold on the evaluated pairs", MetricDirection.HigherIsBetter, 100, "%");
 
     /// <summary>Area under the verification ROC curve.</summary>
+    public static readonly MetricDefinition TenFoldAccuracy = new(
+        "acc_10fold", "verification accuracy in LFW's ten folds (insightface: threshold chosen on nine, accuracy on the tenth), mean over folds", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>The standard deviation of <see cref="TenFoldAccuracy"/> over the folds.</summary>
+    public static readonly MetricDefinition TenFoldAccuracyStd = new(
+        "acc_10fold_std", "standard deviation over LFW's ten folds of their verification accuracy (for reading, not comparison)", MetricDirection.LowerIsBetter, 100, "%");
+
+    /// <summary>Area under the ROC curve of verification scores.</summary>
     public static readonly MetricDefinition RocAuc = new(
         "roc_auc", "area under the verification ROC curve (ties count one half)", MetricDirection.HigherIsBetter, 100, "%");
 
@@ -168,13 +176,14 @@ public static class MetricDefinitions
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitMetrics = Array.AsReadOnly([Icc, Pcc, Mae, .. ActionUnits.Select(IccForActionUnit), TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitsOnDisfa = Array.AsReadOnly(
         [Icc, Mae, Pcc, .. DisfaActionUnits.Select(IccForActionUnit), .. DisfaActionUnits.Select(MaeForActionUnit), TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> RecognitionOnLfw = Array.AsReadOnly([TenFoldAccuracy, TenFoldAccuracyStd, RocAuc, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3DOnBenchmark = Array.AsReadOnly([Nme2DBox, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Other = Array.AsReadOnly([TrainLoss]);
 
     private static readonly Dictionary<string, MetricDefinition> ByName =
-        new[] { Recognition, Landmarks, ActionUnitMetrics, Emotion, Landmarks3D }
+        new[] { Recognition, Landmarks, ActionUnitMetrics, Emotion, Landmarks3D, RecognitionOnLfw }
             .SelectMany(list => list)
             .DistinctBy(m => m.Name)
             .ToDictionary(m => m.Name, StringComparer.Ordinal);
@@ -193,6 +202,8 @@ public static class MetricDefinitions
         "landmarks3d" when TaskScopes.BenchmarkOf(task) is not null => Landmarks3DOnBenchmark,
         // DISFA scores its twelve action units, each by ICC(3,1) and MAE.
         "au" when TaskScopes.BenchmarkOf(task) is not null => ActionUnitsOnDisfa,
+        // LFW's ten folds.
+        "recognition" when TaskScopes.BenchmarkOf(task) is not null => RecognitionOnLfw,
         "recognition" => Recognition,
         "landmarks" => Landmarks,
         "au" => ActionUnitMetrics,

@@ -65,6 +65,7 @@ public static class BenchmarkKinds
         new Aflw2000Benchmark(),
         new AffectNet(),
         new Disfa(),
+        new Lfw(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

@@ -21,7 +21,7 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet", "disfa"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet", "disfa", "lfw"];
 
     /// <summary>Whether <paramref name="format"/> is cross-validated (DISFA): its export has no test split, only subjects in folds.</summary>
     public static bool HasFolds(string format) => BenchmarkKinds.Find(format) is { Folds.Count: > 0 };
@@ -31,7 +31,7 @@ public static class SynthExport
     /// 3,837, WFLW 2,500 of 10,000, AFLW2000-3D 2,000 beside 300W-LP's 61,225, AffectNet's validation set 4,000 of about 291,650 kept faces.
     /// </summary>
     public static int DefaultTestCount(string format, int count) => HasFolds(format) ? 0 :
-        (int)Math.Round(count * format switch { "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
+        (int)Math.Round(count * format switch { "lfw" => 0.5, "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
 
     /// <summary>Canvas size relative to the face's render.</summary>
     public const double CanvasScale = 1.5;
@@ -52,6 +52,7 @@ public static class SynthExport
             "aflw2000-3d" => ExportAflw2000(directory, train, test, resolution, seed),
             "affectnet" => ExportAffectNet(directory, train, test, resolution, seed),
             "disfa" => ExportDisfa(directory, train + test, resolution, seed),
+            "lfw" => ExportLfw(directory, train, test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -282,6 +283,79 @@ public static class SynthExport
         });
     }
 
+    /// <summary>
+    /// SynthFace's recognition task as LFW: every face under <c>lfw/Person_NNNNN/Person_NNNNN_NNNN.jpg</c>, centred in a canvas
+    /// its crop rule keeps exactly (the face is 0.6 of the canvas), and <c>pairs.txt</c> of ten folds drawn from the test
+    /// identities' faces (each fold as many same-person pairs as different-person ones; at least one of each). The
+    /// training people are named in no pair, as LFW's training split is read.
+    /// </summary>
+    private static SynthExportSummary ExportLfw(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("recognition", train, 1, test, resolution, seed);
+        var root = Path.Combine(directory, Lfw.ImageFolders[0]);
+        var rng = new Random(seed);
+        var files = 0;
+        var people = new Dictionary<int, List<int>>();
+        foreach (var (faces, offset) in new[] { (splits.Train, 0), (splits.Test, 1_000_000) })
+        {
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var sample = faces.Get(i);
+                var person = sample.Identity + offset;
+                if (!people.TryGetValue(person, out var images))
+                    people[person] = images = [];
+                images.Add(images.Count + 1);
+                var name = LfwName(person);
+                Directory.CreateDirectory(Path.Combine(root, name));
+                File.WriteAllBytes(Path.Combine(root, VerificationPairsReader.ImagePath(name, images.Count)), PlaceCentred(sample, Lfw.CropShare, rng));
+                files++;
+            }
+        }
+
+        var tested = people.Keys.Where(p => p >= 1_000_000).Order().ToList();
+        var repeated = tested.Where(p => people[p].Count >= 2).ToList();
+        if (repeated.Count == 0 || tested.Count < 2)
+            throw new ArgumentException($"{test} test faces give no person two images or fewer than two people; LFW's pairs need both", nameof(test));
+        var perFold = Math.Max(1, test / 20);
+        var pairs = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"10\t{perFold}\n"));
+        for (var fold = 0; fold < 10; fold++)
+        {
+            for (var k = 0; k < perFold; k++)
+            {
+                var person = repeated[rng.Next(repeated.Count)];
+                var n = people[person].Count;
+                var a = rng.Next(1, n + 1);
+                var b = 1 + ((a - 1 + rng.Next(1, n)) % n);
+                pairs.Append(CultureInfo.InvariantCulture, $"{LfwName(person)}\t{Math.Min(a, b)}\t{Math.Max(a, b)}\n");
+            }
+
+            for (var k = 0; k < perFold; k++)
+            {
+                var first = rng.Next(tested.Count);
+                var second = (first + rng.Next(1, tested.Count)) % tested.Count;
+                var (p, q) = (tested[first], tested[second]);
+                pairs.Append(CultureInfo.InvariantCulture, $"{LfwName(p)}\t{rng.Next(1, people[p].Count + 1)}\t{LfwName(q)}\t{rng.Next(1, people[q].Count + 1)}\n");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(directory, Lfw.PairsFile), pairs.ToString());
+        return new SynthExportSummary("lfw", directory, files + 1, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    private static string LfwName(int person) => string.Create(CultureInfo.InvariantCulture, $"Person_{person % 1_000_000:D5}{(person >= 1_000_000 ? "_T" : "")}");
+
+    /// <summary>The face centred on a canvas of seeded noise in which it is <paramref name="share"/> of the side; as a JPEG.</summary>
+    private static byte[] PlaceCentred(FaceSample sample, float share, Random rng)
+    {
+        var r = sample.Resolution;
+        var side = (int)Math.Round(r / share);
+        return Place(sample, rng, side, (side - r) / 2, (side - r) / 2).Jpeg;
+    }
+
     /// <summary>Assigns <paramref name="count"/> items to folders in the given proportions, in order.</summary>
     private static string[] Spread(int count, (string Folder, int Weight)[] folders)
     {
@@ -320,10 +394,15 @@ public static class SynthExport
     private static (byte[] Jpeg, int Dx, int Dy) Place(FaceSample sample, Random rng)
     {
         var r = sample.Resolution;
-        var width = (int)Math.Round(r * CanvasScale);
-        var height = (int)Math.Round(r * CanvasScale);
-        var dx = rng.Next(0, width - r + 1);
-        var dy = rng.Next(0, height - r + 1);
+        var side = (int)Math.Round(r * CanvasScale);
+        return Place(sample, rng, side, rng.Next(0, side - r + 1), rng.Next(0, side - r + 1));
+    }
+
+    /// <summary>The face at (<paramref name="dx"/>, <paramref name="dy"/>) on a square canvas of seeded noise; as a JPEG.</summary>
+    private static (byte[] Jpeg, int Dx, int Dy) Place(FaceSample sample, Random rng, int side, int dx, int dy)
+    {
+        var r = sample.Resolution;
+        var (width, height) = (side, side);
         var pixels = new byte[width * height * 4];
         var (br, bg, bb) = (rng.Next(40, 200), rng.Next(40, 200), rng.Next(40, 200));
         for (var i = 0; i < width * height; i++)

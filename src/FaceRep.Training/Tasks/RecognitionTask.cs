@@ -31,6 +31,14 @@ public sealed class RecognitionTask : EvaluationTask
     /// <inheritdoc />
     public override void Label(FaceSample sample, Span<float> label) => label[0] = sample.Identity;
 
+    /// <summary>A benchmark face's person (LFW's training faces are people no test pair names).</summary>
+    public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
+    {
+        if (item.Subject < 0)
+            throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} names no person");
+        label[0] = item.Subject;
+    }
+
     /// <inheritdoc />
     public override int[] FewShotSubset(TaskData train, double shots, int seed) =>
         FewShot.SubjectExclusive(train.Identities, shots, seed, Name);
