@@ -92,41 +92,58 @@ public sealed class BenchmarkRunTests : IDisposable
     }
 
     [Fact]
-    public async Task Wflw_aflw2000_3d_and_affectnet_exports_run_in_one_sweep_and_the_report_has_a_section_for_each()
+    public async Task Every_benchmarks_export_runs_in_one_sweep_and_the_report_has_a_section_for_each()
     {
-        foreach (var (format, name, count, test) in new[] { ("wflw", "wf", "60", "20"), ("aflw2000-3d", "a3d", "60", "20"), ("affectnet", "aff", "80", "24") })
+        foreach (var (format, name, count, test) in new[]
         {
-            var (exported, export) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "synth", "--as", format, "--out", $"src/{name}", "--count", count, "--test", test, "--resolution", "48");
+            ("300w", "w300", "60", "20"), ("wflw", "wf", "60", "20"), ("aflw2000-3d", "a3d", "60", "20"), ("affectnet", "aff", "80", "24"),
+            ("disfa", "dis", "108", null), ("lfw", "lf", "120", "60"),
+        })
+        {
+            string[] sizes = test is null ? ["--count", count] : ["--count", count, "--test", test];
+            var (exported, export) = await FacerepProcess.RunAsync(_dir, Timeout, ["data", "synth", "--as", format, "--out", $"src/{name}", .. sizes, "--resolution", "48"]);
             Assert.True(exported == 0, export);
             var (imported, import) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", $"src/{name}", "--benchmark", format, "--out", $"data/{name}", "--size", "48");
             Assert.True(imported == 0, import);
         }
 
-        File.WriteAllText(Path.Combine(_dir, "three.yaml"), """
-            name: three
+        File.WriteAllText(Path.Combine(_dir, "all.yaml"), """
+            name: all
             backbone: {arch: resnet18, width: 0.125, input: 32}
             pretrain:
               - {dataset: synth-curated, method: scratch}
-            tasks: [{task: landmarks, benchmark: wf}, {task: landmarks3d, benchmark: a3d}, {task: emotion, benchmark: aff}]
+            tasks:
+              - {task: landmarks, benchmark: w300}
+              - {task: landmarks, benchmark: wf}
+              - {task: landmarks3d, benchmark: a3d}
+              - {task: emotion, benchmark: aff}
+              - {task: au, benchmark: dis}
+              - {task: recognition, benchmark: lf}
             shots: [1.0]
             seeds: [0]
             scale: {finetune_steps: 10, finetune_batch: 8}
             """);
-        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "three.yaml");
+        var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "all.yaml");
 
         Assert.True(code == 0, output);
-        Assert.Contains("4/4 done", output, StringComparison.Ordinal);
-        var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "three", "report.md"));
+        Assert.Contains("7/7 done", output, StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "all", "report.md"));
         Assert.Contains("## Benchmarks", report, StringComparison.Ordinal);
-        foreach (var scope in new[] { "landmarks on wf", "landmarks3d on a3d", "emotion on aff" })
+        foreach (var scope in new[] { "landmarks on w300", "landmarks on wf", "landmarks3d on a3d", "emotion on aff", "au on dis", "recognition on lf" })
             Assert.Contains($"### {scope} · finetune", report, StringComparison.Ordinal);
-        // WFLW's pose subset, AFLW2000-3D's yaw bins and the paper's figures for the two whose protocol is its own.
+        // 300W's and WFLW's subsets, AFLW2000-3D's yaw bins, DISFA's folds and action units, and the paper's figures
+        // for the two whose protocol is its own.
+        Assert.Matches(@"\| scratch \| 100% \| challenging \|", report);
         Assert.Matches(@"\| scratch \| 100% \| pose \|", report);
         Assert.Matches(@"\| scratch \| 100% \| yaw0-30 \|", report);
+        Assert.Matches(@"\| scratch \| 100% \| fold2 \|", report);
+        Assert.Matches(@"\| scratch \| 100% \| AU26 \|", report);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(report, @"\| published: the paper").Count);
-        var rows = await RowsAsync("three");
-        Assert.Equal(["a3d", "aff", "wf"], rows.Select(r => r.Benchmark).Order());
-        Assert.Equal(["affectnet", "aflw2000-3d", "wflw"], rows.Select(r => r.BenchmarkKind).Order());
+        var rows = await RowsAsync("all");
+        Assert.Equal(["a3d", "aff", "dis", "lf", "w300", "wf"], rows.Select(r => r.Benchmark).Order());
+        Assert.Equal(["300w", "affectnet", "aflw2000-3d", "disfa", "lfw", "wflw"], rows.Select(r => r.BenchmarkKind).Order());
+        Assert.Equal(3, rows.Single(r => r.Benchmark == "dis").Metrics["folds"]);
+        Assert.InRange(rows.Single(r => r.Benchmark == "lf").Metrics["acc_10fold"], 0, 1);
     }
 
     private static string Normalised(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");

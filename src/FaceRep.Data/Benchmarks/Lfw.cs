@@ -147,14 +147,27 @@ public sealed class Lfw : BenchmarkKind
     /// insightface's LFW protocol on the pairs (in the file's order, ten contiguous folds, each fold's threshold chosen on the
     /// other nine): <c>acc_10fold</c> and its standard deviation over the folds, and the ROC AUC of cosine similarity over all
     /// pairs. Faces that are not pairs (a validation part of the training split) are paired as verification sets are: each
-    /// person's images in turn, and as many pairs of different people, interleaved.
+    /// person's images in turn, and as many pairs of different people, interleaved; when they make fewer than ten pairs,
+    /// or pairs of one kind only, every metric is NaN (no value).
     /// </summary>
     public override IReadOnlyDictionary<string, double> Metrics(IReadOnlyList<BenchmarkItem> items, ReadOnlySpan<float> predictions)
     {
         if (items.Count == 0 || predictions.Length % items.Count != 0)
             throw new ArgumentException($"{predictions.Length} predicted values for {items.Count} faces", nameof(predictions));
         var dimensions = predictions.Length / items.Count;
-        var pairs = items.All(i => i.Values.Length == 3) ? OfficialPairs(items) : MadePairs(items);
+        var official = items.All(i => i.Values.Length == 3);
+        var pairs = official ? OfficialPairs(items) : MadePairs(items);
+        if (!official && (pairs.Count < 10 || pairs.All(p => p.Same) || !pairs.Any(p => p.Same)))
+        {
+            // Too few faces, or people, to make ten folds of same and different pairs: no value, not a failure.
+            return new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                [MetricDefinitions.TenFoldAccuracy.Name] = double.NaN,
+                [MetricDefinitions.TenFoldAccuracyStd.Name] = double.NaN,
+                [MetricDefinitions.RocAuc.Name] = double.NaN,
+            };
+        }
+
         if (pairs.Count < 10)
             throw new ArgumentException($"{pairs.Count} pairs cannot make LFW's ten folds", nameof(items));
         var first = new float[pairs.Count * dimensions];

@@ -65,7 +65,8 @@ public static class TaskRunner
             trainIndices = fold.ToOfficial(outcome.Subset);
             var metrics = new Dictionary<string, double>(Measure(task, outcome.Head, outcome.Test, fold.Test), StringComparer.Ordinal);
             // The same metrics on the validation split, prefixed val_: hyper-parameters are chosen on these, never on test.
-            foreach (var (name, value) in Measure(task, outcome.Head, outcome.Validation, outcome.ValidationData))
+            // (A validation part too small for a metric, such as LFW's ten folds of pairs, has no value for it.)
+            foreach (var (name, value) in Measure(task, outcome.Head, outcome.Validation, outcome.ValidationData).Where(m => double.IsFinite(m.Value)))
                 metrics[ValidationPrefix + name] = value;
             // (A metric undefined for a constant, such as a correlation, has no floor.)
             foreach (var (name, value) in Measure(task, outcome.Head, outcome.Floor, fold.Test).Where(m => double.IsFinite(m.Value)))
@@ -119,7 +120,7 @@ public static class TaskRunner
 
             var metrics = new Dictionary<string, double>(kind.Metrics(testItems, test.ToArray()), StringComparer.Ordinal);
             // A validation face carries the fold that tests it, not the one it validates: its per-fold values would mislead.
-            foreach (var (name, value) in kind.Metrics(validationItems, validation.ToArray()).Where(m => !m.Key.Contains(MetricDefinitions.SubsetSeparator, StringComparison.Ordinal)))
+            foreach (var (name, value) in kind.Metrics(validationItems, validation.ToArray()).Where(m => !m.Key.Contains(MetricDefinitions.SubsetSeparator, StringComparison.Ordinal) && double.IsFinite(m.Value)))
                 metrics[ValidationPrefix + name] = value;
             foreach (var (name, value) in kind.Metrics(testItems, floor.ToArray()).Where(m => double.IsFinite(m.Value)))
                 metrics[MetricDefinitions.FloorPrefix + name] = value;
@@ -294,7 +295,7 @@ public static class TaskRunner
 
     /// <summary>
     /// The positions held out for validation from a training split whose faces have these subjects: a fixed tenth of the
-    /// subjects (at least one) when every face has one, so no subject is both trained and validated on; else a tenth of the faces.
+    /// subjects (at least two of three or more) when every face has one, so no subject is both trained and validated on; else a tenth of the faces.
     /// </summary>
     private static HashSet<int> ValidationPart(int[] subjects)
     {
@@ -305,7 +306,8 @@ public static class TaskRunner
             if (distinct.Length >= 2)
             {
                 rng.Shuffle(distinct);
-                var heldSubjects = distinct.Take(Math.Max(1, (int)Math.Round(distinct.Length * BenchmarkValidationFraction))).ToHashSet();
+                // At least two people where there are three or more, so a recognition benchmark's validation has pairs of different people.
+                var heldSubjects = distinct.Take(Math.Max(Math.Min(2, distinct.Length - 1), (int)Math.Round(distinct.Length * BenchmarkValidationFraction))).ToHashSet();
                 return [.. Enumerable.Range(0, subjects.Length).Where(i => heldSubjects.Contains(subjects[i]))];
             }
         }
