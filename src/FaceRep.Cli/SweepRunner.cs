@@ -93,8 +93,11 @@ public sealed class SweepRunner(IClusterClient client, IResultStore results, IAn
 
     private async Task PrintResultsAsync(SweepSpec spec, CancellationToken cancellationToken)
     {
-        var verdicts = AgainstUntrained(await results.ReadAsync(spec.Name, cancellationToken));
-        foreach (var task in spec.Tasks.Concat(spec.Benchmarks.Select(b => TaskScopes.Of(b.Task, b.Benchmark))))
+        var stored = await results.ReadAsync(spec.Name, cancellationToken);
+        var verdicts = AgainstUntrained(stored);
+        // A benchmark's scope names its kind when its name is not it; the results know the kind.
+        string Scope(BenchmarkTaskSpec b) => stored.FirstOrDefault(r => r.Task == b.Task && r.Benchmark == b.Benchmark)?.Scope ?? TaskScopes.Of(b.Task, b.Benchmark, b.Kind);
+        foreach (var task in spec.Tasks.Concat(spec.Benchmarks.Select(Scope)))
         {
             var metric = MetricDefinitions.ForTask(task)[0];
             var rows = await results.SummariseAsync(spec.Name, metric.Name, cancellationToken);

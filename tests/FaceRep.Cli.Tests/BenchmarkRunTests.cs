@@ -62,7 +62,7 @@ public sealed class BenchmarkRunTests : IDisposable
         var (code, first) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "bench.yaml");
         Assert.True(code == 0, first);
         Assert.Contains("3/3 done", first, StringComparison.Ordinal);
-        Assert.Contains("landmarks on s300w", first, StringComparison.Ordinal);
+        Assert.Contains("landmarks on s300w (300w)", Normalised(first), StringComparison.Ordinal);
 
         var rows = await RowsAsync();
         Assert.Equal(2, rows.Count(r => r.Benchmark == "s300w"));
@@ -81,7 +81,7 @@ public sealed class BenchmarkRunTests : IDisposable
         Assert.Matches(@"s300w\s*│\s*challenging\s*│\s*2\s*│", query);
         Assert.Matches(@"s300w\s*│\s*common\s*│\s*2\s*│", query);
         Assert.Matches(@"s300w\s*│\s*full\s*│\s*2\s*│", query);
-        Assert.Contains("landmarks on s300w", File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "bench", "report.md")), StringComparison.Ordinal);
+        Assert.Contains("landmarks on s300w (300w)", File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "bench", "report.md")), StringComparison.Ordinal);
 
         // Renamed: the same content, so the same jobs; nothing runs again.
         Directory.Move(Path.Combine(_dir, "data", "s300w"), Path.Combine(_dir, "data", "w300"));
@@ -127,9 +127,12 @@ public sealed class BenchmarkRunTests : IDisposable
 
         Assert.True(code == 0, output);
         Assert.Contains("7/7 done", output, StringComparison.Ordinal);
+        // Each table leads with its benchmark's headline, known from the kind the scope names.
+        Assert.Contains("recognition on lf (lfw) · finetune · acc_10fold", Normalised(output), StringComparison.Ordinal);
+        Assert.Contains("au on dis (disfa) · finetune · icc", Normalised(output), StringComparison.Ordinal);
         var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "all", "report.md"));
         Assert.Contains("## Benchmarks", report, StringComparison.Ordinal);
-        foreach (var scope in new[] { "landmarks on w300", "landmarks on wf", "landmarks3d on a3d", "emotion on aff", "au on dis", "recognition on lf" })
+        foreach (var scope in new[] { "landmarks on w300 (300w)", "landmarks on wf (wflw)", "landmarks3d on a3d (aflw2000-3d)", "emotion on aff (affectnet)", "au on dis (disfa)", "recognition on lf (lfw)" })
             Assert.Contains($"### {scope} · finetune", report, StringComparison.Ordinal);
         // 300W's and WFLW's subsets, AFLW2000-3D's yaw bins, DISFA's folds and action units, and the paper's figures
         // for the two whose protocol is its own.

@@ -65,7 +65,7 @@ public sealed class BenchmarkReportTests
         var report = SweepReport.Build("bench", rows, (2, rows.Count), "a test store", null, 0.05, DateTimeOffset.UnixEpoch);
         var markdown = ReportWriter.Markdown(ReportDocument.Layout(report, charts: false));
 
-        Assert.Equal(["emotion on affectnet-v1", "landmarks on 300w"], report.Benchmarks.Select(b => b.Scope));
+        Assert.Equal(["emotion on affectnet-v1 (affectnet)", "landmarks on 300w"], report.Benchmarks.Select(b => b.Scope));
         var affectnet = report.Benchmarks[0];
         Assert.Equal("accuracy", affectnet.Metrics[0].Name);
         Assert.DoesNotContain(affectnet.Metrics, m => m.Name is "val_accuracy" or "train_loss" or "test_images" or "floor_accuracy");
@@ -78,13 +78,13 @@ public sealed class BenchmarkReportTests
         // 300W: the whole split and both subsets, and no published figure (the paper reports none for it).
         Assert.Equal(["full", "challenging", "common"], report.Benchmarks[1].Rows.Where(r => r.Source == "scratch").Select(r => r.Subset));
         Assert.DoesNotContain(report.Benchmarks[1].Rows, r => r.Source.StartsWith("published", StringComparison.Ordinal));
-        Assert.Contains("### emotion on affectnet-v1 · finetune", markdown, StringComparison.Ordinal);
+        Assert.Contains("### emotion on affectnet-v1 (affectnet) · finetune", markdown, StringComparison.Ordinal);
         Assert.Contains("| published: the paper (full data, ResNet-50 from VGGFace2) |  | full | — | 0.326 | 0.710 |", markdown, StringComparison.Ordinal);
         // The sections by task keep SynthFace's emotion and AffectNet's apart.
         Assert.Contains(report.Sections, s => s.Task == "emotion");
-        Assert.Contains(report.Sections, s => s.Task == "emotion on affectnet-v1");
-        Assert.All(report.Rankings, r => Assert.True(r.Task is "emotion" or "emotion on affectnet-v1" or "landmarks on 300w", r.Task));
-        Assert.Equal(MetricDefinitions.Accuracy, MetricDefinitions.ForTask("emotion on affectnet-v1")[0]);
+        Assert.Contains(report.Sections, s => s.Task == "emotion on affectnet-v1 (affectnet)");
+        Assert.All(report.Rankings, r => Assert.True(r.Task is "emotion" or "emotion on affectnet-v1 (affectnet)" or "landmarks on 300w", r.Task));
+        Assert.Equal(MetricDefinitions.Accuracy, MetricDefinitions.ForTask("emotion on affectnet-v1 (affectnet)")[0]);
     }
 
     [Fact]

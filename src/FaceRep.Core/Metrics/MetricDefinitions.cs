@@ -203,7 +203,7 @@ public static class MetricDefinitions
         // DISFA scores its twelve action units, each by ICC(3,1) and MAE.
         "au" when TaskScopes.BenchmarkOf(task) is not null => ActionUnitsOnDisfa,
         // LFW's ten folds.
-        "recognition" when TaskScopes.BenchmarkOf(task) is not null => RecognitionOnLfw,
+        "recognition" when TaskScopes.KindOf(task) == "lfw" => RecognitionOnLfw,
         "recognition" => Recognition,
         "landmarks" => Landmarks,
         "au" => ActionUnitMetrics,

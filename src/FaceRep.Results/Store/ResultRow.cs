@@ -80,9 +80,9 @@ public sealed record ResultRow
 
     /// <summary>
     /// What the result measures, as analyses and reports group it: the task on SynthFace (<c>landmarks</c>), or
-    /// the task on a benchmark (<c>landmarks on 300w</c>), so the two are never compared with each other.
+    /// the task on a benchmark (<c>landmarks on 300w</c>, with the kind when the name is not it: <c>landmarks on mine (aflw19)</c>), so the two are never compared with each other.
     /// </summary>
-    public string Scope => Core.Metrics.TaskScopes.Of(Task, Benchmark);
+    public string Scope => Core.Metrics.TaskScopes.Of(Task, Benchmark, BenchmarkKind);
 
     /// <summary>The evaluation's peak learning rate (0 when not recorded); a tuned sweep runs several per cell and keeps the best on validation.</summary>
     public double LearningRate { get; init; }

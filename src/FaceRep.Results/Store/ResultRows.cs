@@ -42,7 +42,10 @@ internal static class ResultRows
         """;
 
     /// <summary>A result's scope in SQL (<see cref="ResultRow.Scope"/>): the task, or "task on benchmark".</summary>
-    private const string ScopeSql = "CASE WHEN coalesce(r.benchmark, '') = '' THEN r.task ELSE r.task || ' on ' || r.benchmark END";
+    private const string ScopeSql =
+        "CASE WHEN coalesce(r.benchmark, '') = '' THEN r.task " +
+        "WHEN coalesce(r.benchmark_kind, '') = '' OR r.benchmark_kind = r.benchmark THEN r.task || ' on ' || r.benchmark " +
+        "ELSE r.task || ' on ' || r.benchmark || ' (' || r.benchmark_kind || ')' END";
 
     /// <summary>Reads the rows of <see cref="SummarySql"/>.</summary>
     public static async Task<IReadOnlyList<SummaryRow>> ReadSummaryAsync(DbDataReader reader, string metric, CancellationToken cancellationToken)

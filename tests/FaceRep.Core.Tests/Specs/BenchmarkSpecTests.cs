@@ -88,5 +88,14 @@ public sealed class BenchmarkSpecTests
         Assert.Equal("landmarks", TaskScopes.Of("landmarks", ""));
         Assert.Equal(("landmarks", "300w"), (TaskScopes.TaskOf("landmarks on 300w"), TaskScopes.BenchmarkOf("landmarks on 300w")));
         Assert.Equal(MetricDefinitions.ForTask("landmarks"), MetricDefinitions.ForTask("landmarks on 300w"));
+        // A benchmark named otherwise than its kind carries the kind, so its metrics are known from the scope.
+        Assert.Equal("recognition on lfw", TaskScopes.Of("recognition", "lfw", "lfw"));
+        var named = TaskScopes.Of("recognition", "my-lfw", "lfw");
+        Assert.Equal("recognition on my-lfw (lfw)", named);
+        Assert.Equal(("recognition", "my-lfw", "lfw"), (TaskScopes.TaskOf(named), TaskScopes.BenchmarkOf(named), TaskScopes.KindOf(named)));
+        Assert.Equal("lfw", TaskScopes.KindOf("recognition on lfw"));
+        Assert.Null(TaskScopes.KindOf("recognition"));
+        Assert.Equal("acc_10fold", MetricDefinitions.ForTask(named)[0].Name);
+        Assert.Equal("tar_far_1e3", MetricDefinitions.ForTask("recognition on my-ijbb (ijbb)")[0].Name);
     }
 }
