@@ -126,7 +126,7 @@ public static class BenchmarkImport
     /// <exception cref="CorruptSampleException">The image cannot be read or decoded, or the region misses it.</exception>
     public static BenchmarkItem Crop(BenchmarkKind kind, SourceFace face, int size, int quality)
     {
-        var bytes = ImageDecoder.ReadFile(face.ImagePath);
+        var bytes = face.LoadImage is { } load ? load() : ImageDecoder.ReadFile(face.ImagePath);
         var (width, height) = ImageDecoder.Probe(bytes, face.Source);
         var region = face.Region;
         if (region.X >= width || region.Y >= height || region.X + region.Width <= 0 || region.Y + region.Height <= 0)

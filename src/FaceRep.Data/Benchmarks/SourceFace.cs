@@ -11,8 +11,14 @@ public sealed record SourceFace
     /// <summary>The image's path relative to the source directory (with a face number when an image holds several).</summary>
     public required string Source { get; init; }
 
-    /// <summary>The image file to read.</summary>
+    /// <summary>The image file to read (or, with <see cref="LoadImage"/>, the file the image is inside).</summary>
     public required string ImagePath { get; init; }
+
+    /// <summary>
+    /// Reads the encoded image when it is not a file of its own (COFW keeps its images inside its <c>.mat</c>): called once,
+    /// on an import thread; null to read <see cref="ImagePath"/>. Throws <see cref="CorruptSampleException"/> when it cannot.
+    /// </summary>
+    public Func<byte[]>? LoadImage { get; init; }
 
     /// <summary><see cref="BenchmarkSplits.Train"/> or <see cref="BenchmarkSplits.Test"/>.</summary>
     public required string Split { get; init; }
