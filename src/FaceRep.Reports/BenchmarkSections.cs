@@ -38,11 +38,13 @@ public static class BenchmarkSections
 {
     /// <summary>
     /// The figures of the study's paper (full training data, ResNet-50 pre-trained on VGGFace2 and fine-tuned),
-    /// for the benchmarks whose protocol here is the paper's. AFLW-19's NME_diag and COFW's inter-ocular NME join
-    /// when those benchmarks are imported.
+    /// for the benchmarks whose protocol here is the paper's: AFLW-19's NME_diag, COFW's inter-ocular NME (HRNet's points
+    /// 8 and 9), AFLW2000-3D's NME and AffectNet's valence and arousal.
     /// </summary>
     public static IReadOnlyList<PublishedFigure> Published { get; } =
     [
+        new("aflw19", MetricDefinitions.NmeDiagonal.Name, "full", 0.0155, "the paper (full data, ResNet-50 from VGGFace2)"),
+        new("cofw", MetricDefinitions.NmeInterOcular.Name, "full", 0.0332, "the paper (full data, ResNet-50 from VGGFace2)"),
         new("aflw2000-3d", MetricDefinitions.Nme2DBox.Name, "full", 0.0342, "the paper (full data, ResNet-50 from VGGFace2)"),
         new("affectnet", MetricDefinitions.ValenceCcc.Name, "full", 0.710, "the paper (full data, ResNet-50 from VGGFace2)"),
         new("affectnet", MetricDefinitions.ValenceRmse.Name, "full", 0.356, "the paper (full data, ResNet-50 from VGGFace2)"),

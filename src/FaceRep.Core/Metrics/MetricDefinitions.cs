@@ -176,6 +176,7 @@ public static class MetricDefinitions
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitMetrics = Array.AsReadOnly([Icc, Pcc, Mae, .. ActionUnits.Select(IccForActionUnit), TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitsOnDisfa = Array.AsReadOnly(
         [Icc, Mae, Pcc, .. DisfaActionUnits.Select(IccForActionUnit), .. DisfaActionUnits.Select(MaeForActionUnit), TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> LandmarksOnAflw19 = Array.AsReadOnly([NmeBox, NmeDiagonal, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> RecognitionOnLfw = Array.AsReadOnly([TenFoldAccuracy, TenFoldAccuracyStd, RocAuc, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
@@ -202,6 +203,8 @@ public static class MetricDefinitions
         "landmarks3d" when TaskScopes.BenchmarkOf(task) is not null => Landmarks3DOnBenchmark,
         // DISFA scores its twelve action units, each by ICC(3,1) and MAE.
         "au" when TaskScopes.BenchmarkOf(task) is not null => ActionUnitsOnDisfa,
+        // AFLW-19: NME over the given box's size (HRNet) and diagonal (the study paper).
+        "landmarks" when TaskScopes.KindOf(task) == "aflw19" => LandmarksOnAflw19,
         // LFW's ten folds.
         "recognition" when TaskScopes.KindOf(task) == "lfw" => RecognitionOnLfw,
         "recognition" => Recognition,

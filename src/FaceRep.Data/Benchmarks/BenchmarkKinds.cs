@@ -66,6 +66,7 @@ public static class BenchmarkKinds
         new AffectNet(),
         new Disfa(),
         new Lfw(),
+        new Aflw19(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

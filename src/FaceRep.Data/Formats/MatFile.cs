@@ -28,8 +28,8 @@ public sealed record MatArray(string Name, int ClassId, int[] Dimensions, double
 /// A reader for MATLAB level-5 MAT-files (the <c>-v6</c>/<c>-v7</c> format: a 128-byte header starting
 /// "MATLAB 5.0 MAT-file", then tagged data elements, each variable an miMATRIX, optionally wrapped in an
 /// miCOMPRESSED zlib stream). It returns the real numeric arrays (double, single and integer classes, any
-/// storage type, converted to double) and skips other classes (char, cell, struct, sparse, objects) and
-/// complex arrays. Both byte orders are read. Version 7.3 files are HDF5 and are rejected with a message.
+/// storage type, converted to double) and, with <see cref="ReadAll"/>, cell arrays of strings; it skips other classes
+/// (char, other cells, struct, sparse, objects) and complex arrays. Both byte orders are read. Version 7.3 files are HDF5 and are rejected with a message.
 /// </summary>
 public static class MatFile
 {
@@ -49,6 +49,10 @@ public static class MatFile
     private const int MiUInt64 = 13;
     private const int MiMatrix = 14;
     private const int MiCompressed = 15;
+    private const int MiUtf8 = 16;
+    private const int MiUtf16 = 17;
+    private const int MxCell = 1;
+    private const int MxChar = 4;
 
     /// <summary>Reads every real numeric variable of <paramref name="path"/>, by name.</summary>
     public static IReadOnlyDictionary<string, MatArray> Read(string path)
@@ -58,14 +62,24 @@ public static class MatFile
     }
 
     /// <summary>Parses the bytes of a level-5 MAT-file; <paramref name="source"/> names it in errors.</summary>
-    public static IReadOnlyDictionary<string, MatArray> Parse(byte[] bytes, string source)
+    public static IReadOnlyDictionary<string, MatArray> Parse(byte[] bytes, string source) => ParseAll(bytes, source).Numbers;
+
+    /// <summary>
+    /// Reads every real numeric variable of <paramref name="path"/>, and every cell array whose cells are all character
+    /// arrays (AFLW's <c>nameList</c>) as its strings in MATLAB's column-major order.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, MatArray> Numbers, IReadOnlyDictionary<string, IReadOnlyList<string>> Strings) ReadAll(string path) =>
+        ParseAll(File.ReadAllBytes(path), path);
+
+    private static (IReadOnlyDictionary<string, MatArray> Numbers, IReadOnlyDictionary<string, IReadOnlyList<string>> Strings) ParseAll(byte[] bytes, string source)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var bigEndian = ReadHeader(bytes, source);
         var reader = new ElementReader(source, bigEndian);
         var result = new Dictionary<string, MatArray>(StringComparer.Ordinal);
-        ReadVariables(reader, bytes, -1, HeaderLength, result);
-        return result;
+        var strings = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        ReadVariables(reader, bytes, -1, HeaderLength, result, strings);
+        return (result, strings);
     }
 
     private static bool ReadHeader(byte[] bytes, string source)
@@ -94,7 +108,7 @@ public static class MatFile
         };
     }
 
-    private static void ReadVariables(ElementReader reader, byte[] buffer, int compressedAt, int start, Dictionary<string, MatArray> result)
+    private static void ReadVariables(ElementReader reader, byte[] buffer, int compressedAt, int start, Dictionary<string, MatArray> result, Dictionary<string, IReadOnlyList<string>> strings)
     {
         var pos = start;
         while (pos < buffer.Length)
@@ -109,12 +123,16 @@ public static class MatFile
             {
                 case MiCompressed:
                     var inflated = Inflate(buffer, element, reader);
-                    ReadVariables(reader, inflated, element.Offset - 8, 0, result);
+                    ReadVariables(reader, inflated, element.Offset - 8, 0, result, strings);
                     break;
                 case MiMatrix:
-                    if (ReadMatrix(reader, buffer, element, compressedAt) is { } array)
+                    if (ReadMatrix(reader, buffer, element, compressedAt, out var cell) is { } array)
                     {
                         result[array.Name] = array;
+                    }
+                    else if (cell is { } texts)
+                    {
+                        strings[texts.Name] = texts.Values;
                     }
 
                     break;
@@ -140,8 +158,9 @@ public static class MatFile
         }
     }
 
-    private static MatArray? ReadMatrix(ElementReader reader, byte[] buffer, Element matrix, int compressedAt)
+    private static MatArray? ReadMatrix(ElementReader reader, byte[] buffer, Element matrix, int compressedAt, out (string Name, IReadOnlyList<string> Values)? strings)
     {
+        strings = null;
         if (matrix.Length == 0)
         {
             return null;
@@ -186,6 +205,12 @@ public static class MatFile
 
         var name = Encoding.ASCII.GetString(buffer, nameElement.Offset, nameElement.Length).TrimEnd('\0');
 
+        if (classId == MxCell)
+        {
+            strings = ReadStrings(reader, buffer, pos, end, compressedAt, count) is { } values ? (name, values) : null;
+            return null;
+        }
+
         if (classId is < 6 or > 15 || complex)
         {
             return null;
@@ -201,6 +226,40 @@ public static class MatFile
         return new MatArray(name, classId, dims, data);
     }
 
+    /// <summary>The cells of a cell array when every one is a character array (a string each); null otherwise.</summary>
+    private static List<string>? ReadStrings(ElementReader reader, byte[] buffer, int pos, int end, int compressedAt, long count)
+    {
+        var values = new List<string>();
+        while (pos < end && values.Count < count)
+        {
+            var cell = reader.Next(buffer, ref pos, compressedAt, padCompressed: true, end);
+            if (cell.Type != MiMatrix || cell.Length == 0)
+            {
+                return null;
+            }
+
+            var inner = cell.Offset;
+            var cellEnd = cell.Offset + cell.Length;
+            var flags = reader.Next(buffer, ref inner, compressedAt, padCompressed: true, cellEnd);
+            if (flags.Type != MiUInt32 || (reader.UInt32(buffer, flags.Offset) & 0xFF) != MxChar)
+            {
+                return null;
+            }
+
+            reader.Next(buffer, ref inner, compressedAt, padCompressed: true, cellEnd); // dimensions: a row of characters
+            reader.Next(buffer, ref inner, compressedAt, padCompressed: true, cellEnd); // name: empty in a cell
+            var data = reader.Next(buffer, ref inner, compressedAt, padCompressed: true, cellEnd);
+            values.Add(data.Type switch
+            {
+                MiUtf8 or MiUInt8 or MiInt8 => Encoding.UTF8.GetString(buffer, data.Offset, data.Length),
+                MiUtf16 => reader.BigEndian ? Encoding.BigEndianUnicode.GetString(buffer, data.Offset, data.Length) : Encoding.Unicode.GetString(buffer, data.Offset, data.Length),
+                _ => new string([.. reader.Numbers(buffer, data, compressedAt, "a cell's characters").Select(v => (char)v)]),
+            });
+        }
+
+        return values.Count == count ? values : null;
+    }
+
     private static string Printable(string s) => new([.. s.Select(c => c is >= ' ' and <= '~' ? c : '?')]);
 
     private readonly record struct Element(int Type, int Offset, int Length);
@@ -208,6 +267,8 @@ public static class MatFile
     private sealed class ElementReader(string source, bool bigEndian)
     {
         public string Source { get; } = source;
+
+        public bool BigEndian => bigEndian;
 
         public Element Next(byte[] buffer, ref int pos, int compressedAt, bool padCompressed, int end = -1)
         {

@@ -28,6 +28,13 @@ public static class LandmarkSchemes
                 (96, 97),
             ]).ToArray());
 
+    /// <summary>AFLW's 19-point layout, as HRNet mirrors it: brows 0–5, eyes 6–11, nose 12–14, mouth 15–17, chin 18.</summary>
+    public static IReadOnlyList<int> Flip19 { get; } = Build(19, (0, 5), (1, 4), (2, 3), (6, 11), (7, 10), (8, 9), (12, 14), (15, 17));
+
+    /// <summary>COFW's 29-point layout, as HRNet mirrors it (its <c>MATCHED_PARTS</c>, 0-based).</summary>
+    public static IReadOnlyList<int> Flip29 { get; } = Build(29,
+        (0, 1), (4, 6), (2, 3), (5, 7), (8, 9), (10, 11), (12, 14), (16, 17), (13, 15), (18, 19), (22, 23));
+
     /// <summary>
     /// The 98 points of WFLW's layout made from the 68 of iBUG's (x, y per point): the jaw's midpoints added,
     /// each brow's lower contour set below its upper one, two points added to each eye, the pupils at the
@@ -62,12 +69,14 @@ public static class LandmarkSchemes
         return [.. w.SelectMany(p => new[] { p.X, p.Y })];
     }
 
-    /// <summary>The mirror map of a layout with <paramref name="points"/> points (68 or 98).</summary>
+    /// <summary>The mirror map of a layout with <paramref name="points"/> points (19, 29, 68 or 98).</summary>
     public static IReadOnlyList<int> FlipPermutation(int points) => points switch
     {
+        19 => Flip19,
+        29 => Flip29,
         68 => Flip68,
         98 => Flip98,
-        _ => throw new ArgumentOutOfRangeException(nameof(points), points, $"no mirror map for a {points}-point layout; known layouts have 68 or 98 points"),
+        _ => throw new ArgumentOutOfRangeException(nameof(points), points, $"no mirror map for a {points}-point layout; known layouts have 19, 29, 68 or 98 points"),
     };
 
     /// <summary>
