@@ -18,6 +18,7 @@ using static TorchSharp.torch;
 // results options: --rows N (default 1,000,000), --postgres (also on a throwaway PostgreSQL; see ResultsBench).
 // curves options: --methods a,b --dataset NAME --images N --epochs N --batch N --input PX --width W --lr X: online k-NN from the untrained backbone (see CurvesBench).
 // loader options: --source DIR --sizes 112,224 --batch N --epochs N --no-python: imports and the pre-training loader against torchvision (see LoaderBench).
+// benchmarks options: --formats a,b --count N --shots X --steps N --seeds N: SynthFace through each benchmark's layout (see BenchmarkExportsBench).
 // numerics: the oneDNN convolution fault and what avoiding it costs, per backend (see NumericsBench).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // Trains as the product does: oneDNN's ISA cap is set before anything runs (see NumericBackend).
@@ -45,9 +46,12 @@ if (what == "eval")
 if (what == "loader")
     return LoaderBench.Run(args.Skip(1).ToArray());
 
+if (what == "benchmarks")
+    return BenchmarkExportsBench.Run(args.Skip(1).ToArray());
+
 if (what is not ("synthface" or "shards" or "train" or "train-phases" or "train-smoke" or "grid" or "results" or "report" or "scaling" or "chaos" or "all"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, eval, loader, numerics or all");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; use synthface, shards, train, train-phases, train-smoke, grid, results, report, scaling, chaos, curves, ceiling, eval, loader, benchmarks, numerics or all");
     return 2;
 }
 

@@ -183,28 +183,65 @@ public sealed class Benchmark
 
     /// <summary>Every item, shard by shard, each shard verified against its checksum and content.</summary>
     /// <exception cref="InvalidDataException">A shard is missing, damaged or not what the manifest lists; the message names it.</exception>
-    public IReadOnlyList<BenchmarkItem> ReadAll()
+    public IReadOnlyList<BenchmarkItem> ReadAll() => ReadAll(keepImage: null);
+
+    /// <summary>
+    /// Every face, shard by shard, each shard verified; a face <paramref name="keepImage"/> turns down is kept without its
+    /// crop (its <see cref="BenchmarkItem.Image"/> empty) so a pool of hundreds of thousands of faces costs only its labels.
+    /// <see cref="RestoreImages"/> reads the crops of the faces a job turns out to need.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A shard is missing, damaged, or not what the manifest lists.</exception>
+    public IReadOnlyList<BenchmarkItem> ReadAll(Func<BenchmarkItem, bool>? keepImage)
     {
         var items = new List<BenchmarkItem>(Manifest.Count);
-        foreach (var entry in Manifest.Shards)
+        for (var s = 0; s < Manifest.Shards.Count; s++)
         {
-            var path = Path.Combine(Directory, entry.File);
-            var bytes = ImageSet.ReadVerified(Directory, entry);
-            BenchmarkShardFile file;
-            try
+            var file = ReadShard(s);
+            for (var i = 0; i < file.Items.Length; i++)
             {
-                file = MessagePackSerializer.Deserialize<BenchmarkShardFile>(bytes, Pack);
+                var item = file.Items[i];
+                item.Location = (s, i);
+                if (keepImage is not null && !keepImage(item))
+                    item.Image = [];
+                items.Add(item);
             }
-            catch (MessagePackSerializationException e)
-            {
-                throw new InvalidDataException($"{path}: the shard does not decode ({e.Message})", e);
-            }
-
-            if (file.Items.Length != entry.Count || ShardContent(file.Items) != entry.Content)
-                throw new InvalidDataException($"{path}: its items are not those the manifest lists");
-            items.AddRange(file.Items);
         }
 
         return items;
+    }
+
+    /// <summary>
+    /// Reads again the crops of <paramref name="items"/> (faces of this benchmark read without them), one shard at a time,
+    /// each verified as on the first read; faces that have their crop are left as they are.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A shard is missing, damaged, or not what the manifest lists.</exception>
+    public void RestoreImages(IEnumerable<BenchmarkItem> items)
+    {
+        foreach (var shard in items.Where(i => i.Image.Length == 0 && i.Location.Shard >= 0).GroupBy(i => i.Location.Shard).OrderBy(g => g.Key))
+        {
+            var file = ReadShard(shard.Key);
+            foreach (var item in shard)
+                item.Image = file.Items[item.Location.Index].Image;
+        }
+    }
+
+    private BenchmarkShardFile ReadShard(int shard)
+    {
+        var entry = Manifest.Shards[shard];
+        var path = Path.Combine(Directory, entry.File);
+        var bytes = ImageSet.ReadVerified(Directory, entry);
+        BenchmarkShardFile file;
+        try
+        {
+            file = MessagePackSerializer.Deserialize<BenchmarkShardFile>(bytes, Pack);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new InvalidDataException($"{path}: the shard does not decode ({e.Message})", e);
+        }
+
+        if (file.Items.Length != entry.Count || ShardContent(file.Items) != entry.Content)
+            throw new InvalidDataException($"{path}: its items are not those the manifest lists");
+        return file;
     }
 }

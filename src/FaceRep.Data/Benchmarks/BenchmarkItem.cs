@@ -56,6 +56,9 @@ public sealed class BenchmarkItem
     /// <summary>A class label (AffectNet's expression, 0–7), or −1.</summary>
     [Key(13)] public int Class { get; set; } = -1;
 
+    /// <summary>Where the face was read from: its shard and place in it (−1 when not read from a benchmark). Not stored.</summary>
+    [IgnoreMember] public (int Shard, int Index) Location { get; set; } = (-1, -1);
+
     /// <summary>Maps crop points (x, y[, z] per point) to the original image's convention.</summary>
     public float[] ToOriginal(ReadOnlySpan<float> crop, int dimensions)
     {

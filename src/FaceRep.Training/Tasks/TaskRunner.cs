@@ -153,6 +153,9 @@ public static class TaskRunner
     /// </summary>
     private sealed record Fold(string Name, TaskData Train, TaskData Test, Func<TaskData> Validation, int[]? PoolIndices)
     {
+        /// <summary>Reads the crops of training faces that were read for their labels only (a benchmark's pool).</summary>
+        public Action<IEnumerable<Data.Benchmarks.BenchmarkItem>> Restore { get; init; } = _ => { };
+
         public int[] ToOfficial(int[] subset) => PoolIndices is null ? subset : [.. subset.Select(i => PoolIndices[i]).Order()];
     }
 
@@ -172,6 +175,8 @@ public static class TaskRunner
         var train = fold.Train;
         var subset = task.FewShotSubset(train, config.Shots, config.Seed);
         var chosen = subset;
+        if (train.LabelsOnly)
+            fold.Restore(subset.Select(i => train.BenchmarkItems![i]));
         if (train.LabelsOnly && (long)subset.Length * train.PixelsPerImage * sizeof(float) <= DecodedSubsetBudget)
         {
             // A benchmark's pool was read for its labels; only the subset the job trains on is decoded
@@ -254,7 +259,10 @@ public static class TaskRunner
         try
         {
             benchmark = Data.Benchmarks.Benchmark.Open(entry.Directory);
-            items = benchmark.ReadAll();
+            var kindOf = Data.Benchmarks.BenchmarkKinds.Find(benchmark.Manifest.Kind);
+            // The training split is read for its labels; the crops of the faces a job uses are read again when it uses them
+            // (every face of a cross-validated benchmark is tested, so its crops are all kept).
+            items = benchmark.ReadAll(kindOf is { Folds.Count: 0 } ? i => i.Split != Data.Benchmarks.BenchmarkSplits.Train : null);
         }
         catch (InvalidDataException e)
         {
@@ -275,6 +283,18 @@ public static class TaskRunner
             : kind.Folds.Where(fold => onlyFolds?.Contains(fold) != false).Select(fold => (fold,
                 Enumerable.Range(0, official.Count).Where(i => !official[i].Subsets.Contains(fold)).ToArray(),
                 official.Where(i => i.Subsets.Contains(fold)).ToList())).ToList();
+        void Restore(IEnumerable<Data.Benchmarks.BenchmarkItem> faces)
+        {
+            try
+            {
+                benchmark.RestoreImages(faces);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new JobFailedException(FailureKind.Deterministic, $"benchmark '{config.Benchmark}': {e.Message}", e);
+            }
+        }
+
         var folds = new List<Fold>();
         foreach (var (name, trainIndices, testItems) in splits)
         {
@@ -287,7 +307,12 @@ public static class TaskRunner
             context.Report(0, $"reading {label}: {pool.Length:N0} training, {testItems.Count:N0} test faces");
             folds.Add(new Fold(name, TaskData.Load(kind, size, [.. pool.Select(i => official[i])], task, r, decode: false),
                 TaskData.Load(kind, size, testItems, task, r, decode: false),
-                () => TaskData.Load(kind, size, validationItems, measured, r, decode: false), pool));
+                () =>
+                {
+                    Restore(validationItems);
+                    return TaskData.Load(kind, size, validationItems, measured, r, decode: false);
+                }, pool)
+            { Restore = Restore });
         }
 
         return folds;

@@ -118,4 +118,25 @@ public sealed class Face300WImportTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
         Assert.Contains("there is no benchmark 'w300'", Assert.Throws<BenchmarkSourceException>(() => BenchmarkKinds.Get("w300")).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_split_read_for_its_labels_gets_exactly_its_crops_back_when_a_job_needs_them()
+    {
+        BenchmarkImport.Run(BenchmarkKinds.Get("300w"), BenchmarkFixtures.PathOf("300w"), Path.Combine(_dir, "b"), new BenchmarkImportOptions { Size = 64, ShardSize = 3, Threads = 2 });
+        var benchmark = Benchmark.Open(Path.Combine(_dir, "b"));
+        var whole = benchmark.ReadAll();
+
+        var light = benchmark.ReadAll(keepImage: i => i.Split == BenchmarkSplits.Test);
+
+        Assert.All(light.Where(i => i.Split == BenchmarkSplits.Train), i => Assert.Empty(i.Image));
+        Assert.All(light.Where(i => i.Split == BenchmarkSplits.Test), i => Assert.NotEmpty(i.Image));
+        Assert.Equal(whole.Select(i => i.Points), light.Select(i => i.Points));
+        // Two faces from different shards come back as they were; the others stay without.
+        var wanted = light.Where(i => i.Split == BenchmarkSplits.Train).Where((_, k) => k is 0 or 4).ToList();
+        Assert.NotEqual(wanted[0].Location.Shard, wanted[1].Location.Shard);
+        benchmark.RestoreImages(wanted);
+        foreach (var item in wanted)
+            Assert.Equal(whole.Single(w => w.Source == item.Source).Image, item.Image);
+        Assert.Equal(wanted.Count, light.Count(i => i.Split == BenchmarkSplits.Train && i.Image.Length > 0));
+    }
 }
