@@ -47,6 +47,9 @@ public abstract class EvaluationTask
     /// <summary>The task as it is measured on <paramref name="benchmark"/> (a landmark head of its number of points); itself by default.</summary>
     public virtual EvaluationTask For(BenchmarkKind benchmark) => this;
 
+    /// <summary>Whether predictions sum the outputs of each test image and of its mirror image (insightface's flip test), as the benchmark's community tests.</summary>
+    public virtual bool FlipTest => false;
+
     /// <summary>What the head reads.</summary>
     public virtual HeadInput Input => HeadInput.Pooled;
 

@@ -22,8 +22,23 @@ public sealed class RecognitionTask : EvaluationTask
     private const double Scale = 16;
     private const double Margin = 0.3;
 
+    private readonly bool _flipTest;
+
+    /// <summary>The task as SynthFace measures it (each test image embedded once).</summary>
+    public RecognitionTask()
+    {
+    }
+
+    private RecognitionTask(bool flipTest) => _flipTest = flipTest;
+
     /// <inheritdoc />
     public override string Name => "recognition";
+
+    /// <inheritdoc />
+    public override bool FlipTest => _flipTest;
+
+    /// <summary>On a benchmark, each face is embedded as insightface embeds it: itself and its mirror image, summed.</summary>
+    public override EvaluationTask For(Data.Benchmarks.BenchmarkKind benchmark) => new RecognitionTask(flipTest: true);
 
     /// <summary>The identity, as a number.</summary>
     public override int LabelWidth => 1;

@@ -211,9 +211,9 @@ public static class TaskRunner
 
             context.Report(progressFrom + progressSpan, "evaluating");
             var normalisation = config.Pretrain.Backbone.Normalisation;
-            var test = Predict(backbone, task.Input, head, fold.Test, r, normalisation);
+            var test = Predict(backbone, task.Input, head, fold.Test, r, normalisation, task.FlipTest);
             var validationData = fold.Validation();
-            var validation = Predict(backbone, task.Input, head, validationData, r, normalisation);
+            var validation = Predict(backbone, task.Input, head, validationData, r, normalisation, task.FlipTest);
             // The floor: what the training labels alone predict (majority class, mean shape, mean
             // intensity), measured the same way on the same test split.
             var constant = task.ConstantPrediction(train, subset);
@@ -480,7 +480,7 @@ public static class TaskRunner
         return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
-    private static float[] Predict(ResNet backbone, HeadInput input, TaskHead head, TaskData test, int r, InputNormalisation? normalisation)
+    private static float[] Predict(ResNet backbone, HeadInput input, TaskHead head, TaskData test, int r, InputNormalisation? normalisation, bool flipTest = false)
     {
         using var _ = no_grad();
         backbone.eval();
@@ -493,7 +493,11 @@ public static class TaskRunner
             var x = test.LabelsOnly
                 ? Pixels.Normalised(test.Images([.. Enumerable.Range(start, n)]), [n, 3, r, r], 0, normalisation)
                 : Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation);
-            output.AddRange(head.Decode(head.Forward(Extract(backbone, input, x))).contiguous().data<float>());
+            var forward = head.Forward(Extract(backbone, input, x));
+            // insightface's flip test: the outputs of the image and of its mirror image summed, then decoded.
+            if (flipTest)
+                forward = forward.add(head.Forward(Extract(backbone, input, x.flip(3))));
+            output.AddRange(head.Decode(forward).contiguous().data<float>());
         }
 
         return [.. output];

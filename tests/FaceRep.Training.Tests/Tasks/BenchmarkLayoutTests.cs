@@ -38,4 +38,14 @@ public sealed class BenchmarkLayoutTests : IDisposable
         Assert.Equal(2, metrics["test_images"]);
         Assert.NotEmpty(indices);
     }
+
+    [Fact]
+    public void Recognition_on_a_benchmark_embeds_each_face_with_its_mirror_image_as_insightface_does_and_synthface_does_not()
+    {
+        var task = TaskRunner.Get("recognition");
+
+        Assert.False(task.FlipTest);
+        Assert.True(task.For(BenchmarkKinds.Get("lfw")).FlipTest);
+        Assert.False(TaskRunner.Get("landmarks").For(BenchmarkKinds.Get("300w")).FlipTest);
+    }
 }
