@@ -67,6 +67,7 @@ public static class BenchmarkKinds
         new Disfa(),
         new Lfw(),
         new Aflw19(),
+        new Cofw(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>
