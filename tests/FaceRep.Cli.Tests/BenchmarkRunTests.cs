@@ -97,7 +97,7 @@ public sealed class BenchmarkRunTests : IDisposable
         foreach (var (format, name, count, test) in new[]
         {
             ("300w", "w300", "60", "20"), ("wflw", "wf", "60", "20"), ("aflw2000-3d", "a3d", "60", "20"), ("affectnet", "aff", "80", "24"),
-            ("disfa", "dis", "108", null), ("lfw", "lf", "120", "60"),
+            ("disfa", "dis", "108", null), ("lfw", "lf", "120", "60"), ("ijbb", "ij", "120", "60"),
         })
         {
             string[] sizes = test is null ? ["--count", count] : ["--count", count, "--test", test];
@@ -119,6 +119,7 @@ public sealed class BenchmarkRunTests : IDisposable
               - {task: emotion, benchmark: aff}
               - {task: au, benchmark: dis}
               - {task: recognition, benchmark: lf}
+              - {task: recognition, benchmark: ij}
             shots: [1.0]
             seeds: [0]
             scale: {finetune_steps: 10, finetune_batch: 8}
@@ -126,13 +127,14 @@ public sealed class BenchmarkRunTests : IDisposable
         var (code, output) = await FacerepProcess.RunAsync(_dir, Timeout, "run", "all.yaml");
 
         Assert.True(code == 0, output);
-        Assert.Contains("7/7 done", output, StringComparison.Ordinal);
+        Assert.Contains("8/8 done", output, StringComparison.Ordinal);
         // Each table leads with its benchmark's headline, known from the kind the scope names.
         Assert.Contains("recognition on lf (lfw) · finetune · acc_10fold", Normalised(output), StringComparison.Ordinal);
         Assert.Contains("au on dis (disfa) · finetune · icc", Normalised(output), StringComparison.Ordinal);
+        Assert.Contains("recognition on ij (ijbb) · finetune · tar_far_1e4", Normalised(output), StringComparison.Ordinal);
         var report = File.ReadAllText(Path.Combine(_dir, "facerep-out", "reports", "all", "report.md"));
         Assert.Contains("## Benchmarks", report, StringComparison.Ordinal);
-        foreach (var scope in new[] { "landmarks on w300 (300w)", "landmarks on wf (wflw)", "landmarks3d on a3d (aflw2000-3d)", "emotion on aff (affectnet)", "au on dis (disfa)", "recognition on lf (lfw)" })
+        foreach (var scope in new[] { "landmarks on w300 (300w)", "landmarks on wf (wflw)", "landmarks3d on a3d (aflw2000-3d)", "emotion on aff (affectnet)", "au on dis (disfa)", "recognition on lf (lfw)", "recognition on ij (ijbb)" })
             Assert.Contains($"### {scope} · finetune", report, StringComparison.Ordinal);
         // 300W's and WFLW's subsets, AFLW2000-3D's yaw bins, DISFA's folds and action units, and the paper's figures
         // for the two whose protocol is its own.
@@ -143,8 +145,9 @@ public sealed class BenchmarkRunTests : IDisposable
         Assert.Matches(@"\| scratch \| 100% \| AU26 \|", report);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(report, @"\| published: the paper").Count);
         var rows = await RowsAsync("all");
-        Assert.Equal(["a3d", "aff", "dis", "lf", "w300", "wf"], rows.Select(r => r.Benchmark).Order());
-        Assert.Equal(["300w", "affectnet", "aflw2000-3d", "disfa", "lfw", "wflw"], rows.Select(r => r.BenchmarkKind).Order());
+        Assert.Equal(["a3d", "aff", "dis", "ij", "lf", "w300", "wf"], rows.Select(r => r.Benchmark).Order());
+        Assert.Equal(["300w", "affectnet", "aflw2000-3d", "disfa", "ijbb", "lfw", "wflw"], rows.Select(r => r.BenchmarkKind).Order());
+        Assert.InRange(rows.Single(r => r.Benchmark == "ij").Metrics["tar_far_1e4"], 0, 1);
         Assert.Equal(3, rows.Single(r => r.Benchmark == "dis").Metrics["folds"]);
         Assert.InRange(rows.Single(r => r.Benchmark == "lf").Metrics["acc_10fold"], 0, 1);
     }

@@ -65,6 +65,18 @@ public static class MetricDefinitions
     public static readonly MetricDefinition TarAtFar1e4 = new(
         "tar_far_1e4", "verification TAR at FAR 1e-4 (TAR at zero false accepts when there are under 10000 different pairs)", MetricDirection.HigherIsBetter, 100, "%");
 
+    /// <summary>Template verification TAR at FAR 1e-5 (IJB-B).</summary>
+    public static readonly MetricDefinition TarAtFar1e5 = new(
+        "tar_far_1e5", "verification TAR at FAR 1e-5 (IJB-B: template pairs, read off the ROC curve as insightface does)", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Template verification TAR at FAR 1e-2 (IJB-B).</summary>
+    public static readonly MetricDefinition TarAtFar1e2 = new(
+        "tar_far_1e2", "verification TAR at FAR 1e-2 (IJB-B: template pairs, read off the ROC curve as insightface does)", MetricDirection.HigherIsBetter, 100, "%");
+
+    /// <summary>Template verification TAR at FAR 1e-1 (IJB-B).</summary>
+    public static readonly MetricDefinition TarAtFar1e1 = new(
+        "tar_far_1e1", "verification TAR at FAR 1e-1 (IJB-B: template pairs, read off the ROC curve as insightface does)", MetricDirection.HigherIsBetter, 100, "%");
+
     /// <summary>Verification accuracy at the best threshold.</summary>
     public static readonly MetricDefinition VerificationAccuracy = new(
         "verif_acc", "verification accuracy at the best threshold on the evaluated pairs", MetricDirection.HigherIsBetter, 100, "%");
@@ -177,6 +189,7 @@ public static class MetricDefinitions
     private static readonly ReadOnlyCollection<MetricDefinition> ActionUnitsOnDisfa = Array.AsReadOnly(
         [Icc, Mae, Pcc, .. DisfaActionUnits.Select(IccForActionUnit), .. DisfaActionUnits.Select(MaeForActionUnit), TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> LandmarksOnAflw19 = Array.AsReadOnly([NmeBox, NmeDiagonal, TrainLoss]);
+    private static readonly ReadOnlyCollection<MetricDefinition> RecognitionOnIjbb = Array.AsReadOnly([TarAtFar1e4, TarAtFar1e5, TarAtFar1e3, TarAtFar1e2, TarAtFar1e1, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> RecognitionOnLfw = Array.AsReadOnly([TenFoldAccuracy, TenFoldAccuracyStd, RocAuc, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Emotion = Array.AsReadOnly([Accuracy, MacroF1, ValenceCcc, ArousalCcc, ValenceRmse, ArousalRmse, TrainLoss]);
     private static readonly ReadOnlyCollection<MetricDefinition> Landmarks3D = Array.AsReadOnly([Nme3DBox, Nme2DBox, TrainLoss]);
@@ -184,7 +197,7 @@ public static class MetricDefinitions
     private static readonly ReadOnlyCollection<MetricDefinition> Other = Array.AsReadOnly([TrainLoss]);
 
     private static readonly Dictionary<string, MetricDefinition> ByName =
-        new[] { Recognition, Landmarks, ActionUnitMetrics, Emotion, Landmarks3D, RecognitionOnLfw }
+        new[] { Recognition, Landmarks, ActionUnitMetrics, Emotion, Landmarks3D, RecognitionOnLfw, RecognitionOnIjbb, LandmarksOnAflw19 }
             .SelectMany(list => list)
             .DistinctBy(m => m.Name)
             .ToDictionary(m => m.Name, StringComparer.Ordinal);
@@ -207,6 +220,8 @@ public static class MetricDefinitions
         "landmarks" when TaskScopes.KindOf(task) == "aflw19" => LandmarksOnAflw19,
         // LFW's ten folds.
         "recognition" when TaskScopes.KindOf(task) == "lfw" => RecognitionOnLfw,
+        // IJB-B's templates: TAR at FAR 1e-4 leads, as the study paper reports it.
+        "recognition" when TaskScopes.KindOf(task) == "ijbb" => RecognitionOnIjbb,
         "recognition" => Recognition,
         "landmarks" => Landmarks,
         "au" => ActionUnitMetrics,

@@ -131,8 +131,21 @@ public static class BenchmarkImport
         var region = face.Region;
         if (region.X >= width || region.Y >= height || region.X + region.Width <= 0 || region.Y + region.Height <= 0)
             throw new CorruptSampleException(face.Source, $"the face's region ({region.X:0.#}, {region.Y:0.#}, {region.Width:0.#}×{region.Height:0.#}) lies outside the {width}×{height} image");
-        var crop = ImageDecoder.CropResizeEncode(bytes, region, size, quality, face.Source);
-        var scale = region.Width / size;
+        byte[] crop;
+        float scale;
+        if (face.Alignment is { } align)
+        {
+            // The template is ArcFace's at 112 px: the same similarity scaled to the stored size.
+            var f = size / 112.0;
+            crop = ImageDecoder.WarpEncode(bytes, new Similarity(align.A * f, align.B * f, align.Tx * f, align.Ty * f), size, quality, face.Source);
+            scale = (float)(1 / (align.Scale * f));
+        }
+        else
+        {
+            crop = ImageDecoder.CropResizeEncode(bytes, region, size, quality, face.Source);
+            scale = region.Width / size;
+        }
+
         var dims = Math.Max(kind.Dimensions, 2);
         var points = new float[face.Points.Length];
         for (var i = 0; i < points.Length; i++)

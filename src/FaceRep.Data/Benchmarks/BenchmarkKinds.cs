@@ -68,6 +68,7 @@ public static class BenchmarkKinds
         new Lfw(),
         new Aflw19(),
         new Cofw(),
+        new Ijbb(),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every benchmark name, in order.</summary>

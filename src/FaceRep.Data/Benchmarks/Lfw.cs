@@ -156,7 +156,7 @@ public sealed class Lfw : BenchmarkKind
             throw new ArgumentException($"{predictions.Length} predicted values for {items.Count} faces", nameof(predictions));
         var dimensions = predictions.Length / items.Count;
         var official = items.All(i => i.Values.Length == 3);
-        var pairs = official ? OfficialPairs(items) : MadePairs(items);
+        var pairs = official ? OfficialPairs(items) : VerificationSets.MadePairs(items);
         if (!official && (pairs.Count < 10 || pairs.All(p => p.Same) || !pairs.Any(p => p.Same)))
         {
             // Too few faces, or people, to make ten folds of same and different pairs: no value, not a failure.
@@ -218,37 +218,5 @@ public sealed class Lfw : BenchmarkKind
         }
 
         return [.. sides.Values.Where(s => s[0] >= 0 && s[1] >= 0).Select(s => (s[0], s[1], items[s[0]].Class == 1))];
-    }
-
-    /// <summary>Pairs made from faces with subjects: consecutive images of each person, and as many of different people, alternating.</summary>
-    private static List<(int A, int B, bool Same)> MadePairs(IReadOnlyList<BenchmarkItem> items)
-    {
-        var order = Enumerable.Range(0, items.Count).OrderBy(i => items[i].Subject).ThenBy(i => i).ToArray();
-        var same = new List<(int, int, bool)>();
-        for (var k = 1; k < order.Length; k++)
-        {
-            if (items[order[k]].Subject == items[order[k - 1]].Subject)
-                same.Add((order[k - 1], order[k], true));
-        }
-
-        var different = new List<(int, int, bool)>();
-        var half = order.Length / 2;
-        for (var k = 0; k < order.Length && different.Count < Math.Max(same.Count, 5); k++)
-        {
-            var (a, b) = (order[k], order[(k + half) % order.Length]);
-            if (items[a].Subject != items[b].Subject)
-                different.Add((a, b, false));
-        }
-
-        var pairs = new List<(int A, int B, bool Same)>();
-        for (var k = 0; k < Math.Max(same.Count, different.Count); k++)
-        {
-            if (k < same.Count)
-                pairs.Add(same[k]);
-            if (k < different.Count)
-                pairs.Add(different[k]);
-        }
-
-        return pairs;
     }
 }

@@ -38,6 +38,12 @@ public sealed record SourceFace
     /// <summary>The square region of the original image (continuous coordinates) the crop rule keeps.</summary>
     public required ImageRegion Region { get; init; }
 
+    /// <summary>
+    /// Five-point alignment: the similarity from the image's pixel-centre coordinates to the crop's at 112 pixels (scaled to
+    /// the stored size); when set, the crop is this warp rather than <see cref="Region"/>, which then only bounds it.
+    /// </summary>
+    public Similarity? Alignment { get; init; }
+
     /// <summary>A normalising length the annotation gives, or NaN.</summary>
     public double Normaliser { get; init; } = double.NaN;
 

@@ -21,7 +21,7 @@ public sealed record SynthExportSummary(string Format, string Directory, int Fil
 public static class SynthExport
 {
     /// <summary>The layouts SynthFace can be exported in.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet", "disfa", "lfw"];
+    public static IReadOnlyList<string> Formats { get; } = ["300w", "wflw", "aflw2000-3d", "affectnet", "disfa", "lfw", "ijbb"];
 
     /// <summary>Whether <paramref name="format"/> is cross-validated (DISFA): its export has no test split, only subjects in folds.</summary>
     public static bool HasFolds(string format) => BenchmarkKinds.Find(format) is { Folds.Count: > 0 };
@@ -31,7 +31,7 @@ public static class SynthExport
     /// 3,837, WFLW 2,500 of 10,000, AFLW2000-3D 2,000 beside 300W-LP's 61,225, AffectNet's validation set 4,000 of about 291,650 kept faces.
     /// </summary>
     public static int DefaultTestCount(string format, int count) => HasFolds(format) ? 0 :
-        (int)Math.Round(count * format switch { "lfw" => 0.5, "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
+        (int)Math.Round(count * format switch { "lfw" or "ijbb" => 0.5, "wflw" => 0.25, "aflw2000-3d" => 2000.0 / 63225, "affectnet" => 4000.0 / 291650, _ => 689.0 / 3837 });
 
     /// <summary>Canvas size relative to the face's render.</summary>
     public const double CanvasScale = 1.5;
@@ -53,6 +53,7 @@ public static class SynthExport
             "affectnet" => ExportAffectNet(directory, train, test, resolution, seed),
             "disfa" => ExportDisfa(directory, train + test, resolution, seed),
             "lfw" => ExportLfw(directory, train, test, resolution, seed),
+            "ijbb" => ExportIjbb(directory, train, test, resolution, seed),
             _ => Export300W(directory, train, test, resolution, seed),
         };
     }
@@ -340,6 +341,84 @@ public static class SynthExport
 
         File.WriteAllText(Path.Combine(directory, Lfw.PairsFile), pairs.ToString());
         return new SynthExportSummary("lfw", directory, files + 1, new Dictionary<string, int>
+        {
+            [BenchmarkSplits.Train] = splits.Train.Count,
+            [BenchmarkSplits.Test] = splits.Test.Count,
+        });
+    }
+
+    /// <summary>
+    /// SynthFace's recognition task as IJB-B with training people beside it: the test identities' faces as <c>IJBB/loose_crop/N.jpg</c>
+    /// (placed in noise canvases) with their five points (eye centres, nose tip, mouth corners; 0-based pixel centres) and a detector
+    /// score, each identity's faces dealt into two templates of media of up to two faces, and every pair of templates listed (one
+    /// person when they share an identity); the training identities under <c>train/Person_NNNNN/</c> with their five points.
+    /// </summary>
+    private static SynthExportSummary ExportIjbb(string directory, int train, int test, int resolution, int seed)
+    {
+        var splits = SynthFaceCatalog.OpenTask("recognition", train, 1, test, resolution, seed);
+        var rng = new Random(seed);
+        var files = 0;
+        static string FivePoints(FaceSample sample, int dx, int dy)
+        {
+            var l = sample.Landmarks;
+            (double X, double Y) Mean(int first) => (Enumerable.Range(first, 6).Average(i => l[2 * i]), Enumerable.Range(first, 6).Average(i => l[(2 * i) + 1]));
+            var points = new[] { Mean(36), Mean(42), (l[60], l[61]), (l[96], l[97]), (l[108], l[109]) };
+            return string.Join(' ', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Item1 + dx - 0.5:0.###} {p.Item2 + dy - 0.5:0.###}")));
+        }
+
+        var trainPoints = new StringBuilder();
+        var counts = new Dictionary<int, int>();
+        for (var i = 0; i < splits.Train.Count; i++)
+        {
+            var sample = splits.Train.Get(i);
+            var name = LfwName(sample.Identity);
+            counts[sample.Identity] = counts.GetValueOrDefault(sample.Identity) + 1;
+            var relative = string.Create(CultureInfo.InvariantCulture, $"{name}/{counts[sample.Identity]:D4}.jpg");
+            var (jpeg, dx, dy) = Place(sample, rng);
+            Directory.CreateDirectory(Path.Combine(directory, Ijbb.TrainFolder, name));
+            File.WriteAllBytes(Path.Combine(directory, Ijbb.TrainFolder, relative), jpeg);
+            trainPoints.Append(CultureInfo.InvariantCulture, $"{relative} {FivePoints(sample, dx, dy)}\n");
+            files++;
+        }
+
+        File.WriteAllText(Path.Combine(directory, Ijbb.TrainPointsFile), trainPoints.ToString());
+        var root = Path.Combine(directory, "IJBB");
+        Directory.CreateDirectory(Path.Combine(root, Ijbb.ImagesFolder));
+        Directory.CreateDirectory(Path.Combine(root, "meta"));
+        var (faceList, points) = (new StringBuilder(), new StringBuilder());
+        var templates = new List<(int Template, int Identity)>();
+        var byIdentity = Enumerable.Range(0, splits.Test.Count).Select(i => splits.Test.Get(i)).Select((s, i) => (Sample: s, Index: i)).GroupBy(x => x.Sample.Identity).OrderBy(g => g.Key);
+        foreach (var person in byIdentity)
+        {
+            var faces = person.ToList();
+            var first = templates.Count;
+            templates.Add((first, person.Key));
+            if (faces.Count > 1)
+                templates.Add((first + 1, person.Key));
+            for (var k = 0; k < faces.Count; k++)
+            {
+                var template = faces.Count > 1 ? first + (k % 2) : first;
+                var media = (10 * template) + (k / 4);
+                var image = string.Create(CultureInfo.InvariantCulture, $"{faces[k].Index + 1}.jpg");
+                var (jpeg, dx, dy) = Place(faces[k].Sample, rng);
+                File.WriteAllBytes(Path.Combine(root, Ijbb.ImagesFolder, image), jpeg);
+                files++;
+                faceList.Append(CultureInfo.InvariantCulture, $"{image} {template} {media}\n");
+                points.Append(CultureInfo.InvariantCulture, $"{image} {FivePoints(faces[k].Sample, dx, dy)} {0.6 + (0.4 * rng.NextDouble()):0.####}\n");
+            }
+        }
+
+        var pairs = new StringBuilder();
+        for (var a = 0; a < templates.Count; a++)
+        {
+            for (var b = a + 1; b < templates.Count; b++)
+                pairs.Append(CultureInfo.InvariantCulture, $"{templates[a].Template} {templates[b].Template} {(templates[a].Identity == templates[b].Identity ? 1 : 0)}\n");
+        }
+
+        File.WriteAllText(Path.Combine(root, Ijbb.FacesFile), faceList.ToString());
+        File.WriteAllText(Path.Combine(root, Ijbb.PointsFile), points.ToString());
+        File.WriteAllText(Path.Combine(root, Ijbb.PairsFile), pairs.ToString());
+        return new SynthExportSummary("ijbb", directory, files + 4, new Dictionary<string, int>
         {
             [BenchmarkSplits.Train] = splits.Train.Count,
             [BenchmarkSplits.Test] = splits.Test.Count,

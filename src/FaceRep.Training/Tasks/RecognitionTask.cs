@@ -49,7 +49,8 @@ public sealed class RecognitionTask : EvaluationTask
     /// <summary>A benchmark face's person (LFW's training faces are people no test pair names).</summary>
     public override void Label(Data.Benchmarks.BenchmarkItem item, float scale, Span<float> label)
     {
-        if (item.Subject < 0)
+        // A test face of a template benchmark (IJB-B) is scored by its template, not its person.
+        if (item.Subject < 0 && item.Split != Data.Benchmarks.BenchmarkSplits.Test)
             throw new Core.Experiments.JobFailedException(Core.Experiments.FailureKind.Deterministic, $"{item.Source} names no person");
         label[0] = item.Subject;
     }
