@@ -96,6 +96,8 @@ public sealed class BenchmarkSpecTests
         Assert.Equal("lfw", TaskScopes.KindOf("recognition on lfw"));
         Assert.Null(TaskScopes.KindOf("recognition"));
         Assert.Equal("acc_10fold", MetricDefinitions.ForTask(named)[0].Name);
-        Assert.Equal("tar_far_1e3", MetricDefinitions.ForTask("recognition on my-ijbb (ijbb)")[0].Name);
+        Assert.Equal("tar_far_1e4", MetricDefinitions.ForTask("recognition on my-ijbb (ijbb)")[0].Name);
+        Assert.Equal("nme_box", MetricDefinitions.ForTask("landmarks on aflw19")[0].Name);
+        Assert.Equal("nme_io", MetricDefinitions.ForTask("landmarks on mine (cofw)")[0].Name);
     }
 }

@@ -84,8 +84,21 @@ public sealed class LandmarkSchemesTests
     [Fact]
     public void An_unknown_layout_is_refused_naming_its_size()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => LandmarkSchemes.FlipPermutation(19));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => LandmarkSchemes.FlipPermutation(21));
 
-        Assert.Contains("19", e.Message, StringComparison.Ordinal);
+        Assert.Contains("21", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(19, 0, 5)]
+    [InlineData(19, 13, 13)]
+    [InlineData(29, 16, 17)]
+    [InlineData(29, 20, 20)]
+    public void Aflw_and_cofw_mirror_as_hrnet_pairs_their_points_and_twice_is_the_identity(int points, int point, int mirrored)
+    {
+        var map = LandmarkSchemes.FlipPermutation(points);
+
+        Assert.Equal(mirrored, map[point]);
+        Assert.All(Enumerable.Range(0, points), i => Assert.Equal(i, map[map[i]]));
     }
 }
