@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceRep.Core.Experiments;
+using FaceRep.Core.Metrics;
 using FaceRep.Core.Specs;
 using FaceRep.Data.ImageSets;
 using FaceRep.Grid.Hosting;
@@ -193,7 +194,8 @@ public static class PlanCommand
         {
             if ((kind is not null && DeviceKinds.Of(row.Device) != kind) || !steps.TryGetValue(row.JobId, out var n) || n <= 0)
                 continue;
-            var key = Key(row.Backbone, row.Width, row.Input, $"{row.Task} {row.Protocol}");
+            // By scope: a benchmark's job also reads its faces, and a cross-validated one trains once per fold.
+            var key = Key(row.Backbone, row.Width, row.Input, $"{row.Scope} {row.Protocol}");
             if (!perStep.TryGetValue(key, out var list))
                 perStep[key] = list = [];
             list.Add(row.DurationSeconds / n);
@@ -205,7 +207,7 @@ public static class PlanCommand
         foreach (var job in jobs.Where(j => !done.Contains(j.Config.Id)))
         {
             var c = job.Config;
-            var key = Key(c.Pretrain.Backbone.Arch, c.Pretrain.Backbone.Width, c.Pretrain.Backbone.Input, $"{c.Task} {c.Protocol}");
+            var key = Key(c.Pretrain.Backbone.Arch, c.Pretrain.Backbone.Width, c.Pretrain.Backbone.Input, $"{TaskScopes.Of(c.Task, c.Benchmark, c.BenchmarkKind)} {c.Protocol}");
             if (perStep.TryGetValue(key, out var measured))
             {
                 hours += Median(measured) * c.Steps / 3600;
