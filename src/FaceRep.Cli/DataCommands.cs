@@ -128,6 +128,9 @@ public static class DataCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>What a benchmark's subsets are: its official test subsets, or the folds that test its faces.</summary>
+    private static string SubsetsLabel(BenchmarkManifest m) => BenchmarkKinds.Find(m.Kind) is { Folds.Count: > 0 } ? "cross-validation folds" : "test subsets";
+
     private static Command Inspect()
     {
         var path = new Argument<string>("path") { Description = "A dataset directory (manifest of shards) or a file or folder in a supported format." };
@@ -199,7 +202,7 @@ public static class DataCommands
         table.AddRow("crops", Markup.Escape($"{m.Size}×{m.Size}, {m.CropRule}"));
         table.AddRow("faces", Markup.Escape(string.Join(", ", m.Splits.Select(s => $"{s.Value:N0} {s.Key}"))));
         if (m.Subsets.Count > 0)
-            table.AddRow("test subsets", Markup.Escape(string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))));
+            table.AddRow(SubsetsLabel(m), Markup.Escape(string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))));
         if (m.Points > 0)
             table.AddRow("points", $"{m.Points} ({m.Dimensions}-D)");
         var subjects = items.Where(i => i.Subject >= 0).Select(i => i.Subject).Distinct().Count();
@@ -361,10 +364,14 @@ public static class DataCommands
             return ExitCodes.Interrupted;
         }
 
-        foreach (var skip in m.Skipped)
+        // A missing video's frames or a damaged annotation file can skip thousands: the first are shown, all are in the manifest.
+        const int Shown = 20;
+        foreach (var skip in m.Skipped.Take(Shown))
             AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skip.Item}: {skip.Reason}");
+        if (m.Skipped.Count > Shown)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]… and {m.Skipped.Count - Shown:N0} more skipped[/], each named in {Path.Combine(directory, Benchmark.ManifestFile)}");
         var splits = string.Join(", ", m.Splits.Select(s => $"{s.Value:N0} {s.Key}"));
-        var subsets = m.Subsets.Count == 0 ? "" : $"; test subsets {string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))}";
+        var subsets = m.Subsets.Count == 0 ? "" : $"; {SubsetsLabel(m)} {string.Join(", ", m.Subsets.Select(s => $"{s.Key} {s.Value:N0}"))}";
         AnsiConsole.MarkupLineInterpolated(
             $"Imported [bold]{m.Name}[/] as the {m.Kind} benchmark ({m.Task}): {m.Count:N0} faces ({splits}{subsets}), crops {m.Size}×{m.Size} ({m.CropRule}), in {m.Shards.Count} shard(s) in {directory}; {m.Skipped.Count} source item(s) skipped; {clock.Elapsed.TotalSeconds:F1} s.");
         AnsiConsole.MarkupLineInterpolated($"Content {m.ShortContent}. Name it in a spec as '{{task: {m.Task}, benchmark: {m.Name}}}' and run with --data {Path.GetDirectoryName(directory)}.");

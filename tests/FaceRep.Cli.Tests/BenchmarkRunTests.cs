@@ -152,6 +152,24 @@ public sealed class BenchmarkRunTests : IDisposable
         Assert.InRange(rows.Single(r => r.Benchmark == "lf").Metrics["acc_10fold"], 0, 1);
     }
 
+    [Fact]
+    public async Task A_disfa_subject_whose_landmarks_are_missing_is_named_frame_by_frame_and_the_import_says_how_many_more_it_did_not_print()
+    {
+        var (exported, export) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "synth", "--as", "disfa", "--out", "src/dis", "--count", "675", "--resolution", "32");
+        Assert.True(exported == 0, export);
+        Assert.Contains("675 SynthFace faces of 27 subjects in three cross-validation folds", Normalised(export), StringComparison.Ordinal);
+        Directory.Delete(Path.Combine(_dir, "src", "dis", "Landmark_Points", "SN001"), recursive: true);
+
+        var (imported, import) = await FacerepProcess.RunAsync(_dir, Timeout, "data", "import", "src/dis", "--benchmark", "disfa", "--out", "data/dis", "--size", "32");
+
+        // Some faces were skipped: exit 1, the benchmark written without them.
+        Assert.True(imported == 1, import);
+        var text = Normalised(import);
+        Assert.Contains("skipped: Frames/SN001/00001.jpg: no landmarks (Landmark_Points/SN001/tmp_frame_lm/SN001_0000_lm.mat)", text, StringComparison.Ordinal);
+        Assert.Contains("… and 5 more skipped", text, StringComparison.Ordinal);
+        Assert.Contains("650 faces (650 train; cross-validation folds fold1 225, fold2 225, fold3 200)", text, StringComparison.Ordinal);
+    }
+
     private static string Normalised(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 
     private async Task<IReadOnlyList<ResultRow>> RowsAsync(string sweep = "bench")
