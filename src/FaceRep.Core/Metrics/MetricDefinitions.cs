@@ -178,7 +178,8 @@ public static class MetricDefinitions
     public static IReadOnlyList<int> ActionUnits { get; } = Array.AsReadOnly([1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26]);
 
     /// <summary>
-    /// The twelve action units DISFA's intensity protocol scores (ME-GraphAU, JAA-Net), in output order. Core does not
+    /// The twelve action units DISFA annotates with intensities, in output order (ME-GraphAU and JAA-Net score eight of them by
+    /// occurrence; the intensity literature scores all twelve by ICC and MAE, as here). Core does not
     /// reference FaceRep.Data, whose DISFA benchmark reads this list.
     /// </summary>
     public static IReadOnlyList<int> DisfaActionUnits { get; } = Array.AsReadOnly([1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26]);

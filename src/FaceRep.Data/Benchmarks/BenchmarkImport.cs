@@ -135,9 +135,11 @@ public static class BenchmarkImport
         float scale;
         if (face.Alignment is { } align)
         {
-            // The template is ArcFace's at 112 px: the same similarity scaled to the stored size.
+            // The template is ArcFace's at 112 px: the same similarity scaled to the stored size, about pixel centres
+            // (a crop pixel centre u at 112 px is at (u + 0.5)·f − 0.5 at the stored size).
             var f = size / 112.0;
-            crop = ImageDecoder.WarpEncode(bytes, new Similarity(align.A * f, align.B * f, align.Tx * f, align.Ty * f), size, quality, face.Source);
+            var scaled = new Similarity(align.A * f, align.B * f, ((align.Tx + 0.5) * f) - 0.5, ((align.Ty + 0.5) * f) - 0.5);
+            crop = ImageDecoder.WarpEncode(bytes, scaled, size, quality, face.Source);
             scale = (float)(1 / (align.Scale * f));
         }
         else

@@ -15,8 +15,10 @@ namespace FaceRep.Data.Benchmarks;
 /// <item><c>Frames/SNxxx/NNNNN.jpg</c>: frame NNNNN (from 1) of <c>LeftVideoSNxxx_comp.avi</c>, extracted with
 /// <c>ffmpeg -i Videos_LeftCamera/LeftVideoSN001_comp.avi -start_number 1 -qscale:v 2 Frames/SN001/%05d.jpg</c>.</item>
 /// </list>
-/// Protocol: the twelve AUs of ME-GraphAU and JAA-Net, subject-exclusive three-fold cross-validation over their
-/// three parts of nine subjects (fold 1 tests part 3, fold 2 part 2, fold 3 part 1). Every face is in the training
+/// Protocol: the twelve AUs DISFA annotates, scored by intensity (ICC(3,1), MAE) as the AU-intensity literature scores
+/// them, over the subject-exclusive three folds of ME-GraphAU and JAA-Net (their three parts of nine subjects; fold 1
+/// tests part 3, fold 2 part 2, fold 3 part 1). Those works score eight AUs by occurrence F1 instead: only the folds
+/// are shared with them, not the figures. Every face is in the training
 /// split and in the fold that tests it. Crop: HRNet's rule on the 66 points' box.
 /// </summary>
 public sealed class Disfa : BenchmarkKind

@@ -121,6 +121,13 @@ public sealed class Ijbb : BenchmarkKind
                 continue;
             }
 
+            // Decoded here, so a face that could not be cropped never carries its template's pairs away with it.
+            if (Unusable(path, alignment, item) is { } reason)
+            {
+                skipped.Add(new SkippedItem(item, reason));
+                continue;
+            }
+
             // The first face of a template carries the pairs it begins.
             var values = new List<float> { template, media, found.Score };
             if (carried.Add(template) && pairs.TryGetValue(template, out var partners))
@@ -143,6 +150,23 @@ public sealed class Ijbb : BenchmarkKind
         if (!faces.Any(f => f.Split == BenchmarkSplits.Test))
             throw new BenchmarkSourceException($"{Path.Combine(root, FacesFile)}: no face could be used ({skipped.Count} skipped)");
         return faces;
+    }
+
+    /// <summary>Why the face cannot be cropped (the image does not decode, or the aligned crop misses it), or null.</summary>
+    private static string? Unusable(string path, Similarity alignment, string item)
+    {
+        try
+        {
+            var (width, height) = ImageDecoder.Verify(ImageDecoder.ReadFile(path), item);
+            var region = Bounds(alignment);
+            return region.X >= width || region.Y >= height || region.X + region.Width <= 0 || region.Y + region.Height <= 0
+                ? $"its aligned crop lies outside the {width}×{height} image"
+                : null;
+        }
+        catch (CorruptSampleException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The square of the image a 112-pixel crop of <paramref name="alignment"/> covers (for the check that it meets the image).</summary>
@@ -181,7 +205,20 @@ public sealed class Ijbb : BenchmarkKind
                     continue;
                 }
 
-                Similarity? alignment = points.TryGetValue(relative, out var five) ? FivePointAlignment.Estimate(five, [.. FivePointAlignment.ArcFace112]) : null;
+                Similarity? alignment = null;
+                if (points.TryGetValue(relative, out var five))
+                {
+                    try
+                    {
+                        alignment = FivePointAlignment.Estimate(five, [.. FivePointAlignment.ArcFace112]);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        skipped.Add(new SkippedItem($"{TrainFolder}/{relative}", $"its five points in {TrainPointsFile}: {e.Message}"));
+                        continue;
+                    }
+                }
+
                 var side = Math.Min(size.Width, size.Height);
                 faces.Add(new SourceFace
                 {

@@ -89,6 +89,7 @@ public static class TaskRunner
         {
             var testItems = new List<Data.Benchmarks.BenchmarkItem>();
             var validationItems = new List<Data.Benchmarks.BenchmarkItem>();
+            var validated = new HashSet<Data.Benchmarks.BenchmarkItem>(ReferenceEqualityComparer.Instance);
             List<float> test = [], validation = [], floor = [];
             var trained = new SortedSet<int>();
             var losses = new List<double>();
@@ -109,9 +110,19 @@ public static class TaskRunner
                 context.Report(f * span, $"{fold.Name}: {fold.Train.Count:N0} training, {fold.Test.Count:N0} test faces");
                 using var outcome = RunFold(config, context, task, backbone, fold, record: f == 0, progressFrom: f * span, progressSpan: span);
                 testItems.AddRange(fold.Test.BenchmarkItems!);
-                validationItems.AddRange(outcome.ValidationData.BenchmarkItems!);
                 test.AddRange(ToCrop(task, outcome.Test, fold.Test));
-                validation.AddRange(ToCrop(task, outcome.Validation, outcome.ValidationData));
+                // Each fold holds its own subjects out for validation; a face held out by two folds counts once (the first's prediction).
+                var held = ToCrop(task, outcome.Validation, outcome.ValidationData);
+                var width = outcome.ValidationData.Count == 0 ? 0 : held.Length / outcome.ValidationData.Count;
+                for (var v = 0; v < outcome.ValidationData.Count; v++)
+                {
+                    if (validated.Add(outcome.ValidationData.BenchmarkItems![v]))
+                    {
+                        validationItems.Add(outcome.ValidationData.BenchmarkItems[v]);
+                        validation.AddRange(held.AsSpan(v * width, width));
+                    }
+                }
+
                 floor.AddRange(ToCrop(task, outcome.Floor, fold.Test));
                 trained.UnionWith(fold.ToOfficial(outcome.Subset));
                 losses.Add(outcome.LastLoss);

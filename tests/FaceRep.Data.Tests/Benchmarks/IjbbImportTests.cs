@@ -115,6 +115,31 @@ public sealed class IjbbImportTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_first_face_does_not_take_its_templates_pairs_with_it()
+    {
+        var copy = Path.Combine(_dir, "copy");
+        foreach (var file in Directory.EnumerateFiles(BenchmarkFixtures.PathOf("ijbb"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(BenchmarkFixtures.PathOf("ijbb"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        // 1.jpg is template 1's first face: cut short, it cannot be decoded.
+        var first = Path.Combine(copy, "IJBB", "loose_crop", "1.jpg");
+        File.WriteAllBytes(first, File.ReadAllBytes(first)[..200]);
+
+        var manifest = BenchmarkImport.Run(BenchmarkKinds.Get("ijbb"), copy, Path.Combine(_dir, "i"), new BenchmarkImportOptions { Size = 56, Threads = 2 });
+
+        var test = Benchmark.Open(Path.Combine(_dir, "i")).ReadAll().Where(i => i.Split == BenchmarkSplits.Test).ToList();
+        Assert.Contains(manifest.Skipped, s => s.Item.EndsWith("(1.jpg)", StringComparison.Ordinal));
+        var carrier = Assert.Single(test, i => (int)i.Values[0] == 1 && i.Values.Length > 3);
+        Assert.EndsWith("(2.jpg)", carrier.Source, StringComparison.Ordinal);
+        // Template 1's pairs in the file: with template 2 (two people), 3 (one person), 4 (two people), each as ±(t + 1).
+        Assert.Equal([-3f, 4f, -5f], carrier.Values.Skip(3));
+    }
+
+    [Fact]
     public void A_source_without_its_meta_files_or_training_people_is_refused_naming_what_is_missing()
     {
         var kind = BenchmarkKinds.Get("ijbb");

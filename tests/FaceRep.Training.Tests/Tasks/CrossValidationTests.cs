@@ -58,9 +58,10 @@ public sealed class CrossValidationTests : IDisposable
         foreach (var name in new[] { "icc", "mae", "pcc", "icc@fold1", "mae@fold2", "icc@fold3", "icc_au01", "mae_au26", "val_icc", "val_mae", "floor_mae", "floor_mae@fold1" })
             Assert.True(metrics.ContainsKey(name) && double.IsFinite(metrics[name]), $"{name} is missing or not finite: {string.Join(", ", metrics.Keys)}");
         Assert.DoesNotContain(metrics.Keys, k => k.StartsWith("val_", StringComparison.Ordinal) && k.Contains('@', StringComparison.Ordinal));
-        // Each fold trains on 18 subjects and validates on a tenth of them, whole: 2 subjects of 8 frames, three times.
-        // (A tenth of the faces would be 14 per fold.)
-        Assert.Equal(3 * 2 * FramesPerSubject, metrics["validation_images"]);
+        // Each fold trains on 18 subjects and validates on a tenth of them, whole: 2 subjects of 8 frames, three times; a
+        // subject two folds hold out counts once. (A tenth of the faces would be 14 per fold.)
+        var validated = metrics["validation_images"];
+        Assert.True(validated % FramesPerSubject == 0 && validated >= 2 * FramesPerSubject && validated <= 3 * 2 * FramesPerSubject, $"{validated} validation faces");
         // Half the 16 remaining subjects per fold, by subject.
         Assert.Equal(8 * FramesPerSubject, metrics["train_images"]);
         Assert.Equal(indices.Distinct().Order(), indices);
