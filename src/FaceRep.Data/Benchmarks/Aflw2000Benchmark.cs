@@ -1,4 +1,3 @@
-using System.Globalization;
 using FaceRep.Core.Metrics;
 using FaceRep.Data.Formats;
 using FaceRep.Data.ImageSets;
@@ -81,7 +80,7 @@ public sealed class Aflw2000Benchmark : BenchmarkKind
                 float[] xy;
                 try
                 {
-                    xy = ReadPoints2D(file);
+                    xy = MatFile.ReadPoints(file, "pts_3d", 68);
                 }
                 catch (DataFormatException e)
                 {
@@ -163,29 +162,5 @@ public sealed class Aflw2000Benchmark : BenchmarkKind
         // Faces without a yaw (none in AFLW2000-3D) count over all faces.
         metrics[MetricDefinitions.Nme2DBox.Name] = means.Count > 0 ? means.Average() : nme.Average();
         return metrics;
-    }
-
-    /// <summary>The 68 (x, y) of a 300W-LP <c>NAME_pts.mat</c>'s <c>pts_3d</c> (68×2, or 2×68).</summary>
-    private static float[] ReadPoints2D(string path)
-    {
-        var variables = MatFile.Read(path);
-        if (!variables.TryGetValue("pts_3d", out var pts))
-            throw new DataFormatException(path, null, "pts_3d", $"no numeric variable 'pts_3d' (numeric variables: {string.Join(", ", variables.Keys.Order(StringComparer.Ordinal))})");
-        var rowsArePoints = pts.Rows == 68 && pts.Columns == 2;
-        if (!rowsArePoints && !(pts.Rows == 2 && pts.Columns == 68))
-            throw new DataFormatException(path, null, pts.Shape, "pts_3d must be 68×2");
-        var xy = new float[136];
-        for (var p = 0; p < 68; p++)
-        {
-            for (var k = 0; k < 2; k++)
-            {
-                var v = rowsArePoints ? pts[p, k] : pts[k, p];
-                if (!double.IsFinite(v))
-                    throw new DataFormatException(path, null, v.ToString(CultureInfo.InvariantCulture), $"pts_3d point {p + 1} is not finite");
-                xy[(2 * p) + k] = (float)v;
-            }
-        }
-
-        return xy;
     }
 }

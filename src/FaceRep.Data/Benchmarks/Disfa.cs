@@ -156,7 +156,7 @@ public sealed class Disfa : BenchmarkKind
                 float[] points;
                 try
                 {
-                    points = ReadLandmarks(landmarks);
+                    points = MatFile.ReadPoints(landmarks, "pts", LandmarkCount);
                 }
                 catch (DataFormatException e)
                 {
@@ -226,29 +226,5 @@ public sealed class Disfa : BenchmarkKind
             metrics[MetricDefinitions.IccForActionUnit(ActionUnits[u]).Name] = icc[u];
             metrics[MetricDefinitions.MaeForActionUnit(ActionUnits[u]).Name] = mae[u];
         }
-    }
-
-    /// <summary>The 66 (x, y) of a DISFA landmark file's <c>pts</c> (66×2, or 2×66), as 0-based pixel positions.</summary>
-    private static float[] ReadLandmarks(string path)
-    {
-        var variables = MatFile.Read(path);
-        if (!variables.TryGetValue("pts", out var pts))
-            throw new DataFormatException(path, null, "pts", $"no numeric variable 'pts' (numeric variables: {string.Join(", ", variables.Keys.Order(StringComparer.Ordinal))})");
-        var rowsArePoints = pts.Rows == LandmarkCount && pts.Columns == 2;
-        if (!rowsArePoints && !(pts.Rows == 2 && pts.Columns == LandmarkCount))
-            throw new DataFormatException(path, null, pts.Shape, $"pts must be {LandmarkCount}×2");
-        var xy = new float[2 * LandmarkCount];
-        for (var p = 0; p < LandmarkCount; p++)
-        {
-            for (var k = 0; k < 2; k++)
-            {
-                var v = rowsArePoints ? pts[p, k] : pts[k, p];
-                if (!double.IsFinite(v))
-                    throw new DataFormatException(path, null, v.ToString(CultureInfo.InvariantCulture), $"pts point {p + 1} is not finite");
-                xy[(2 * p) + k] = (float)v;
-            }
-        }
-
-        return xy;
     }
 }

@@ -298,14 +298,7 @@ public sealed class Ijbb : BenchmarkKind
         {
             foreach (var (a, b, genuine) in VerificationSets.MadePairs(items))
             {
-                double dot = 0, na = 0, nb = 0;
-                for (var k = 0; k < dimensions; k++)
-                {
-                    var (x, y) = (predictions[(a * dimensions) + k], predictions[(b * dimensions) + k]);
-                    (dot, na, nb) = (dot + (x * y), na + (x * x), nb + (y * y));
-                }
-
-                scores.Add(na > 0 && nb > 0 ? (float)(dot / Math.Sqrt(na * nb)) : 0);
+                scores.Add(VerificationSets.Cosine(predictions.Slice(a * dimensions, dimensions), predictions.Slice(b * dimensions, dimensions)));
                 same.Add(genuine);
             }
         }

@@ -183,26 +183,13 @@ public sealed class Lfw : BenchmarkKind
         var accuracy = VerificationProtocols.TenFold(first, second, dimensions, same);
         var cosine = new float[pairs.Count];
         for (var p = 0; p < pairs.Count; p++)
-            cosine[p] = Cosine(first.AsSpan(p * dimensions, dimensions), second.AsSpan(p * dimensions, dimensions));
+            cosine[p] = VerificationSets.Cosine(first.AsSpan(p * dimensions, dimensions), second.AsSpan(p * dimensions, dimensions));
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             [MetricDefinitions.TenFoldAccuracy.Name] = accuracy.Mean,
             [MetricDefinitions.TenFoldAccuracyStd.Name] = accuracy.Std,
             [MetricDefinitions.RocAuc.Name] = VerificationMetrics.RocAuc(cosine, same),
         };
-    }
-
-    private static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double ab = 0, aa = 0, bb = 0;
-        for (var k = 0; k < a.Length; k++)
-        {
-            ab += a[k] * b[k];
-            aa += a[k] * a[k];
-            bb += b[k] * b[k];
-        }
-
-        return aa == 0 || bb == 0 ? 0 : (float)(ab / Math.Sqrt(aa * bb));
     }
 
     /// <summary>The pairs the test faces are, by their pair number, in the pairs file's order.</summary>

@@ -1,8 +1,22 @@
 namespace FaceRep.Data.Benchmarks;
 
-/// <summary>What the recognition benchmarks share: pairs made from faces that are not the official pairs (a validation part).</summary>
+/// <summary>What the recognition benchmarks share: the cosine of embeddings, and pairs made from faces that are not the official pairs (a validation part).</summary>
 public static class VerificationSets
 {
+    /// <summary>The cosine of two embeddings (0 when either is zero).</summary>
+    public static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double ab = 0, aa = 0, bb = 0;
+        for (var k = 0; k < a.Length; k++)
+        {
+            ab += a[k] * b[k];
+            aa += a[k] * a[k];
+            bb += b[k] * b[k];
+        }
+
+        return aa == 0 || bb == 0 ? 0 : (float)(ab / Math.Sqrt(aa * bb));
+    }
+
     /// <summary>Pairs made from faces with subjects: consecutive images of each person, and as many of different people, alternating.</summary>
     public static List<(int A, int B, bool Same)> MadePairs(IReadOnlyList<BenchmarkItem> items)
     {

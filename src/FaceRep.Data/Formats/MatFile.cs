@@ -65,6 +65,34 @@ public static class MatFile
     public static IReadOnlyDictionary<string, MatArray> Parse(byte[] bytes, string source) => ParseAll(bytes, source).Numbers;
 
     /// <summary>
+    /// The <paramref name="count"/> (x, y) points of variable <paramref name="name"/> of <paramref name="path"/>, stored
+    /// count×2 or 2×count (300W-LP's <c>pts_3d</c>, DISFA's <c>pts</c>), interleaved x, y.
+    /// </summary>
+    /// <exception cref="DataFormatException">The variable is missing, of another shape, or holds a value that is not finite.</exception>
+    public static float[] ReadPoints(string path, string name, int count)
+    {
+        var variables = Read(path);
+        if (!variables.TryGetValue(name, out var pts))
+            throw new DataFormatException(path, null, name, $"no numeric variable '{name}' (numeric variables: {string.Join(", ", variables.Keys.Order(StringComparer.Ordinal))})");
+        var rowsArePoints = pts.Rows == count && pts.Columns == 2;
+        if (!rowsArePoints && !(pts.Rows == 2 && pts.Columns == count))
+            throw new DataFormatException(path, null, pts.Shape, $"{name} must be {count}×2");
+        var xy = new float[2 * count];
+        for (var p = 0; p < count; p++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var v = rowsArePoints ? pts[p, k] : pts[k, p];
+                if (!double.IsFinite(v))
+                    throw new DataFormatException(path, null, v.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{name} point {p + 1} is not finite");
+                xy[(2 * p) + k] = (float)v;
+            }
+        }
+
+        return xy;
+    }
+
+    /// <summary>
     /// Reads every real numeric variable of <paramref name="path"/>, and every cell array whose cells are all character
     /// arrays (AFLW's <c>nameList</c>) as its strings in MATLAB's column-major order.
     /// </summary>
