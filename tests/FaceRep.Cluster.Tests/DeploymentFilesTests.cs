@@ -514,9 +514,11 @@ public sealed class DeploymentFilesTests
     public void Every_Dockerfile_restores_from_the_project_files_alone_then_publishes_Release_without_restoring()
     {
         var problems = new List<string>();
-        var libTorchProperties = XDocument.Load(Path.Combine(Repo.Root, "Directory.Build.props")).Descendants()
-            .Select(e => e.Name.LocalName).Where(n => n.StartsWith("LibTorch", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
-        Assert.Contains("LibTorchPackage", libTorchProperties);
+        // The libtorch properties: TorchDevice switches the build, LibTorchPackage/LibTorchVersion follow from it.
+        var torchProperties = XDocument.Load(Path.Combine(Repo.Root, "Directory.Build.props")).Descendants()
+            .Select(e => e.Name.LocalName).Where(IsTorchProperty).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("TorchDevice", torchProperties);
+        Assert.Contains("LibTorchPackage", torchProperties);
 
         foreach (var file in Repo.Dockerfiles())
         {
@@ -582,21 +584,26 @@ public sealed class DeploymentFilesTests
             var publishProperties = publishArguments.Where(w => w.StartsWith("-p:", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
             if (!restoreProperties.SequenceEqual(publishProperties))
                 problems.Add($"{where}: restore sets [{string.Join(" ", restoreProperties)}] but publish sets [{string.Join(" ", publishProperties)}]; publish --no-restore then fails on the assets file");
-            foreach (var property in restoreProperties.Select(p => p[3..].Split('=')[0]).Where(p => !libTorchProperties.Contains(p) && p.StartsWith("LibTorch", StringComparison.Ordinal)))
-                problems.Add($"{where}: -p:{property} is not a property of Directory.Build.props ({string.Join(", ", libTorchProperties)})");
+            foreach (var property in restoreProperties.Select(p => p[3..].Split('=')[0]).Where(p => !torchProperties.Contains(p) && IsTorchProperty(p)))
+                problems.Add($"{where}: -p:{property} is not a property of Directory.Build.props ({string.Join(", ", torchProperties)})");
 
-            if (Path.GetFileName(file).Contains("gpu", StringComparison.Ordinal))
-            {
-                var package = restoreProperties.Select(dockerfile.Expand).FirstOrDefault(p => p.StartsWith("-p:LibTorchPackage=", StringComparison.Ordinal));
-                if (package is null || !package.Contains("libtorch-cuda", StringComparison.Ordinal))
-                    problems.Add($"{where}: the GPU image does not restore a libtorch-cuda package (-p:LibTorchPackage=…; found {package ?? "none"})");
-                if (!restoreProperties.Any(p => p.StartsWith("-p:LibTorchVersion=", StringComparison.Ordinal)))
-                    problems.Add($"{where}: the GPU image does not set -p:LibTorchVersion; the CPU default need not exist for the CUDA package");
-            }
+            // An empty -p:LibTorchPackage= would be a global property, which Directory.Build.props cannot default.
+            foreach (var property in restoreProperties.Select(dockerfile.Expand).Where(p => IsTorchProperty(p[3..].Split('=')[0]) && p.EndsWith('=')))
+                problems.Add($"{where}: {property} sets it empty for every project (a lab's override is a build argument read from the environment)");
+
+            var device = restoreProperties.Select(dockerfile.Expand).LastOrDefault(p => p.StartsWith("-p:TorchDevice=", StringComparison.Ordinal));
+            var wanted = Path.GetFileName(file).Contains("gpu", StringComparison.Ordinal) ? "-p:TorchDevice=cuda" : null;
+            if (wanted is not null && !string.Equals(device, wanted, StringComparison.OrdinalIgnoreCase))
+                problems.Add($"{where}: the GPU image does not build with {wanted} (found {device ?? "none"}), so it links libtorch-cpu");
+            if (wanted is null && device is not null && !string.Equals(device, "-p:TorchDevice=cpu", StringComparison.OrdinalIgnoreCase))
+                problems.Add($"{where}: builds with {device}; only the GPU image switches to CUDA");
         }
 
         AssertNone(problems);
     }
+
+    /// <summary>The MSBuild properties that choose libtorch (Directory.Build.props).</summary>
+    private static bool IsTorchProperty(string name) => name == "TorchDevice" || name.StartsWith("LibTorch", StringComparison.Ordinal);
 
     // ---------------------------------------------------------------------------------------
     // Sources of FaceRep__* variables
