@@ -63,7 +63,7 @@ public sealed class AdamW : IOptimiser
         _oneMinusBeta2 = (1 - beta2).ToScalar();
         _epsScalar = eps.ToScalar();
         // One entry per tensor: a parameter listed twice (or tied) is updated once, as in PyTorch.
-        _parameters = parameters.Where(p => p.requires_grad).DistinctBy(DataPointer).ToArray();
+        _parameters = parameters.Where(p => p.requires_grad).DistinctBy(Identity).ToArray();
         using var _ = no_grad();
         _flat = Flat.TryCreate(_parameters);
         _state = _flat is { } flat
@@ -76,6 +76,9 @@ public sealed class AdamW : IOptimiser
 
     /// <summary>Updates taken.</summary>
     public long Steps => _step;
+
+    /// <summary>Whether the parameters live in one flat buffer (they share a dtype and a device), so an update is a few long operations.</summary>
+    internal bool Flattened => _flat is not null;
 
     /// <summary>Sets every gradient to zero (keeping the tensors, so gradients accumulate in place).</summary>
     public void ZeroGrad()
@@ -171,6 +174,12 @@ public sealed class AdamW : IOptimiser
         _epsScalar.Dispose();
     }
 
+    /// <summary>
+    /// What makes two parameters one: where their data is; a tensor without data (on the <c>meta</c>
+    /// device every pointer is zero) is only itself.
+    /// </summary>
+    private static object Identity(Tensor tensor) => DataPointer(tensor) is var pointer && pointer != IntPtr.Zero ? pointer : tensor;
+
     /// <summary>Where a tensor's first element is (TorchSharp exposes no <c>data_ptr</c>): the same for two views of one slice.</summary>
     private static IntPtr DataPointer(Tensor tensor) => THSTensor_data(tensor.Handle);
 
@@ -207,7 +216,7 @@ public sealed class AdamW : IOptimiser
             if (parameters.Length == 0)
                 return null;
             var (dtype, device) = (parameters[0].dtype, parameters[0].device);
-            if (parameters.Any(p => p.dtype != dtype || p.device != device))
+            if (parameters.Any(p => p.dtype != dtype || !JobDevices.Same(p.device, device)))
                 return null;
             var total = parameters.Sum(p => p.numel());
             var values = empty(total, dtype: dtype, device: device).DetachFromDisposeScope();

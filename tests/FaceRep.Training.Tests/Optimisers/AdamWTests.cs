@@ -116,4 +116,21 @@ public sealed class AdamWTests
         Assert.True(frozen.equal(ones(2)).all().item<bool>());
         Assert.True((trained < 1).all().item<bool>());
     }
+
+    [Fact]
+    public void Parameters_of_one_dtype_and_device_share_one_flat_buffer_and_their_modules_see_its_updates()
+    {
+        using var layer = TorchSharp.torch.nn.Linear(3, 2);
+        using var optimizer = new Training.Optimisers.AdamW(layer.parameters(), 0.1);
+        using var mixed = new Training.Optimisers.AdamW([new Parameter(ones(2)), new Parameter(ones(2, dtype: ScalarType.Float64))], 0.1);
+
+        Assert.True(optimizer.Flattened);
+        Assert.False(mixed.Flattened);
+        var before = layer.weight!.detach().clone();
+        using (var loss = layer.call(ones(4, 3)).sum())
+            loss.backward();
+        optimizer.Step();
+        // The module's own parameter is a view of the buffer the update wrote.
+        Assert.False(layer.weight!.allclose(before));
+    }
 }
