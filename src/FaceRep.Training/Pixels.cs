@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace FaceRep.Training;
 
-/// <summary>Input normalisation shared by every method and task, and the copy of managed pixels into tensors.</summary>
+/// <summary>Input normalisation shared by every method and task, and the copy of managed pixels into tensors (on the host; callers stage them to the job's device).</summary>
 public static class Pixels
 {
     // Held for the life of the process so no native scalar is finalised during a call.
@@ -38,8 +38,8 @@ public static class Pixels
         using var view = slice.view(shape.ToArray());
         if (normalisation is null || normalisation == Core.Specs.InputNormalisation.Centred)
             return view.add(MinusMean, HeldScalars.One).div_(Scale);
-        using var mean = tensor(normalisation.Means.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
-        using var std = tensor(normalisation.Stds.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
+        using var mean = tensor(normalisation.Means.Select(v => (float)v).ToArray(), [1, 3, 1, 1], device: JobDevices.Cpu);
+        using var std = tensor(normalisation.Stds.Select(v => (float)v).ToArray(), [1, 3, 1, 1], device: JobDevices.Cpu);
         return view.sub(mean).div_(std);
     }
 

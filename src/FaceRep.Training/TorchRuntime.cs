@@ -13,13 +13,26 @@ public static class TorchRuntime
 {
     private static readonly Lock InitLock = new();
 
-    /// <summary>Runs <paramref name="create"/> with libtorch's generator seeded, exclusively.</summary>
+    /// <summary>
+    /// Runs <paramref name="create"/> with libtorch's generator seeded, exclusively, and with the CPU as the
+    /// device of every tensor it makes without naming one: modules are built on the host, where the same
+    /// seed gives the same weights on every machine, and a job moves them to its device after.
+    /// </summary>
     public static T Seeded<T>(long seed, Func<T> create)
     {
         lock (InitLock)
         {
-            torch.manual_seed(seed);
-            return create();
+            var previous = torch.get_default_device();
+            torch.set_default_device(JobDevices.Cpu);
+            try
+            {
+                torch.manual_seed(seed);
+                return create();
+            }
+            finally
+            {
+                torch.set_default_device(previous);
+            }
         }
     }
 

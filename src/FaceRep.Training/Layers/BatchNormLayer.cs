@@ -44,6 +44,12 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
         register_buffer("num_batches_tracked", num_batches_tracked);
     }
 
+    /// <summary>
+    /// The layer's place in a group of replicas whose batch norm is synchronised (null: this replica's chunk
+    /// is normalised on its own). Not part of the module's state.
+    /// </summary>
+    public Distributed.BatchNormSync.Link? Sync { get; set; }
+
     /// <summary>Unit scale and zero shift, as a fresh layer has.</summary>
     public void Reset()
     {
@@ -57,8 +63,10 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
     {
         if (training)
         {
-            using var _ = no_grad();
-            num_batches_tracked.add_(HeldScalars.OneInteger, HeldScalars.OneInteger);
+            using (no_grad())
+                num_batches_tracked.add_(HeldScalars.OneInteger, HeldScalars.OneInteger);
+            if (Sync is { } sync)
+                return sync.Group.Normalise(sync.Layer, sync.Replica, input, weight, bias, running_mean, running_var, _momentum, _eps);
         }
 
         return functional.batch_norm(input, running_mean, running_var, weight, bias, training, _momentum, _eps);

@@ -34,6 +34,8 @@ internal sealed class BarlowTwinsMethod : PretrainMethod<BarlowTwinsMethod.Setti
 
         public override void Train() => projector.train();
 
+        public override void MoveTo(Device device) => JobDevices.Move(projector, device);
+
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)
         {
             // Views pass separately: Barlow Twins standardises each view's batch on its own.

@@ -55,6 +55,14 @@ internal sealed class ByolMethod : PretrainMethod<ByolMethod.Settings>
             targetProjector.train();
         }
 
+        public override void MoveTo(Device device)
+        {
+            JobDevices.Move(projector, device);
+            JobDevices.Move(predictor, device);
+            JobDevices.Move(targetBackbone, device);
+            JobDevices.Move(targetProjector, device);
+        }
+
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)
         {
             var both = cat([batch.Views[0], batch.Views[1]], 0);

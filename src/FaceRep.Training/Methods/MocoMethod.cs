@@ -44,7 +44,7 @@ internal sealed class MocoMethod : PretrainMethod<MocoMethod.Settings>
         Ema.CopyInto(projector, keyProjector);
         Tensor queue;
         using (NewDisposeScope())
-            queue = nn.functional.normalize(randn(settings.Queue, settings.ProjectionDim), dim: 1).MoveToOuterDisposeScope();
+            queue = nn.functional.normalize(randn(settings.Queue, settings.ProjectionDim, device: JobDevices.Cpu), dim: 1).MoveToOuterDisposeScope();
         return new Objective(settings, config.Temperature, projector, keyBackbone, keyProjector, queue.DetachFromDisposeScope());
     }
 
@@ -62,6 +62,14 @@ internal sealed class MocoMethod : PretrainMethod<MocoMethod.Settings>
             projector.train();
             keyBackbone.train();
             keyProjector.train();
+        }
+
+        public override void MoveTo(Device device)
+        {
+            JobDevices.Move(projector, device);
+            JobDevices.Move(keyBackbone, device);
+            JobDevices.Move(keyProjector, device);
+            JobDevices.Move(ref queue, device);
         }
 
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)
@@ -89,9 +97,9 @@ internal sealed class MocoMethod : PretrainMethod<MocoMethod.Settings>
             var inverse = new long[n];
             for (var i = 0; i < n; i++)
                 inverse[order[i]] = i;
-            var shuffled = x.index_select(0, tensor(order));
+            var shuffled = x.index_select(0, tensor(order, device: x.device));
             var groups = shuffled.chunk(2).Select(g => keyProjector.call(keyBackbone.call(g))).ToArray();
-            var keys = cat(groups, 0).index_select(0, tensor(inverse));
+            var keys = cat(groups, 0).index_select(0, tensor(inverse, device: x.device));
             return nn.functional.normalize(keys, dim: 1);
         }
 

@@ -33,6 +33,12 @@ public abstract class PretrainObjective : IDisposable
     public abstract void Train();
 
     /// <summary>
+    /// Moves every module and tensor of the method (built on the CPU) to the job's first device, before the
+    /// optimiser is made; a later step creates anything new on the device of its inputs.
+    /// </summary>
+    public abstract void MoveTo(Device device);
+
+    /// <summary>
     /// The step's loss; called inside the step's dispose scope. <paramref name="encode"/> runs the
     /// backbone (split over the job's devices when it has several) and returns pooled features.
     /// </summary>
@@ -67,12 +73,16 @@ public abstract class PretrainObjective : IDisposable
 /// <param name="WarmupEpochs">Linear warm-up length in epochs (may be fractional).</param>
 /// <param name="WarmupStart">Learning rate at the start of the warm-up, as a fraction of the peak.</param>
 /// <param name="FinalLr">Learning rate at the end of the cosine decay, as a fraction of the peak.</param>
-public sealed record TrainerSettings(string Optimizer, double WeightDecay, double Momentum, double Trust, double WarmupEpochs, double WarmupStart, double FinalLr)
+/// <param name="SyncBatchNorm">With <c>devices: k &gt; 1</c>, normalise every device's share of a batch with the whole batch's statistics (the paper's SyncBN).</param>
+public sealed record TrainerSettings(string Optimizer, double WeightDecay, double Momentum, double Trust, double WarmupEpochs, double WarmupStart, double FinalLr, bool SyncBatchNorm = false)
 {
     /// <summary>Reads the common options; the defaults suit small CPU runs (AdamW), a paper profile sets LARS.</summary>
     public static TrainerSettings Read(OptionReader options)
     {
         var epochs = Math.Max(1, options.Config.Epochs);
+        var sync = options.Flag("sync_batch_norm", false);
+        if (sync && options.Config.Devices < 2)
+            options.Problem("option sync_batch_norm: true needs devices: 2 or more; on one device batch norm already sees the whole batch");
         return new TrainerSettings(
             options.Choice("optimizer", "adamw", "adamw", "sgd", "lars"),
             options.Number("weight_decay", 1e-4, 0, 1),
@@ -80,7 +90,8 @@ public sealed record TrainerSettings(string Optimizer, double WeightDecay, doubl
             options.Number("trust", 0.001, 0, 1, exclusiveMin: true),
             options.Number("warmup_epochs", 0.1 * epochs, 0, epochs),
             options.Number("warmup_start", 0, 0, 1),
-            options.Number("final_lr", 0, 0, 1));
+            options.Number("final_lr", 0, 0, 1),
+            sync);
     }
 
     /// <summary>Creates the optimiser.</summary>
@@ -119,6 +130,7 @@ public sealed class PretrainSession : IDisposable
     private readonly PretrainData _data;
     private readonly long[]? _identities;
     private readonly long _warmup;
+    private readonly Device _device;
     private ResNet? _backbone;
 
     internal PretrainSession(PretrainConfig config, ResNet backbone, Replicas<ResNet> replicas, PretrainObjective objective, IOptimiser optimizer,
@@ -131,6 +143,7 @@ public sealed class PretrainSession : IDisposable
         _optimizer = optimizer;
         _trainer = trainer;
         _data = data;
+        _device = replicas.Primary;
         Plan = plan;
         StepsPerEpoch = Math.Max(1, data.Count / config.Batch);
         TotalSteps = (long)StepsPerEpoch * config.Epochs;
@@ -174,7 +187,7 @@ public sealed class PretrainSession : IDisposable
         for (var v = 0; v < Plan.Count; v++)
         {
             var size = Plan.ResolutionOf(v, r);
-            tensors[v] = Pixels.Normalised(views.Views[v], [batch, 3, size, size], 0, _config.Backbone.Normalisation);
+            tensors[v] = JobDevices.Stage(Pixels.Normalised(views.Views[v], [batch, 3, size, size], 0, _config.Backbone.Normalisation), _device);
         }
 
         Tensor? labels = null;
@@ -182,7 +195,7 @@ public sealed class PretrainSession : IDisposable
         {
             for (var i = 0; i < batch; i++)
                 _identities[i] = _classes![_data.Identities[views.Indices[i]]];
-            labels = tensor(_identities);
+            labels = JobDevices.Stage(tensor(_identities, device: JobDevices.Cpu), _device);
         }
 
         var input = new PretrainBatch(tensors, labels, step, TotalSteps, new Random(unchecked((int)(step * 31) + 5)));
@@ -296,7 +309,7 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         if (data.Count < config.Batch || data.Resolution != config.Backbone.Input)
             throw new ArgumentException($"the data ({data.Count} images of {data.Resolution}px) does not fit the configuration ({config.Batch} per batch, {config.Backbone.Input}px)", nameof(data));
 
-        var devices = Devices(context);
+        var devices = JobDevices.Of(context.Devices);
         var plan = Views(settings, config) with { Augmentation = views };
         var totalSteps = (long)Math.Max(1, data.Count / config.Batch) * config.Epochs;
         var backbone = TorchRuntime.Seeded(0, () => BackboneRegistry.Create(config.Backbone));
@@ -305,8 +318,11 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
         try
         {
             objective = TorchRuntime.Seeded(1, () => CreateObjective(backbone, settings, config, data, totalSteps));
+            // Built on the CPU (the same initial weights whatever the device), then moved; the optimiser is made after, on the device.
+            JobDevices.Move(backbone, devices[0]);
+            objective.MoveTo(devices[0]);
             // Replicas start as copies of the master; the lock only keeps their initialisation off other jobs' seeded draws.
-            replicas = TorchRuntime.Seeded(2, () => new Replicas<ResNet>(backbone, devices, () => BackboneRegistry.Create(config.Backbone)));
+            replicas = TorchRuntime.Seeded(2, () => new Replicas<ResNet>(backbone, devices, () => BackboneRegistry.Create(config.Backbone), trainer.SyncBatchNorm, Math.Max(1, context.Threads / devices.Length)));
             var optimizer = trainer.Create(backbone.parameters().Concat(objective.Parameters), config.LearningRate);
             return new PretrainSession(config, backbone, replicas, objective, optimizer, trainer, plan, data, NeedsIdentities);
         }
@@ -367,16 +383,5 @@ public abstract class PretrainMethod<TSettings> : ITrainingMethod
             options.Number("jitter", fallback.Jitter, 0, 0.95),
             options.Number("jitter_p", fallback.JitterProbability, 0, 1),
             options.Number("grayscale", fallback.GrayscaleProbability, 0, 1));
-    }
-
-    /// <summary>The job's devices. Only CPU devices are supported: the method objectives keep their modules on the CPU.</summary>
-    private static Device[] Devices(RunContext context)
-    {
-        if (context.Devices.Count == 0)
-            throw new JobFailedException(FailureKind.Deterministic, "the job was given no device");
-        var unsupported = context.Devices.Where(d => !d.StartsWith("cpu", StringComparison.Ordinal)).ToList();
-        if (unsupported.Count > 0)
-            throw new JobFailedException(FailureKind.Deterministic, $"pre-training runs on CPU devices only in this build; got {string.Join(", ", unsupported)}");
-        return context.Devices.Select(d => device(d)).ToArray();
     }
 }

@@ -31,6 +31,8 @@ internal sealed class SimClrMethod : PretrainMethod<SimClrMethod.Settings>
 
         public override void Train() => projector.train();
 
+        public override void MoveTo(Device device) => JobDevices.Move(projector, device);
+
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)
         {
             // Both views in one pass: one larger batch is faster, and batch statistics span both views as in SimCLR.

@@ -32,7 +32,7 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
         var classes = PretrainSession.IdentityIndex(data).Count;
         return settings.Head == "softmax"
             ? new Softmax(nn.Linear(backbone.FeatureDim, classes))
-            : new ArcFace(new Parameter(nn.init.xavier_uniform_(empty(classes, backbone.FeatureDim))), settings);
+            : new ArcFace(new Parameter(nn.init.xavier_uniform_(empty(classes, backbone.FeatureDim, device: JobDevices.Cpu))), settings);
     }
 
     internal sealed record Settings(string Head, double Scale, double Margin);
@@ -42,6 +42,8 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
         public override IEnumerable<Parameter> Parameters => classifier.parameters();
 
         public override void Train() => classifier.train();
+
+        public override void MoveTo(Device device) => JobDevices.Move(classifier, device);
 
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch) =>
             Losses.SoftmaxCrossEntropy(classifier.call(encode(batch.Views[0])), batch.Identities!);
@@ -55,6 +57,15 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
 
         public override void Train()
         {
+        }
+
+        public override void MoveTo(Device device)
+        {
+            if (classWeights.IsOn(device))
+                return;
+            var moved = new Parameter(classWeights.detach().to(device).DetachFromDisposeScope());
+            classWeights.Dispose();
+            classWeights = moved;
         }
 
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch) =>

@@ -75,7 +75,7 @@ internal sealed class SwavMethod : PretrainMethod<SwavMethod.Settings>
         private readonly ProjectionHead _projector;
         private readonly Linear _prototypes;
         private readonly long _queueStart;
-        private readonly Tensor? _queue;
+        private Tensor? _queue;
         private long _queued;
 
         public Objective(Settings settings, double temperature, ProjectionHead projector, Linear prototypes, long queueStart)
@@ -86,7 +86,7 @@ internal sealed class SwavMethod : PretrainMethod<SwavMethod.Settings>
             _prototypes = prototypes;
             _queueStart = queueStart;
             // One queue per assignment crop, as SwAV's: (large crops, queue, projection dim).
-            _queue = settings.Queue > 0 ? zeros(settings.LargeCrops, settings.Queue, settings.ProjectionDim).DetachFromDisposeScope() : null;
+            _queue = settings.Queue > 0 ? zeros(settings.LargeCrops, settings.Queue, settings.ProjectionDim, device: JobDevices.Cpu).DetachFromDisposeScope() : null;
             NormalisePrototypes();
         }
 
@@ -96,6 +96,17 @@ internal sealed class SwavMethod : PretrainMethod<SwavMethod.Settings>
         {
             _projector.train();
             _prototypes.train();
+        }
+
+        public override void MoveTo(Device device)
+        {
+            JobDevices.Move(_projector, device);
+            JobDevices.Move(_prototypes, device);
+            if (_queue is { } queue)
+            {
+                JobDevices.Move(ref queue, device);
+                _queue = queue;
+            }
         }
 
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch)

@@ -121,7 +121,7 @@ public sealed class IdentityKnn
         for (var start = 0; start < count; start += chunk)
         {
             var n = Math.Min(chunk, count - start);
-            var x = FaceRep.Training.Pixels.Normalised(pixels, [n, 3, _resolution, _resolution], (long)start * perImage, normalisation).to(device);
+            var x = JobDevices.Stage(FaceRep.Training.Pixels.Normalised(pixels, [n, 3, _resolution, _resolution], (long)start * perImage, normalisation), device);
             parts.Add(backbone.call(x));
         }
 

@@ -69,11 +69,17 @@ public sealed class ActionUnitTask : EvaluationTask
 
     private sealed class Head(RegressionHead regression, IReadOnlyList<int> actionUnits) : TaskHead
     {
-        private readonly Tensor _scale = tensor(SynthFaceLabels.MaxIntensity).DetachFromDisposeScope();
+        private Tensor _scale = tensor(SynthFaceLabels.MaxIntensity, device: JobDevices.Cpu).DetachFromDisposeScope();
 
         public override IEnumerable<Parameter> Parameters => regression.Parameters;
 
         public override void SetTraining(bool training) => regression.SetTraining(training);
+
+        public override void MoveTo(Device device)
+        {
+            regression.MoveTo(device);
+            JobDevices.Move(ref _scale, device);
+        }
 
         public override Tensor Forward(Tensor features) => regression.Forward(features);
 

@@ -69,6 +69,8 @@ public sealed class EmotionTask : EvaluationTask
 
         public override void SetTraining(bool training) => linear.train(training);
 
+        public override void MoveTo(Device device) => JobDevices.Move(linear, device);
+
         public override Tensor Forward(Tensor features) => linear.call(features);
 
         public override Tensor Loss(Tensor output, Tensor labels)

@@ -103,6 +103,9 @@ public abstract class TaskHead : IDisposable
     /// <summary>Training or evaluation mode.</summary>
     public abstract void SetTraining(bool training);
 
+    /// <summary>Moves the head's modules and tensors (built on the CPU) to the job's device, before its optimiser is made.</summary>
+    public abstract void MoveTo(Device device);
+
     /// <summary>The head's output for a batch of features.</summary>
     public abstract Tensor Forward(Tensor features);
 

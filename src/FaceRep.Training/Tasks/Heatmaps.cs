@@ -20,8 +20,8 @@ public static class Heatmaps
         using var scope = NewDisposeScope();
         var (n, p, h, w) = (logits.shape[0], logits.shape[1], logits.shape[2], logits.shape[3]);
         var probabilities = logits.reshape(n, p, h * w).softmax(2).reshape(n, p, h, w);
-        var xs = Centres(w, (double)resolution / w).to(logits.device);
-        var ys = Centres(h, (double)resolution / h).to(logits.device);
+        var xs = Centres(w, (double)resolution / w, logits.device);
+        var ys = Centres(h, (double)resolution / h, logits.device);
         // Marginals over rows and columns, then the expected centre along each axis.
         var x = probabilities.sum(2).mul(xs).sum(2);
         var y = probabilities.sum(3).mul(ys).sum(2);
@@ -29,6 +29,6 @@ public static class Heatmaps
     }
 
     /// <summary>Image coordinates of the centres of <paramref name="count"/> heatmap pixels of the given stride.</summary>
-    private static Tensor Centres(long count, double stride) =>
-        tensor(Enumerable.Range(0, (int)count).Select(k => (float)((k + 0.5) * stride)).ToArray());
+    private static Tensor Centres(long count, double stride, Device device) =>
+        tensor(Enumerable.Range(0, (int)count).Select(k => (float)((k + 0.5) * stride)).ToArray(), device: device);
 }

@@ -54,12 +54,19 @@ public sealed class Landmark3DTask : EvaluationTask
 
     private sealed class Head(RegressionHead regression, int resolution) : TaskHead
     {
-        private readonly Tensor _scale = tensor(Enumerable.Repeat(1f / resolution, 3 * PointCount).ToArray()).DetachFromDisposeScope();
-        private readonly Tensor _offset = tensor(Enumerable.Range(0, 3 * PointCount).Select(i => i % 3 == 2 ? 0f : 0.5f).ToArray()).DetachFromDisposeScope();
+        private Tensor _scale = tensor(Enumerable.Repeat(1f / resolution, 3 * PointCount).ToArray(), device: JobDevices.Cpu).DetachFromDisposeScope();
+        private Tensor _offset = tensor(Enumerable.Range(0, 3 * PointCount).Select(i => i % 3 == 2 ? 0f : 0.5f).ToArray(), device: JobDevices.Cpu).DetachFromDisposeScope();
 
         public override IEnumerable<Parameter> Parameters => regression.Parameters;
 
         public override void SetTraining(bool training) => regression.SetTraining(training);
+
+        public override void MoveTo(Device device)
+        {
+            regression.MoveTo(device);
+            JobDevices.Move(ref _scale, device);
+            JobDevices.Move(ref _offset, device);
+        }
 
         public override Tensor Forward(Tensor features) => regression.Forward(features);
 

@@ -66,14 +66,14 @@ public sealed class LandmarkTask(int points = LandmarkTask.PointCount) : Evaluat
     {
         private readonly HeatmapHead _net;
         private readonly int _resolution;
-        private readonly Tensor _scale;
+        private Tensor _scale;
         private readonly int _points;
 
         public Head(long[] featureShape, int resolution, int points)
         {
             _resolution = resolution;
             _points = points;
-            _scale = tensor((float)resolution).DetachFromDisposeScope();
+            _scale = tensor((float)resolution, device: JobDevices.Cpu).DetachFromDisposeScope();
             // SimpleBaseline's 256 deconvolution channels on ResNet-50's 2048 features, scaled with the backbone.
             _net = new HeatmapHead(featureShape[0], featureShape[1], resolution / 4, points, hidden: Math.Max(32, featureShape[0] / 8));
         }
@@ -81,6 +81,12 @@ public sealed class LandmarkTask(int points = LandmarkTask.PointCount) : Evaluat
         public override IEnumerable<Parameter> Parameters => _net.parameters();
 
         public override void SetTraining(bool training) => _net.train(training);
+
+        public override void MoveTo(Device device)
+        {
+            JobDevices.Move(_net, device);
+            JobDevices.Move(ref _scale, device);
+        }
 
         public override Tensor Forward(Tensor features) => _net.call(features);
 

@@ -75,8 +75,8 @@ public sealed class RecognitionTask : EvaluationTask
         for (var c = 0; c < identities.Length; c++)
             lookup[identities[c]] = c;
         var embedding = Linear(featureShape[0], EmbeddingDim);
-        var classWeights = new Parameter(init.xavier_uniform_(empty(identities.Length, EmbeddingDim)));
-        return new Head(embedding, classWeights, tensor(lookup).DetachFromDisposeScope());
+        var classWeights = new Parameter(init.xavier_uniform_(empty(identities.Length, EmbeddingDim, device: JobDevices.Cpu)));
+        return new Head(embedding, classWeights, tensor(lookup, device: JobDevices.Cpu).DetachFromDisposeScope());
     }
 
     /// <summary>Cosine similarity of every pair (i &lt; j) of unit embeddings, and whether the pair shares an identity.</summary>
@@ -109,6 +109,18 @@ public sealed class RecognitionTask : EvaluationTask
         public override IEnumerable<Parameter> Parameters => embedding.parameters().Append(classWeights);
 
         public override void SetTraining(bool training) => embedding.train(training);
+
+        public override void MoveTo(Device device)
+        {
+            JobDevices.Move(embedding, device);
+            JobDevices.Move(ref lookup, device);
+            if (!classWeights.IsOn(device))
+            {
+                var moved = new Parameter(classWeights.detach().to(device).DetachFromDisposeScope());
+                classWeights.Dispose();
+                classWeights = moved;
+            }
+        }
 
         public override Tensor Forward(Tensor features) => embedding.call(features);
 

@@ -24,13 +24,15 @@ internal sealed class RegressionHead : IDisposable
             mean[i % outputs] += targets[i] / rows;
         using var _ = no_grad();
         _linear.weight!.zero_();
-        using var bias = tensor(mean);
+        using var bias = tensor(mean, device: FaceRep.Training.JobDevices.Cpu);
         _linear.bias!.copy_(bias);
     }
 
     public IEnumerable<Parameter> Parameters => _linear.parameters();
 
     public void SetTraining(bool training) => _linear.train(training);
+
+    public void MoveTo(Device device) => FaceRep.Training.JobDevices.Move(_linear, device);
 
     public Tensor Forward(Tensor features) => _linear.call(features.flatten(1));
 

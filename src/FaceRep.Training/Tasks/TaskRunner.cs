@@ -57,6 +57,8 @@ public static class TaskRunner
     {
         var task = Get(config.Task);
         var r = config.Pretrain.Backbone.Input;
+        // The backbone, the head and every batch on the job's (first) device; predictions come back once per chunk.
+        JobDevices.Move(backbone, JobDevices.Of(context.Devices)[0]);
         var folds = config.OnBenchmark ? LoadBenchmark(config, ref task, r, context, onlyFolds) : [LoadSynthFace(config, task, r, context)];
         if (folds.Count == 1)
         {
@@ -197,10 +199,12 @@ public static class TaskRunner
         }
 
         var linear = config.Protocol == "linear";
+        var device = DeviceOf(backbone);
         var featureShape = FeatureShape(backbone, task.Input, r);
         var head = TorchRuntime.Seeded(config.Seed + 1_000_003L, () => task.CreateHead(featureShape, train, subset));
         try
         {
+            head.MoveTo(device);
             var parameters = head.Parameters.ToList();
             if (linear)
             {
@@ -378,6 +382,7 @@ public static class TaskRunner
         var xs = new float[batch * size];
         var ys = new float[batch * width];
         var lastLoss = double.NaN;
+        var device = DeviceOf(backbone);
         var curve = new CurveRecorder(CurvePhases.Head, config.Steps, batch);
         // A pool too large to decode up front is decoded as each batch is drawn.
         var image = train.LabelsOnly && cached is null ? new float[size] : null;
@@ -410,9 +415,9 @@ public static class TaskRunner
             using (NewDisposeScope())
             {
                 var features = cached is not null
-                    ? cached.index_select(0, tensor(picks))
-                    : Extract(backbone, task.Input, Pixels.Normalised(xs, [batch, 3, r, r], 0, config.Pretrain.Backbone.Normalisation));
-                var loss = head.Loss(head.Forward(features), Pixels.Copy(ys, [batch, width]));
+                    ? cached.index_select(0, tensor(picks, device: device))
+                    : Extract(backbone, task.Input, JobDevices.Stage(Pixels.Normalised(xs, [batch, 3, r, r], 0, config.Pretrain.Backbone.Normalisation), device));
+                var loss = head.Loss(head.Forward(features), JobDevices.Stage(Pixels.Copy(ys, [batch, width]), device));
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.LearningRate = config.LearningRate * Schedules.Factor(step, config.Steps, warmupFraction: 0.05);
@@ -464,13 +469,16 @@ public static class TaskRunner
     private static Tensor Extract(ResNet backbone, HeadInput input, Tensor x) =>
         input == HeadInput.Map ? backbone.FeatureMap(x) : backbone.call(x);
 
+    /// <summary>The device the backbone's weights are on, which the head and every batch follow.</summary>
+    private static Device DeviceOf(ResNet backbone) => backbone.parameters().First().device;
+
     private static long[] FeatureShape(ResNet backbone, HeadInput input, int resolution)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var wasTraining = backbone.training;
         backbone.eval();
-        var features = Extract(backbone, input, zeros(1, 3, resolution, resolution));
+        var features = Extract(backbone, input, zeros(1, 3, resolution, resolution, device: DeviceOf(backbone)));
         backbone.train(wasTraining);
         return features.shape[1..];
     }
@@ -480,12 +488,13 @@ public static class TaskRunner
     {
         using var _ = no_grad();
         var chunks = new List<Tensor>();
+        var device = DeviceOf(backbone);
         using var scope = NewDisposeScope();
         for (var start = 0; start < subset.Length; start += PredictChunk)
         {
             var n = Math.Min(PredictChunk, subset.Length - start);
             var pixels = train.Images(subset.AsSpan(start, n));
-            chunks.Add(Extract(backbone, input, Pixels.Normalised(pixels, [n, 3, r, r], 0, normalisation)));
+            chunks.Add(Extract(backbone, input, JobDevices.Stage(Pixels.Normalised(pixels, [n, 3, r, r], 0, normalisation), device)));
         }
 
         return cat(chunks, 0).MoveToOuterDisposeScope();
@@ -497,18 +506,19 @@ public static class TaskRunner
         backbone.eval();
         head.SetTraining(false);
         var output = new List<float>();
+        var device = DeviceOf(backbone);
         for (var start = 0; start < test.Count; start += PredictChunk)
         {
             var n = Math.Min(PredictChunk, test.Count - start);
             using var scope = NewDisposeScope();
-            var x = test.LabelsOnly
+            var x = JobDevices.Stage(test.LabelsOnly
                 ? Pixels.Normalised(test.Images([.. Enumerable.Range(start, n)]), [n, 3, r, r], 0, normalisation)
-                : Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation);
+                : Pixels.Normalised(test.Pixels, [n, 3, r, r], (long)start * test.PixelsPerImage, normalisation), device);
             var forward = head.Forward(Extract(backbone, input, x));
             // insightface's flip test: the outputs of the image and of its mirror image summed, then decoded.
             if (flipTest)
                 forward = forward.add(head.Forward(Extract(backbone, input, x.flip(3))));
-            output.AddRange(head.Decode(forward).contiguous().data<float>());
+            output.AddRange(head.Decode(forward).to(JobDevices.Cpu).contiguous().data<float>());
         }
 
         return [.. output];
