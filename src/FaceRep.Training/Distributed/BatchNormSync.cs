@@ -20,6 +20,7 @@ public sealed class BatchNormSync : IDisposable
     private readonly Lock _postedLock = new();
     private readonly List<Tensor> _held = [];
     private Barrier _barrier;
+    private long _pass;
     private CancellationTokenSource _abort = new();
 
     /// <summary>Creates the group for replicas on <paramref name="devices"/> (replica i on devices[i]).</summary>
@@ -37,6 +38,7 @@ public sealed class BatchNormSync : IDisposable
     internal void Begin()
     {
         Release();
+        _pass++;
         if (!_abort.IsCancellationRequested)
             return;
         _abort.Dispose();
@@ -52,28 +54,50 @@ public sealed class BatchNormSync : IDisposable
     /// At the end of a replica's forward pass: waits until every replica has read every layer's
     /// statistics, so none is released while another still reads it.
     /// </summary>
-    internal void Finish() => _barrier.SignalAndWait(_abort.Token);
+    internal void Finish() => Wait();
+
+    /// <summary>
+    /// Waits for every replica; a replica that never comes (another number of batch-norm calls, a hang)
+    /// fails the step after <see cref="Patience"/> rather than holding the job for ever.
+    /// </summary>
+    private void Wait()
+    {
+        if (!_barrier.SignalAndWait(Patience, _abort.Token))
+        {
+            Abort();
+            throw new TimeoutException($"replicas of one job waited {Patience.TotalMinutes:F0} min at a synchronised batch norm for one that never came");
+        }
+    }
+
+    /// <summary>How long a replica waits for the others at one layer.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
 
     /// <summary>Batch norm of replica <paramref name="replica"/>'s chunk at layer <paramref name="layer"/>, with the whole batch's statistics.</summary>
     internal Tensor Normalise(int layer, int replica, Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double momentum, double eps)
     {
         // Every scalar is held in a local until its call returns (see Optimisers.AdamW on finalised native scalars).
         var channels = input.shape[1];
-        long[] dims = input.dim() == 4 ? [0, 2, 3] : [0];
+        // Every dimension but the channels' (batch norm of 2D to 5D inputs).
+        long[] dims = [0, .. Enumerable.Range(2, (int)input.dim() - 2).Select(d => (long)d)];
         var count = input.numel() / channels;
         var (variance, mean) = var_mean(input, dims, unbiased: false);
         using var countScalar = ((double)count).ToScalar();
         var posted = Slots(layer);
         // Held by the group until the next pass: a replica leaves each layer's dispose scope while the others may still read what it posted.
         var squaresPosted = variance.mul(countScalar);
-        posted[replica] = new Posted(count, mean.DetachFromDisposeScope(), squaresPosted.DetachFromDisposeScope());
+        posted[replica] = new Posted(_pass, layer, count, mean.DetachFromDisposeScope(), squaresPosted.DetachFromDisposeScope());
         lock (_postedLock)
         {
             _held.Add(posted[replica].Mean);
             _held.Add(posted[replica].Squares);
         }
 
-        _barrier.SignalAndWait(_abort.Token);
+        Wait();
+        if (posted.Any(p => p is null || p.Pass != _pass || p.Layer != layer))
+        {
+            Abort();
+            throw new InvalidOperationException($"replicas of one job are out of step at batch-norm layer {layer}: each must run the same layers in the same mode");
+        }
 
         var device = _devices[replica];
         var total = posted.Sum(p => p.Count);
@@ -106,7 +130,7 @@ public sealed class BatchNormSync : IDisposable
         }
 
         using var epsScalar = eps.ToScalar();
-        long[] shape = input.dim() == 4 ? [1, channels, 1, 1] : [1, channels];
+        long[] shape = [1, channels, .. Enumerable.Repeat(1L, (int)input.dim() - 2)];
         var scale = wholeVariance.add(epsScalar, HeldScalars.One).rsqrt().mul(weight).view(shape);
         return input.sub(wholeMean.view(shape)).mul(scale).add(bias.view(shape), HeldScalars.One);
     }
@@ -140,7 +164,7 @@ public sealed class BatchNormSync : IDisposable
     }
 
     /// <summary>One replica's statistics of its chunk at a layer: count, mean and sum of squared deviations per channel.</summary>
-    private sealed record Posted(long Count, Tensor Mean, Tensor Squares);
+    private sealed record Posted(long Pass, int Layer, long Count, Tensor Mean, Tensor Squares);
 
     /// <summary>A batch-norm layer's place in the group: which layer of the network, in which replica.</summary>
     public sealed record Link(BatchNormSync Group, int Layer, int Replica);

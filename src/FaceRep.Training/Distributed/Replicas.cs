@@ -23,6 +23,7 @@ public sealed class Replicas<TModule> : IDisposable
     private readonly TModule[] _copies;
     private readonly ReplicaThread[] _threads;
     private readonly BatchNormSync? _sync;
+    private readonly int _threadsPerReplica;
 
     /// <summary>Replicates <paramref name="master"/> (already on <paramref name="devices"/>[0]) with modules made by <paramref name="create"/>.</summary>
     /// <param name="master">The module the optimiser updates, on the first device.</param>
@@ -43,7 +44,8 @@ public sealed class Replicas<TModule> : IDisposable
             _copies[i - 1] = copy;
         }
 
-        _threads = [.. Enumerable.Range(1, _copies.Length).Select(i => new ReplicaThread($"replica {i}", threads))];
+        _threadsPerReplica = Math.Max(1, threads);
+        _threads = [.. Enumerable.Range(1, _copies.Length).Select(i => new ReplicaThread($"replica {i}", _threadsPerReplica))];
         if (syncBatchNorm && devices.Count > 1)
         {
             _sync = new BatchNormSync(devices);
@@ -75,10 +77,11 @@ public sealed class Replicas<TModule> : IDisposable
     {
         if (_copies.Length == 0)
             return _master.call(input);
-        using var scope = NewDisposeScope();
-        var chunks = input.chunk(_devices.Length, 0);
-        if (chunks.Length != _devices.Length)
+        if (input.shape[0] < _devices.Length)
             throw new ArgumentException($"a batch of {input.shape[0]} cannot be split over {_devices.Length} devices", nameof(input));
+        using var scope = NewDisposeScope();
+        // k shares differing by at most one image (chunk's ⌈b/k⌉ pieces can leave a device one image, or none).
+        var chunks = input.tensor_split(_devices.Length, 0);
         var outputs = new Tensor[chunks.Length];
         // Gradient mode is per thread in libtorch: each replica's thread takes the caller's.
         var grad = is_grad_enabled();
@@ -96,6 +99,9 @@ public sealed class Replicas<TModule> : IDisposable
         }
 
         var failures = new List<Exception>();
+        // The calling thread runs one replica among k: it takes a replica's share of the job's threads meanwhile.
+        var callerThreads = get_num_threads();
+        TorchRuntime.UseThreads(_threadsPerReplica);
         try
         {
             RunReplica(0, () => outputs[0] = _master.call(chunks[0].to(_devices[0])));
@@ -103,6 +109,10 @@ public sealed class Replicas<TModule> : IDisposable
         catch (Exception e)
         {
             failures.Add(e);
+        }
+        finally
+        {
+            TorchRuntime.UseThreads(callerThreads);
         }
 
         try
@@ -198,6 +208,9 @@ public sealed class Replicas<TModule> : IDisposable
     {
         foreach (var thread in _threads)
             thread.Dispose();
+        // The master outlives the replicas (it is the trained backbone): it forgets the group.
+        foreach (var layer in _copies.Prepend(_master).SelectMany(m => m.modules().OfType<Layers.BatchNormLayer>()))
+            layer.Sync = null;
         foreach (var copy in _copies)
             copy.Dispose();
         _sync?.Dispose();

@@ -56,7 +56,7 @@ public sealed class DevicePlacementTests
         // fails only because this libtorch has no meta convolution (a CPU batch fails on the device mismatch).
         using var pipeline = new ViewPipeline(data, session.Plan, config.Batch, config.Epochs, 1);
         var e = Assert.ThrowsAny<Exception>(() => session.Step(pipeline.Next(), 0));
-        Assert.Contains("convolution_overrideable", e.Message, StringComparison.Ordinal);
+        Assert.True(IsMissingMetaKernel(e), e.Message);
     }
 
     [Theory]
@@ -185,7 +185,7 @@ public sealed class DevicePlacementTests
     [Theory]
     [InlineData("tpu", "not a libtorch device")]
     [InlineData("cuda:x", "must be a number")]
-    [InlineData("cuda:0", "libtorch sees none")]
+    [InlineData("cuda:99", "libtorch sees")]
     public void A_device_this_process_cannot_use_is_refused_by_name(string name, string reason)
     {
         var e = Assert.Throws<JobFailedException>(() => JobDevices.Of([name]));
@@ -194,9 +194,16 @@ public sealed class DevicePlacementTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A step on meta stopped where this libtorch has no meta kernel (convolution reaches
+    /// <c>convolution_overrideable</c>; others say they have no Meta kernel), not on tensors of two devices.
+    /// </summary>
     private static bool IsMissingMetaKernel(Exception e) =>
         !e.Message.Contains("same device", StringComparison.Ordinal)
-        && (e.Message.Contains("Meta", StringComparison.Ordinal) || e.Message.Contains("convolution_overrideable", StringComparison.Ordinal));
+        && !e.Message.Contains("should be the same", StringComparison.Ordinal)
+        && (e.Message.Contains("convolution_overrideable", StringComparison.Ordinal)
+            || e.Message.Contains("Meta kernel", StringComparison.Ordinal)
+            || e.Message.Contains("Meta tensors", StringComparison.Ordinal));
 
     /// <summary>libtorch's default device set to <c>meta</c> for a block, and back to the CPU after.</summary>
     private sealed class DefaultDevice : IDisposable

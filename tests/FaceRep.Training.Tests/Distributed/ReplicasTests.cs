@@ -5,6 +5,7 @@ using FaceRep.Training.Distributed;
 using FaceRep.Training.Methods;
 using FaceRep.Training.Optimisers;
 using FaceRep.Training.Runs;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -100,12 +101,12 @@ public sealed class ReplicasTests
     }
 
     /// <summary>One step of a tiny ResNet on the whole batch: its output, the master's gradients and running statistics after it.</summary>
-    private static (float[] Output, float[] Gradients, float[] Running) ResNetStep(int devices, bool sync)
+    private static (float[] Output, float[] Gradients, float[] Running) ResNetStep(int devices, bool sync, int batch = 12)
     {
         var spec = new BackboneSpec("resnet18", 0.125, 32);
         using var master = TorchRuntime.Seeded(7, () => BackboneRegistry.Create(spec));
-        using var inputs = TorchRuntime.Seeded(8, () => randn(12, 3, 32, 32).mul(2).add(0.5));
-        using var targets = TorchRuntime.Seeded(9, () => randn(12, master.FeatureDim));
+        using var inputs = TorchRuntime.Seeded(8, () => randn(batch, 3, 32, 32).mul(2).add(0.5));
+        using var targets = TorchRuntime.Seeded(9, () => randn(batch, master.FeatureDim));
         using var replicas = new Replicas<ResNet>(master, Enumerable.Repeat(CPU, devices).ToArray(), () => BackboneRegistry.Create(spec), sync, threads: 1);
         replicas.Train();
         using var scope = NewDisposeScope();
@@ -131,33 +132,77 @@ public sealed class ReplicasTests
         var two = ResNetStep(2, sync: true);
         var three = ResNetStep(3, sync: true);
         var unsynchronised = ResNetStep(2, sync: false);
+        // Unequal shares (4, 3, 3): the merge weighs each by its count.
+        var ten = ResNetStep(1, sync: false, batch: 10);
+        var tenOverThree = ResNetStep(3, sync: true, batch: 10);
 
-        foreach (var (name, split) in new[] { ("2 devices", two), ("3 devices", three) })
+        foreach (var (name, whole, split) in new[] { ("2 devices", one, two), ("3 devices", one, three), ("10 images over 3 devices", ten, tenOverThree) })
         {
-            Assert.True(MaxDifference(one.Output, split.Output) < 1e-4, $"{name}: outputs differ by {MaxDifference(one.Output, split.Output)}");
-            Assert.True(MaxDifference(one.Gradients, split.Gradients) < 1e-3, $"{name}: gradients differ by {MaxDifference(one.Gradients, split.Gradients)}");
-            Assert.True(MaxDifference(one.Running, split.Running) < 1e-4, $"{name}: running statistics differ by {MaxDifference(one.Running, split.Running)}");
+            var one_ = whole;
+            Assert.True(MaxDifference(one_.Output, split.Output) < 1e-4, $"{name}: outputs differ by {MaxDifference(one_.Output, split.Output)}");
+            Assert.True(MaxDifference(one_.Gradients, split.Gradients) < 1e-3, $"{name}: gradients differ by {MaxDifference(one_.Gradients, split.Gradients)}");
+            Assert.True(MaxDifference(one_.Running, split.Running) < 1e-4, $"{name}: running statistics differ by {MaxDifference(one_.Running, split.Running)}");
         }
 
         // The control: each chunk normalised on its own is another computation, which the comparison sees.
         Assert.True(MaxDifference(one.Output, unsynchronised.Output) > 1e-2, $"per-chunk batch norm differs by only {MaxDifference(one.Output, unsynchronised.Output)}");
     }
 
-    [Fact]
-    public void A_replica_that_fails_fails_the_step_without_leaving_the_others_waiting()
+    /// <summary>Two batch-norm layers; a copy made to fail throws between them, once.</summary>
+    private sealed class TwoNorms : Module<Tensor, Tensor>
     {
-        var spec = new BackboneSpec("resnet18", 0.125, 32);
-        using var master = TorchRuntime.Seeded(7, () => BackboneRegistry.Create(spec));
-        using var replicas = new Replicas<ResNet>(master, [CPU, CPU], () => BackboneRegistry.Create(spec), syncBatchNorm: true);
-        replicas.Train();
-        // Two images of the wrong channel count: every replica fails at its first convolution.
-        using var wrong = zeros(4, 5, 32, 32);
-        Assert.ThrowsAny<Exception>(() => replicas.Forward(wrong));
+#pragma warning disable IDE1006
+        private readonly Linear fc;
+        private readonly Layers.BatchNormLayer bn1;
+        private readonly Layers.BatchNormLayer bn2;
+#pragma warning restore IDE1006
 
-        // The group is made anew, and the next batch goes through.
-        using var right = TorchRuntime.Seeded(8, () => randn(4, 3, 32, 32));
-        using var output = replicas.Forward(right);
-        Assert.Equal([4, master.FeatureDim], output.shape);
+        public TwoNorms(bool failOnce)
+            : base(nameof(TwoNorms))
+        {
+            fc = Linear(6, 6);
+            bn1 = new Layers.BatchNormLayer(6);
+            bn2 = new Layers.BatchNormLayer(6);
+            FailOnce = failOnce;
+            RegisterComponents();
+        }
+
+        public bool FailOnce { get; set; }
+
+        public override Tensor forward(Tensor input)
+        {
+            var x = bn1.call(fc.call(input));
+            if (FailOnce)
+            {
+                FailOnce = false;
+                throw new InvalidOperationException("this replica fails between its batch norms");
+            }
+
+            return bn2.call(x);
+        }
+    }
+
+    [Fact]
+    public async Task A_replica_that_fails_between_synchronised_layers_fails_the_step_and_releases_the_others()
+    {
+        using var master = TorchRuntime.Seeded(1, () => new TwoNorms(failOnce: false));
+        using var replicas = new Replicas<TwoNorms>(master, [CPU, CPU, CPU], () => new TwoNorms(failOnce: true), syncBatchNorm: true);
+        replicas.Train();
+        using var input = TorchRuntime.Seeded(2, () => randn(9, 6));
+
+        // The others wait at the second layer for the failed one: they are released, and the failure is the one reported.
+        var failed = Task.Run(() => replicas.Forward(input));
+        var finished = await Task.WhenAny(failed, Task.Delay(TimeSpan.FromMinutes(5)));
+        Assert.Same(failed, finished);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => failed);
+        Assert.Contains("fails between its batch norms", e.Message, StringComparison.Ordinal);
+
+        // The group is made anew, and the next batch goes through, normalised as the whole batch is.
+        using var output = replicas.Forward(input);
+        using var expected = TorchRuntime.Seeded(1, () => new TwoNorms(failOnce: false));
+        expected.train();
+        using var whole = expected.call(input);
+        Assert.True(whole.allclose(output, rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
@@ -196,13 +241,21 @@ public sealed class ReplicasTests
     }
 
     [Fact]
-    public void Cuda_devices_are_refused_with_a_reason_on_this_build()
+    public void A_cuda_device_trains_where_libtorch_sees_one_and_is_refused_with_a_reason_where_it_does_not()
     {
         var config = new PretrainConfig("simclr", "synth-curated", new BackboneSpec("resnet18", 0.125, 32), 1, 32, 16, 1e-3, 0.2);
         var context = new RunContext { JobId = config.Id, Devices = ["cuda:0"] };
 
-        var e = Assert.Throws<JobFailedException>(() => PretrainMethods.Get("simclr").Train(config, context));
-
-        Assert.Contains("cuda:0", e.Message, StringComparison.Ordinal);
+        if (TorchRuntime.CudaDevices() > 0)
+        {
+            using var backbone = PretrainMethods.Get("simclr").Train(config, context);
+            Assert.All(backbone.parameters(), p => Assert.Equal(DeviceType.CUDA, p.device_type));
+        }
+        else
+        {
+            var e = Assert.Throws<JobFailedException>(() => PretrainMethods.Get("simclr").Train(config, context));
+            Assert.Contains("cuda:0", e.Message, StringComparison.Ordinal);
+            Assert.Contains("libtorch sees none", e.Message, StringComparison.Ordinal);
+        }
     }
 }

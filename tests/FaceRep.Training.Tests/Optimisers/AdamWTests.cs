@@ -133,4 +133,52 @@ public sealed class AdamWTests
         // The module's own parameter is a view of the buffer the update wrote.
         Assert.False(layer.weight!.allclose(before));
     }
+
+    [Fact]
+    public void A_flattened_module_takes_a_second_optimiser_after_the_first_and_saves_and_loads_its_weights()
+    {
+        using var layer = TorchRuntime.Seeded(3, () => TorchSharp.torch.nn.Linear(3, 2));
+        using var input = TorchRuntime.Seeded(4, () => randn(4, 3));
+        void Backward()
+        {
+            using var loss = layer.call(input).pow(2).sum();
+            loss.backward();
+        }
+
+        using (var first = new Training.Optimisers.AdamW(layer.parameters(), 0.01))
+        {
+            for (var step = 0; step < 2; step++)
+            {
+                first.ZeroGrad();
+                Backward();
+                first.Step();
+            }
+        }
+
+        // A fresh AdamW's first update moves every parameter by lr against its gradient's sign.
+        using var second = new Training.Optimisers.AdamW(layer.parameters(), 0.01);
+        Assert.True(second.Flattened);
+        second.ZeroGrad();
+        Backward();
+        var before = layer.parameters().Select(p => p.detach().clone()).ToArray();
+        var signs = layer.parameters().Select(p => p.grad!.sign()).ToArray();
+        second.Step();
+        var after = layer.parameters().ToArray();
+        for (var i = 0; i < after.Length; i++)
+            Assert.True(after[i].allclose(before[i].sub(signs[i].mul(0.01)), atol: 1e-6), $"parameter {i}");
+
+        var path = Path.Combine(Path.GetTempPath(), $"adamw-flat-{Guid.NewGuid():N}.dat");
+        try
+        {
+            layer.save(path);
+            using var loaded = TorchSharp.torch.nn.Linear(3, 2);
+            loaded.load(path);
+            Assert.True(loaded.weight!.equal(layer.weight!).all().item<bool>());
+            Assert.True(loaded.bias!.equal(layer.bias!).all().item<bool>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
