@@ -104,6 +104,16 @@ public static class JobDevices
         tensor = moved;
     }
 
+    /// <summary>Moves a parameter no module owns (class weights) to the device, as a new parameter; the old one is released.</summary>
+    public static void Move(ref TorchSharp.Modules.Parameter parameter, Device device)
+    {
+        if (parameter.IsOn(device))
+            return;
+        var moved = new TorchSharp.Modules.Parameter(parameter.detach().to(device).DetachFromDisposeScope(), parameter.requires_grad);
+        parameter.Dispose();
+        parameter = moved;
+    }
+
     /// <summary>Moves a module's parameters and buffers to the device (in place of the old ones; optimisers are made after).</summary>
     public static void Move(nn.Module module, Device device)
     {

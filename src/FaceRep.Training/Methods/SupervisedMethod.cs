@@ -59,14 +59,7 @@ internal sealed class SupervisedMethod : PretrainMethod<SupervisedMethod.Setting
         {
         }
 
-        public override void MoveTo(Device device)
-        {
-            if (classWeights.IsOn(device))
-                return;
-            var moved = new Parameter(classWeights.detach().to(device).DetachFromDisposeScope());
-            classWeights.Dispose();
-            classWeights = moved;
-        }
+        public override void MoveTo(Device device) => JobDevices.Move(ref classWeights, device);
 
         public override Tensor Loss(Func<Tensor, Tensor> encode, PretrainBatch batch) =>
             Losses.ArcFace(encode(batch.Views[0]), classWeights, batch.Identities!, settings.Scale, settings.Margin);

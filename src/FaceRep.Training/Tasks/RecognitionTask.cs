@@ -114,12 +114,7 @@ public sealed class RecognitionTask : EvaluationTask
         {
             JobDevices.Move(embedding, device);
             JobDevices.Move(ref lookup, device);
-            if (!classWeights.IsOn(device))
-            {
-                var moved = new Parameter(classWeights.detach().to(device).DetachFromDisposeScope());
-                classWeights.Dispose();
-                classWeights = moved;
-            }
+            JobDevices.Move(ref classWeights, device);
         }
 
         public override Tensor Forward(Tensor features) => embedding.call(features);
